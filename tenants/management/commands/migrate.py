@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from tenants.management.commands.migrate_schemas import Command
+
+__all__ = ["Command"]

@@ -1,0 +1,187 @@
+"""Writes for trusts and schools: provisioning from the template schema, suspension."""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.migrations.loader import MigrationLoader
+from django.utils import timezone
+from django_tenants.clone import CloneSchema
+from django_tenants.utils import schema_exists
+
+from tenants.db import school_connection
+from tenants.models import Domain, School, Trust
+
+logger = logging.getLogger(__name__)
+
+# Subdomains that must never become a school: they name parts of the platform or the template.
+RESERVED_SLUGS = frozenset(
+    {
+        "www",
+        "admin",
+        "api",
+        "app",
+        "portal",
+        "trust",
+        "static",
+        "media",
+        "mail",
+        "template",
+        "public",
+    }
+)
+# Serialises template rebuilds and school creation across processes (arbitrary constant).
+_PROVISIONING_LOCK_ID = 7_411_002
+
+
+def school_schema_name(slug: str) -> str:
+    """The PostgreSQL schema of a school: the slug, made a safe identifier, under a fixed prefix."""
+    return "school_" + slug.replace("-", "_")
+
+
+def school_domain_name(slug: str) -> str:
+    return f"{slug}.{settings.BASE_DOMAIN}"
+
+
+@functools.cache
+def _expected_migrations() -> frozenset[tuple[str, str]]:
+    # Every migration of the code base. A school schema records shared apps' migrations too
+    # (the router skips their operations there), so the template must hold exactly this set.
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    return frozenset(loader.graph.nodes)
+
+
+def _template_applied_migrations() -> frozenset[tuple[str, str]]:
+    template = settings.TENANT_BASE_SCHEMA
+    if not schema_exists(template):
+        return frozenset()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [f'"{template}".django_migrations'])
+        if cursor.fetchone()[0] is None:
+            return frozenset()
+        cursor.execute(f'SELECT app, name FROM "{template}".django_migrations')  # noqa: S608
+        return frozenset(cursor.fetchall())
+
+
+def template_schema_ensure() -> bool:
+    """Keeps the template schema at the latest migration; rebuilds it when migrations changed.
+
+    Returns True when the template was (re)built.
+    """
+    if _template_applied_migrations() == _expected_migrations():
+        return False
+    template = settings.TENANT_BASE_SCHEMA
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PROVISIONING_LOCK_ID])
+        # Another process may have rebuilt it while we waited for the lock.
+        if _template_applied_migrations() == _expected_migrations():
+            return False
+        logger.info("Rebuilding template schema %s", template)
+        school_connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA IF EXISTS "{template}" CASCADE')
+            cursor.execute(f'CREATE SCHEMA "{template}"')
+        call_command(
+            "migrate_schemas",
+            tenant=True,
+            schema_name=template,
+            interactive=False,
+            verbosity=0,
+            skip_template=True,
+        )
+        school_connection.set_schema_to_public()
+    return True
+
+
+def _validate_new_school(*, trust: Trust, name: str, slug: str, urn: str, phase: str) -> None:
+    school = School(
+        trust=trust,
+        name=name,
+        slug=slug,
+        urn=urn,
+        phase=phase,
+        schema_name=school_schema_name(slug),
+    )
+    errors: dict[str, list[str]] = {}
+    try:
+        # Uniqueness is checked here for a clear message and again by the database constraints.
+        school.full_clean(exclude=["schema_name"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if slug in RESERVED_SLUGS:
+        errors.setdefault("slug", []).append(f"“{slug}” is reserved and cannot name a school.")
+    domain = school_domain_name(slug)
+    if not errors.get("slug") and Domain.objects.filter(domain=domain).exists():
+        errors.setdefault("slug", []).append(f"The address {domain} is already in use.")
+    if not errors.get("slug") and schema_exists(school.schema_name):
+        errors.setdefault("slug", []).append(
+            f"A database schema for “{slug}” already exists; choose another subdomain."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def school_create(*, trust: Trust, name: str, slug: str, urn: str, phase: str) -> School:
+    """Creates a school with its domain and its own schema, cloned from the template.
+
+    Everything happens in one transaction (PostgreSQL DDL is transactional): on any failure
+    nothing is left behind, no row, no domain, no schema.
+    """
+    slug = slug.strip().lower()
+    urn = urn.strip()
+    name = name.strip()
+    template_schema_ensure()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PROVISIONING_LOCK_ID])
+    _validate_new_school(trust=trust, name=name, slug=slug, urn=urn, phase=phase)
+
+    school = School.objects.create(
+        trust=trust,
+        name=name,
+        slug=slug,
+        urn=urn,
+        phase=phase,
+        schema_name=school_schema_name(slug),
+    )
+    Domain.objects.create(tenant=school, domain=school_domain_name(slug), is_primary=True)
+    # The template is at the latest migration (ensured above, under the same lock), so a clone
+    # with its data (migration records, default categories) is a complete, current school.
+    CloneSchema().clone_schema(settings.TENANT_BASE_SCHEMA, school.schema_name, "DATA")
+    school_connection.set_schema_to_public()
+    logger.info("Created school id=%s schema=%s", school.pk, school.schema_name)
+    return school
+
+
+def _school_set_status(*, school: School, status: str) -> School:
+    if school.status == status:
+        return school
+    school.status = status
+    school.status_changed_at = timezone.now()
+    school.save(update_fields=["status", "status_changed_at"])
+    return school
+
+
+@transaction.atomic
+def school_suspend(*, school: School) -> School:
+    """Suspends a school: its site shows a 'suspended' page; its data is kept untouched."""
+    return _school_set_status(school=school, status=School.Status.SUSPENDED)
+
+
+@transaction.atomic
+def school_reactivate(*, school: School) -> School:
+    return _school_set_status(school=school, status=School.Status.ACTIVE)
+
+
+@transaction.atomic
+def trust_create(*, name: str, slug: str) -> Trust:
+    trust = Trust(name=name.strip(), slug=slug.strip().lower())
+    trust.full_clean()
+    trust.save()
+    return trust

@@ -1,0 +1,67 @@
+"""Routes each request by its host: the root domain to the public site, a subdomain to its school.
+
+Replaces django-tenants' TenantMainMiddleware so that the root domain needs no "public" school row,
+an unknown subdomain gets a clear 404 page, and a suspended school a clear "suspended" page.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import set_urlconf
+from django_tenants.middleware.main import TenantMainMiddleware
+
+from tenants.db import school_connection
+from tenants.models import Domain
+
+# Paths a suspended school still answers: the load balancer's health check.
+SUSPENDED_SCHOOL_ALLOWED_PATHS = frozenset({"/healthz"})
+
+
+def root_hosts() -> frozenset[str]:
+    hosts = {settings.BASE_DOMAIN}
+    if not settings.IS_PRODUCTION:
+        hosts.add("127.0.0.1")
+    return frozenset(hosts)
+
+
+def _use_urlconf(request: HttpRequest, urlconf: str) -> None:
+    request.urlconf = urlconf  # type: ignore[attr-defined]
+    set_urlconf(urlconf)
+
+
+class SchoolRoutingMiddleware(TenantMainMiddleware):
+    def _route_public(self, request: HttpRequest) -> None:
+        request.tenant = None  # type: ignore[attr-defined]
+        _use_urlconf(request, settings.PUBLIC_SCHEMA_URLCONF)
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        # The connection may carry the previous request's school: start from public every time.
+        school_connection.set_schema_to_public()
+        self._route_public(request)
+        try:
+            hostname = self.hostname_from_request(request)
+        except DisallowedHost:
+            return render(request, "errors/unknown_school.html", status=400)
+
+        if hostname in root_hosts():
+            return None
+
+        try:
+            domain = Domain.objects.select_related("tenant").get(domain=hostname)
+        except Domain.DoesNotExist:
+            return render(request, "errors/unknown_school.html", {"hostname": hostname}, status=404)
+
+        school = domain.tenant
+        if not school.is_active and request.path not in SUSPENDED_SCHOOL_ALLOWED_PATHS:
+            return render(
+                request, "errors/school_suspended.html", {"suspended_school": school}, status=403
+            )
+
+        school.domain_url = hostname
+        request.tenant = school  # type: ignore[attr-defined]
+        school_connection.set_tenant(school)
+        _use_urlconf(request, settings.ROOT_URLCONF)
+        return None

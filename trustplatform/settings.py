@@ -1,0 +1,256 @@
+"""The one settings module, read from environment variables (see `.env.example`).
+
+Development works with no variable set; production (`ENVIRONMENT=production`) refuses to start
+without the variables that keep it safe, and passes `manage.py check --deploy` without warnings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+# development | test | production. Anything but development needs its secrets set explicitly.
+ENVIRONMENT: str = env.str("ENVIRONMENT", default="development")
+if ENVIRONMENT not in {"development", "test", "production"}:
+    raise ImproperlyConfigured(
+        f"ENVIRONMENT must be development, test or production, not {ENVIRONMENT!r}"
+    )
+IS_PRODUCTION = ENVIRONMENT == "production"
+
+DEBUG: bool = env.bool("DEBUG", default=False)
+if DEBUG and IS_PRODUCTION:
+    raise ImproperlyConfigured(
+        "DEBUG must stay off in production: it would show child data in error pages."
+    )
+
+_DEV_SECRET_KEY = "development-only-secret-key-never-used-in-production-0123456789abcdef"  # noqa: S105
+SECRET_KEY: str = env.str("SECRET_KEY", default="" if IS_PRODUCTION else _DEV_SECRET_KEY)
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY is required outside development.")
+
+# Schools are served on <slug>.<BASE_DOMAIN>; the root domain: public site and trust portal.
+BASE_DOMAIN: str = env.str("BASE_DOMAIN", default="localhost").lower().strip(".")
+ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=[BASE_DOMAIN, f".{BASE_DOMAIN}"])
+if "127.0.0.1" not in ALLOWED_HOSTS and not IS_PRODUCTION:
+    ALLOWED_HOSTS.append("127.0.0.1")
+
+# --- applications -------------------------------------------------------------------------------
+# Public schema: identity, tenancy, trust-level features, billing. Never child data.
+SHARED_APPS = [
+    # Before django_tenants so that its `migrate_schemas` (which also keeps the school template
+    # schema current) overrides django-tenants' own.
+    "tenants",
+    "django_tenants",
+    "trustplatform.accounts",
+    "trustplatform",
+    "billing",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+]
+# Each school's own schema: children, concerns, chronologies.
+TENANT_APPS = [
+    "safeguarding",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.School"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+# New schools are cloned from a template schema kept at the latest migration (tenants/services.py)
+# instead of replaying every migration: creation stays well under a second as migrations grow.
+TENANT_CREATION_FAKES_MIGRATIONS = True
+TENANT_BASE_SCHEMA = "school_template"
+
+ROOT_URLCONF = "trustplatform.urls_tenant"
+PUBLIC_SCHEMA_URLCONF = "trustplatform.urls_public"
+
+MIDDLEWARE = [
+    "trustplatform.middleware.SchoolRoutingMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "trustplatform" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "trustplatform.context_processors.site",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "trustplatform.wsgi.application"
+
+# --- database -----------------------------------------------------------------------------------
+# PostgreSQL only. Without DATABASE_URL, development and tests use an embedded server (pgserver)
+# whose data directory is kept in .data/ between runs.
+DATABASE_ENGINE = "django_tenants.postgresql_backend"
+if env.str("DATABASE_URL", default=""):
+    DATABASES = {"default": env.db_url("DATABASE_URL", engine=DATABASE_ENGINE)}
+elif IS_PRODUCTION:
+    raise ImproperlyConfigured("DATABASE_URL is required in production.")
+else:
+    from trustplatform.embedded_postgres import embedded_database
+
+    DATABASES = {"default": embedded_database(BASE_DIR / ".data", engine=DATABASE_ENGINE)}
+# Session-mode pooling only: transaction pooling would mix up search_path between schools.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache --------------------------------------------------------------------------------------
+REDIS_URL: str = env.str("REDIS_URL", default="")
+# Keys are prefixed with the current school's schema so a value cached in one school is never
+# read in another.
+_CACHE_KEYS = {
+    "KEY_FUNCTION": "django_tenants.cache.make_key",
+    "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+}
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        | _CACHE_KEYS
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"} | _CACHE_KEYS}
+
+# --- identity -----------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Host-only cookies: never set on the parent domain, so a session of one school's site is not
+# sent to another school's site.
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- internationalisation -----------------------------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+# Stored in UTC, shown in Europe/London.
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+# --- static files -------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+# Collected into the image in production; served from the apps' folders everywhere else.
+STATIC_ROOT = (
+    env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")) if IS_PRODUCTION else None
+)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if IS_PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# Outside production the app serves its own static files without collectstatic.
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+
+# --- email --------------------------------------------------------------------------------------
+EMAIL_URL: str = env.str("EMAIL_URL", default="" if IS_PRODUCTION else "consolemail://")
+if not EMAIL_URL:
+    raise ImproperlyConfigured(
+        "EMAIL_URL is required in production (e.g. smtp+tls://user:pass@host:587)."
+    )
+vars().update(env.email_url_config(EMAIL_URL))
+DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default=f"safeguarding@{BASE_DOMAIN}")
+
+# --- security headers (production) --------------------------------------------------------------
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if IS_PRODUCTION else None
+SECURE_SSL_REDIRECT: bool = env.bool("SECURE_SSL_REDIRECT", default=IS_PRODUCTION)
+# /healthz is probed by the load balancer over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = IS_PRODUCTION
+CSRF_COOKIE_SECURE = IS_PRODUCTION
+SECURE_HSTS_SECONDS: int = env.int(
+    "SECURE_HSTS_SECONDS", default=31_536_000 if IS_PRODUCTION else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = IS_PRODUCTION
+SECURE_HSTS_PRELOAD = IS_PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# --- Celery -------------------------------------------------------------------------------------
+# Redis when REDIS_URL is set; otherwise a broker on the local filesystem that needs no server.
+CELERY_BROKER_DIR = BASE_DIR / ".data" / "celery-broker"
+CELERY_BROKER_URL: str = REDIS_URL or "filesystem://"
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
+    {}
+    if REDIS_URL
+    else {
+        "data_folder_in": str(CELERY_BROKER_DIR),
+        "data_folder_out": str(CELERY_BROKER_DIR),
+        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "Europe/London"
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+
+# --- REST API -----------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+SPECTACULAR_SETTINGS = {"TITLE": "Safeguarding records API", "VERSION": "0.1.0"}
+
+# --- logging ------------------------------------------------------------------------------------
+# Logs carry ids, never names or concern text.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
+}
+
+# --- Sentry -------------------------------------------------------------------------------------
+SENTRY_DSN: str = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from trustplatform.sentry import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=ENVIRONMENT)

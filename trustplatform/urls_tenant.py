@@ -1,0 +1,12 @@
+"""URLs of a school's subdomain. Every view here runs inside that school's schema."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+
+from trustplatform import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("", include("safeguarding.urls")),
+]
