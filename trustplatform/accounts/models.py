@@ -54,3 +54,82 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Role(models.TextChoices):
+    """The one vocabulary of roles. School roles are held in a school, trust roles in a trust."""
+
+    STAFF = "staff", "Staff"
+    KEY_HOLDER = "key_holder", "Key holder"
+    DEPUTY_DSL = "deputy_dsl", "Deputy DSL"
+    DSL = "dsl", "Designated Safeguarding Lead"
+    HEADTEACHER = "headteacher", "Headteacher"
+    GOVERNOR = "governor", "Governor"
+    SCHOOL_ADMIN = "school_admin", "School administrator"
+    TRUST_ADMIN = "trust_admin", "Trust admin"
+    TRUST_SAFEGUARDING_LEAD = "trust_safeguarding_lead", "Trust safeguarding lead"
+    TRUSTEE = "trustee", "Trustee"
+
+
+SCHOOL_ROLES = frozenset(
+    {
+        Role.STAFF,
+        Role.KEY_HOLDER,
+        Role.DEPUTY_DSL,
+        Role.DSL,
+        Role.HEADTEACHER,
+        Role.GOVERNOR,
+        Role.SCHOOL_ADMIN,
+    }
+)
+TRUST_ROLES = frozenset({Role.TRUST_ADMIN, Role.TRUST_SAFEGUARDING_LEAD, Role.TRUSTEE})
+
+
+class SchoolMembership(models.Model):
+    """A user's role in one school. Assigned on that school's site (or by the trust admin)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="school_memberships")
+    school = models.ForeignKey(
+        "tenants.School", on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=30, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "school"], name="membership_one_per_school"),
+            # Exactly one named DSL per school at any time (the brief, §3).
+            models.UniqueConstraint(
+                fields=["school"], condition=models.Q(role="dsl"), name="membership_one_dsl"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in SCHOOL_ROLES]),
+                name="membership_school_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} is {self.role} at {self.school_id}"
+
+
+class TrustMembership(models.Model):
+    """A user's role across a trust: admin, safeguarding lead or trustee. No child data."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="trust_memberships")
+    trust = models.ForeignKey("tenants.Trust", on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=30, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "trust", "role"], name="trust_membership_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in TRUST_ROLES]),
+                name="trust_membership_trust_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} is {self.role} of {self.trust_id}"

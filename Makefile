@@ -1,0 +1,34 @@
+# Two promises: `make demo` brings up the product with demo data; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint install clean-data
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Runs the web server, a Celery worker and beat with an invented trust of three schools.
+demo: $(STAMP)
+	$(BIN)/python manage.py demo
+
+## Runs the whole test suite against real PostgreSQL (DATABASE_URL, else the embedded server).
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Static checks run by CI besides the tests.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/mypy trustplatform tenants safeguarding billing tests
+
+## Forgets the embedded database and the local broker (the demo reseeds on its next run).
+clean-data:
+	rm -rf .data
