@@ -11,11 +11,11 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
-from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
 
 from tenants.db import school_connection
 from tenants.models import Domain, School, Trust
+from tenants.schema_clone import clone_schema
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def school_create(*, trust: Trust, name: str, slug: str, urn: str, phase: str) -
     Domain.objects.create(tenant=school, domain=school_domain_name(slug), is_primary=True)
     # The template is at the latest migration (ensured above, under the same lock), so a clone
     # with its data (migration records, default categories) is a complete, current school.
-    CloneSchema().clone_schema(settings.TENANT_BASE_SCHEMA, school.schema_name, "DATA")
+    clone_schema(source=settings.TENANT_BASE_SCHEMA, target=school.schema_name)
     school_connection.set_schema_to_public()
     logger.info("Created school id=%s schema=%s", school.pk, school.schema_name)
     return school

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
@@ -15,6 +16,7 @@ import pytest
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.test import Client
 from django.test.testcases import LiveServerThread
+from django.test.utils import setup_databases, teardown_databases
 
 from tenants.db import school_connection
 from tenants.models import School, Trust
@@ -28,6 +30,32 @@ class World:
     school_b: School
     other_trust: Trust
     school_c: School
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_keepdb: bool,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """The test database, always: also for runs whose tests only talk to the HTTP server.
+
+    pytest-django sets up a database only when a collected test asks for the `db` fixture; a run
+    of browser tests alone would otherwise find no tables.
+    """
+    with django_db_blocker.unblock():
+        config = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            keepdb=django_db_keepdb,
+            aliases={"default": {}},  # the stubs say Mapping; Django iterates the keys
+        )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture(scope="session")

@@ -8,9 +8,9 @@ from django_tenants.utils import schema_context
 
 from safeguarding.models import Category
 from tenants.models import School, Trust
+from tests.conftest import World
 from trustplatform.accounts.models import SCHOOL_ROLES, TRUST_ROLES, SchoolMembership, User
 from trustplatform.demo_data import DEMO_PASSWORD, DEMO_SCHOOLS
-from tests.conftest import World
 
 
 def test_demo_seed_creates_three_schools_and_a_person_for_every_role(
@@ -39,7 +39,11 @@ def test_demo_seed_twice_adds_nothing(world: World, db: None) -> None:
 
     call_command("seed_demo", stdout=StringIO())
 
-    assert (School.objects.count(), User.objects.count(), SchoolMembership.objects.count()) == counts
+    assert (
+        School.objects.count(),
+        User.objects.count(),
+        SchoolMembership.objects.count(),
+    ) == counts
     assert School.objects.filter(slug__in=[s.slug for s in DEMO_SCHOOLS]).count() == 3
 
 

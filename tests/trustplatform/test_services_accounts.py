@@ -4,13 +4,13 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tenants.models import School
+from tests.conftest import World
 from trustplatform.accounts.models import Role, SchoolMembership
 from trustplatform.accounts.services import (
     school_membership_add,
     trust_membership_add,
     user_create,
 )
-from tests.conftest import World
 
 PASSWORD = "correct-horse-battery-staple"
 
