@@ -48,6 +48,7 @@ SHARED_APPS = [
     "tenants",
     "django_tenants",
     "trustplatform.accounts",
+    "trustplatform.audit",
     "trustplatform",
     "billing",
     "django.contrib.contenttypes",
