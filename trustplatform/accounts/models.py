@@ -103,7 +103,7 @@ class SchoolMembership(models.Model):
                 fields=["school"], condition=models.Q(role="dsl"), name="membership_one_dsl"
             ),
             models.CheckConstraint(
-                condition=models.Q(role__in=[r.value for r in SCHOOL_ROLES]),
+                condition=models.Q(role__in=sorted(r.value for r in SCHOOL_ROLES)),
                 name="membership_school_role",
             ),
         ]
@@ -126,7 +126,7 @@ class TrustMembership(models.Model):
                 fields=["user", "trust", "role"], name="trust_membership_unique"
             ),
             models.CheckConstraint(
-                condition=models.Q(role__in=[r.value for r in TRUST_ROLES]),
+                condition=models.Q(role__in=sorted(r.value for r in TRUST_ROLES)),
                 name="trust_membership_trust_role",
             ),
         ]
