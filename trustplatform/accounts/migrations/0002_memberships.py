@@ -6,37 +6,144 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('tenants', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("tenants", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SchoolMembership',
+            name="SchoolMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('staff', 'Staff'), ('key_holder', 'Key holder'), ('deputy_dsl', 'Deputy DSL'), ('dsl', 'Designated Safeguarding Lead'), ('headteacher', 'Headteacher'), ('governor', 'Governor'), ('school_admin', 'School administrator'), ('trust_admin', 'Trust admin'), ('trust_safeguarding_lead', 'Trust safeguarding lead'), ('trustee', 'Trustee')], max_length=30)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='tenants.school')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='school_memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("staff", "Staff"),
+                            ("key_holder", "Key holder"),
+                            ("deputy_dsl", "Deputy DSL"),
+                            ("dsl", "Designated Safeguarding Lead"),
+                            ("headteacher", "Headteacher"),
+                            ("governor", "Governor"),
+                            ("school_admin", "School administrator"),
+                            ("trust_admin", "Trust admin"),
+                            ("trust_safeguarding_lead", "Trust safeguarding lead"),
+                            ("trustee", "Trustee"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="tenants.school",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="school_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'school'), name='membership_one_per_school'), models.UniqueConstraint(condition=models.Q(('role', 'dsl')), fields=('school',), name='membership_one_dsl'), models.CheckConstraint(condition=models.Q(('role__in', ['deputy_dsl', 'dsl', 'governor', 'headteacher', 'key_holder', 'school_admin', 'staff'])), name='membership_school_role')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "school"), name="membership_one_per_school"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("role", "dsl")),
+                        fields=("school",),
+                        name="membership_one_dsl",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "role__in",
+                                [
+                                    "deputy_dsl",
+                                    "dsl",
+                                    "governor",
+                                    "headteacher",
+                                    "key_holder",
+                                    "school_admin",
+                                    "staff",
+                                ],
+                            )
+                        ),
+                        name="membership_school_role",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TrustMembership',
+            name="TrustMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('staff', 'Staff'), ('key_holder', 'Key holder'), ('deputy_dsl', 'Deputy DSL'), ('dsl', 'Designated Safeguarding Lead'), ('headteacher', 'Headteacher'), ('governor', 'Governor'), ('school_admin', 'School administrator'), ('trust_admin', 'Trust admin'), ('trust_safeguarding_lead', 'Trust safeguarding lead'), ('trustee', 'Trustee')], max_length=30)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('trust', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='tenants.trust')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='trust_memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("staff", "Staff"),
+                            ("key_holder", "Key holder"),
+                            ("deputy_dsl", "Deputy DSL"),
+                            ("dsl", "Designated Safeguarding Lead"),
+                            ("headteacher", "Headteacher"),
+                            ("governor", "Governor"),
+                            ("school_admin", "School administrator"),
+                            ("trust_admin", "Trust admin"),
+                            ("trust_safeguarding_lead", "Trust safeguarding lead"),
+                            ("trustee", "Trustee"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "trust",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="tenants.trust",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="trust_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'trust', 'role'), name='trust_membership_unique'), models.CheckConstraint(condition=models.Q(('role__in', ['trust_admin', 'trust_safeguarding_lead', 'trustee'])), name='trust_membership_trust_role')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "trust", "role"), name="trust_membership_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("role__in", ["trust_admin", "trust_safeguarding_lead", "trustee"])
+                        ),
+                        name="trust_membership_trust_role",
+                    ),
+                ],
             },
         ),
     ]
