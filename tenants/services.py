@@ -16,6 +16,9 @@ from django_tenants.utils import schema_exists
 from tenants.db import school_connection
 from tenants.models import Domain, School, Trust
 from tenants.schema_clone import clone_schema
+from trustplatform.accounts.models import User
+from trustplatform.audit.models import AuditAction
+from trustplatform.audit.services import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +131,9 @@ def _validate_new_school(*, trust: Trust, name: str, slug: str, urn: str, phase:
 
 
 @transaction.atomic
-def school_create(*, trust: Trust, name: str, slug: str, urn: str, phase: str) -> School:
+def school_create(
+    *, trust: Trust, name: str, slug: str, urn: str, phase: str, actor: User | None = None
+) -> School:
     """Creates a school with its domain and its own schema, cloned from the template.
 
     Everything happens in one transaction (PostgreSQL DDL is transactional): on any failure
@@ -155,28 +160,58 @@ def school_create(*, trust: Trust, name: str, slug: str, urn: str, phase: str) -
     # with its data (migration records, default categories) is a complete, current school.
     clone_schema(source=settings.TENANT_BASE_SCHEMA, target=school.schema_name)
     school_connection.set_schema_to_public()
+    # Last, so the audit chain's lock is held only for the commit.
+    audit_record(
+        action=AuditAction.SCHOOL_CREATED,
+        actor=actor,
+        school=school,
+        target_type="school",
+        target_id=school.pk,
+        data={"slug": school.slug, "urn": school.urn, "schema_name": school.schema_name},
+    )
     logger.info("Created school id=%s schema=%s", school.pk, school.schema_name)
     return school
 
 
-def _school_set_status(*, school: School, status: str) -> School:
+def _school_set_status(
+    *, school: School, status: str, actor: User | None, action: AuditAction
+) -> School:
     if school.status == status:
         return school
+    old_status = school.status
     school.status = status
     school.status_changed_at = timezone.now()
     school.save(update_fields=["status", "status_changed_at"])
+    audit_record(
+        action=action,
+        actor=actor,
+        school=school,
+        target_type="school",
+        target_id=school.pk,
+        data={"old_status": old_status, "new_status": status},
+    )
     return school
 
 
 @transaction.atomic
-def school_suspend(*, school: School) -> School:
+def school_suspend(*, school: School, actor: User | None = None) -> School:
     """Suspends a school: its site shows a 'suspended' page; its data is kept untouched."""
-    return _school_set_status(school=school, status=School.Status.SUSPENDED)
+    return _school_set_status(
+        school=school,
+        status=School.Status.SUSPENDED,
+        actor=actor,
+        action=AuditAction.SCHOOL_SUSPENDED,
+    )
 
 
 @transaction.atomic
-def school_reactivate(*, school: School) -> School:
-    return _school_set_status(school=school, status=School.Status.ACTIVE)
+def school_reactivate(*, school: School, actor: User | None = None) -> School:
+    return _school_set_status(
+        school=school,
+        status=School.Status.ACTIVE,
+        actor=actor,
+        action=AuditAction.SCHOOL_REACTIVATED,
+    )
 
 
 @transaction.atomic

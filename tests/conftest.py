@@ -6,13 +6,19 @@ runs in a transaction that is rolled back, so rows a test writes in any school's
 
 from __future__ import annotations
 
+import copy
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
+import pyotp
 import pytest
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.test import Client
 from django.test.testcases import LiveServerThread
@@ -21,6 +27,16 @@ from django.test.utils import setup_databases, teardown_databases
 from tenants.db import school_connection
 from tenants.models import School, Trust
 from tenants.services import school_create, school_domain_name, trust_create
+from trustplatform.accounts.middleware import SESSION_LAST_ACTIVITY, SESSION_PLACE
+from trustplatform.accounts.models import SCHOOL_ROLES, TRUST_ROLES, Role, User
+from trustplatform.accounts.services import (
+    school_membership_add,
+    totp_enrolment_begin,
+    totp_enrolment_confirm,
+    trust_membership_add,
+    user_create,
+)
+from trustplatform.permissions import CHILD_DATA_ROLES, SESSION_OTP_VERIFIED
 
 
 @dataclass(frozen=True)
@@ -30,6 +46,54 @@ class World:
     school_b: School
     other_trust: Trust
     school_c: School
+    # people["a"][Role.DSL] is school A's DSL; people["trust"][Role.TRUSTEE] a trustee of `trust`;
+    # "b", "c" and "other_trust" likewise. Every child-data reader has two-factor set up.
+    people: dict[str, dict[Role, User]]
+
+    def person(self, place: str, role: Role) -> User:
+        # A copy: services refresh the users they change, and a test's rolled-back change must
+        # not linger in the session-wide object.
+        return copy.copy(self.people[place][role])
+
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def _person(email: str, name: str, *, two_factor: bool) -> User:
+    user = user_create(email=email, full_name=name, password=PASSWORD)
+    if two_factor:
+        totp_enrolment_begin(user=user)
+        user.refresh_from_db()
+        totp_enrolment_confirm(user=user, code=pyotp.TOTP(user.totp_secret).now())
+        user.refresh_from_db()
+    return user
+
+
+def _people_of(
+    world_schools: dict[str, School], trusts: dict[str, Trust]
+) -> dict[str, dict[Role, User]]:
+    people: dict[str, dict[Role, User]] = {}
+    for place, school in world_schools.items():
+        people[place] = {}
+        for role in sorted(SCHOOL_ROLES):
+            user = _person(
+                f"{role.value}.{school.slug}@example.org",
+                f"{role.label} of {school.name}",
+                two_factor=role in CHILD_DATA_ROLES,
+            )
+            school_membership_add(user=user, school=school, role=role)
+            people[place][role] = user
+    for place, trust in trusts.items():
+        people[place] = {}
+        for role in sorted(TRUST_ROLES):
+            user = _person(
+                f"{role.value}.{trust.slug}@example.org",
+                f"{role.label} of {trust.name}",
+                two_factor=True,
+            )
+            trust_membership_add(user=user, trust=trust, role=role)
+            people[place][role] = user
+    return people
 
 
 @pytest.fixture(scope="session")
@@ -63,30 +127,37 @@ def world(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Wo
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         trust = trust_create(name="Northwood Learning Trust", slug="northwood")
         other = trust_create(name="Eastmere Schools Trust", slug="eastmere")
+        school_a = school_create(
+            trust=trust,
+            name="Alder Lane Primary",
+            slug="alder",
+            urn="900001",
+            phase=School.Phase.PRIMARY,
+        )
+        school_b = school_create(
+            trust=trust,
+            name="Birchwood Academy",
+            slug="birchwood",
+            urn="900002",
+            phase=School.Phase.SECONDARY,
+        )
+        school_c = school_create(
+            trust=other,
+            name="Cedar Bank School",
+            slug="cedarbank",
+            urn="900003",
+            phase=School.Phase.PRIMARY,
+        )
+        people = _people_of(
+            {"a": school_a, "b": school_b, "c": school_c}, {"trust": trust, "other_trust": other}
+        )
         return World(
             trust=trust,
-            school_a=school_create(
-                trust=trust,
-                name="Alder Lane Primary",
-                slug="alder",
-                urn="900001",
-                phase=School.Phase.PRIMARY,
-            ),
-            school_b=school_create(
-                trust=trust,
-                name="Birchwood Academy",
-                slug="birchwood",
-                urn="900002",
-                phase=School.Phase.SECONDARY,
-            ),
+            school_a=school_a,
+            school_b=school_b,
             other_trust=other,
-            school_c=school_create(
-                trust=other,
-                name="Cedar Bank School",
-                slug="cedarbank",
-                urn="900003",
-                phase=School.Phase.PRIMARY,
-            ),
+            school_c=school_c,
+            people=people,
         )
 
 
@@ -105,13 +176,27 @@ def school_c(world: World, db: None) -> School:
     return world.school_c
 
 
-def host_of(school: School) -> str:
-    return school_domain_name(school.slug)
+def host_of(school: School | None) -> str:
+    return school_domain_name(school.slug) if school is not None else settings.BASE_DOMAIN
 
 
-def school_client(school: School) -> Client:
-    """A test client whose requests go to the school's own subdomain."""
-    return Client(HTTP_HOST=host_of(school))
+def school_client(
+    school: School | None, user: User | None = None, *, two_factor: bool = True
+) -> Client:
+    """A test client on the school's subdomain (None: the root domain), signed in as `user`.
+
+    The session is made as the sign-in view makes it: bound to that site, and past two-factor
+    when `two_factor` is true and the user has it.
+    """
+    client = Client(HTTP_HOST=host_of(school))
+    if user is not None:
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        session = client.session
+        session[SESSION_PLACE] = school.schema_name if school is not None else "public"
+        session[SESSION_LAST_ACTIVITY] = int(time.time())
+        session[SESSION_OTP_VERIFIED] = two_factor and user.has_two_factor
+        session.save()
+    return client
 
 
 @pytest.fixture(autouse=True)
@@ -146,10 +231,28 @@ def school_url(server_url: str, school: School, path: str = "/") -> str:
     return f"http://{host_of(school)}:{port}{path}"
 
 
-def http_get(server_url: str, school: School, path: str) -> tuple[int, str]:
+def signed_in_cookie(user: User, school: School) -> str:
+    """A committed session of `user` on the school's site, as a Cookie header value.
+
+    Call it inside `django_db_blocker.unblock()` outside a test transaction, so that the HTTP
+    server's own connections can read the session.
+    """
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[SESSION_PLACE] = school.schema_name
+    session[SESSION_LAST_ACTIVITY] = int(time.time())
+    session[SESSION_OTP_VERIFIED] = user.has_two_factor
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def http_get(server_url: str, school: School, path: str, cookie: str = "") -> tuple[int, str]:
     """GET over real HTTP to 127.0.0.1 with the school's Host header, as curl -H 'Host: …' does."""
     port = server_url.rsplit(":", 1)[1]
-    request = Request(server_url + path, headers={"Host": f"{host_of(school)}:{port}"})  # noqa: S310
+    headers = {"Host": f"{host_of(school)}:{port}"} | ({"Cookie": cookie} if cookie else {})
+    request = Request(server_url + path, headers=headers)  # noqa: S310
     try:
         with urlopen(request, timeout=30) as response:  # noqa: S310
             return response.status, response.read().decode()

@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import set_urlconf
 from django_tenants.middleware.main import TenantMainMiddleware
+from django_tenants.postgresql_backend.base import FakeTenant
+from django_tenants.utils import get_public_schema_name
 
 from tenants.db import school_connection
 from tenants.models import Domain
@@ -34,7 +36,8 @@ def _use_urlconf(request: HttpRequest, urlconf: str) -> None:
 
 class SchoolRoutingMiddleware(TenantMainMiddleware):
     def _route_public(self, request: HttpRequest) -> None:
-        request.tenant = None  # type: ignore[attr-defined]
+        # django-tenants' own templates and helpers expect a tenant with a schema_name.
+        request.tenant = FakeTenant(schema_name=get_public_schema_name())  # type: ignore[attr-defined]
         _use_urlconf(request, settings.PUBLIC_SCHEMA_URLCONF)
 
     def process_request(self, request: HttpRequest) -> HttpResponse | None:

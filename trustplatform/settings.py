@@ -59,6 +59,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "axes",
 ]
 # Each school's own schema: children, concerns, chronologies.
 TENANT_APPS = [
@@ -84,8 +85,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "trustplatform.accounts.middleware.SessionPlaceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a lockout raised by the backend into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -99,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "trustplatform.context_processors.site",
+                "trustplatform.permissions.permissions_context",
             ],
         },
     },
@@ -155,12 +160,40 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out email+IP is refused before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "/"
+# Invitation and password-reset links work for three days.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
+
+# Brute force: failures counted per email+IP together, with growing cool-offs and never a
+# permanent lock (trustplatform/accounts/lockout.py).
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = "trustplatform.accounts.lockout.cooloff"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+# Behind the load balancer the client's address is the last hop it adds to X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=1 if IS_PRODUCTION else 0)
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if IS_PRODUCTION else ("REMOTE_ADDR",)
+)
+
 # Host-only cookies: never set on the parent domain, so a session of one school's site is not
 # sent to another school's site.
 SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# A working day at most; child-data readers are also signed out after 30 idle minutes
+# (trustplatform/accounts/middleware.py).
+SESSION_COOKIE_AGE = 10 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -247,7 +280,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "pgserver": {"level": "WARNING"},
+        # django-axes logs every successful sign-in at INFO; the audit log records them already.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # --- Sentry -------------------------------------------------------------------------------------

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from trustplatform import views
 
 urlpatterns = [
     path("", views.public_home, name="public_home"),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("trustplatform.accounts.urls")),
+    path("portal/", include("trustplatform.portal.urls")),
     path("admin/", admin.site.urls),
 ]

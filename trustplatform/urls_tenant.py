@@ -8,5 +8,7 @@ from trustplatform import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("trustplatform.accounts.urls")),
+    path("staff/", include("trustplatform.accounts.urls_school")),
     path("", include("safeguarding.urls")),
 ]

@@ -7,7 +7,8 @@ from playwright.sync_api import Locator, Page, Response, expect
 
 from tenants.models import School
 from tests.browser.conftest import CheckAccessibility, TakeScreenshot
-from tests.conftest import World, school_url
+from tests.conftest import PASSWORD, World, school_url
+from trustplatform.accounts.models import Role
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +43,13 @@ def test_each_school_subdomain_shows_its_own_school_and_its_guidance(
         screenshot(page, f"{school.slug}-home")
         check_accessibility(page)
 
-    # From school B's home page, a member of staff follows the link to the category guidance.
+    # On school B's site, a member of staff signs in and follows the link to the guidance.
+    page.get_by_role("main").get_by_role("link", name="Sign in").click()
+    expect(main_heading(page)).to_have_text(f"Sign in to {world.school_b.name}")
+    check_accessibility(page)
+    page.get_by_label("Email address").fill(world.person("b", Role.STAFF).email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="What to record under each category").click()
 
     expect(page).to_have_url(school_url(server_url, world.school_b, "/guidance/"))

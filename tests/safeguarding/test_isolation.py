@@ -7,7 +7,8 @@ from django_tenants.utils import schema_context
 
 from safeguarding.models import Category
 from tenants.models import School
-from tests.conftest import World, http_get, school_client
+from tests.conftest import World, http_get, school_client, signed_in_cookie
+from trustplatform.accounts.models import Role
 
 MARKER = "Isolation marker category"
 
@@ -33,13 +34,15 @@ def test_the_public_schema_holds_no_school_rows(school_a: School) -> None:
 
 
 def test_a_row_written_in_school_a_is_invisible_from_school_b_over_http(
-    school_a: School, school_b: School
+    world: World, school_a: School, school_b: School
 ) -> None:
     with schema_context(school_a.schema_name):
         Category.objects.create(name=MARKER)
 
-    assert MARKER in school_client(school_a).get("/guidance/").text
-    assert MARKER not in school_client(school_b).get("/guidance/").text
+    staff_a = world.person("a", Role.STAFF)
+    staff_b = world.person("b", Role.STAFF)
+    assert MARKER in school_client(school_a, staff_a).get("/guidance/").text
+    assert MARKER not in school_client(school_b, staff_b).get("/guidance/").text
 
 
 def test_isolation_holds_through_a_real_http_server(
@@ -50,8 +53,10 @@ def test_isolation_holds_through_a_real_http_server(
         with schema_context(world.school_a.schema_name):
             marker = Category.objects.create(name=MARKER)
         try:
-            status_a, page_a = http_get(server_url, world.school_a, "/guidance/")
-            status_b, page_b = http_get(server_url, world.school_b, "/guidance/")
+            cookie_a = signed_in_cookie(world.person("a", Role.STAFF), world.school_a)
+            cookie_b = signed_in_cookie(world.person("b", Role.STAFF), world.school_b)
+            status_a, page_a = http_get(server_url, world.school_a, "/guidance/", cookie_a)
+            status_b, page_b = http_get(server_url, world.school_b, "/guidance/", cookie_b)
         finally:
             with schema_context(world.school_a.schema_name):
                 marker.delete()

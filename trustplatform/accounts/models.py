@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 
 
 class UserManager(BaseUserManager["User"]):
@@ -35,6 +36,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     # The SaaS operator's Django admin on the root domain; it never reaches child data.
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(auto_now_add=True)
+    # Part of the session hash: raising it ends every session of this user at once (ASVS 7.4.2).
+    session_version = models.PositiveIntegerField(default=0)
+    # TOTP (RFC 6238). The secret is set at enrolment and trusted only once a first code is
+    # confirmed; the last accepted time step is kept so a code is never accepted twice.
+    totp_secret = models.CharField(max_length=64, blank=True, default="")
+    totp_confirmed_at = models.DateTimeField(null=True, blank=True)
+    totp_last_step = models.BigIntegerField(null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -54,6 +62,37 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_confirmed_at is not None and bool(self.totp_secret)
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django's hash covers the password only; adding session_version lets one update end
+        # every session (disabling, removing a membership, "sign out everywhere").
+        return salted_hmac(
+            "trustplatform.accounts.User.session_auth_hash",
+            f"{self.password}:{self.session_version}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+
+class RecoveryCode(models.Model):
+    """A single-use 2FA recovery code, stored only as a SHA-256 hash (the code is random)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk} of user {self.user_id}"
 
 
 class Role(models.TextChoices):

@@ -7,3 +7,8 @@ class AuditConfig(AppConfig):
     name = "trustplatform.audit"
     label = "audit"
     verbose_name = "Platform audit log"
+
+    def ready(self) -> None:
+        # Connects the auth signal receivers; importing the module at the top would load models
+        # before the app registry is ready.
+        from trustplatform.audit import signals  # noqa: F401, PLC0415

@@ -1,1 +1,76 @@
 """The platform audit log (public schema): who did what, when. Ids and actions only."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from trustplatform.hashchain import HashChainedModel
+
+
+class AuditAction(models.TextChoices):
+    LOGIN_SUCCEEDED = "login_succeeded", "Logged in"
+    LOGIN_FAILED = "login_failed", "Login failed"
+    LOCKOUT = "lockout", "Locked out after failed logins"
+    LOGOUT = "logout", "Logged out"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+    INVITATION_SENT = "invitation_sent", "Invitation sent"
+    INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+    TOTP_ENROLLED = "totp_enrolled", "Two-factor authentication turned on"
+    TOTP_RESET = "totp_reset", "Two-factor authentication reset"
+    RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
+    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", "Recovery codes regenerated"
+    ROLE_ASSIGNED = "role_assigned", "Role assigned"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    MEMBERSHIP_REMOVED = "membership_removed", "Membership removed"
+    DSL_HANDOVER = "dsl_handover", "DSL role handed over"
+    KEY_HOLDER_ACCESS_CHANGED = "key_holder_access_changed", "Key holder access changed"
+    USER_DISABLED = "user_disabled", "User disabled"
+    SESSIONS_ENDED = "sessions_ended", "Sessions ended"
+    SCHOOL_CREATED = "school_created", "School created"
+    SCHOOL_SUSPENDED = "school_suspended", "School suspended"
+    SCHOOL_REACTIVATED = "school_reactivated", "School reactivated"
+    SCHOOL_DOMAIN_CHANGED = "school_domain_changed", "School domain changed"
+
+
+class AuditEvent(HashChainedModel):
+    """One event of the platform. Append-only: the database refuses UPDATE, DELETE, TRUNCATE.
+
+    People, schools and trusts are referenced by plain ids, not foreign keys: a row never
+    changes, so it must never block deleting a user nor be rewritten by ON DELETE SET NULL.
+    """
+
+    occurred_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Null for the system and for anonymous requests (a failed login).
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    school_id = models.BigIntegerField(null=True, blank=True)
+    trust_id = models.BigIntegerField(null=True, blank=True)
+    target_type = models.CharField(max_length=30, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    # Ids, role names, old and new values. Never a child's name nor any concern text (brief §2).
+    data = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    hashed_fields = (
+        "occurred_at",
+        "actor_id",
+        "action",
+        "school_id",
+        "trust_id",
+        "target_type",
+        "target_id",
+        "data",
+        "ip_address",
+    )
+    chain_in_public_schema = True
+
+    class Meta(HashChainedModel.Meta):
+        indexes = [
+            models.Index(fields=["actor_id", "-occurred_at"], name="audit_actor_recent"),
+            models.Index(fields=["school_id", "-occurred_at"], name="audit_school_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_id or 'system'} at {self.occurred_at:%Y-%m-%d %H:%M}"

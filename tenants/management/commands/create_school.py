@@ -36,6 +36,7 @@ class Command(BaseCommand):
                 slug=options["slug"],
                 urn=options["urn"],
                 phase=options["phase"],
+                actor=None,  # run on the server by the operator, not by a platform user
             )
         except ValidationError as exc:
             lines = [f"{field}: {msg}" for field, msgs in exc.message_dict.items() for msg in msgs]

@@ -1,0 +1,290 @@
+"""Every URL of both URLconfs, requested by every kind of person, against an expected table.
+
+A URL pattern without a row here fails `test_every_url_pattern_has_a_row`: a new page cannot
+ship without saying who may open it. The people are the shared `world`: each school role of
+school A, a user of school B (same trust), a user of school C (another trust), the trust roles,
+and anonymous. Sessions are made as the sign-in view makes them, two-factor passed where set up;
+`test_child_data_needs_two_factor` covers sessions without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tenants.models import School
+from tests.conftest import World, school_client
+from trustplatform.accounts.models import Role, SchoolMembership, User
+
+OK, LOGIN, TWO_FACTOR, DENIED = "ok", "login", "2fa", "denied"
+
+# Who is asking. School-site actors ask on school A's site; root actors on the root domain.
+SCHOOL_ACTORS = (
+    "anonymous",
+    "a:staff",
+    "a:key_holder",
+    "a:deputy_dsl",
+    "a:dsl",
+    "a:headteacher",
+    "a:governor",
+    "a:school_admin",
+    "b:dsl",
+    "c:dsl",
+    "trust:trust_admin",
+)
+ROOT_ACTORS = (
+    "anonymous",
+    "trust:trust_admin",
+    "trust:trust_safeguarding_lead",
+    "trust:trustee",
+    "other_trust:trust_admin",
+    "a:dsl",
+    "operator",
+)
+WITHOUT_TWO_FACTOR = frozenset({"a:staff", "a:governor", "a:school_admin", "operator"})
+
+
+@dataclass(frozen=True)
+class Row:
+    """Expected outcome per actor; anyone not named is LOGIN when anonymous, else DENIED."""
+
+    allowed: frozenset[str]
+    method: str = "GET"
+    data: dict[str, str] = field(default_factory=dict)
+    kwargs: Callable[[World], Mapping[str, object]] | None = None
+    two_factor_first: frozenset[str] = frozenset()
+    anonymous: str = LOGIN
+    refused: str = DENIED
+
+
+def actors(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+EVERYONE_SCHOOL = frozenset(SCHOOL_ACTORS)
+EVERYONE_ROOT = frozenset(ROOT_ACTORS)
+SIGNED_IN_SCHOOL = EVERYONE_SCHOOL - {"anonymous"}
+SIGNED_IN_ROOT = EVERYONE_ROOT - {"anonymous"}
+A_MEMBERS = actors(
+    "a:staff",
+    "a:key_holder",
+    "a:deputy_dsl",
+    "a:dsl",
+    "a:headteacher",
+    "a:governor",
+    "a:school_admin",
+)
+
+
+def _membership_of(place_role: tuple[str, Role]) -> Callable[[World], Mapping[str, object]]:
+    def kwargs(world: World) -> Mapping[str, object]:
+        user = world.person(*place_role)
+        return {"membership_id": SchoolMembership.objects.get(user=user).pk}
+
+    return kwargs
+
+
+def _public_pages(everyone: frozenset[str]) -> dict[str, Row]:
+    """Account pages served on every site."""
+    signed_in = everyone - {"anonymous"}
+    bad_link = {"uidb64": "MQ", "token": "not-a-token"}
+    return {
+        "healthz": Row(allowed=everyone, anonymous=OK),
+        "accounts:login": Row(allowed=everyone, anonymous=OK),
+        "accounts:logout": Row(allowed=everyone, method="POST", anonymous=OK),
+        "accounts:account": Row(allowed=signed_in),
+        "accounts:sign_out_everywhere": Row(allowed=signed_in, method="POST"),
+        # Without two-factor set up, the check sends people on to set it up.
+        "accounts:two_factor": Row(
+            allowed=signed_in - WITHOUT_TWO_FACTOR, two_factor_first=WITHOUT_TWO_FACTOR & signed_in
+        ),
+        "accounts:two_factor_setup": Row(allowed=signed_in),
+        "accounts:recovery_codes_regenerate": Row(
+            allowed=signed_in - WITHOUT_TWO_FACTOR,
+            method="POST",
+            two_factor_first=WITHOUT_TWO_FACTOR & signed_in,
+        ),
+        "accounts:password_change": Row(allowed=signed_in),
+        "accounts:password_reset": Row(allowed=everyone, anonymous=OK),
+        "accounts:password_reset_done": Row(allowed=everyone, anonymous=OK),
+        "accounts:password_reset_complete": Row(allowed=everyone, anonymous=OK),
+        "accounts:password_reset_confirm": Row(
+            allowed=everyone, anonymous=OK, kwargs=lambda w: bad_link
+        ),
+        "accounts:invitation_accept": Row(
+            allowed=everyone, anonymous=OK, kwargs=lambda w: bad_link
+        ),
+    }
+
+
+SCHOOL_MATRIX: dict[str, Row] = _public_pages(EVERYONE_SCHOOL) | {
+    "safeguarding:home": Row(allowed=EVERYONE_SCHOOL, anonymous=OK),
+    "safeguarding:category_guidance": Row(allowed=A_MEMBERS),
+    "staff:list": Row(
+        allowed=actors("a:deputy_dsl", "a:dsl", "a:headteacher", "a:school_admin"),
+        two_factor_first=actors("a:school_admin"),
+    ),
+    "staff:invite": Row(
+        allowed=actors("a:dsl", "a:headteacher", "a:school_admin"),
+        two_factor_first=actors("a:school_admin"),
+    ),
+    "staff:handover": Row(allowed=actors("a:dsl", "a:headteacher")),
+    "staff:role_change": Row(
+        allowed=actors("a:dsl", "a:headteacher"),
+        method="POST",
+        data={"role": "key_holder"},
+        kwargs=_membership_of(("a", Role.STAFF)),
+    ),
+    "staff:remove": Row(
+        allowed=actors("a:dsl", "a:headteacher", "a:school_admin"),
+        method="POST",
+        kwargs=_membership_of(("a", Role.GOVERNOR)),
+        two_factor_first=actors("a:school_admin"),
+    ),
+    "staff:two_factor_reset": Row(
+        allowed=actors("a:deputy_dsl", "a:dsl"),
+        method="POST",
+        kwargs=_membership_of(("a", Role.KEY_HOLDER)),
+    ),
+}
+ROOT_MATRIX: dict[str, Row] = _public_pages(EVERYONE_ROOT) | {
+    "public_home": Row(allowed=EVERYONE_ROOT, anonymous=OK),
+    "portal:home": Row(
+        allowed=actors(
+            "trust:trust_admin",
+            "trust:trust_safeguarding_lead",
+            "trust:trustee",
+            "other_trust:trust_admin",
+        )
+    ),
+    # School A belongs to `trust`: the other trust's admin gets the same 404 as for no school.
+    "portal:school_dsl": Row(
+        allowed=actors("trust:trust_admin"), kwargs=lambda w: {"school_id": w.school_a.pk}
+    ),
+    # The operator's Django admin: staff accounts only; everyone else is sent to its login.
+    "admin:*": Row(allowed=actors("operator"), refused=LOGIN),
+}
+
+
+def url_names(urlconf: str) -> Iterator[str]:
+    def walk(patterns: list[URLPattern | URLResolver], namespace: str) -> Iterator[str]:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                yield from walk(pattern.url_patterns, inner)
+            else:
+                yield f"{namespace}{pattern.name}"
+
+    yield from walk(get_resolver(urlconf).url_patterns, "")
+
+
+def row_for(matrix: dict[str, Row], name: str) -> Row | None:
+    if name in matrix:
+        return matrix[name]
+    namespace = name.split(":", 1)[0]
+    return matrix.get(f"{namespace}:*") if ":" in name else None
+
+
+@pytest.mark.parametrize(
+    ("urlconf", "matrix"),
+    [("trustplatform.urls_tenant", SCHOOL_MATRIX), ("trustplatform.urls_public", ROOT_MATRIX)],
+)
+def test_every_url_pattern_has_a_row(urlconf: str, matrix: dict[str, Row]) -> None:
+    missing = [name for name in url_names(urlconf) if row_for(matrix, name) is None]
+    assert not missing, f"URL patterns of {urlconf} with no row in the matrix: {missing}"
+
+
+def _client_for(world: World, actor: str, school: School | None, *, two_factor: bool = True):  # type: ignore[no-untyped-def]
+    if actor == "anonymous":
+        return school_client(school)
+    if actor == "operator":
+        operator = User.objects.create_superuser("operator@example.org", "op-password-long-enough")
+        return school_client(school, operator)
+    place, role = actor.split(":")
+    return school_client(school, world.person(place, Role(role)), two_factor=two_factor)
+
+
+def outcome(response: HttpResponseBase) -> str:
+    if response.status_code in (403, 404):
+        return DENIED
+    if response.status_code in (301, 302, 303):
+        target = urlsplit(response["Location"])
+        if target.path.startswith("/accounts/two-factor") and "next=" in target.query:
+            return TWO_FACTOR
+        if target.path.endswith("login/") and "next=" in target.query:
+            return LOGIN
+        return OK
+    assert response.status_code < 400, f"unexpected {response.status_code}"
+    return OK
+
+
+def expected(row: Row, actor: str) -> str:
+    if actor == "anonymous":
+        return row.anonymous
+    if actor in row.two_factor_first:
+        return TWO_FACTOR
+    return OK if actor in row.allowed else row.refused
+
+
+def _request(
+    world: World, matrix: dict[str, Row], name: str, actor: str, school: School | None
+) -> str:
+    row = row_for(matrix, name)
+    assert row is not None
+    url_name = "admin:index" if name.endswith(":*") else name
+    url = reverse(
+        url_name, urlconf=_urlconf(school), kwargs=dict(row.kwargs(world)) if row.kwargs else None
+    )
+    two_factor = actor not in row.two_factor_first
+    client = _client_for(world, actor, school, two_factor=two_factor)
+    response = client.post(url, row.data) if row.method == "POST" else client.get(url)
+    return outcome(response)
+
+
+def _urlconf(school: School | None) -> str:
+    return "trustplatform.urls_tenant" if school is not None else "trustplatform.urls_public"
+
+
+def _cases(matrix: dict[str, Row], people: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(name, actor) for name in matrix for actor in people]
+
+
+@pytest.mark.parametrize(("name", "actor"), _cases(SCHOOL_MATRIX, SCHOOL_ACTORS))
+def test_school_site_authorisation(world: World, db: None, name: str, actor: str) -> None:
+    row = SCHOOL_MATRIX[name]
+    assert _request(world, SCHOOL_MATRIX, name, actor, world.school_a) == expected(row, actor)
+
+
+@pytest.mark.parametrize(("name", "actor"), _cases(ROOT_MATRIX, ROOT_ACTORS))
+def test_root_site_authorisation(world: World, db: None, name: str, actor: str) -> None:
+    row = ROOT_MATRIX[name]
+    assert _request(world, ROOT_MATRIX, name, actor, None) == expected(row, actor)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "staff:list",
+        "staff:handover",
+        "staff:role_change",
+        "staff:two_factor_reset",
+        "staff:remove",
+        "staff:invite",
+    ],
+)
+def test_child_data_and_role_management_need_two_factor(world: World, db: None, name: str) -> None:
+    # The DSL has two-factor set up but has not passed it in this session.
+    row = SCHOOL_MATRIX[name]
+    client = school_client(world.school_a, world.person("a", Role.DSL), two_factor=False)
+    url = reverse(
+        name,
+        urlconf="trustplatform.urls_tenant",
+        kwargs=dict(row.kwargs(world)) if row.kwargs else None,
+    )
+    response = client.post(url, row.data) if row.method == "POST" else client.get(url)
+    assert outcome(response) == TWO_FACTOR

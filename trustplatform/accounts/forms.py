@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import user_login_failed
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.http import HttpRequest
+
+from tenants.selectors import school_of_request
+from trustplatform.accounts.models import Role, SchoolMembership, TrustMembership, User
+from trustplatform.accounts.services import ASSIGNABLE_SCHOOL_ROLES
+
+
+def may_sign_in_here(user: User, request: HttpRequest) -> bool:
+    """A school's site admits its members; the root domain admits people with a trust role."""
+    school = school_of_request(request)
+    if school is not None:
+        return SchoolMembership.objects.filter(user=user, school=school).exists()
+    return TrustMembership.objects.filter(user=user).exists()
+
+
+class SignInForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email address",
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    error_messages = {
+        "invalid_login": "That email address and password do not match an account for this site.",
+        "inactive": "That email address and password do not match an account for this site.",
+    }
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if not may_sign_in_here(user, self.request):  # type: ignore[arg-type]
+            # Same message as a wrong password, and counted as a failure: the page must not
+            # reveal who works at which school.
+            user_login_failed.send(
+                sender=__name__,
+                credentials={"username": self.cleaned_data.get("username")},
+                request=self.request,
+            )
+            raise self.get_invalid_login_error()
+
+
+class MemberPasswordResetForm(PasswordResetForm):
+    """Sends a reset link only to people who may sign in on this site; says the same either way."""
+
+    def __init__(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def get_users(self, email: str) -> Any:
+        return [
+            user
+            for user in super().get_users(email)
+            if self.request is None or may_sign_in_here(user, self.request)
+        ]
+
+
+class TwoFactorForm(forms.Form):
+    code = forms.CharField(
+        label="Code from your authenticator app, or a recovery code",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class EnrolmentForm(forms.Form):
+    code = forms.CharField(
+        label="6-digit code from your authenticator app",
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+_ROLE_CHOICES = [(r.value, r.label) for r in ASSIGNABLE_SCHOOL_ROLES]
+
+
+class InvitationForm(forms.Form):
+    full_name = forms.CharField(max_length=200)
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=_ROLE_CHOICES)
+
+
+class RoleChangeForm(forms.Form):
+    role = forms.ChoiceField(choices=_ROLE_CHOICES)
+
+
+class HandoverForm(forms.Form):
+    new_dsl = forms.ModelChoiceField(queryset=User.objects.none(), label="New DSL")
+    previous_dsl_role = forms.ChoiceField(
+        choices=_ROLE_CHOICES, initial=Role.DEPUTY_DSL.value, label="The previous DSL becomes"
+    )
+
+    def __init__(self, *args: Any, school: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current_dsl = SchoolMembership.objects.filter(school=school, role=Role.DSL)
+        self.fields["new_dsl"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            school_memberships__school=school, is_active=True
+        ).exclude(pk__in=current_dsl.values("user_id"))
+
+
+class AssignDslForm(forms.Form):
+    full_name = forms.CharField(max_length=200)
+    email = forms.EmailField(help_text="An invitation is emailed if they have no account yet.")

@@ -1,0 +1,58 @@
+"""Growing cool-offs for failed sign-ins and two-factor codes (django-axes).
+
+Attempts are counted per email address and IP together, so a pupil guessing on the school's
+shared IP locks out one account for a few minutes, never a whole staffroom, and never for good.
+Each lockout of the same email+IP within a day doubles the next cool-off: 1, 2, 4 ... 60 minutes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+from django.core.cache import cache
+from django.http import HttpRequest
+
+from trustplatform.audit.models import AuditAction
+from trustplatform.audit.services import audit_record, email_sha256
+
+MAX_COOLOFF_MINUTES = 60
+LOCKOUT_MEMORY_SECONDS = 24 * 60 * 60
+
+
+def _key(request: HttpRequest | None, username: str | None) -> str:
+    ip = getattr(request, "axes_ip_address", None) or (
+        request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    )
+    digest = hashlib.sha256(f"{(username or '').lower()}|{ip}".encode()).hexdigest()
+    return f"lockouts:{digest}"
+
+
+def _username(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:  # a two-factor attempt
+        return str(user.email)
+    return request.POST.get("username")
+
+
+def cooloff(request: HttpRequest | None) -> timedelta:
+    """AXES_COOLOFF_TIME: 2^(lockouts today - 1) minutes, at most an hour."""
+    lockouts = int(cache.get(_key(request, _username(request))) or 1)
+    return timedelta(minutes=min(2 ** max(lockouts - 1, 0), MAX_COOLOFF_MINUTES))
+
+
+def lockout_recorded(
+    sender: Any, request: HttpRequest | None, username: str | None, ip_address: str, **kwargs: Any
+) -> None:
+    """Receiver of axes' user_locked_out: remembers the lockout and writes the audit row."""
+    key = _key(request, username)
+    cache.add(key, 0, LOCKOUT_MEMORY_SECONDS)
+    cache.incr(key)
+    audit_record(
+        action=AuditAction.LOCKOUT,
+        data={"email_sha256": email_sha256(username or "")},
+        request=request,
+    )

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from trustplatform.accounts import views_school
+
+app_name = "staff"
+
+urlpatterns = [
+    path("", views_school.staff_list, name="list"),
+    path("invite/", views_school.staff_invite, name="invite"),
+    path("handover/", views_school.dsl_handover, name="handover"),
+    path("<int:membership_id>/role/", views_school.staff_role_change, name="role_change"),
+    path("<int:membership_id>/remove/", views_school.staff_remove, name="remove"),
+    path(
+        "<int:membership_id>/two-factor-reset/",
+        views_school.staff_two_factor_reset,
+        name="two_factor_reset",
+    ),
+]

@@ -1,0 +1,173 @@
+"""Staff and roles on a school's site: invitations, role changes, DSL handover, 2FA resets."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tenants.models import School
+from tenants.selectors import school_of_request
+from trustplatform.accounts import services
+from trustplatform.accounts.forms import HandoverForm, InvitationForm, RoleChangeForm
+from trustplatform.accounts.models import Role, SchoolMembership, User
+from trustplatform.permissions import Action, require
+
+
+def _school(request: HttpRequest) -> School:
+    school = school_of_request(request)
+    if school is None:  # these views are only routed on school sites
+        raise Http404
+    return school
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _membership(request: HttpRequest, membership_id: int) -> SchoolMembership:
+    # Looked up within this school only: another school's id is the same 404 as a missing one.
+    membership = (
+        SchoolMembership.objects.select_related("user")
+        .filter(pk=membership_id, school=_school(request))
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@require(Action.VIEW_STAFF)
+def staff_list(request: HttpRequest) -> HttpResponse:
+    memberships = (
+        SchoolMembership.objects.filter(school=_school(request))
+        .select_related("user")
+        .order_by("user__full_name")
+    )
+    return render(
+        request,
+        "accounts/staff_list.html",
+        {"memberships": memberships, "role_form": RoleChangeForm(), "Role": Role},
+    )
+
+
+@require(Action.INVITE_STAFF)
+@require_http_methods(["GET", "POST"])
+def staff_invite(request: HttpRequest) -> HttpResponse:
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_send(
+                school=_school(request),
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                role=Role(form.cleaned_data["role"]),
+                actor=_actor(request),
+                host=request.get_host(),
+                scheme=request.scheme or "https",
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("staff:list")
+    return render(
+        request,
+        "accounts/form_page.html",
+        {"form": form, "title": "Invite a member of staff", "submit": "Send invitation"},
+    )
+
+
+@require(Action.MANAGE_ROLES)
+@require_POST
+def staff_role_change(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = _membership(request, membership_id)
+    form = RoleChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.school_membership_set_role(
+                membership=membership,
+                role=Role(form.cleaned_data["role"]),
+                actor=_actor(request),
+                request=request,
+            )
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, f"{membership.user.full_name}'s role is changed.")
+    else:
+        messages.error(request, "Choose a role from the list.")
+    return redirect("staff:list")
+
+
+@require(Action.REMOVE_MEMBERSHIP)
+@require_POST
+def staff_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = _membership(request, membership_id)
+    try:
+        services.school_membership_remove(
+            membership=membership, actor=_actor(request), request=request
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, f"{membership.user.full_name} no longer has access.")
+    return redirect("staff:list")
+
+
+@require(Action.RESET_COLLEAGUE_TWO_FACTOR)
+@require_POST
+def staff_two_factor_reset(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = _membership(request, membership_id)
+    try:
+        services.totp_reset(
+            user=membership.user, actor=_actor(request), school=_school(request), request=request
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request, f"{membership.user.full_name} must set up two-factor again to read records."
+        )
+    return redirect("staff:list")
+
+
+@require(Action.HAND_OVER_DSL)
+@require_http_methods(["GET", "POST"])
+def dsl_handover(request: HttpRequest) -> HttpResponse:
+    school = _school(request)
+    form = HandoverForm(request.POST or None, school=school)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dsl_handover(
+                school=school,
+                new_dsl=form.cleaned_data["new_dsl"],
+                previous_dsl_role=Role(form.cleaned_data["previous_dsl_role"]),
+                actor=_actor(request),
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(
+                request, f"{form.cleaned_data['new_dsl'].full_name} is now the school's DSL."
+            )
+            return redirect("staff:list")
+    return render(
+        request,
+        "accounts/form_page.html",
+        {
+            "form": form,
+            "title": "Hand over the DSL role",
+            "intro": "A school has exactly one Designated Safeguarding Lead. The handover takes "
+            "effect at once and is recorded in the audit log.",
+            "submit": "Hand over",
+        },
+    )

@@ -1,0 +1,202 @@
+"""One hash chain for every append-only trail: the platform audit log, each school's access log
+and, later, each school's chronology.
+
+Each row carries the row_hash of the row before it (`prev_hash`; 64 zeros for the first row) and
+its own `row_hash`: SHA-256 over a canonical JSON of its hashed fields and its prev_hash. Changing
+a row's contents in the database breaks its row_hash; removing or inserting a row breaks the next
+row's prev_hash. `chain_verify` walks a table and reports the first row where either fails.
+
+The database refuses UPDATE, DELETE and TRUNCATE on these tables (a trigger, see the migrations);
+the chain is what still detects a change made by someone able to switch that trigger off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar, TypeVar
+
+from django.db import connection, models, transaction
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from tenants.db import school_connection
+
+GENESIS_HASH = "0" * 64
+_HEX64 = r"^[0-9a-f]{64}$"
+
+
+class HashChainedModel(models.Model):
+    """Abstract base of an append-only, hash-chained table. Rows are added by `chain_append`."""
+
+    prev_hash = models.CharField(max_length=64, editable=False)
+    row_hash = models.CharField(max_length=64, editable=False)
+
+    # The fields row_hash covers, besides prev_hash. Name every field that carries meaning: one
+    # left out could be changed in the database without breaking the chain.
+    hashed_fields: ClassVar[tuple[str, ...]] = ()
+    # True for a table of the public schema: its chain is locked, read and written there, even
+    # when the caller is inside a school's schema (search_path `school_x, public`).
+    chain_in_public_schema: ClassVar[bool] = False
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(prev_hash__regex=_HEX64),
+                name="%(app_label)s_%(class)s_prev_hash_hex",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(row_hash__regex=_HEX64),
+                name="%(app_label)s_%(class)s_row_hash_hex",
+            ),
+            # A fork (two rows linking to the same predecessor) is impossible, even if a writer
+            # ever bypassed chain_append's lock.
+            models.UniqueConstraint(
+                fields=["prev_hash"], name="%(app_label)s_%(class)s_one_successor"
+            ),
+        ]
+
+
+M = TypeVar("M", bound=HashChainedModel)
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """The first row of a chain that does not verify, and what is wrong with it."""
+
+    row_id: int
+    problem: str
+
+
+def _canonical_json_value(value: Any) -> Any:
+    # JSON values are hashed as PostgreSQL gives them back (jsonb). Floats are refused: jsonb
+    # keeps them as numeric and hands back different text for some (1e+20 comes back as an
+    # integer), which would show an untouched row as broken. Store numbers as int or str.
+    if isinstance(value, float):
+        raise TypeError("Hash-chained JSON cannot hold floats; store an int or a string.")
+    if isinstance(value, Mapping):
+        return {str(key): _canonical_json_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical_json_value(item) for item in value]
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    raise TypeError(f"Hash-chained JSON cannot hold {type(value).__name__} values.")
+
+
+def _canonical_value(field: models.Field[Any, Any], value: Any) -> Any:
+    """The value as stored, in one stable form: the same before the INSERT and when read back."""
+    if value is None:
+        return None
+    if isinstance(field, models.JSONField):
+        return _canonical_json_value(value)
+    value = field.get_prep_value(value)  # e.g. IPv6 addresses in PostgreSQL's compressed form
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"{field.name} is a naive datetime; hash-chained times are in UTC.")
+        value = value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    elif isinstance(value, dt.date | dt.time):
+        value = value.isoformat()
+    elif isinstance(value, Decimal):
+        # The column rounds to its decimal places; hash what it keeps.
+        places = getattr(field, "decimal_places", None)
+        value = str(value.quantize(Decimal(1).scaleb(-places)) if places is not None else value)
+    elif not isinstance(value, float | str | int | bool):
+        value = str(value)
+    return value
+
+
+def row_hash_of(model: type[HashChainedModel], values: Mapping[str, Any], prev_hash: str) -> str:
+    """SHA-256 (hex) of a row's hashed fields (by name) and its prev_hash, as canonical JSON."""
+    document = {
+        "prev_hash": prev_hash,
+        "fields": {
+            name: _canonical_value(model._meta.get_field(name), values[name])  # type: ignore[arg-type]
+            for name in model.hashed_fields
+        },
+    }
+    text = json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _chain_schema(model: type[HashChainedModel]) -> str:
+    return (
+        get_public_schema_name() if model.chain_in_public_schema else school_connection.schema_name
+    )
+
+
+def _in_schema(schema: str) -> contextlib.AbstractContextManager[Any]:
+    # Switching costs a `SET search_path` on the way in and out: skip it when already there.
+    if school_connection.schema_name == schema:
+        return contextlib.nullcontext()
+    return schema_context(schema)
+
+
+def chain_lock_key(schema: str, table: str) -> int:
+    """The advisory-lock key of one chain: each school's copy of a table is a chain of its own."""
+    digest = hashlib.sha256(f"hashchain:{schema}.{table}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def chain_append(model: type[M], **fields: Any) -> M:
+    """Inserts a row at the end of the model's chain (in the current school, or in public)."""
+    schema = _chain_schema(model)
+    with _in_schema(schema), transaction.atomic():
+        # Held until the surrounding transaction ends, so the next writer reads this row as its
+        # predecessor only once it is committed. The lock serialises every writer of this chain:
+        # callers append late in their transaction to hold it briefly.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s)", [chain_lock_key(schema, model._meta.db_table)]
+            )
+        prev_hash = (
+            model._default_manager.order_by("-pk").values_list("row_hash", flat=True).first()
+        )
+        # Built after the lock is held, so a default such as occurred_at=timezone.now follows
+        # the order of the chain.
+        row = model(**fields, prev_hash=prev_hash or GENESIS_HASH)
+        # Cleaned first: cleaning may convert values (to_python), and the hash must cover the
+        # values that are saved.
+        row.full_clean(exclude=["row_hash"], validate_unique=False, validate_constraints=False)
+        row.row_hash = row_hash_of(
+            model,
+            {name: row.serializable_value(name) for name in model.hashed_fields},
+            row.prev_hash,
+        )
+        row.save(force_insert=True)
+    return row
+
+
+def chain_verify(model: type[HashChainedModel]) -> BrokenLink | None:
+    """Walks the chain in id order; returns the first row that does not verify, or None."""
+    names = model.hashed_fields
+    columns = [model._meta.get_field(name).attname for name in names]  # type: ignore[union-attr]
+    expected_prev = GENESIS_HASH
+    with _in_schema(_chain_schema(model)):
+        rows = (
+            model._default_manager.order_by("pk")
+            .values_list("pk", "prev_hash", "row_hash", *columns)
+            .iterator(chunk_size=2000)
+        )
+        for pk, prev_hash, row_hash, *values in rows:
+            if prev_hash != expected_prev:
+                problem = (
+                    "prev_hash is not the genesis hash"
+                    if expected_prev == GENESIS_HASH
+                    else "prev_hash does not match the row_hash of the row before it"
+                )
+                return BrokenLink(row_id=pk, problem=problem)
+            try:
+                recomputed = row_hash_of(model, dict(zip(names, values, strict=True)), prev_hash)
+            except (TypeError, ValueError):
+                return BrokenLink(row_id=pk, problem="its contents cannot be hashed")
+            if row_hash != recomputed:
+                return BrokenLink(row_id=pk, problem="row_hash does not match its contents")
+            expected_prev = row_hash
+    return None

@@ -1,0 +1,279 @@
+"""The one answer to "may this user do this, here?". Views, API and templates all ask it.
+
+Deny by default: an action not granted to a role below is refused. "Here" is the host of the
+request: a school's subdomain (the user's membership in that school decides) or the root domain
+(the user's roles in their trust decide). Anyone who can read child data, trust statistics or
+manage roles must have passed TOTP two-factor in this session first (DfE cyber standards).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.http import urlencode
+
+from tenants.selectors import school_of_request
+from trustplatform.accounts.models import Role, SchoolMembership, TrustMembership
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tenants.models import School, Trust
+    from trustplatform.accounts.models import User
+
+SESSION_OTP_VERIFIED = "otp_verified"
+
+
+class Action(enum.StrEnum):
+    # --- in a school ---
+    RECORD_CONCERN = "record_concern"
+    VIEW_OWN_RECEIPTS = "view_own_receipts"
+    VIEW_CATEGORY_GUIDANCE = "view_category_guidance"
+    VIEW_ALL_RECORDS = "view_all_records"
+    VIEW_GRANTED_RECORDS = "view_granted_records"
+    SEARCH_RECORDS = "search_records"
+    MANAGE_CATEGORIES = "manage_categories"
+    VIEW_STAFF = "view_staff"
+    INVITE_STAFF = "invite_staff"
+    MANAGE_ROLES = "manage_roles"
+    HAND_OVER_DSL = "hand_over_dsl"
+    GRANT_KEY_HOLDER_ACCESS = "grant_key_holder_access"
+    RESET_COLLEAGUE_TWO_FACTOR = "reset_colleague_two_factor"
+    REMOVE_MEMBERSHIP = "remove_membership"
+    VIEW_ACCESS_LOG = "view_access_log"
+    APPROVE_INFORMATION_SHARING = "approve_information_sharing"
+    APPROVE_AGENCY_ACCESS = "approve_agency_access"
+    IMPORT_PUPILS = "import_pupils"
+    VIEW_POLICY_REGISTER = "view_policy_register"
+    VIEW_SCHOOL_STATISTICS = "view_school_statistics"
+    # --- in a trust (root domain) ---
+    VIEW_TRUST_PORTAL = "view_trust_portal"
+    MANAGE_SCHOOLS = "manage_schools"
+    ASSIGN_SCHOOL_DSL = "assign_school_dsl"
+    VIEW_TRUST_STATISTICS = "view_trust_statistics"
+    VIEW_TRUST_REVIEW_DATES = "view_trust_review_dates"
+
+
+A = Action
+_EVERY_MEMBER = frozenset({A.VIEW_CATEGORY_GUIDANCE})
+_RECORDERS = _EVERY_MEMBER | {A.RECORD_CONCERN, A.VIEW_OWN_RECEIPTS}
+_LEADS = _RECORDERS | {
+    A.VIEW_ALL_RECORDS,
+    A.SEARCH_RECORDS,
+    A.VIEW_STAFF,
+    A.VIEW_SCHOOL_STATISTICS,
+    A.VIEW_POLICY_REGISTER,
+}
+
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.STAFF: _RECORDERS,
+    Role.KEY_HOLDER: _RECORDERS | {A.VIEW_GRANTED_RECORDS, A.SEARCH_RECORDS},
+    Role.DEPUTY_DSL: _LEADS | {A.RESET_COLLEAGUE_TWO_FACTOR},
+    Role.DSL: _LEADS
+    | {
+        A.INVITE_STAFF,
+        A.MANAGE_ROLES,
+        A.HAND_OVER_DSL,
+        A.GRANT_KEY_HOLDER_ACCESS,
+        A.MANAGE_CATEGORIES,
+        A.RESET_COLLEAGUE_TWO_FACTOR,
+        A.REMOVE_MEMBERSHIP,
+        A.VIEW_ACCESS_LOG,
+        A.APPROVE_INFORMATION_SHARING,
+        A.APPROVE_AGENCY_ACCESS,
+    },
+    Role.HEADTEACHER: _LEADS
+    | {
+        A.INVITE_STAFF,
+        A.MANAGE_ROLES,
+        A.HAND_OVER_DSL,
+        A.REMOVE_MEMBERSHIP,
+        A.APPROVE_INFORMATION_SHARING,
+        A.APPROVE_AGENCY_ACCESS,
+    },
+    Role.GOVERNOR: _EVERY_MEMBER | {A.VIEW_POLICY_REGISTER, A.VIEW_SCHOOL_STATISTICS},
+    Role.SCHOOL_ADMIN: _EVERY_MEMBER
+    | {
+        A.VIEW_STAFF,
+        A.INVITE_STAFF,
+        A.REMOVE_MEMBERSHIP,
+        A.IMPORT_PUPILS,
+    },
+    Role.TRUST_ADMIN: frozenset({A.VIEW_TRUST_PORTAL, A.MANAGE_SCHOOLS, A.ASSIGN_SCHOOL_DSL}),
+    Role.TRUST_SAFEGUARDING_LEAD: frozenset(
+        {A.VIEW_TRUST_PORTAL, A.VIEW_TRUST_STATISTICS, A.VIEW_TRUST_REVIEW_DATES}
+    ),
+    Role.TRUSTEE: frozenset({A.VIEW_TRUST_PORTAL, A.VIEW_TRUST_REVIEW_DATES}),
+}
+
+# Child data, trust statistics and role management: never without two-factor.
+NEEDS_TWO_FACTOR = frozenset(
+    {
+        A.VIEW_ALL_RECORDS,
+        A.VIEW_GRANTED_RECORDS,
+        A.SEARCH_RECORDS,
+        A.VIEW_ACCESS_LOG,
+        A.VIEW_STAFF,
+        A.MANAGE_ROLES,
+        A.HAND_OVER_DSL,
+        A.GRANT_KEY_HOLDER_ACCESS,
+        A.RESET_COLLEAGUE_TWO_FACTOR,
+        A.REMOVE_MEMBERSHIP,
+        A.APPROVE_INFORMATION_SHARING,
+        A.APPROVE_AGENCY_ACCESS,
+        A.VIEW_SCHOOL_STATISTICS,
+        A.VIEW_TRUST_STATISTICS,
+        A.ASSIGN_SCHOOL_DSL,
+        A.MANAGE_SCHOOLS,
+        A.INVITE_STAFF,
+        A.IMPORT_PUPILS,
+        A.MANAGE_CATEGORIES,
+    }
+)
+
+# Roles whose holders read child records: 2FA required, 30-minute idle timeout.
+CHILD_DATA_ROLES = frozenset({Role.KEY_HOLDER, Role.DEPUTY_DSL, Role.DSL, Role.HEADTEACHER})
+
+
+class Decision(enum.Enum):
+    ALLOWED = "allowed"
+    LOGIN_REQUIRED = "login_required"
+    TWO_FACTOR_REQUIRED = "two_factor_required"
+    DENIED = "denied"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a request is: one school, or the root domain (trust portal)."""
+
+    school: School | None
+
+    @property
+    def is_school(self) -> bool:
+        return self.school is not None
+
+
+def school_role(user: User, school: School) -> Role | None:
+    if not user.is_authenticated or not user.is_active:
+        return None
+    role = (
+        SchoolMembership.objects.filter(user=user, school=school)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return Role(role) if role else None
+
+
+def trust_roles(user: User) -> dict[int, frozenset[Role]]:
+    """The user's roles per trust id."""
+    if not user.is_authenticated or not user.is_active:
+        return {}
+    roles: dict[int, set[Role]] = {}
+    for trust_id, role in TrustMembership.objects.filter(user=user).values_list("trust_id", "role"):
+        roles.setdefault(trust_id, set()).add(Role(role))
+    return {trust_id: frozenset(r) for trust_id, r in roles.items()}
+
+
+def roles_here(request: HttpRequest) -> frozenset[Role]:
+    """The user's roles where the request is; cached on the request."""
+    cached = getattr(request, "_roles_here", None)
+    if cached is not None:
+        return cached
+    user = request.user
+    school = school_of_request(request)
+    roles: frozenset[Role]
+    if not user.is_authenticated:
+        roles = frozenset()
+    elif school is not None:
+        role = school_role(user, school)
+        roles = frozenset({role}) if role else frozenset()
+    else:
+        roles = frozenset().union(*trust_roles(user).values())
+    request._roles_here = roles  # type: ignore[attr-defined]
+    return roles
+
+
+def role_allows(roles: frozenset[Role], action: Action) -> bool:
+    return any(action in ROLE_ACTIONS.get(role, frozenset()) for role in roles)
+
+
+def two_factor_passed(request: HttpRequest) -> bool:
+    return bool(request.user.is_authenticated and request.session.get(SESSION_OTP_VERIFIED))
+
+
+def decide(request: HttpRequest, action: Action) -> Decision:
+    if not request.user.is_authenticated:
+        return Decision.LOGIN_REQUIRED
+    if not role_allows(roles_here(request), action):
+        return Decision.DENIED
+    if action in NEEDS_TWO_FACTOR and not two_factor_passed(request):
+        return Decision.TWO_FACTOR_REQUIRED
+    return Decision.ALLOWED
+
+
+def can(request: HttpRequest, action: Action) -> bool:
+    return decide(request, action) is Decision.ALLOWED
+
+
+def trust_for_action(request: HttpRequest, action: Action) -> Trust | None:
+    """On the root domain: the trust in which the user may do `action` (one trust per user)."""
+    from tenants.models import Trust  # noqa: PLC0415 - tenants imports accounts
+
+    for trust_id, roles in trust_roles(request.user).items():  # type: ignore[arg-type]
+        if role_allows(roles, action):
+            return Trust.objects.get(pk=trust_id)
+    return None
+
+
+def refusal(request: HttpRequest, decision: Decision) -> HttpResponse:
+    """The response for a refused decision: login, two-factor, or the same 404 as 'missing'."""
+    if decision is Decision.LOGIN_REQUIRED:
+        return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
+    if decision is Decision.TWO_FACTOR_REQUIRED:
+        enrolled = getattr(request.user, "has_two_factor", False)
+        target = "accounts:two_factor" if enrolled else "accounts:two_factor_setup"
+        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+    raise Http404
+
+
+def require(action: Action) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """View decorator: the view runs only when `action` is allowed here."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            decision = decide(request, action)
+            if decision is not Decision.ALLOWED:
+                return refusal(request, decision)
+            return view(request, *args, **kwargs)
+
+        wrapped.required_action = action  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+class TemplatePermissions:
+    """`{% if can.manage_roles %}` in templates: asks `decide` for the named action."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+
+    def __getitem__(self, name: str) -> bool:
+        try:
+            action = Action(name)
+        except ValueError:
+            return False
+        return can(self._request, action)
+
+
+def permissions_context(request: HttpRequest) -> dict[str, object]:
+    return {"can": SimpleLazyObject(lambda: TemplatePermissions(request))}
