@@ -6,6 +6,7 @@ school can be restored (or moved to another database node) on its own.
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -53,6 +54,46 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class YearGroup(models.IntegerChoices):
+    """England's year groups, as MIS exports number them (nursery and reception before Year 1)."""
+
+    NURSERY = -1, "Nursery"
+    RECEPTION = 0, "Reception"
+    YEAR_1 = 1, "Year 1"
+    YEAR_2 = 2, "Year 2"
+    YEAR_3 = 3, "Year 3"
+    YEAR_4 = 4, "Year 4"
+    YEAR_5 = 5, "Year 5"
+    YEAR_6 = 6, "Year 6"
+    YEAR_7 = 7, "Year 7"
+    YEAR_8 = 8, "Year 8"
+    YEAR_9 = 9, "Year 9"
+    YEAR_10 = 10, "Year 10"
+    YEAR_11 = 11, "Year 11"
+    YEAR_12 = 12, "Year 12"
+    YEAR_13 = 13, "Year 13"
+
+
+class KeyHolderGrant(models.Model):
+    """What one key holder may see: pupils of these year groups, concerns of these categories.
+
+    Granted by the DSL. A key holder without a grant sees nothing beyond their own receipts.
+    """
+
+    # The user by id: no foreign key to the public schema (brief §6).
+    user_id = models.BigIntegerField(unique=True)
+    categories = models.ManyToManyField(Category, blank=True, related_name="key_holder_grants")
+    year_groups = ArrayField(
+        models.SmallIntegerField(choices=YearGroup.choices), default=list, blank=True
+    )
+    granted_by_id = models.BigIntegerField()
+    granted_by_name = models.CharField(max_length=200)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"grant for user {self.user_id}"
 
 
 class AccessAction(models.TextChoices):

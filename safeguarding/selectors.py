@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from safeguarding.models import AccessLogEntry, Category
+from safeguarding.models import AccessLogEntry, Category, KeyHolderGrant
 
 
 def category_list_current() -> QuerySet[Category]:
@@ -45,3 +45,7 @@ def access_log_list(
     if until is not None:
         entries = entries.filter(occurred_at__lt=_start_of_day(until + dt.timedelta(days=1)))
     return entries.order_by("-occurred_at", "-id")
+
+
+def key_holder_grant_get(*, user_id: int) -> KeyHolderGrant | None:
+    return KeyHolderGrant.objects.prefetch_related("categories").filter(user_id=user_id).first()

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django_tenants.utils import get_public_schema_name
 
-from safeguarding.models import AccessAction, AccessLogEntry
+from safeguarding.models import AccessAction, AccessLogEntry, Category, KeyHolderGrant, YearGroup
 from tenants.db import school_connection
-from trustplatform.audit.services import client_ip
+from tenants.models import School
+from trustplatform.accounts.models import Role, SchoolMembership, User
+from trustplatform.audit.models import AuditAction
+from trustplatform.audit.services import audit_record, client_ip
 from trustplatform.hashchain import chain_append
 
 
@@ -39,3 +45,60 @@ def access_log_record(
         pupil_id=pupil_id,
         ip_address=client_ip(request),
     )
+
+
+@transaction.atomic
+def key_holder_access_set(
+    *,
+    school: School,
+    key_holder: User,
+    category_ids: Iterable[int],
+    year_groups: Iterable[int],
+    actor: User,
+    request: HttpRequest | None = None,
+) -> KeyHolderGrant:
+    """The DSL sets which categories and year groups a key holder sees (brief §3)."""
+    if not SchoolMembership.objects.filter(
+        user=key_holder, school=school, role=Role.KEY_HOLDER
+    ).exists():
+        raise ValidationError("Access is granted to key holders only; change their role first.")
+    wanted = set(category_ids)
+    categories = list(Category.objects.filter(pk__in=wanted, retired_at__isnull=True))
+    if len(categories) != len(wanted):
+        raise ValidationError("Choose categories from the school's current list.")
+    if restricted := [
+        c.name for c in categories if c.sensitivity == Category.Sensitivity.RESTRICTED
+    ]:
+        raise ValidationError(
+            "Restricted categories are seen only by the DSL, deputies and headteacher: "
+            + ", ".join(restricted)
+        )
+    groups = sorted(set(year_groups))
+    if unknown := [g for g in groups if g not in YearGroup.values]:
+        raise ValidationError(f"Unknown year groups: {unknown}.")
+
+    grant, _ = KeyHolderGrant.objects.select_for_update().get_or_create(
+        user_id=key_holder.pk,
+        defaults={"granted_by_id": actor.pk, "granted_by_name": actor.full_name},
+    )
+    old = {
+        "category_ids": sorted(grant.categories.values_list("pk", flat=True)),
+        "year_groups": sorted(grant.year_groups),
+    }
+    grant.year_groups = groups
+    grant.granted_by_id, grant.granted_by_name = actor.pk, actor.full_name
+    grant.save()
+    grant.categories.set(categories)
+    audit_record(
+        action=AuditAction.KEY_HOLDER_ACCESS_CHANGED,
+        actor=actor,
+        school=school,
+        target_type="user",
+        target_id=key_holder.pk,
+        data={
+            "old": old,
+            "new": {"category_ids": sorted(c.pk for c in categories), "year_groups": groups},
+        },
+        request=request,
+    )
+    return grant

@@ -9,4 +9,5 @@ app_name = "safeguarding"
 urlpatterns = [
     path("", views.school_home, name="home"),
     path("guidance/", views.category_guidance, name="category_guidance"),
+    path("access-log/", views.access_log, name="access_log"),
 ]

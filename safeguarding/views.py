@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from django import forms
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from safeguarding.selectors import category_list_current
+from safeguarding.models import AccessAction
+from safeguarding.selectors import access_log_list, category_list_current
 from trustplatform.permissions import Action, require
 
 
@@ -20,4 +23,41 @@ def category_guidance(request: HttpRequest) -> HttpResponse:
     """What to record under each category: the guidance staff see while recording a concern."""
     return render(
         request, "safeguarding/category_guidance.html", {"categories": category_list_current()}
+    )
+
+
+class AccessLogFilter(forms.Form):
+    action = forms.ChoiceField(required=False, choices=[("", "Anything"), *AccessAction.choices])
+    user = forms.IntegerField(required=False, min_value=1)
+    pupil = forms.IntegerField(required=False, min_value=1)
+    since = forms.DateField(required=False)
+    until = forms.DateField(required=False)
+
+
+@require_GET
+@require(Action.VIEW_ACCESS_LOG)
+def access_log(request: HttpRequest) -> HttpResponse:
+    """The DSL reads and filters the school's access log (brief §4). Read-only by design."""
+    form = AccessLogFilter(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = access_log_list(
+        action=filters.get("action") or None,
+        user_id=filters.get("user"),
+        pupil_id=filters.get("pupil"),
+        since=filters.get("since"),
+        until=filters.get("until"),
+    )
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "safeguarding/access_log.html",
+        {
+            "page_obj": page,
+            "filters": request.GET,
+            "actions": AccessAction.choices,
+            "query": query.urlencode(),
+            "error": "" if form.is_valid() else "Some filters were not understood and are ignored.",
+        },
     )

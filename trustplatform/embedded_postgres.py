@@ -16,11 +16,12 @@ DATABASE_NAME = "safeguarding"
 
 def embedded_database_url(data_dir: Path) -> str:
     """Starts (or reuses) the embedded server and returns a DATABASE_URL for it."""
-    import pgserver  # imported lazily: production never loads it
-
     data_dir.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
+        # platformdirs warns about XDG_RUNTIME_DIR on servers; it does not matter here.
         warnings.simplefilter("ignore")
+        import pgserver  # imported lazily: production never loads it
+
         server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
     info = server.get_postmaster_info()
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608

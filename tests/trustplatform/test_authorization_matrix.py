@@ -134,6 +134,10 @@ SCHOOL_MATRIX: dict[str, Row] = _public_pages(EVERYONE_SCHOOL) | {
         two_factor_first=actors("a:school_admin"),
     ),
     "staff:handover": Row(allowed=actors("a:dsl", "a:headteacher")),
+    "staff:key_holder_access": Row(
+        allowed=actors("a:dsl"), kwargs=_membership_of(("a", Role.KEY_HOLDER))
+    ),
+    "safeguarding:access_log": Row(allowed=actors("a:dsl")),
     "staff:role_change": Row(
         allowed=actors("a:dsl", "a:headteacher"),
         method="POST",

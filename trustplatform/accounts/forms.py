@@ -107,3 +107,20 @@ class HandoverForm(forms.Form):
 class AssignDslForm(forms.Form):
     full_name = forms.CharField(max_length=200)
     email = forms.EmailField(help_text="An invitation is emailed if they have no account yet.")
+
+
+class KeyHolderAccessForm(forms.Form):
+    categories = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Categories they may see"
+    )
+    year_groups = forms.TypedMultipleChoiceField(
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        label="Year groups they may see",
+    )
+
+    def __init__(self, *args: Any, categories: Any, year_groups: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].choices = [(str(c.pk), c.name) for c in categories]  # type: ignore[attr-defined]
+        self.fields["year_groups"].choices = year_groups  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("handover/", views_school.dsl_handover, name="handover"),
     path("<int:membership_id>/role/", views_school.staff_role_change, name="role_change"),
     path("<int:membership_id>/remove/", views_school.staff_remove, name="remove"),
+    path("<int:membership_id>/access/", views_school.key_holder_access, name="key_holder_access"),
     path(
         "<int:membership_id>/two-factor-reset/",
         views_school.staff_two_factor_reset,

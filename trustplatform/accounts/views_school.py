@@ -8,10 +8,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from safeguarding.models import Category, YearGroup
+from safeguarding.selectors import key_holder_grant_get
+from safeguarding.services import key_holder_access_set
 from tenants.models import School
 from tenants.selectors import school_of_request
 from trustplatform.accounts import services
-from trustplatform.accounts.forms import HandoverForm, InvitationForm, RoleChangeForm
+from trustplatform.accounts.forms import (
+    HandoverForm,
+    InvitationForm,
+    KeyHolderAccessForm,
+    RoleChangeForm,
+)
 from trustplatform.accounts.models import Role, SchoolMembership, User
 from trustplatform.permissions import Action, require
 
@@ -169,5 +177,55 @@ def dsl_handover(request: HttpRequest) -> HttpResponse:
             "intro": "A school has exactly one Designated Safeguarding Lead. The handover takes "
             "effect at once and is recorded in the audit log.",
             "submit": "Hand over",
+        },
+    )
+
+
+@require(Action.GRANT_KEY_HOLDER_ACCESS)
+@require_http_methods(["GET", "POST"])
+def key_holder_access(request: HttpRequest, membership_id: int) -> HttpResponse:
+    """The DSL chooses the categories and year groups a key holder sees."""
+    membership = _membership(request, membership_id)
+    if membership.role != Role.KEY_HOLDER:
+        raise Http404
+    grant = key_holder_grant_get(user_id=membership.user_id)
+    categories = Category.objects.filter(
+        retired_at__isnull=True, sensitivity=Category.Sensitivity.STANDARD
+    )
+    initial = {
+        "categories": [str(c.pk) for c in grant.categories.all()] if grant else [],
+        "year_groups": grant.year_groups if grant else [],
+    }
+    form = KeyHolderAccessForm(
+        request.POST or None,
+        initial=initial,
+        categories=categories,
+        year_groups=YearGroup.choices,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            key_holder_access_set(
+                school=_school(request),
+                key_holder=membership.user,
+                category_ids=[int(pk) for pk in form.cleaned_data["categories"]],
+                year_groups=form.cleaned_data["year_groups"],
+                actor=_actor(request),
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, f"{membership.user.full_name}'s access is saved.")
+            return redirect("staff:list")
+    return render(
+        request,
+        "accounts/form_page.html",
+        {
+            "form": form,
+            "title": f"What {membership.user.full_name} may see",
+            "intro": "A key holder sees the records of pupils in the year groups you tick, and "
+            "only the concerns in the categories you tick. Restricted categories are never "
+            "shown to key holders.",
+            "submit": "Save access",
         },
     )

@@ -5,15 +5,19 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+import pyotp
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from tenants.models import School, Trust
 from tenants.services import school_create, school_domain_name, trust_create
-from trustplatform.accounts.models import SchoolMembership, TrustMembership, User
+from trustplatform.accounts.models import Role, SchoolMembership, TrustMembership, User
 from trustplatform.accounts.services import (
     school_membership_add,
+    totp_enrolment_begin,
+    totp_enrolment_confirm,
+    totp_uri,
     trust_membership_add,
     user_create,
 )
@@ -28,9 +32,21 @@ from trustplatform.demo_data import (
 )
 
 
-def _user(email: str, full_name: str) -> User:
-    existing = User.objects.filter(email=email).first()
-    return existing or user_create(email=email, full_name=full_name, password=DEMO_PASSWORD)
+def _user(email: str, full_name: str, *, two_factor: bool) -> User:
+    user = User.objects.filter(email=email).first() or user_create(
+        email=email, full_name=full_name, password=DEMO_PASSWORD
+    )
+    if two_factor and not user.has_two_factor:
+        totp_enrolment_begin(user=user)
+        user.refresh_from_db()
+        totp_enrolment_confirm(user=user, code=pyotp.TOTP(user.totp_secret).now())
+        user.refresh_from_db()
+    return user
+
+
+def _line(role: Role, user: User) -> str:
+    line = f"  {role.label:<30} {user.email}"
+    return line + (f"\n  {'':<30} 2FA: {totp_uri(user)}" if user.has_two_factor else "")
 
 
 class Command(BaseCommand):
@@ -55,17 +71,21 @@ class Command(BaseCommand):
             )
             lines.append(f"\n{school.name}: http://{school_domain_name(school.slug)}:{port}/")
             for role, full_name in SCHOOL_PEOPLE[demo.slug]:
-                user = _user(school_person_email(role, demo.slug), full_name)
+                # Everyone but plain staff reads records, statistics or roles: 2FA is on for
+                # them; staff show that recording a concern needs no second factor.
+                user = _user(
+                    school_person_email(role, demo.slug), full_name, two_factor=role != Role.STAFF
+                )
                 if not SchoolMembership.objects.filter(user=user, school=school).exists():
                     school_membership_add(user=user, school=school, role=role)
-                lines.append(f"  {role.label:<30} {user.email}")
+                lines.append(_line(role, user))
 
         lines.append(f"\n{trust.name} (trust portal): http://{settings.BASE_DOMAIN}:{port}/")
         for role, full_name, email in TRUST_PEOPLE:
-            user = _user(email, full_name)
+            user = _user(email, full_name, two_factor=True)
             if not TrustMembership.objects.filter(user=user, trust=trust, role=role).exists():
                 trust_membership_add(user=user, trust=trust, role=role)
-            lines.append(f"  {role.label:<30} {user.email}")
+            lines.append(_line(role, user))
 
         operator_name, operator_email = OPERATOR
         if not User.objects.filter(email=operator_email).exists():
@@ -73,4 +93,8 @@ class Command(BaseCommand):
         lines.append(f"\nOperator admin: http://{settings.BASE_DOMAIN}:{port}/admin/")
         lines.append(f"  {'Operator':<30} {operator_email}")
         lines.append(f"\nEvery demo account's password: {DEMO_PASSWORD}")
+        lines.append(
+            "Add a 2FA line's otpauth:// URI to an authenticator app (or compute codes with "
+            "`python -c \"import pyotp; print(pyotp.parse_uri('URI').now())\"`)."
+        )
         self.stdout.write("\n".join(lines))
