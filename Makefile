@@ -18,7 +18,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python manage.py demo
 
-## Runs the whole test suite against real PostgreSQL (DATABASE_URL, else the embedded server).
+## Runs the whole test suite against real PostgreSQL (DATABASE_URL, else the embedded server)
+## and real Redis for Celery and the cache (REDIS_URL, else the local Redis on its usual port).
+test: export REDIS_URL ?= redis://127.0.0.1:6379/15
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
