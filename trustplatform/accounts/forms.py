@@ -30,6 +30,11 @@ class SignInForm(AuthenticationForm):
         "inactive": "That email address and password do not match an account for this site.",
     }
 
+    def clean_username(self) -> str:
+        # Addresses are stored in lower case (services.user_create) and matched exactly; people
+        # type "Jo.Bloggs@School.org". Also counts lockouts under one spelling of the address.
+        return str(self.cleaned_data["username"]).lower()
+
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)
         if not may_sign_in_here(user, self.request):  # type: ignore[arg-type]

@@ -1,0 +1,206 @@
+"""Concerns, their screening and follow-up actions, alerts, and allegations against staff."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+
+from safeguarding.models.categories import Category
+from safeguarding.models.pupils import Pupil
+
+# Recording a concern a few minutes after it happened is not backdating it.
+BACKDATE_GRACE = timedelta(minutes=15)
+# A phone's clock may run a little ahead of the server's.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class Source(models.TextChoices):
+    """How an entry reached the system (brief §4)."""
+
+    DIRECT = "direct", "Recorded directly"
+    PAPER_FORM = "paper_form", "Paper significant-note form, transcribed"
+    PHONE_CALL = "phone_call", "Telephone call"
+    MEETING = "meeting", "Meeting"
+    UPLOAD = "upload", "Uploaded document"
+    SYSTEM = "system", "Recorded by the system"
+
+
+class Concern(models.Model):
+    """What a member of staff saw or was told, as they recorded it. Its account never changes:
+    a correction is a new Concern that `supersedes` this one; both stay visible to the DSL."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        SCREENED = "screened", "Screened"
+        OPEN = "open", "Open case"
+        CLOSED = "closed", "Closed"
+
+    class Level(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+
+    pupils = models.ManyToManyField(Pupil, related_name="concerns")
+    categories = models.ManyToManyField(Category, related_name="concerns")
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.DIRECT)
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    backdate_reason = models.TextField(blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    account = models.TextField("what was seen or said, in the words used")
+    action_taken = models.TextField("what the member of staff already did", blank=True)
+    told_dsl_in_person = models.BooleanField(default=False)
+    # Marks on the front/back body outlines: [{"side": "front", "x": 0.42, "y": 0.3, "note": ""}]
+    # with x, y as fractions of the outline's width and height.
+    body_map = models.JSONField(default=list, blank=True)
+    # Who entered it, snapshotted; for a transcribed paper form the original author and the time
+    # they wrote it are kept as written on the form.
+    author_id = models.BigIntegerField()
+    author_name = models.CharField(max_length=200)
+    author_role = models.CharField(max_length=30)
+    original_author_name = models.CharField(max_length=200, blank=True)
+    original_written_at = models.DateTimeField(null=True, blank=True)
+    notify_user_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    correction_reason = models.TextField(blank=True)
+
+    # The case as it moves on. Changed only by services, each change also written to the
+    # chronology.
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    level = models.CharField(max_length=10, choices=Level.choices, blank=True)
+    level_rationale = models.TextField(blank=True)
+    next_steps = models.TextField(blank=True)
+    screened_at = models.DateTimeField(null=True, blank=True)
+    screened_by_id = models.BigIntegerField(null=True, blank=True)
+    screened_by_name = models.CharField(max_length=200, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closure_summary = models.TextField(blank=True)
+    # Set once, by the escalation task that claimed it: escalation happens exactly once.
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        indexes = [models.Index(fields=["status", "recorded_at"], name="concern_status_recorded")]
+        constraints = [
+            # A time more than the grace period before recording is a backdated time, and a
+            # backdated time needs its reason (brief §4); a time in the future is impossible.
+            models.CheckConstraint(
+                condition=models.Q(occurred_at__gte=models.F("recorded_at") - BACKDATE_GRACE)
+                | ~models.Q(backdate_reason=""),
+                name="concern_backdated_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(occurred_at__lte=models.F("recorded_at") + CLOCK_SKEW),
+                name="concern_not_in_future",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="closed") | ~models.Q(closure_summary=""),
+                name="concern_closed_needs_summary",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"concern {self.pk}"
+
+
+class Alert(models.Model):
+    """An in-app alert for one person. Says only that something needs attention."""
+
+    class Reason(models.TextChoices):
+        NEW_CONCERN = "new_concern", "A new concern needs screening"
+        ESCALATED = "escalated", "A concern has not been screened in time"
+        ACTION_ASSIGNED = "action_assigned", "An action has been assigned to you"
+
+    user_id = models.BigIntegerField()
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="alerts")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One alert per person, concern and reason: sending twice is harmless.
+            models.UniqueConstraint(fields=["user_id", "concern", "reason"], name="alert_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"alert {self.pk} for {self.user_id}"
+
+
+class Action(models.Model):
+    """A follow-up decided on a concern: a conversation, a contact, a referral, or none."""
+
+    class Kind(models.TextChoices):
+        CONVERSATION_PUPIL = "conversation_pupil", "Further conversation with the pupil"
+        CONVERSATION_ADULT = "conversation_adult", "Further conversation with an adult"
+        AGENCY_CONTACT = "agency_contact", "Contact with an outside agency"
+        PARENTS_INFORMED = "parents_informed", "Parents/carers informed"
+        REFERRAL_SOCIAL_CARE = "referral_social_care", "Referral to children's social care"
+        REFERRAL_POLICE = "referral_police", "Referral to the police"
+        REFERRAL_EARLY_HELP = "referral_early_help", "Referral to early help"
+        NO_FURTHER_ACTION = "no_further_action", "No further action"
+
+    REFERRALS = frozenset(
+        {Kind.REFERRAL_SOCIAL_CARE, Kind.REFERRAL_POLICE, Kind.REFERRAL_EARLY_HELP}
+    )
+
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="actions")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    # Why the decision is not to refer: required for "no further action" (KCSIE: record the
+    # rationale for decisions not to refer).
+    decision_rationale = models.TextField(blank=True)
+    assignee_id = models.BigIntegerField(null=True, blank=True)
+    assignee_name = models.CharField(max_length=200, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    outcome = models.TextField(blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_by_id = models.BigIntegerField()
+    created_by_name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_on", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="no_further_action") | ~models.Q(decision_rationale=""),
+                name="action_nfa_needs_rationale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"action {self.pk} ({self.kind})"
+
+
+class Allegation(models.Model):
+    """An allegation against a member of staff: a restricted record of its own, seen by the DSL
+    and headteacher only, never in a child's chronology (KCSIE Part 4)."""
+
+    class Outcome(models.TextChoices):
+        SUBSTANTIATED = "substantiated", "Substantiated"
+        FALSE = "false", "False"
+        MALICIOUS = "malicious", "Malicious"
+        UNSUBSTANTIATED = "unsubstantiated", "Unsubstantiated"
+        UNFOUNDED = "unfounded", "Unfounded"
+
+    concern = models.OneToOneField(Concern, on_delete=models.PROTECT, related_name="allegation")
+    adult_name = models.CharField("the adult the allegation is about", max_length=200)
+    adult_role = models.CharField(max_length=200, blank=True)
+    # Reported to the LADO within one working day (local procedures under KCSIE Part 4).
+    lado_due_at = models.DateTimeField()
+    lado_referred_at = models.DateTimeField(null=True, blank=True)
+    lado_reference = models.CharField(max_length=100, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    outcome_recorded_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"allegation {self.pk}"
