@@ -1,13 +1,19 @@
+"""A school's pages. Each area's patterns live in urls_<area>.py, named in this namespace."""
+
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
-from safeguarding import views
+from safeguarding.views import home
 
 app_name = "safeguarding"
 
 urlpatterns = [
-    path("", views.school_home, name="home"),
-    path("guidance/", views.category_guidance, name="category_guidance"),
-    path("access-log/", views.access_log, name="access_log"),
+    path("", home.school_home, name="home"),
+    path("guidance/", home.category_guidance, name="category_guidance"),
+    path("access-log/", home.access_log, name="access_log"),
+    path("", include("safeguarding.urls_pupils")),
+    path("", include("safeguarding.urls_documents")),
+    path("", include("safeguarding.urls_sharing")),
+    path("", include("safeguarding.urls_exports")),
 ]

@@ -16,7 +16,7 @@ from django_tenants.utils import schema_context
 
 from safeguarding.models import AccessAction, AccessLogEntry
 from safeguarding.selectors import access_log_list
-from safeguarding.services import access_log_record
+from safeguarding.services.access import access_log_record
 from tenants.models import School
 from tenants.services import school_create
 from tests.conftest import World

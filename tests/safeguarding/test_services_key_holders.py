@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
 from safeguarding.models import Category, KeyHolderGrant, YearGroup
-from safeguarding.services import key_holder_access_set
+from safeguarding.services.access import key_holder_access_set
 from tenants.models import School
 from tests.conftest import World, school_client
 from trustplatform.accounts.models import Role, SchoolMembership

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django_tenants.utils import schema_context
 
 from safeguarding.models import AccessAction
-from safeguarding.services import access_log_record
+from safeguarding.services.access import access_log_record
 from tenants.models import School
 from tests.conftest import World, school_client
 from trustplatform.accounts.models import Role

@@ -9,8 +9,9 @@ and anonymous. Sessions are made as the sign-in view makes them, two-factor pass
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+import importlib
+from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,75 +19,23 @@ from django.http.response import HttpResponseBase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tenants.models import School
+from tests.authz import (
+    A_MEMBERS,
+    DENIED,
+    EVERYONE_ROOT,
+    EVERYONE_SCHOOL,
+    LOGIN,
+    OK,
+    ROOT_ACTORS,
+    SCHOOL_ACTORS,
+    TWO_FACTOR,
+    WITHOUT_TWO_FACTOR,
+    Row,
+    actors,
+    membership_of,
+)
 from tests.conftest import World, school_client
-from trustplatform.accounts.models import Role, SchoolMembership, User
-
-OK, LOGIN, TWO_FACTOR, DENIED = "ok", "login", "2fa", "denied"
-
-# Who is asking. School-site actors ask on school A's site; root actors on the root domain.
-SCHOOL_ACTORS = (
-    "anonymous",
-    "a:staff",
-    "a:key_holder",
-    "a:deputy_dsl",
-    "a:dsl",
-    "a:headteacher",
-    "a:governor",
-    "a:school_admin",
-    "b:dsl",
-    "c:dsl",
-    "trust:trust_admin",
-)
-ROOT_ACTORS = (
-    "anonymous",
-    "trust:trust_admin",
-    "trust:trust_safeguarding_lead",
-    "trust:trustee",
-    "other_trust:trust_admin",
-    "a:dsl",
-    "operator",
-)
-WITHOUT_TWO_FACTOR = frozenset({"a:staff", "a:governor", "a:school_admin", "operator"})
-
-
-@dataclass(frozen=True)
-class Row:
-    """Expected outcome per actor; anyone not named is LOGIN when anonymous, else DENIED."""
-
-    allowed: frozenset[str]
-    method: str = "GET"
-    data: dict[str, str] = field(default_factory=dict)
-    kwargs: Callable[[World], Mapping[str, object]] | None = None
-    two_factor_first: frozenset[str] = frozenset()
-    anonymous: str = LOGIN
-    refused: str = DENIED
-
-
-def actors(*names: str) -> frozenset[str]:
-    return frozenset(names)
-
-
-EVERYONE_SCHOOL = frozenset(SCHOOL_ACTORS)
-EVERYONE_ROOT = frozenset(ROOT_ACTORS)
-SIGNED_IN_SCHOOL = EVERYONE_SCHOOL - {"anonymous"}
-SIGNED_IN_ROOT = EVERYONE_ROOT - {"anonymous"}
-A_MEMBERS = actors(
-    "a:staff",
-    "a:key_holder",
-    "a:deputy_dsl",
-    "a:dsl",
-    "a:headteacher",
-    "a:governor",
-    "a:school_admin",
-)
-
-
-def _membership_of(place_role: tuple[str, Role]) -> Callable[[World], Mapping[str, object]]:
-    def kwargs(world: World) -> Mapping[str, object]:
-        user = world.person(*place_role)
-        return {"membership_id": SchoolMembership.objects.get(user=user).pk}
-
-    return kwargs
+from trustplatform.accounts.models import Role, User
 
 
 def _public_pages(everyone: frozenset[str]) -> dict[str, Row]:
@@ -135,25 +84,25 @@ SCHOOL_MATRIX: dict[str, Row] = _public_pages(EVERYONE_SCHOOL) | {
     ),
     "staff:handover": Row(allowed=actors("a:dsl", "a:headteacher")),
     "staff:key_holder_access": Row(
-        allowed=actors("a:dsl"), kwargs=_membership_of(("a", Role.KEY_HOLDER))
+        allowed=actors("a:dsl"), kwargs=membership_of(("a", Role.KEY_HOLDER))
     ),
     "safeguarding:access_log": Row(allowed=actors("a:dsl")),
     "staff:role_change": Row(
         allowed=actors("a:dsl", "a:headteacher"),
         method="POST",
         data={"role": "key_holder"},
-        kwargs=_membership_of(("a", Role.STAFF)),
+        kwargs=membership_of(("a", Role.STAFF)),
     ),
     "staff:remove": Row(
         allowed=actors("a:dsl", "a:headteacher", "a:school_admin"),
         method="POST",
-        kwargs=_membership_of(("a", Role.GOVERNOR)),
+        kwargs=membership_of(("a", Role.GOVERNOR)),
         two_factor_first=actors("a:school_admin"),
     ),
     "staff:two_factor_reset": Row(
         allowed=actors("a:deputy_dsl", "a:dsl"),
         method="POST",
-        kwargs=_membership_of(("a", Role.KEY_HOLDER)),
+        kwargs=membership_of(("a", Role.KEY_HOLDER)),
     ),
 }
 ROOT_MATRIX: dict[str, Row] = _public_pages(EVERYONE_ROOT) | {
@@ -173,6 +122,19 @@ ROOT_MATRIX: dict[str, Row] = _public_pages(EVERYONE_ROOT) | {
     # The operator's Django admin: staff accounts only; everyone else is sent to its login.
     "admin:*": Row(allowed=actors("operator"), refused=LOGIN),
 }
+
+
+def _area_rows(attribute: str) -> dict[str, Row]:
+    """Rows declared beside each area's tests: tests/<app>/authz_<area>.py."""
+    rows: dict[str, Row] = {}
+    for path in sorted(Path(__file__).resolve().parents[1].glob("*/authz_*.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.{path.stem}")
+        rows |= getattr(module, attribute, {})
+    return rows
+
+
+SCHOOL_MATRIX |= _area_rows("SCHOOL_ROWS")
+ROOT_MATRIX |= _area_rows("ROOT_ROWS")
 
 
 def url_names(urlconf: str) -> Iterator[str]:

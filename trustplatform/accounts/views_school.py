@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from safeguarding.models import Category, YearGroup
 from safeguarding.selectors import key_holder_grant_get
-from safeguarding.services import key_holder_access_set
+from safeguarding.services.access import key_holder_access_set
 from tenants.models import School
 from tenants.selectors import school_of_request
 from trustplatform.accounts import services

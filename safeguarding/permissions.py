@@ -1,0 +1,133 @@
+"""Who may read which child's records in this school: the need-to-know rules of brief §3.
+
+Every read of child data goes through a `Reader`, made from the request by `reader_for`. The DSL,
+deputies and headteacher read every record; a key holder reads pupils of the year groups and
+entries of the categories the DSL granted them (never restricted categories); everyone else reads
+no child data (staff see only their own receipts). Two-factor must have been passed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from safeguarding.models import (
+    AccessAction,
+    Category,
+    ChronologyEntry,
+    Concern,
+    KeyHolderGrant,
+    Pupil,
+)
+from safeguarding.services.access import access_log_record
+from trustplatform.accounts.models import Role
+from trustplatform.permissions import Action, can, roles_here
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A person allowed to read some child records here, with what they may read."""
+
+    user_id: int
+    name: str
+    role: Role
+    reads_everything: bool
+    category_ids: frozenset[int] = frozenset()
+    year_groups: frozenset[int] = frozenset()
+
+    @property
+    def sees_allegations(self) -> bool:
+        return self.role in {Role.DSL, Role.HEADTEACHER}
+
+
+def reader_for(request: HttpRequest) -> Reader | None:
+    """The request's user as a reader of child records here, or None if they read none."""
+    roles = roles_here(request)
+    if not roles:
+        return None
+    role = next(iter(roles))
+    user = request.user
+    if can(request, Action.VIEW_ALL_RECORDS):
+        return Reader(user_id=user.pk, name=user.full_name, role=role, reads_everything=True)  # type: ignore[union-attr]
+    if can(request, Action.VIEW_GRANTED_RECORDS):
+        grant = KeyHolderGrant.objects.filter(user_id=user.pk).first()
+        restricted = set(
+            Category.objects.filter(sensitivity=Category.Sensitivity.RESTRICTED).values_list(
+                "pk", flat=True
+            )
+        )
+        categories = (
+            frozenset(grant.categories.values_list("pk", flat=True)) - restricted
+            if grant
+            else frozenset()
+        )
+        return Reader(
+            user_id=user.pk,
+            name=user.full_name,  # type: ignore[union-attr]
+            role=role,
+            reads_everything=False,
+            category_ids=categories,
+            year_groups=frozenset(grant.year_groups) if grant else frozenset(),
+        )
+    return None
+
+
+def pupils_visible(reader: Reader) -> QuerySet[Pupil]:
+    pupils = Pupil.objects.all()
+    if reader.reads_everything:
+        return pupils
+    return pupils.filter(year_group__in=reader.year_groups)
+
+
+def chronology_visible(reader: Reader, pupil: Pupil) -> QuerySet[ChronologyEntry]:
+    entries = ChronologyEntry.objects.filter(pupil=pupil)
+    if reader.reads_everything:
+        return entries
+    # A key holder sees the entries of their categories only; entries with no category (a call,
+    # a document) are seen when they belong to a concern of those categories.
+    return entries.filter(
+        Q(category_ids__overlap=list(reader.category_ids))
+        | Q(concern__categories__in=reader.category_ids)
+    ).distinct()
+
+
+def concerns_visible(reader: Reader) -> QuerySet[Concern]:
+    concerns = Concern.objects.all()
+    if not reader.sees_allegations:
+        concerns = concerns.filter(allegation__isnull=True)
+    if reader.reads_everything:
+        return concerns
+    return concerns.filter(
+        categories__in=reader.category_ids, pupils__year_group__in=reader.year_groups
+    ).distinct()
+
+
+def pupil_get_for_reader(
+    *,
+    reader: Reader | None,
+    pupil_id: int,
+    request: HttpRequest | None = None,
+    action: AccessAction = AccessAction.VIEWED_RECORD,
+) -> Pupil:
+    """The pupil, if this reader may see them; the same 404 for missing and not allowed.
+
+    Every successful read is written to the school's access log.
+    """
+    if reader is None:
+        raise Http404
+    pupil = pupils_visible(reader).filter(pk=pupil_id).first()
+    if pupil is None:
+        raise Http404
+    access_log_record(
+        actor_id=reader.user_id,
+        actor_name=reader.name,
+        actor_role=str(reader.role),
+        action=action,
+        object_type="pupil",
+        object_id=pupil.pk,
+        pupil_id=pupil.pk,
+        request=request,
+    )
+    return pupil

@@ -1,0 +1,99 @@
+"""Appending to a pupil's chronology, and correcting an entry by superseding it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from safeguarding.models import Action, ChronologyEntry, Concern, Pupil, Source
+from trustplatform.hashchain import chain_append
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who did something, as the record keeps them: id, and name and role at the time."""
+
+    user_id: int
+    name: str
+    role: str
+
+
+def chronology_append(
+    *,
+    pupil: Pupil,
+    kind: ChronologyEntry.Kind,
+    author: Person,
+    title: str,
+    body: str = "",
+    occurred_at: dt.datetime | None = None,
+    backdate_reason: str = "",
+    source: Source = Source.DIRECT,
+    details: dict[str, Any] | None = None,
+    category_ids: Iterable[int] = (),
+    concern: Concern | None = None,
+    action: Action | None = None,
+    document_id: int | None = None,
+    disclosure_id: int | None = None,
+    supersedes: ChronologyEntry | None = None,
+    correction_reason: str = "",
+) -> ChronologyEntry:
+    """Adds an entry at the end of the school's chain. Call it late in the transaction: the chain
+    lock is held until commit."""
+    now = timezone.now()
+    return chain_append(
+        ChronologyEntry,
+        pupil=pupil,
+        kind=kind,
+        occurred_at=occurred_at or now,
+        recorded_at=now,
+        backdate_reason=backdate_reason,
+        source=source,
+        author_id=author.user_id,
+        author_name=author.name,
+        author_role=author.role,
+        title=title[:200],
+        body=body,
+        details=details or {},
+        category_ids=sorted(set(category_ids)),
+        concern=concern,
+        action=action,
+        document_id=document_id,
+        disclosure_id=disclosure_id,
+        supersedes=supersedes,
+        correction_reason=correction_reason,
+    )
+
+
+@transaction.atomic
+def chronology_correct(
+    *, entry: ChronologyEntry, author: Person, body: str, reason: str, title: str | None = None
+) -> ChronologyEntry:
+    """A correction: a new version that supersedes `entry`. Both stay; the DSL sees both."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the entry is being corrected."})
+    if ChronologyEntry.objects.filter(supersedes=entry).exists():
+        raise ValidationError("This entry has already been corrected; correct the newer version.")
+    return chronology_append(
+        pupil=entry.pupil,
+        kind=ChronologyEntry.Kind(entry.kind),
+        author=author,
+        title=title or entry.title,
+        body=body,
+        occurred_at=entry.occurred_at,
+        backdate_reason=entry.backdate_reason,
+        source=Source(entry.source),
+        details=entry.details,
+        category_ids=entry.category_ids,
+        concern=entry.concern,
+        action=entry.action,
+        document_id=entry.document_id,
+        disclosure_id=entry.disclosure_id,
+        supersedes=entry,
+        correction_reason=reason.strip(),
+    )

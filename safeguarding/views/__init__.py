@@ -1,0 +1,1 @@
+"""Pages of a school's site, one module per area."""
