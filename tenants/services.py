@@ -51,6 +51,12 @@ def school_domain_name(slug: str) -> str:
     return f"{slug}.{settings.BASE_DOMAIN}"
 
 
+def school_url(school: School, path: str = "/") -> str:
+    """An absolute link to a page of the school's site, for emails."""
+    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
+    return f"{settings.SITE_SCHEME}://{school_domain_name(school.slug)}{port}{path}"
+
+
 @functools.cache
 def _expected_migrations() -> frozenset[tuple[str, str]]:
     # Every migration of the code base. A school schema records shared apps' migrations too

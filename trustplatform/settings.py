@@ -36,6 +36,9 @@ if not SECRET_KEY:
 
 # Schools are served on <slug>.<BASE_DOMAIN>; the root domain: public site and trust portal.
 BASE_DOMAIN: str = env.str("BASE_DOMAIN", default="localhost").lower().strip(".")
+# How links in emails are written: https in production; the demo's http on port 8000.
+SITE_SCHEME: str = env.str("SITE_SCHEME", default="https" if IS_PRODUCTION else "http")
+SITE_PORT: str = env.str("SITE_PORT", default="" if IS_PRODUCTION else "8000")
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=[BASE_DOMAIN, f".{BASE_DOMAIN}"])
 if "127.0.0.1" not in ALLOWED_HOSTS and not IS_PRODUCTION:
     ALLOWED_HOSTS.append("127.0.0.1")
@@ -264,7 +267,16 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/London"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Concerns not screened within CONCERN_SCREENING_HOURS school hours go to the deputies and
+    # headteacher; a quarter of an hour is the most an escalation can be late.
+    "escalate-unscreened-concerns": {
+        "task": "tenants.escalate_unscreened_concerns",
+        "schedule": 15 * 60,
+    },
+}
+# Hours (counted on school days) within which a new concern must be screened (brief §1).
+CONCERN_SCREENING_HOURS: float = env.float("CONCERN_SCREENING_HOURS", default=24)
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

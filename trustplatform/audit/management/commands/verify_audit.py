@@ -15,8 +15,8 @@ from trustplatform.audit.models import AuditEvent
 from trustplatform.hashchain import HashChainedModel, chain_verify
 
 
-class Command(BaseCommand):
-    help = "Verifies the hash chains of the platform audit log and of each school's access log."
+class ChainCheckCommand(BaseCommand):
+    """Prints one line per chain; fails when any is broken. Shared by verify_chronology."""
 
     def _check(self, label: str, model: type[HashChainedModel]) -> bool:
         broken = chain_verify(model)
@@ -26,11 +26,20 @@ class Command(BaseCommand):
         self.stdout.write(f"{label}: FIRST BROKEN LINK at row {broken.row_id}: {broken.problem}")
         return False
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        intact = self._check("platform audit log", AuditEvent)
+    def _check_schools(self, label: str, model: type[HashChainedModel]) -> bool:
+        intact = True
         # Crossing schools is the platform layer's job (house style §5): enter each explicitly.
         for school in list(School.objects.order_by("schema_name")):
             with schema_context(school.schema_name):
-                intact &= self._check(f"{school.schema_name} access log", AccessLogEntry)
+                intact &= self._check(f"{school.schema_name} {label}", model)
+        return intact
+
+
+class Command(ChainCheckCommand):
+    help = "Verifies the hash chains of the platform audit log and of each school's access log."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        intact = self._check("platform audit log", AuditEvent)
+        intact &= self._check_schools("access log", AccessLogEntry)
         if not intact:
             raise CommandError("At least one audit chain is broken; see the lines above.")

@@ -1,0 +1,524 @@
+"""Recording a concern, alerting the DSL, screening, actions, case status and allegations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from safeguarding.models import (
+    Action,
+    Alert,
+    Allegation,
+    Category,
+    ChronologyEntry,
+    Concern,
+    Pupil,
+    Source,
+)
+from safeguarding.models.concerns import BACKDATE_GRACE, CLOCK_SKEW
+from safeguarding.schooltime import add_school_hours, add_working_days
+from safeguarding.services.chronology import Person, chronology_append
+from tenants.models import School
+from trustplatform.accounts.models import Role, SchoolMembership
+
+ALLEGATION_CODE = "allegation-staff"
+# Who is alerted when a concern arrives, and who when it is not screened in time.
+SCREENERS = (Role.DSL, Role.DEPUTY_DSL)
+ESCALATION_ROLES = (Role.DEPUTY_DSL, Role.HEADTEACHER)
+TRANSCRIBERS = {Role.DSL, Role.DEPUTY_DSL}
+MAX_BODY_MARKS = 50
+
+
+def screening_deadline_hours() -> float:
+    return float(getattr(settings, "CONCERN_SCREENING_HOURS", 24))
+
+
+def _member_ids(school: School, roles: Iterable[Role]) -> list[int]:
+    return list(
+        SchoolMembership.objects.filter(school=school, role__in=list(roles)).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def _clean_body_map(marks: Any) -> list[dict[str, Any]]:
+    if not marks:
+        return []
+    if not isinstance(marks, list) or len(marks) > MAX_BODY_MARKS:
+        raise ValidationError({"body_map": "The body map could not be read; mark it again."})
+    cleaned = []
+    for mark in marks:
+        try:
+            side, x, y = mark["side"], float(mark["x"]), float(mark["y"])
+        except (KeyError, TypeError, ValueError):
+            raise ValidationError(
+                {"body_map": "The body map could not be read; mark it again."}
+            ) from None
+        if side not in {"front", "back"} or not (0 <= x <= 1 and 0 <= y <= 1):
+            raise ValidationError({"body_map": "A body-map mark is outside the outline."})
+        cleaned.append(
+            {
+                "side": side,
+                "x": round(x, 4),
+                "y": round(y, 4),
+                "note": str(mark.get("note", ""))[:200],
+            }
+        )
+    return cleaned
+
+
+def _alert(user_ids: Iterable[int], concern: Concern, reason: Alert.Reason) -> list[int]:
+    created = []
+    for user_id in set(user_ids):
+        _, new = Alert.objects.get_or_create(user_id=user_id, concern=concern, reason=reason)
+        if new:
+            created.append(user_id)
+    return created
+
+
+def _send_alert_emails_after_commit(concern: Concern) -> None:
+    from safeguarding.tasks import concern_alert_emails_task  # noqa: PLC0415 - task imports services
+
+    # Arguments are ids; the school travels in the message header (tenant-schemas-celery).
+    transaction.on_commit(lambda: concern_alert_emails_task.delay(concern.pk))
+
+
+@transaction.atomic
+def concern_record(  # noqa: PLR0912 - one branch per rule; every broken rule is reported at once
+    *,
+    school: School,
+    author: Person,
+    pupil_ids: Sequence[int],
+    category_ids: Sequence[int],
+    account: str,
+    occurred_at: dt.datetime | None = None,
+    backdate_reason: str = "",
+    location: str = "",
+    action_taken: str = "",
+    told_dsl_in_person: bool = False,
+    body_map: Any = None,
+    source: Source = Source.DIRECT,
+    original_author_name: str = "",
+    original_written_at: dt.datetime | None = None,
+    notify_user_ids: Sequence[int] = (),
+    adult_name: str = "",
+    adult_role: str = "",
+) -> Concern:
+    """Any member of staff records a concern. The DSL and deputies are alerted at once."""
+    now = timezone.now()
+    occurred_at = occurred_at or now
+    errors: dict[str, list[str]] = {}
+
+    pupils = list(Pupil.objects.filter(pk__in=set(pupil_ids), leaving_date__isnull=True))
+    if not pupil_ids:
+        errors.setdefault("pupils", []).append("Choose at least one pupil.")
+    elif len(pupils) != len(set(pupil_ids)):
+        errors.setdefault("pupils", []).append("One of the pupils chosen is not on roll here.")
+    categories = list(Category.objects.filter(pk__in=set(category_ids), retired_at__isnull=True))
+    if not category_ids:
+        errors.setdefault("categories", []).append("Choose at least one category.")
+    elif len(categories) != len(set(category_ids)):
+        errors.setdefault("categories", []).append("Choose categories from the current list.")
+    if not account.strip():
+        errors.setdefault("account", []).append("Write what you saw or heard, in the words used.")
+    if occurred_at > now + CLOCK_SKEW:
+        errors.setdefault("occurred_at", []).append("The time it happened cannot be in the future.")
+    if occurred_at < now - BACKDATE_GRACE and not backdate_reason.strip():
+        errors.setdefault("backdate_reason", []).append(
+            "This happened earlier than now: say why it is recorded later."
+        )
+    if source == Source.PAPER_FORM:
+        if author.role not in TRANSCRIBERS:
+            errors.setdefault("source", []).append(
+                "Paper significant-note forms are entered by the DSL or a deputy."
+            )
+        if not original_author_name.strip() or original_written_at is None:
+            errors.setdefault("original_author_name", []).append(
+                "Give the name of the person who wrote the form and when they wrote it."
+            )
+    is_allegation = any(c.code == ALLEGATION_CODE for c in categories)
+    if is_allegation and not adult_name.strip():
+        errors.setdefault("adult_name", []).append(
+            "Name the adult the allegation is about: it goes to the DSL and headteacher only."
+        )
+    members = set(
+        SchoolMembership.objects.filter(school=school, user_id__in=notify_user_ids).values_list(
+            "user_id", flat=True
+        )
+    )
+    if set(notify_user_ids) - members:
+        errors.setdefault("notify", []).append("Alerts go to members of this school only.")
+    try:
+        marks = _clean_body_map(body_map)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+    concern = Concern.objects.create(
+        source=source,
+        occurred_at=occurred_at,
+        recorded_at=now,
+        backdate_reason=backdate_reason.strip(),
+        location=location.strip(),
+        account=account.strip(),
+        action_taken=action_taken.strip(),
+        told_dsl_in_person=told_dsl_in_person,
+        body_map=marks,
+        author_id=author.user_id,
+        author_name=author.name,
+        author_role=author.role,
+        original_author_name=original_author_name.strip(),
+        original_written_at=original_written_at,
+        notify_user_ids=sorted(members),
+    )
+    concern.pupils.set(pupils)
+    concern.categories.set(categories)
+
+    if is_allegation:
+        # A restricted record of its own, never in the children's chronologies (KCSIE Part 4).
+        Allegation.objects.create(
+            concern=concern,
+            adult_name=adult_name.strip(),
+            adult_role=adult_role.strip(),
+            lado_due_at=add_working_days(now, 1),
+        )
+        recipients = _member_ids(school, (Role.DSL, Role.HEADTEACHER))
+    else:
+        recipients = _member_ids(school, SCREENERS) + sorted(members)
+    _alert((r for r in recipients if r != author.user_id), concern, Alert.Reason.NEW_CONCERN)
+
+    if not is_allegation:
+        shown_author = (
+            f"{original_author_name.strip()} (paper form, entered by {author.name})"
+            if source == Source.PAPER_FORM
+            else author.name
+        )
+        for pupil in pupils:
+            chronology_append(
+                pupil=pupil,
+                kind=ChronologyEntry.Kind.CONCERN,
+                author=author,
+                title="Concern recorded: " + ", ".join(c.name for c in categories),
+                body=concern.account,
+                occurred_at=occurred_at,
+                backdate_reason=concern.backdate_reason,
+                source=source,
+                details={
+                    "location": concern.location,
+                    "action_taken": concern.action_taken,
+                    "told_dsl_in_person": told_dsl_in_person,
+                    "body_map_marks": len(marks),
+                    "written_by": shown_author,
+                    "original_written_at": original_written_at.isoformat()
+                    if original_written_at
+                    else None,
+                },
+                category_ids=[c.pk for c in categories],
+                concern=concern,
+            )
+    _send_alert_emails_after_commit(concern)
+    return concern
+
+
+def _entries_for_each_pupil(
+    concern: Concern,
+    *,
+    author: Person,
+    kind: ChronologyEntry.Kind,
+    title: str,
+    body: str,
+    action: Action | None = None,
+    details: dict[str, Any] | None = None,
+    occurred_at: dt.datetime | None = None,
+    source: Source = Source.DIRECT,
+) -> None:
+    if hasattr(concern, "allegation"):
+        return  # allegations stay out of the children's chronologies
+    category_ids = list(concern.categories.values_list("pk", flat=True))
+    for pupil in concern.pupils.all():
+        chronology_append(
+            pupil=pupil,
+            kind=kind,
+            author=author,
+            title=title,
+            body=body,
+            action=action,
+            details=details,
+            category_ids=category_ids,
+            concern=concern,
+            occurred_at=occurred_at,
+            source=source,
+        )
+
+
+@transaction.atomic
+def concern_screen(
+    *,
+    concern: Concern,
+    screener: Person,
+    level: Concern.Level,
+    rationale: str,
+    next_steps: str = "",
+) -> Concern:
+    """The DSL or a deputy screens a concern: reads it, sets a level with a rationale."""
+    concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    errors: dict[str, str] = {}
+    if level not in Concern.Level.values:
+        errors["level"] = "Choose low, medium or high."
+    if not rationale.strip():
+        errors["rationale"] = "Give the reason for this level."
+    if concern.status == Concern.Status.CLOSED:
+        errors["level"] = "This concern is closed."
+    if errors:
+        raise ValidationError(errors)
+    first = concern.screened_at is None
+    concern.level = level
+    concern.level_rationale = rationale.strip()
+    concern.next_steps = next_steps.strip()
+    concern.screened_at = timezone.now()
+    concern.screened_by_id, concern.screened_by_name = screener.user_id, screener.name
+    if concern.status == Concern.Status.NEW:
+        concern.status = Concern.Status.SCREENED
+    concern.save()
+    Alert.objects.filter(concern=concern, read_at__isnull=True).update(read_at=timezone.now())
+    _entries_for_each_pupil(
+        concern,
+        author=screener,
+        kind=ChronologyEntry.Kind.SCREENING,
+        title=("Screened" if first else "Screening revised")
+        + f": {Concern.Level(level).label} level",
+        body=f"Rationale: {concern.level_rationale}"
+        + (f"\nNext steps: {concern.next_steps}" if concern.next_steps else ""),
+        details={"level": str(level)},
+    )
+    return concern
+
+
+@transaction.atomic
+def concern_status_set(
+    *, concern: Concern, actor: Person, status: Concern.Status, summary: str = ""
+) -> Concern:
+    """Moves the case on: open it, or close it with a summary (new → screened → open → closed)."""
+    concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    allowed = {
+        Concern.Status.OPEN: {Concern.Status.SCREENED, Concern.Status.CLOSED},
+        Concern.Status.CLOSED: {Concern.Status.SCREENED, Concern.Status.OPEN},
+    }
+    if status not in allowed or concern.status not in allowed[status]:
+        raise ValidationError(
+            f"A {concern.get_status_display().lower()} concern cannot be made "
+            f"{Concern.Status(status).label.lower()}; screen it first."
+        )
+    if status == Concern.Status.CLOSED and not summary.strip():
+        raise ValidationError({"summary": "Closing a case needs a summary."})
+    old = concern.status
+    concern.status = status
+    if status == Concern.Status.CLOSED:
+        concern.closed_at, concern.closure_summary = timezone.now(), summary.strip()
+    else:
+        concern.closed_at, concern.closure_summary = None, ""
+    concern.save()
+    _entries_for_each_pupil(
+        concern,
+        author=actor,
+        kind=ChronologyEntry.Kind.STATUS_CHANGE,
+        title=f"Case {Concern.Status(status).label.lower()}"
+        if status != Concern.Status.OPEN or old != Concern.Status.CLOSED
+        else "Case reopened",
+        body=summary.strip(),
+        details={"from": old, "to": str(status)},
+    )
+    return concern
+
+
+@transaction.atomic
+def action_add(
+    *,
+    concern: Concern,
+    actor: Person,
+    kind: Action.Kind,
+    description: str = "",
+    decision_rationale: str = "",
+    assignee: Person | None = None,
+    due_on: dt.date | None = None,
+) -> Action:
+    errors: dict[str, str] = {}
+    if kind not in Action.Kind.values:
+        errors["kind"] = "Choose what is to be done."
+    if kind == Action.Kind.NO_FURTHER_ACTION and not decision_rationale.strip():
+        errors["decision_rationale"] = "Record why the decision is not to refer."
+    if due_on is not None and due_on < timezone.localdate():
+        errors["due_on"] = "The due date is in the past."
+    if errors:
+        raise ValidationError(errors)
+    action = Action.objects.create(
+        concern=concern,
+        kind=kind,
+        description=description.strip(),
+        decision_rationale=decision_rationale.strip(),
+        assignee_id=assignee.user_id if assignee else None,
+        assignee_name=assignee.name if assignee else "",
+        due_on=due_on,
+        created_by_id=actor.user_id,
+        created_by_name=actor.name,
+    )
+    if assignee and assignee.user_id != actor.user_id:
+        _alert([assignee.user_id], concern, Alert.Reason.ACTION_ASSIGNED)
+    body = "\n".join(
+        line
+        for line in (
+            action.description,
+            f"Why not refer: {action.decision_rationale}" if action.decision_rationale else "",
+            f"Assigned to {action.assignee_name}" if action.assignee_name else "",
+            f"Due {due_on:%d %b %Y}" if due_on else "",
+        )
+        if line
+    )
+    _entries_for_each_pupil(
+        concern,
+        author=actor,
+        kind=ChronologyEntry.Kind.ACTION,
+        title=Action.Kind(kind).label,
+        body=body,
+        action=action,
+        details={"kind": str(kind)},
+    )
+    return action
+
+
+@transaction.atomic
+def action_complete(*, action: Action, actor: Person, outcome: str) -> Action:
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    if action.completed_at is not None:
+        raise ValidationError("This action is already completed.")
+    if not outcome.strip():
+        raise ValidationError({"outcome": "Record the outcome."})
+    action.outcome, action.completed_at = outcome.strip(), timezone.now()
+    action.save(update_fields=["outcome", "completed_at"])
+    _entries_for_each_pupil(
+        action.concern,
+        author=actor,
+        kind=ChronologyEntry.Kind.ACTION_COMPLETED,
+        title=f"Completed: {action.get_kind_display()}",
+        body=action.outcome,
+        action=action,
+    )
+    return action
+
+
+@transaction.atomic
+def contact_record(
+    *,
+    pupil: Pupil,
+    author: Person,
+    kind: ChronologyEntry.Kind,
+    occurred_at: dt.datetime,
+    summary: str,
+    agency: str = "",
+    person: str = "",
+    participants: str = "",
+    concern: Concern | None = None,
+) -> ChronologyEntry:
+    """A telephone call (agency, person, summary) or a meeting (date and time, participants)."""
+    errors: dict[str, str] = {}
+    if kind not in {ChronologyEntry.Kind.PHONE_CALL, ChronologyEntry.Kind.MEETING}:
+        errors["kind"] = "Choose a telephone call or a meeting."
+    if not summary.strip():
+        errors["summary"] = "Summarise what was said."
+    if kind == ChronologyEntry.Kind.PHONE_CALL and not person.strip():
+        errors["person"] = "Say who the call was with."
+    if kind == ChronologyEntry.Kind.MEETING and not participants.strip():
+        errors["participants"] = "List who took part."
+    if occurred_at > timezone.now() + CLOCK_SKEW:
+        errors["occurred_at"] = "The time cannot be in the future."
+    if errors:
+        raise ValidationError(errors)
+    is_call = kind == ChronologyEntry.Kind.PHONE_CALL
+    details = (
+        {"agency": agency.strip(), "person": person.strip()}
+        if is_call
+        else {"participants": participants.strip()}
+    )
+    title = (
+        f"Telephone call with {person.strip()}" + (f" ({agency.strip()})" if agency.strip() else "")
+        if is_call
+        else "Meeting"
+    )
+    return chronology_append(
+        pupil=pupil,
+        kind=kind,
+        author=author,
+        title=title,
+        body=summary.strip(),
+        occurred_at=occurred_at,
+        details=details,
+        source=Source.PHONE_CALL if is_call else Source.MEETING,
+        concern=concern,
+        category_ids=concern.categories.values_list("pk", flat=True) if concern else (),
+    )
+
+
+@transaction.atomic
+def concerns_escalate_overdue(*, school: School, now: dt.datetime | None = None) -> list[int]:
+    """Alerts the deputies and headteacher, once, about concerns not screened in time.
+
+    Safe to run twice at once: each concern is claimed by a conditional UPDATE before anyone is
+    alerted, so only one run escalates it.
+    """
+    now = now or timezone.now()
+    hours = screening_deadline_hours()
+    escalated = []
+    candidates = Concern.objects.filter(
+        status=Concern.Status.NEW, escalated_at__isnull=True, allegation__isnull=True
+    ).values_list("pk", "recorded_at")
+    recipients = _member_ids(school, ESCALATION_ROLES)
+    for concern_id, recorded_at in candidates:
+        if add_school_hours(recorded_at, hours) > now:
+            continue
+        claimed = Concern.objects.filter(pk=concern_id, escalated_at__isnull=True).update(
+            escalated_at=now
+        )
+        if not claimed:
+            continue
+        concern = Concern.objects.get(pk=concern_id)
+        _alert(recipients, concern, Alert.Reason.ESCALATED)
+        _send_alert_emails_after_commit(concern)
+        escalated.append(concern_id)
+    return escalated
+
+
+@transaction.atomic
+def allegation_lado_referred(
+    *, allegation: Allegation, referred_at: dt.datetime, reference: str = ""
+) -> Allegation:
+    if referred_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"referred_at": "The referral time cannot be in the future."})
+    allegation.lado_referred_at, allegation.lado_reference = referred_at, reference.strip()
+    allegation.save(update_fields=["lado_referred_at", "lado_reference"])
+    return allegation
+
+
+@transaction.atomic
+def allegation_outcome_record(
+    *, allegation: Allegation, outcome: Allegation.Outcome, notes: str = ""
+) -> Allegation:
+    if outcome not in Allegation.Outcome.values:
+        raise ValidationError({"outcome": "Choose an outcome."})
+    allegation.outcome, allegation.outcome_recorded_at = outcome, timezone.now()
+    allegation.notes = notes.strip()
+    allegation.save(update_fields=["outcome", "outcome_recorded_at", "notes"])
+    return allegation
+
+
+@transaction.atomic
+def alert_mark_read(*, user_id: int, alert_id: int) -> None:
+    Alert.objects.filter(pk=alert_id, user_id=user_id, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
