@@ -12,6 +12,8 @@ urlpatterns = [
     path("", home.school_home, name="home"),
     path("guidance/", home.category_guidance, name="category_guidance"),
     path("access-log/", home.access_log, name="access_log"),
+    path("", include("safeguarding.urls_concerns")),
+    path("", include("safeguarding.urls_chronology")),
     path("", include("safeguarding.urls_pupils")),
     path("", include("safeguarding.urls_documents")),
     path("", include("safeguarding.urls_sharing")),

@@ -41,6 +41,10 @@ class Action(enum.StrEnum):
     VIEW_GRANTED_RECORDS = "view_granted_records"
     SEARCH_RECORDS = "search_records"
     MANAGE_CATEGORIES = "manage_categories"
+    SCREEN_CONCERNS = "screen_concerns"
+    MANAGE_CASES = "manage_cases"
+    CORRECT_ENTRIES = "correct_entries"
+    MANAGE_ALLEGATIONS = "manage_allegations"
     VIEW_STAFF = "view_staff"
     INVITE_STAFF = "invite_staff"
     MANAGE_ROLES = "manage_roles"
@@ -76,7 +80,8 @@ _LEADS = _RECORDERS | {
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.STAFF: _RECORDERS,
     Role.KEY_HOLDER: _RECORDERS | {A.VIEW_GRANTED_RECORDS, A.SEARCH_RECORDS},
-    Role.DEPUTY_DSL: _LEADS | {A.RESET_COLLEAGUE_TWO_FACTOR},
+    Role.DEPUTY_DSL: _LEADS
+    | {A.RESET_COLLEAGUE_TWO_FACTOR, A.SCREEN_CONCERNS, A.MANAGE_CASES, A.CORRECT_ENTRIES},
     Role.DSL: _LEADS
     | {
         A.INVITE_STAFF,
@@ -89,6 +94,10 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         A.VIEW_ACCESS_LOG,
         A.APPROVE_INFORMATION_SHARING,
         A.APPROVE_AGENCY_ACCESS,
+        A.SCREEN_CONCERNS,
+        A.MANAGE_CASES,
+        A.CORRECT_ENTRIES,
+        A.MANAGE_ALLEGATIONS,
     },
     Role.HEADTEACHER: _LEADS
     | {
@@ -98,6 +107,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         A.REMOVE_MEMBERSHIP,
         A.APPROVE_INFORMATION_SHARING,
         A.APPROVE_AGENCY_ACCESS,
+        A.MANAGE_CASES,
+        A.MANAGE_ALLEGATIONS,
     },
     Role.GOVERNOR: _EVERY_MEMBER | {A.VIEW_POLICY_REGISTER, A.VIEW_SCHOOL_STATISTICS},
     Role.SCHOOL_ADMIN: _EVERY_MEMBER
@@ -122,6 +133,10 @@ NEEDS_TWO_FACTOR = frozenset(
         A.SEARCH_RECORDS,
         A.VIEW_ACCESS_LOG,
         A.VIEW_STAFF,
+        A.SCREEN_CONCERNS,
+        A.MANAGE_CASES,
+        A.CORRECT_ENTRIES,
+        A.MANAGE_ALLEGATIONS,
         A.MANAGE_ROLES,
         A.HAND_OVER_DSL,
         A.GRANT_KEY_HOLDER_ACCESS,

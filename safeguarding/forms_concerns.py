@@ -1,0 +1,163 @@
+"""Forms of the concern pages. Validation of the record itself lives in the services."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from safeguarding.models import Action, ChronologyEntry, Concern, Source
+
+_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class ConcernForm(forms.Form):
+    pupils = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    categories = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="What kind of concern",
+    )
+    occurred_at = forms.DateTimeField(
+        label="When it happened", widget=_DATETIME, input_formats=["%Y-%m-%dT%H:%M"]
+    )
+    backdate_reason = forms.CharField(
+        required=False, label="If this was more than 15 minutes ago: why is it recorded now?"
+    )
+    location = forms.CharField(required=False, max_length=200, label="Where")
+    account = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        label="What you saw or heard",
+        help_text="Facts only, and the child's own words in quotation marks.",
+    )
+    action_taken = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="What you have done so far"
+    )
+    told_dsl_in_person = forms.BooleanField(required=False, label="I have told a DSL in person")
+    body_map = forms.CharField(required=False, widget=forms.HiddenInput)
+    notify = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Also alert (optional)",
+    )
+    adult_name = forms.CharField(
+        required=False,
+        max_length=200,
+        label="If this is about an adult working here: their name",
+    )
+    adult_role = forms.CharField(required=False, max_length=200, label="Their role")
+    source = forms.ChoiceField(
+        choices=[
+            (Source.DIRECT.value, Source.DIRECT.label),
+            (Source.PAPER_FORM.value, Source.PAPER_FORM.label),
+            (Source.PHONE_CALL.value, Source.PHONE_CALL.label),
+            (Source.MEETING.value, Source.MEETING.label),
+        ],
+        initial=Source.DIRECT.value,
+        label="How it reached you",
+    )
+    original_author_name = forms.CharField(
+        required=False, max_length=200, label="Paper form: written by"
+    )
+    original_written_at = forms.DateTimeField(
+        required=False,
+        label="Paper form: written at",
+        widget=_DATETIME,
+        input_formats=["%Y-%m-%dT%H:%M"],
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        categories: Any,
+        pupils: Any,
+        colleagues: Any,
+        transcriber: bool,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("initial", {}).setdefault(
+            "occurred_at", timezone.localtime().replace(second=0, microsecond=0)
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].choices = [(c.pk, c.name) for c in categories]  # type: ignore[attr-defined]
+        self.fields["pupils"].choices = [(p.pk, p.display_name) for p in pupils]  # type: ignore[attr-defined]
+        self.fields["notify"].choices = [(u.pk, u.full_name) for u in colleagues]  # type: ignore[attr-defined]
+        if not transcriber:
+            # Only the DSL and deputies enter paper forms, calls and meetings on someone's behalf.
+            for name in ("source", "original_author_name", "original_written_at"):
+                del self.fields[name]
+
+    def clean_body_map(self) -> list[dict[str, Any]]:
+        raw = self.cleaned_data.get("body_map") or "[]"
+        try:
+            marks = json.loads(raw)
+        except ValueError:
+            raise forms.ValidationError("The body map could not be read; mark it again.") from None
+        return marks if isinstance(marks, list) else []
+
+
+class ScreeningForm(forms.Form):
+    level = forms.ChoiceField(choices=Concern.Level.choices, widget=forms.RadioSelect)
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why this level")
+    next_steps = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Next steps"
+    )
+
+
+class ActionForm(forms.Form):
+    kind = forms.ChoiceField(choices=Action.Kind.choices, label="Action")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    decision_rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="If not referring: why not",
+    )
+    assignee = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="Assign to"
+    )
+    due_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, colleagues: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", "Nobody yet")] + [  # type: ignore[attr-defined]
+            (u.pk, u.full_name) for u in colleagues
+        ]
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[(Concern.Status.OPEN.value, "Open a case"), (Concern.Status.CLOSED.value, "Close")]
+    )
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Summary (to close)"
+    )
+
+
+class ContactForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[
+            (ChronologyEntry.Kind.PHONE_CALL.value, "Telephone call"),
+            (ChronologyEntry.Kind.MEETING.value, "Meeting"),
+        ]
+    )
+    occurred_at = forms.DateTimeField(
+        label="Date and time", widget=_DATETIME, input_formats=["%Y-%m-%dT%H:%M"]
+    )
+    agency = forms.CharField(required=False, max_length=200, label="Call: agency")
+    person = forms.CharField(required=False, max_length=200, label="Call: with whom")
+    participants = forms.CharField(required=False, max_length=500, label="Meeting: who took part")
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class CorrectionForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label="Corrected text")
+    reason = forms.CharField(max_length=500, label="Why it is corrected")

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from safeguarding.views import chronology
+
+urlpatterns = [
+    path(
+        "pupils/<int:pupil_id>/chronology/",
+        chronology.pupil_chronology,
+        name="pupil_chronology",
+    ),
+    path("pupils/<int:pupil_id>/contacts/", chronology.contact_add, name="contact_add"),
+    path("chronology/<int:entry_id>/correct/", chronology.entry_correct, name="entry_correct"),
+]

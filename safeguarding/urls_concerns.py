@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from safeguarding.views import concerns
+
+urlpatterns = [
+    path("concerns/new/", concerns.concern_new, name="concern_new"),
+    path("concerns/new/pupils/", concerns.concern_pupil_search, name="concern_pupil_search"),
+    path("concerns/mine/", concerns.my_concerns, name="my_concerns"),
+    path("concerns/<int:concern_id>/receipt/", concerns.concern_receipt, name="concern_receipt"),
+    path("alerts/", concerns.alerts, name="alerts"),
+    path("concerns/", concerns.concern_inbox, name="concern_inbox"),
+    path("concerns/<int:concern_id>/", concerns.concern_detail, name="concern_detail"),
+    path("concerns/<int:concern_id>/screen/", concerns.concern_screen, name="concern_screen"),
+    path("concerns/<int:concern_id>/actions/", concerns.action_add, name="action_add"),
+    path(
+        "concerns/<int:concern_id>/actions/<int:action_id>/complete/",
+        concerns.action_complete,
+        name="action_complete",
+    ),
+    path("concerns/<int:concern_id>/status/", concerns.concern_status, name="concern_status"),
+    path(
+        "concerns/<int:concern_id>/allegation/",
+        concerns.allegation_update,
+        name="allegation_update",
+    ),
+]

@@ -1,0 +1,400 @@
+"""Recording a concern (any member of staff), receipts, alerts, and the case pages of the DSL."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from safeguarding.forms_concerns import (
+    ActionForm,
+    ConcernForm,
+    OutcomeForm,
+    ScreeningForm,
+    StatusForm,
+)
+from safeguarding.models import AccessAction, Action, Alert, Allegation, Concern, Pupil, Source
+from safeguarding.permissions import Reader, concerns_visible, reader_for
+from safeguarding.selectors import category_list_current
+from safeguarding.services import concerns as services
+from safeguarding.services.access import access_log_record
+from safeguarding.services.chronology import Person
+from tenants.models import School
+from tenants.selectors import school_of_request
+from trustplatform.accounts.models import Role, User
+from trustplatform.permissions import Action as Can
+from trustplatform.permissions import require, roles_here
+
+SEARCH_LIMIT = 20
+
+
+def _school(request: HttpRequest) -> School:
+    school = school_of_request(request)
+    if school is None:
+        raise Http404
+    return school
+
+
+def _person(request: HttpRequest) -> Person:
+    role = next(iter(roles_here(request)), None)
+    user: User = request.user  # type: ignore[assignment]
+    return Person(user_id=user.pk, name=user.full_name, role=str(role or ""))
+
+
+def _user_id(request: HttpRequest) -> int:
+    # Every view here is behind @require, so the user is signed in.
+    return int(request.user.pk or 0)
+
+
+def _colleagues(request: HttpRequest) -> list[User]:
+    return list(
+        User.objects.filter(school_memberships__school=_school(request), is_active=True)
+        .exclude(pk=_user_id(request))
+        .order_by("full_name")
+    )
+
+
+def _add_errors(form: Form, error: ValidationError) -> None:
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+def _reader(request: HttpRequest) -> Reader:
+    reader = reader_for(request)
+    if reader is None:
+        raise Http404
+    return reader
+
+
+# --- recording ---------------------------------------------------------------------------------
+
+
+@require(Can.RECORD_CONCERN)
+@require_GET
+def concern_pupil_search(request: HttpRequest) -> HttpResponse:
+    """While recording: pupils on roll by name, showing only name, year group and form."""
+    query = request.GET.get("q", "").strip()
+    pupils: list[Pupil] = []
+    if len(query) >= 2:
+        terms = query.split()
+        matches = Q()
+        for term in terms:
+            matches &= (
+                Q(legal_first_name__icontains=term)
+                | Q(legal_last_name__icontains=term)
+                | Q(preferred_first_name__icontains=term)
+                | Q(preferred_last_name__icontains=term)
+            )
+        pupils = list(
+            Pupil.objects.filter(matches, leaving_date__isnull=True)
+            .only(
+                "legal_first_name",
+                "legal_last_name",
+                "preferred_first_name",
+                "preferred_last_name",
+                "year_group",
+                "form",
+            )
+            .order_by("legal_last_name", "legal_first_name")[:SEARCH_LIMIT]
+        )
+    return render(
+        request,
+        "safeguarding/concerns/_pupil_results.html",
+        {"pupils": pupils, "query": query, "too_short": 0 < len(query) < 2},
+    )
+
+
+@require(Can.RECORD_CONCERN)
+@require_http_methods(["GET", "POST"])
+def concern_new(request: HttpRequest) -> HttpResponse:
+    school = _school(request)
+    author = _person(request)
+    categories = list(category_list_current())
+    chosen_ids = [int(p) for p in request.POST.getlist("pupils") if p.isdigit()]
+    chosen = list(Pupil.objects.filter(pk__in=chosen_ids, leaving_date__isnull=True))
+    form = ConcernForm(
+        request.POST or None,
+        categories=categories,
+        pupils=chosen,
+        colleagues=_colleagues(request),
+        transcriber=author.role in {Role.DSL, Role.DEPUTY_DSL},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            concern = services.concern_record(
+                school=school,
+                author=author,
+                pupil_ids=data["pupils"],
+                category_ids=data["categories"],
+                account=data["account"],
+                occurred_at=data["occurred_at"],
+                backdate_reason=data["backdate_reason"],
+                location=data["location"],
+                action_taken=data["action_taken"],
+                told_dsl_in_person=data["told_dsl_in_person"],
+                body_map=data["body_map"],
+                source=Source(data.get("source") or Source.DIRECT),
+                original_author_name=data.get("original_author_name") or "",
+                original_written_at=data.get("original_written_at"),
+                notify_user_ids=data["notify"],
+                adult_name=data["adult_name"],
+                adult_role=data["adult_role"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Your concern is recorded and the DSL has been alerted.")
+            return redirect("safeguarding:concern_receipt", concern_id=concern.pk)
+    return render(
+        request,
+        "safeguarding/concerns/new.html",
+        {"form": form, "categories": categories, "chosen": chosen},
+    )
+
+
+def _own_concern(request: HttpRequest, concern_id: int) -> Concern:
+    concern = (
+        Concern.objects.filter(pk=concern_id, author_id=_user_id(request))
+        .prefetch_related("pupils", "categories")
+        .first()
+    )
+    if concern is None:
+        raise Http404
+    return concern
+
+
+@require(Can.VIEW_OWN_RECEIPTS)
+@require_GET
+def concern_receipt(request: HttpRequest, concern_id: int) -> HttpResponse:
+    """The author's receipt: what they recorded and when. Never the case that follows."""
+    return render(
+        request,
+        "safeguarding/concerns/receipt.html",
+        {"concern": _own_concern(request, concern_id)},
+    )
+
+
+@require(Can.VIEW_OWN_RECEIPTS)
+@require_GET
+def my_concerns(request: HttpRequest) -> HttpResponse:
+    concerns = (
+        Concern.objects.filter(author_id=_user_id(request))
+        .prefetch_related("pupils", "categories")
+        .order_by("-recorded_at")
+    )
+    return render(request, "safeguarding/concerns/mine.html", {"concerns": concerns})
+
+
+# --- alerts ------------------------------------------------------------------------------------
+
+
+@require(Can.VIEW_CATEGORY_GUIDANCE)
+@require_GET
+def alerts(request: HttpRequest) -> HttpResponse:
+    mine = Alert.objects.filter(user_id=_user_id(request)).select_related("concern")[:100]
+    return render(request, "safeguarding/concerns/alerts.html", {"alerts": mine})
+
+
+# --- the case (DSL, deputies, headteacher; key holders as granted) -----------------------------
+
+
+@require(Can.SEARCH_RECORDS)
+@require_GET
+def concern_inbox(request: HttpRequest) -> HttpResponse:
+    reader = _reader(request)
+    status = request.GET.get("status", "")
+    concerns = concerns_visible(reader).prefetch_related("pupils", "categories")
+    if status in Concern.Status.values:
+        concerns = concerns.filter(status=status)
+    concerns = concerns.order_by("status", "-recorded_at")[:200]
+    return render(
+        request,
+        "safeguarding/concerns/inbox.html",
+        {"concerns": concerns, "status": status, "statuses": Concern.Status.choices},
+    )
+
+
+def _visible_concern(request: HttpRequest, concern_id: int) -> Concern:
+    concern = concerns_visible(_reader(request)).filter(pk=concern_id).first()
+    if concern is None:
+        raise Http404
+    return concern
+
+
+@require(Can.SEARCH_RECORDS)
+@require_GET
+def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
+    reader = _reader(request)
+    concern = _visible_concern(request, concern_id)
+    access_log_record(
+        actor_id=reader.user_id,
+        actor_name=reader.name,
+        actor_role=str(reader.role),
+        action=AccessAction.VIEWED_RECORD,
+        object_type="concern",
+        object_id=concern.pk,
+        request=request,
+    )
+    Alert.objects.filter(concern=concern, user_id=reader.user_id, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    colleagues = _colleagues(request)
+    allegation = (
+        Allegation.objects.filter(concern=concern).first() if reader.sees_allegations else None
+    )
+    return render(
+        request,
+        "safeguarding/concerns/detail.html",
+        {
+            "concern": concern,
+            "pupils": concern.pupils.all(),
+            "categories": concern.categories.all(),
+            "actions": concern.actions.all(),
+            "allegation": allegation,
+            "versions": _versions(concern),
+            "screening_form": ScreeningForm(
+                initial={"level": concern.level, "rationale": concern.level_rationale}
+            ),
+            "action_form": ActionForm(colleagues=colleagues),
+            "outcome_form": OutcomeForm(),
+            "status_form": StatusForm(),
+            "outcomes": Allegation.Outcome.choices,
+        },
+    )
+
+
+def _versions(concern: Concern) -> list[Concern]:
+    """Every version of the concern, oldest first (corrections supersede, both stay)."""
+    versions = [concern]
+    while versions[0].supersedes_id:
+        versions.insert(0, Concern.objects.get(pk=versions[0].supersedes_id))
+    return versions
+
+
+def _back(concern: Concern) -> HttpResponse:
+    return redirect("safeguarding:concern_detail", concern_id=concern.pk)
+
+
+@require(Can.SCREEN_CONCERNS)
+@require_POST
+def concern_screen(request: HttpRequest, concern_id: int) -> HttpResponse:
+    concern = _visible_concern(request, concern_id)
+    form = ScreeningForm(request.POST)
+    if form.is_valid():
+        try:
+            services.concern_screen(
+                concern=concern,
+                screener=_person(request),
+                level=Concern.Level(form.cleaned_data["level"]),
+                rationale=form.cleaned_data["rationale"],
+                next_steps=form.cleaned_data["next_steps"],
+            )
+            messages.success(request, "Screening recorded.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, "Choose a level and give the reason for it.")
+    return _back(concern)
+
+
+@require(Can.MANAGE_CASES)
+@require_POST
+def action_add(request: HttpRequest, concern_id: int) -> HttpResponse:
+    concern = _visible_concern(request, concern_id)
+    colleagues = _colleagues(request)
+    form = ActionForm(request.POST, colleagues=colleagues)
+    if form.is_valid():
+        data = form.cleaned_data
+        assignee = next((u for u in colleagues if u.pk == data["assignee"]), None)
+        if data["assignee"] == request.user.pk:
+            assignee = request.user
+        try:
+            services.action_add(
+                concern=concern,
+                actor=_person(request),
+                kind=Action.Kind(data["kind"]),
+                description=data["description"],
+                decision_rationale=data["decision_rationale"],
+                assignee=Person(assignee.pk, assignee.full_name, "") if assignee else None,
+                due_on=data["due_on"],
+            )
+            messages.success(request, "Action added to the case and the chronology.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, "The action could not be read; check the form.")
+    return _back(concern)
+
+
+@require(Can.MANAGE_CASES)
+@require_POST
+def action_complete(request: HttpRequest, concern_id: int, action_id: int) -> HttpResponse:
+    concern = _visible_concern(request, concern_id)
+    action = Action.objects.filter(pk=action_id, concern=concern).first()
+    if action is None:
+        raise Http404
+    form = OutcomeForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Record the outcome.")
+        services.action_complete(
+            action=action, actor=_person(request), outcome=form.cleaned_data["outcome"]
+        )
+        messages.success(request, "Action completed.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return _back(concern)
+
+
+@require(Can.MANAGE_CASES)
+@require_POST
+def concern_status(request: HttpRequest, concern_id: int) -> HttpResponse:
+    concern = _visible_concern(request, concern_id)
+    form = StatusForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Choose what to do with the case.")
+        services.concern_status_set(
+            concern=concern,
+            actor=_person(request),
+            status=Concern.Status(form.cleaned_data["status"]),
+            summary=form.cleaned_data["summary"],
+        )
+        messages.success(request, "Case status changed.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return _back(concern)
+
+
+@require(Can.MANAGE_ALLEGATIONS)
+@require_POST
+def allegation_update(request: HttpRequest, concern_id: int) -> HttpResponse:
+    concern = _visible_concern(request, concern_id)
+    allegation = Allegation.objects.filter(concern=concern).first()
+    if allegation is None:
+        raise Http404
+    try:
+        if request.POST.get("lado_referred") and allegation.lado_referred_at is None:
+            services.allegation_lado_referred(
+                allegation=allegation,
+                referred_at=timezone.now(),
+                reference=request.POST.get("lado_reference", ""),
+            )
+        if outcome := request.POST.get("outcome"):
+            if outcome not in Allegation.Outcome.values:
+                raise ValidationError("Choose an outcome from the list.")
+            services.allegation_outcome_record(
+                allegation=allegation,
+                outcome=Allegation.Outcome(outcome),
+                notes=request.POST.get("notes", ""),
+            )
+        messages.success(request, "Allegation record updated.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return _back(concern)

@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from safeguarding.models import AccessLogEntry, ChronologyEntry, Concern
+from safeguarding.services.concerns import concern_record, contact_record
+from tenants.models import School
+from tests.conftest import World, school_client
+from tests.safeguarding.conftest import category_ids, make_pupil, person
+from trustplatform.accounts.models import Role
+
+
+def _minute(delta: dt.timedelta = dt.timedelta(0)) -> str:
+    return (timezone.localtime() + delta).strftime("%Y-%m-%dT%H:%M")
+
+
+def _form(school: School, pupil_id: int, **overrides: object) -> dict[str, object]:
+    with schema_context(school.schema_name):
+        categories = [str(c) for c in category_ids("physical-abuse")]
+    return {
+        "pupils": [str(pupil_id)],
+        "categories": categories,
+        "occurred_at": _minute(),
+        "location": "Playground",
+        "account": 'He said "my dad did it" when I asked about the bruise.',
+        "body_map": json.dumps([{"side": "front", "x": 0.3, "y": 0.4}]),
+    } | overrides
+
+
+def test_a_member_of_staff_records_a_concern_and_gets_a_receipt(
+    world: World, school_a: School
+) -> None:
+    with schema_context(school_a.schema_name):
+        pupil = make_pupil("Jory", "Vantongeren")
+    client = school_client(school_a, world.person("a", Role.STAFF))
+
+    assert client.get("/concerns/new/").status_code == 200
+    response = client.post("/concerns/new/", _form(school_a, pupil.pk))
+
+    assert response.status_code == 302
+    receipt = client.get(response["Location"])
+    assert "Receipt for your concern" in receipt.text
+    assert "Jory Vantongeren" in receipt.text
+    with schema_context(school_a.schema_name):
+        concern = Concern.objects.get()
+        assert concern.body_map == [{"side": "front", "x": 0.3, "y": 0.4, "note": ""}]
+    # Staff see their receipt, never the case.
+    assert client.get(f"/concerns/{concern.pk}/").status_code == 404
+    assert client.get(f"/pupils/{pupil.pk}/chronology/").status_code == 404
+
+
+def test_a_concern_with_no_pupil_or_category_is_refused_and_nothing_is_written(
+    world: World, school_a: School
+) -> None:
+    with schema_context(school_a.schema_name):
+        pupil = make_pupil("Jory", "Vantongeren")
+    client = school_client(school_a, world.person("a", Role.STAFF))
+
+    page = client.post("/concerns/new/", _form(school_a, pupil.pk, pupils=[], categories=[]))
+
+    assert page.status_code == 200
+    assert "Choose at least one pupil." in page.text
+    assert "Choose at least one category." in page.text
+    with schema_context(school_a.schema_name):
+        assert not Concern.objects.exists()
+
+
+def test_a_backdated_concern_without_a_reason_is_refused(world: World, school_a: School) -> None:
+    with schema_context(school_a.schema_name):
+        pupil = make_pupil("Jory", "Vantongeren")
+    client = school_client(school_a, world.person("a", Role.STAFF))
+    yesterday = _minute(-dt.timedelta(days=1))
+
+    page = client.post("/concerns/new/", _form(school_a, pupil.pk, occurred_at=yesterday))
+
+    assert "say why it is recorded later" in page.text
+    with schema_context(school_a.schema_name):
+        assert not Concern.objects.exists()
+
+
+def test_the_recording_search_shows_only_name_year_and_form_of_this_schools_pupils(
+    world: World, school_a: School, school_b: School
+) -> None:
+    with schema_context(school_a.schema_name):
+        make_pupil("Perpetua", "Quenby", year_group=4, form="4Q")
+    with schema_context(school_b.schema_name):
+        make_pupil("Perpetua", "Other", year_group=9, form="9Z")
+    fragment = school_client(school_a, world.person("a", Role.STAFF)).get(
+        "/concerns/new/pupils/", {"q": "perp"}
+    )
+    assert "Perpetua Quenby" in fragment.text
+    assert "Year 4, 4Q" in fragment.text
+    assert "Other" not in fragment.text
+    assert "A0" not in fragment.text  # no UPN
+
+
+def test_the_dsl_screens_and_the_chronology_reads_in_the_order_things_happened(
+    world: World, school_a: School
+) -> None:
+    dsl = world.person("a", Role.DSL)
+    with schema_context(school_a.schema_name):
+        pupil = make_pupil("Jory", "Vantongeren")
+        concern = concern_record(
+            school=school_a,
+            author=person(world.person("a", Role.STAFF), Role.STAFF),
+            pupil_ids=[pupil.pk],
+            category_ids=category_ids("neglect"),
+            account="Hungry at breakfast club.",
+            occurred_at=timezone.now() - dt.timedelta(minutes=10),
+        )
+    client = school_client(school_a, dsl)
+
+    response = client.post(
+        f"/concerns/{concern.pk}/screen/", {"level": "medium", "rationale": "Third this term"}
+    )
+    assert response.status_code == 302
+    client.post(
+        f"/pupils/{pupil.pk}/contacts/",
+        {
+            "kind": "phone_call",
+            "occurred_at": (timezone.localtime() - dt.timedelta(minutes=1)).strftime(
+                "%Y-%m-%dT%H:%M"
+            ),
+            "person": "Duty social worker",
+            "agency": "Children's social care",
+            "summary": "Shared the concern; they will call back.",
+        },
+    )
+    page = client.get(f"/pupils/{pupil.pk}/chronology/")
+    text = page.text
+    # In the order things happened: concern (10 min ago), the call (5 min ago), screening (now).
+    assert (
+        text.index("Concern recorded: Neglect")
+        < text.index("Telephone call with Duty social worker")
+        < text.index("Screened: Medium level")
+    )
+    with schema_context(school_a.schema_name):
+        logged = AccessLogEntry.objects.filter(pupil_id=pupil.pk, user_id=dsl.pk).count()
+    assert logged >= 1
+
+
+def test_the_chronology_page_runs_the_same_number_of_queries_for_1_or_30_entries(
+    world: World, school_a: School
+) -> None:
+    dsl = world.person("a", Role.DSL)
+    with schema_context(school_a.schema_name):
+        pupil = make_pupil("Jory", "Vantongeren")
+        contact_record(
+            pupil=pupil,
+            author=person(dsl, Role.DSL),
+            kind=ChronologyEntry.Kind.MEETING,
+            occurred_at=timezone.now(),
+            summary="First",
+            participants="DSL",
+        )
+    client = school_client(school_a, dsl)
+    client.get(f"/pupils/{pupil.pk}/chronology/")  # warm the session and caches
+    with CaptureQueriesContext(connection) as one:
+        client.get(f"/pupils/{pupil.pk}/chronology/")
+    with schema_context(school_a.schema_name):
+        for n in range(29):
+            contact_record(
+                pupil=pupil,
+                author=person(dsl, Role.DSL),
+                kind=ChronologyEntry.Kind.MEETING,
+                occurred_at=timezone.now(),
+                summary=f"Meeting {n}",
+                participants="DSL",
+            )
+    with CaptureQueriesContext(connection) as thirty:
+        page = client.get(f"/pupils/{pupil.pk}/chronology/")
+    assert page.text.count('class="entry ') == 30
+    assert len(thirty.captured_queries) == len(one.captured_queries)
+
+
+@pytest.mark.parametrize("place", ["b", "c"])
+def test_another_schools_dsl_gets_404_for_every_id(
+    world: World, school_a: School, place: str
+) -> None:
+    with schema_context(school_a.schema_name):
+        pupil = make_pupil("Jory", "Vantongeren")
+        concern = concern_record(
+            school=school_a,
+            author=person(world.person("a", Role.STAFF), Role.STAFF),
+            pupil_ids=[pupil.pk],
+            category_ids=category_ids("neglect"),
+            account="Hungry.",
+        )
+    other_school = world.school_b if place == "b" else world.school_c
+    client = school_client(other_school, world.person(place, Role.DSL))
+    for url in (f"/concerns/{concern.pk}/", f"/pupils/{pupil.pk}/chronology/"):
+        assert client.get(url).status_code == 404
