@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from safeguarding.views import concerns
+from safeguarding.views import categories, concerns
 
 urlpatterns = [
     path("concerns/new/", concerns.concern_new, name="concern_new"),
@@ -24,5 +24,16 @@ urlpatterns = [
         "concerns/<int:concern_id>/allegation/",
         concerns.allegation_update,
         name="allegation_update",
+    ),
+]
+
+urlpatterns += [
+    path("categories/", categories.category_list, name="category_list"),
+    path("categories/add/", categories.category_edit, name="category_add"),
+    path("categories/<int:category_id>/", categories.category_edit, name="category_edit"),
+    path(
+        "categories/<int:category_id>/retire/",
+        categories.category_retire,
+        name="category_retire",
     ),
 ]

@@ -105,3 +105,18 @@ SCHOOL_ROWS: dict[str, Row] = {
 }
 
 __all__ = ["SCHOOL_ROWS"]
+
+
+def _category_kwargs(world: World) -> Mapping[str, object]:
+    with schema_context(world.school_a.schema_name):
+        return {"category_id": category_ids("bullying")[0]}
+
+
+SCHOOL_ROWS |= {
+    "safeguarding:category_list": Row(allowed=actors("a:dsl")),
+    "safeguarding:category_add": Row(allowed=actors("a:dsl")),
+    "safeguarding:category_edit": Row(allowed=actors("a:dsl"), kwargs=_category_kwargs),
+    "safeguarding:category_retire": Row(
+        allowed=actors("a:dsl"), method="POST", kwargs=_category_kwargs
+    ),
+}

@@ -1,0 +1,93 @@
+"""The DSL's page for the school's categories of concern."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from safeguarding.models import Category
+from safeguarding.services import categories as services
+from trustplatform.permissions import Action, require
+
+
+class CategoryForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Category
+        fields = ["name", "parent", "colour", "sensitivity", "guidance"]
+        widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["parent"].queryset = Category.objects.filter(  # type: ignore[attr-defined]
+            parent__isnull=True, retired_at__isnull=True
+        ).exclude(pk=self.instance.pk)
+        self.fields["parent"].required = False
+
+
+def _category(category_id: int) -> Category:
+    category = Category.objects.filter(pk=category_id).first()
+    if category is None:
+        raise Http404
+    return category
+
+
+@require(Action.MANAGE_CATEGORIES)
+@require_GET
+def category_list(request: HttpRequest) -> HttpResponse:
+    categories = Category.objects.select_related("parent").order_by(
+        "retired_at", "position", "name"
+    )
+    return render(request, "safeguarding/categories/list.html", {"categories": categories})
+
+
+@require(Action.MANAGE_CATEGORIES)
+@require_http_methods(["GET", "POST"])
+def category_edit(request: HttpRequest, category_id: int | None = None) -> HttpResponse:
+    category = _category(category_id) if category_id else None
+    form = CategoryForm(request.POST or None, instance=category)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.category_save(
+                category=category,
+                name=data["name"],
+                colour=data["colour"],
+                guidance=data["guidance"],
+                sensitivity=Category.Sensitivity(data["sensitivity"]),
+                parent=data["parent"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "Category saved.")
+            return redirect("safeguarding:category_list")
+    return render(
+        request,
+        "accounts/form_page.html",
+        {
+            "form": form,
+            "title": f"Change “{category.name}”" if category else "Add a category",
+            "submit": "Save category",
+        },
+    )
+
+
+@require(Action.MANAGE_CATEGORIES)
+@require_POST
+def category_retire(request: HttpRequest, category_id: int) -> HttpResponse:
+    category = _category(category_id)
+    try:
+        if category.retired_at:
+            services.category_restore(category=category)
+            messages.success(request, f"“{category.name}” is offered again.")
+        else:
+            services.category_retire(category=category)
+            messages.success(request, f"“{category.name}” is retired; past concerns keep it.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("safeguarding:category_list")
