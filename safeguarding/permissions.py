@@ -49,10 +49,11 @@ def reader_for(request: HttpRequest) -> Reader | None:
         return None
     role = next(iter(roles))
     user = request.user
+    user_id = int(user.pk or 0)  # signed in: roles_here is empty for anonymous users
     if can(request, Action.VIEW_ALL_RECORDS):
-        return Reader(user_id=user.pk, name=user.full_name, role=role, reads_everything=True)  # type: ignore[union-attr]
+        return Reader(user_id=user_id, name=user.full_name, role=role, reads_everything=True)  # type: ignore[union-attr]
     if can(request, Action.VIEW_GRANTED_RECORDS):
-        grant = KeyHolderGrant.objects.filter(user_id=user.pk).first()
+        grant = KeyHolderGrant.objects.filter(user_id=user_id).first()
         restricted = set(
             Category.objects.filter(sensitivity=Category.Sensitivity.RESTRICTED).values_list(
                 "pk", flat=True
@@ -64,7 +65,7 @@ def reader_for(request: HttpRequest) -> Reader | None:
             else frozenset()
         )
         return Reader(
-            user_id=user.pk,
+            user_id=user_id,
             name=user.full_name,  # type: ignore[union-attr]
             role=role,
             reads_everything=False,

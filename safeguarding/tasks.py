@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection
 from django.utils import timezone
 
 from safeguarding.models import Alert
 from safeguarding.services.concerns import concerns_escalate_overdue
+from tenants.db import school_connection
 from tenants.models import School
 from tenants.services import school_url
 from trustplatform.accounts.models import User
@@ -26,7 +26,7 @@ ALERT_BODY = (
 @app.task(base=SchoolTask, name="safeguarding.concern_alert_emails")
 def concern_alert_emails_task(concern_id: int) -> int:
     """Emails each not-yet-emailed alert of the concern; each alert is claimed before sending."""
-    school = School.objects.get(schema_name=connection.schema_name)
+    school = School.objects.get(schema_name=school_connection.schema_name)
     link = school_url(school, f"/concerns/{concern_id}/")
     sent = 0
     for alert_id, user_id in Alert.objects.filter(
@@ -52,5 +52,14 @@ def concern_alert_emails_task(concern_id: int) -> int:
 
 @app.task(base=SchoolTask, name="safeguarding.concerns_escalate")
 def concerns_escalate_school_task() -> int:
-    school = School.objects.get(schema_name=connection.schema_name)
+    school = School.objects.get(schema_name=school_connection.schema_name)
     return len(concerns_escalate_overdue(school=school))
+
+
+@app.task(base=SchoolTask, name="safeguarding.chronology_export")
+def chronology_export_task(job_id: int) -> bool:
+    """Makes the PDF of a queued chronology export; a second run finds the job claimed."""
+    # Imported at run time: the service enqueues this task, and neither module loads the other.
+    from safeguarding.services.exports import export_render  # noqa: PLC0415
+
+    return export_render(job_id=job_id)

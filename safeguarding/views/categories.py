@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,14 +16,14 @@ from safeguarding.services import categories as services
 from trustplatform.permissions import Action, require
 
 
-class CategoryForm(forms.ModelForm):  # type: ignore[type-arg]
+class CategoryForm(forms.ModelForm[Category]):
     class Meta:
         model = Category
         fields = ["name", "parent", "colour", "sensitivity", "guidance"]
         widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = Category.objects.filter(  # type: ignore[attr-defined]
             parent__isnull=True, retired_at__isnull=True
         ).exclude(pk=self.instance.pk)

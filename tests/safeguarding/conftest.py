@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable
+from collections.abc import Iterator
 
 import pytest
 from django_tenants.utils import schema_context
@@ -39,9 +39,7 @@ def category_ids(*codes: str) -> list[int]:
 
 
 @pytest.fixture
-def in_school_a(school_a: School) -> Callable[[], object]:
+def in_school_a(school_a: School) -> Iterator[None]:
     """Enters school A's schema for the rest of the test."""
-    context = schema_context(school_a.schema_name)
-    context.__enter__()
-    yield lambda: None  # type: ignore[misc]
-    context.__exit__(None, None, None)
+    with schema_context(school_a.schema_name):
+        yield
