@@ -6,7 +6,6 @@ from safeguarding.views import categories, concerns
 
 urlpatterns = [
     path("concerns/new/", concerns.concern_new, name="concern_new"),
-    path("concerns/new/pupils/", concerns.concern_pupil_search, name="concern_pupil_search"),
     path("concerns/mine/", concerns.my_concerns, name="my_concerns"),
     path("concerns/<int:concern_id>/receipt/", concerns.concern_receipt, name="concern_receipt"),
     path("alerts/", concerns.alerts, name="alerts"),

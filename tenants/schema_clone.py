@@ -79,7 +79,7 @@ def clone_schema(*, source: str, target: str) -> None:
             """
             SELECT c.relname, con.conname, pg_get_constraintdef(con.oid)
             FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
-            WHERE c.relnamespace = %s AND con.contype IN ('p', 'u', 'c', 'x', 'f')
+            WHERE c.relnamespace = %s AND con.contype IN ('p', 'u', 'x', 'f')
             ORDER BY CASE con.contype WHEN 'p' THEN 0 WHEN 'u' THEN 1 WHEN 'f' THEN 3 ELSE 2 END,
                      c.relname, con.conname
             """,
@@ -113,8 +113,11 @@ def clone_schema(*, source: str, target: str) -> None:
         src, dst = _quote(source), _quote(target)
         statements = [f"CREATE SCHEMA {dst}"]
         statements += [
+            # CHECK constraints come with LIKE, names and parsed expressions as they are (their
+            # text, re-parsed, can come back with different casts).
             f"CREATE TABLE {dst}.{_quote(t)} (LIKE {src}.{_quote(t)} INCLUDING DEFAULTS "
-            "INCLUDING IDENTITY INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMMENTS)"
+            "INCLUDING CONSTRAINTS INCLUDING IDENTITY INCLUDING GENERATED INCLUDING STORAGE "
+            "INCLUDING COMMENTS)"
             for t in tables
         ]
         statements += [

@@ -98,6 +98,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         A.MANAGE_CASES,
         A.CORRECT_ENTRIES,
         A.MANAGE_ALLEGATIONS,
+        # Family links and a pupil's details matter to the DSL's work, not only the office's.
+        A.IMPORT_PUPILS,
     },
     Role.HEADTEACHER: _LEADS
     | {

@@ -76,6 +76,8 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 # instead of replaying every migration: creation stays well under a second as migrations grow.
 TENANT_CREATION_FAKES_MIGRATIONS = True
 TENANT_BASE_SCHEMA = "school_template"
+# Set the search_path only when the school changes, not before every query.
+TENANT_LIMIT_SET_CALLS = True
 
 ROOT_URLCONF = "trustplatform.urls_tenant"
 PUBLIC_SCHEMA_URLCONF = "trustplatform.urls_public"

@@ -11,19 +11,28 @@ from safeguarding.models.access import AccessAction, AccessLogEntry
 from safeguarding.models.categories import Category, KeyHolderGrant, YearGroup
 from safeguarding.models.chronology import ChronologyEntry
 from safeguarding.models.concerns import Action, Alert, Allegation, Concern, Source
+from safeguarding.models.documents import Document
+from safeguarding.models.exports import ExportJob
 from safeguarding.models.pupils import FamilyLink, Pupil
+from safeguarding.models.sharing import Agency, AgencyContact, Disclosure, LawfulBasis
 
 __all__ = [
     "AccessAction",
     "AccessLogEntry",
     "Action",
+    "Agency",
+    "AgencyContact",
     "Alert",
     "Allegation",
     "Category",
     "ChronologyEntry",
     "Concern",
+    "Disclosure",
+    "Document",
+    "ExportJob",
     "FamilyLink",
     "KeyHolderGrant",
+    "LawfulBasis",
     "Pupil",
     "Source",
     "YearGroup",

@@ -16,7 +16,7 @@ from safeguarding.services import categories as services
 from trustplatform.permissions import Action, require
 
 
-class CategoryForm(forms.ModelForm[Category]):
+class CategoryForm(forms.ModelForm):
     class Meta:
         model = Category
         fields = ["name", "parent", "colour", "sensitivity", "guidance"]

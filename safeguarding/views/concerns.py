@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,8 +28,6 @@ from tenants.selectors import school_of_request
 from trustplatform.accounts.models import Role, User
 from trustplatform.permissions import Action as Can
 from trustplatform.permissions import require, roles_here
-
-SEARCH_LIMIT = 20
 
 
 def _school(request: HttpRequest) -> School:
@@ -72,41 +69,6 @@ def _reader(request: HttpRequest) -> Reader:
 
 
 # --- recording ---------------------------------------------------------------------------------
-
-
-@require(Can.RECORD_CONCERN)
-@require_GET
-def concern_pupil_search(request: HttpRequest) -> HttpResponse:
-    """While recording: pupils on roll by name, showing only name, year group and form."""
-    query = request.GET.get("q", "").strip()
-    pupils: list[Pupil] = []
-    if len(query) >= 2:
-        terms = query.split()
-        matches = Q()
-        for term in terms:
-            matches &= (
-                Q(legal_first_name__icontains=term)
-                | Q(legal_last_name__icontains=term)
-                | Q(preferred_first_name__icontains=term)
-                | Q(preferred_last_name__icontains=term)
-            )
-        pupils = list(
-            Pupil.objects.filter(matches, leaving_date__isnull=True)
-            .only(
-                "legal_first_name",
-                "legal_last_name",
-                "preferred_first_name",
-                "preferred_last_name",
-                "year_group",
-                "form",
-            )
-            .order_by("legal_last_name", "legal_first_name")[:SEARCH_LIMIT]
-        )
-    return render(
-        request,
-        "safeguarding/concerns/_pupil_results.html",
-        {"pupils": pupils, "query": query, "too_short": 0 < len(query) < 2},
-    )
 
 
 @require(Can.RECORD_CONCERN)

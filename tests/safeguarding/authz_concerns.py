@@ -62,7 +62,6 @@ def entry_kwargs(world: World) -> Mapping[str, object]:
 
 SCHOOL_ROWS: dict[str, Row] = {
     "safeguarding:concern_new": Row(allowed=RECORDERS),
-    "safeguarding:concern_pupil_search": Row(allowed=RECORDERS),
     "safeguarding:my_concerns": Row(allowed=RECORDERS),
     # The receipt is the author's alone: everyone else gets the same 404 as for no concern.
     "safeguarding:concern_receipt": Row(allowed=actors("a:staff"), kwargs=concern_kwargs()),

@@ -93,7 +93,7 @@ def test_the_recording_search_shows_only_name_year_and_form_of_this_schools_pupi
     with schema_context(school_b.schema_name):
         make_pupil("Perpetua", "Other", year_group=9, form="9Z")
     fragment = school_client(school_a, world.person("a", Role.STAFF)).get(
-        "/concerns/new/pupils/", {"q": "perp"}
+        "/pupils/search/", {"q": "perp"}
     )
     assert "Perpetua Quenby" in fragment.text
     assert "Year 4, 4Q" in fragment.text

@@ -6,10 +6,10 @@
 
   // A pupil ticked in the search results moves to the chosen list, so a new search keeps it.
   var chosen = document.getElementById("chosen-pupils");
+  var results = document.getElementById("pupil-results");
   form.addEventListener("change", function (event) {
     var box = event.target;
-    if (box.matches("[data-choose-pupil]") && box.checked) {
-      box.removeAttribute("data-choose-pupil");
+    if (box.name === "pupils" && box.checked && results.contains(box)) {
       chosen.appendChild(box.closest("li"));
     }
   });

@@ -1,0 +1,351 @@
+"""PDF exports of a pupil's chronology: requesting one, and rendering it (now, or in Celery).
+
+Brief §4: "an export carries the hash it was made from" and every export of a child's record is
+written to the school's access log. The hash is the chain head: the row_hash of the school's
+newest chronology entry when the export is requested. Only entries up to that head are rendered,
+so an export rendered a minute later by a worker still shows exactly the chain it names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from safeguarding.export_pdf import (
+    MEMBER_OF_STAFF,
+    StaffNames,
+    Stamp,
+    chronology_pdf,
+    role_label,
+)
+from safeguarding.models import (
+    AccessAction,
+    Action,
+    ChronologyEntry,
+    Concern,
+    ExportJob,
+    Pupil,
+)
+from safeguarding.permissions import Reader, pupil_get_for_reader
+from safeguarding.services.access import access_log_record
+
+# The chronology's one query, shared with its page: an export holds what the page shows.
+from safeguarding.views.chronology import chronology_entries
+from tenants.db import school_connection
+from tenants.models import School
+from trustplatform.accounts.models import Role, SchoolMembership
+from trustplatform.hashchain import GENESIS_HASH
+from trustplatform.permissions import Action as Can
+from trustplatform.permissions import role_allows
+
+logger = logging.getLogger(__name__)
+
+# Up to this many entries the PDF is made in the request (WeasyPrint takes about 3 seconds for
+# 200 entries on one core); longer chronologies go to a Celery worker. Overridable in tests.
+INLINE_MAX_ENTRIES = 200
+# A job left "running" this long was lost with its worker (Celery redelivers it: acks_late), so
+# the next run may claim it again. Far longer than any render takes.
+STALE_RUNNING_AFTER = timedelta(hours=1)
+# Progress is written at most every this many percentage points: each write is a query.
+PROGRESS_STEP = 5
+
+
+def inline_max_entries() -> int:
+    return int(getattr(settings, "SAFEGUARDING_EXPORT_INLINE_MAX_ENTRIES", INLINE_MAX_ENTRIES))
+
+
+class RequesterNoLongerAllowed(Exception):
+    """The person who asked for an export lost the right to read every record before it ran."""
+
+
+def export_entries(reader: Reader, job: ExportJob) -> QuerySet[ChronologyEntry]:
+    """The entries an export holds: the pupil's chronology as `chronology_entries` reads it, cut
+    at the job's chain head; superseded entries are marked, and left out of the external version.
+
+    "Superseded" is judged at the chain head too: a correction added after the export was asked
+    for is not in it, so the entry it replaces is still current there.
+    """
+    entries = chronology_entries(reader, job.pupil, {})
+    if job.chain_head_entry_id is None:
+        return entries.none()
+    entries = entries.filter(pk__lte=job.chain_head_entry_id).annotate(
+        superseded_at_head=Exists(
+            ChronologyEntry.objects.filter(
+                supersedes=OuterRef("pk"), pk__lte=job.chain_head_entry_id
+            )
+        )
+    )
+    if job.version == ExportJob.Version.EXTERNAL:
+        entries = entries.filter(superseded_at_head=False)
+    return entries
+
+
+def _reader_of(job: ExportJob) -> Reader:
+    # Exports are for those who read every record (Action.VIEW_ALL_RECORDS, checked when asked):
+    # the worker reads as that person did, without a request.
+    return Reader(
+        user_id=job.requested_by_id,
+        name=job.requested_by_name,
+        role=Role(job.requested_by_role),
+        reads_everything=True,
+    )
+
+
+@transaction.atomic
+def export_job_create(
+    *,
+    reader: Reader,
+    pupil: Pupil,
+    version: ExportJob.Version,
+    request: HttpRequest | None = None,
+) -> ExportJob:
+    """Writes the export to the access log and fixes what it will hold: a queued job."""
+    if version not in ExportJob.Version.values:
+        raise ValidationError({"version": "Choose the full or the external version."})
+    if not reader.reads_everything:
+        # A key holder's chronology is partial; an export presented as "the chronology" must not
+        # be. The views refuse them already (Action.VIEW_ALL_RECORDS); this is the service's own.
+        raise ValidationError("Only those who read every record can export a chronology.")
+    # Checks the pupil again and writes the export to the school's access log (brief §4).
+    pupil = pupil_get_for_reader(
+        reader=reader, pupil_id=pupil.pk, request=request, action=AccessAction.EXPORTED
+    )
+    head = ChronologyEntry.objects.order_by("-pk").values_list("pk", "row_hash").first()
+    job = ExportJob(
+        pupil=pupil,
+        version=version,
+        requested_by_id=reader.user_id,
+        requested_by_name=reader.name,
+        requested_by_role=str(reader.role),
+        chain_head=head[1] if head else GENESIS_HASH,
+        chain_head_entry_id=head[0] if head else None,
+    )
+    job.entries_count = export_entries(reader, job).count()
+    job.save()
+    return job
+
+
+def export_request(
+    *,
+    reader: Reader,
+    pupil: Pupil,
+    version: ExportJob.Version,
+    request: HttpRequest | None = None,
+) -> ExportJob:
+    """Asks for a PDF of the pupil's chronology: made at once when short, else by a worker.
+
+    Deliberately not atomic as a whole: the access-log row is appended under the log's chain
+    lock, held until commit, so the job is committed first and rendering happens after, without
+    holding up every other page of the school that writes to the log.
+    """
+    job = export_job_create(reader=reader, pupil=pupil, version=version, request=request)
+    if job.entries_count <= inline_max_entries():
+        export_render(job_id=job.pk)
+    else:
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from safeguarding.tasks import chronology_export_task  # noqa: PLC0415 - the task imports us
+
+    try:
+        # Only the id: the school travels in the message header (tenant-schemas-celery).
+        chronology_export_task.delay(job_id)
+    except OperationalError:
+        logger.warning("Export job %s could not be queued: the broker is unreachable.", job_id)
+        ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(
+            status=ExportJob.Status.FAILED,
+            error="Could not be queued. Please ask for the export again.",
+            finished_at=timezone.now(),
+        )
+
+
+def _claim(job_id: int) -> bool:
+    """Takes the job for this run; False when another run has it or it is finished."""
+    now = timezone.now()
+    return bool(
+        ExportJob.objects.filter(
+            Q(status=ExportJob.Status.QUEUED)
+            | Q(status=ExportJob.Status.RUNNING, started_at__lt=now - STALE_RUNNING_AFTER),
+            pk=job_id,
+        ).update(status=ExportJob.Status.RUNNING, started_at=now, progress=0)
+    )
+
+
+def _staff_names(job: ExportJob, school: School) -> StaffNames:
+    """Everyone whose name the pupil's record may hold as a member of staff, with their role.
+
+    Today's staff with their current role first; then every author in the school's chronology
+    (people who have left keep their last role there); then names written on this pupil's
+    concerns and actions, whose role is not recorded.
+    """
+    roles: dict[str, str] = {}
+    for name, role in SchoolMembership.objects.filter(school=school).values_list(
+        "user__full_name", "role"
+    ):
+        roles.setdefault(name, role_label(role))
+    # One row per name, with the role of their latest entry (DISTINCT ON keeps the first).
+    authors = (
+        ChronologyEntry.objects.order_by("author_name", "-pk")
+        .distinct("author_name")
+        .values_list("author_name", "author_role")
+    )
+    for name, role in authors:
+        roles.setdefault(name, role_label(role))
+    concerns = Concern.objects.filter(pupils=job.pupil)
+    others = [
+        *concerns.values_list("original_author_name", flat=True),
+        *concerns.values_list("screened_by_name", flat=True),
+        *Action.objects.filter(concern__in=concerns).values_list("assignee_name", flat=True),
+        *Action.objects.filter(concern__in=concerns).values_list("created_by_name", flat=True),
+    ]
+    for name in others:
+        if name:
+            roles.setdefault(name, MEMBER_OF_STAFF)
+    pupil = job.pupil
+    keep = {
+        pupil.display_name,
+        f"{pupil.legal_first_name} {pupil.legal_last_name}",
+        pupil.first_name,
+        pupil.last_name,
+        pupil.legal_first_name,
+        pupil.legal_last_name,
+    }
+    return StaffNames(roles, keep=keep)
+
+
+def _progress_writer(job_id: int) -> Callable[[int], None]:
+    last = [0]
+
+    def write(percent: int) -> None:
+        # Written in its own statement, outside any transaction: the progress page polls it.
+        if percent - last[0] >= PROGRESS_STEP:
+            last[0] = percent
+            ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update(
+                progress=percent
+            )
+
+    return write
+
+
+def export_render(*, job_id: int) -> bool:
+    """Makes the PDF of a queued job; safe to run twice: the job is claimed first.
+
+    Not atomic, on purpose: progress must be committed as it moves, for the page that polls it.
+    Returns whether this run made the file.
+    """
+    if not _claim(job_id):
+        return False
+    job = ExportJob.objects.select_related("pupil").get(pk=job_id)
+    school = School.objects.get(schema_name=school_connection.schema_name)
+    stored = ""
+    try:
+        if not _still_allowed(job, school):
+            raise RequesterNoLongerAllowed
+        external = job.version == ExportJob.Version.EXTERNAL
+        reader = _reader_of(job)
+        generated_by = (
+            f"the {role_label(job.requested_by_role)} (user {job.requested_by_id})"
+            if external
+            else f"{job.requested_by_name} ({role_label(job.requested_by_role)})"
+        )
+        pdf = chronology_pdf(
+            stamp=Stamp(
+                school=school.name,
+                generated_by=generated_by,
+                generated_at=job.requested_at,
+                version_label=ExportJob.Version(job.version).label,
+                chain_head=job.chain_head,
+                entries_count=job.entries_count,
+            ),
+            pupil=job.pupil,
+            entries=export_entries(reader, job).iterator(chunk_size=500),
+            external=external,
+            staff=_staff_names(job, school) if external else None,
+            progress=_progress_writer(job_id),
+        )
+        job.file.save("export.pdf", ContentFile(pdf), save=False)
+        stored = job.file.name or ""
+        finished = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update(
+            status=ExportJob.Status.DONE,
+            progress=100,
+            file=stored,
+            file_sha256=hashlib.sha256(pdf).hexdigest(),
+            finished_at=timezone.now(),
+        )
+        if not finished:  # someone else took it over meanwhile (a stale claim): theirs stands
+            job.file.storage.delete(stored)
+        return bool(finished)
+    # Any failure is reported on the job (and the page), never left as a job "running" forever.
+    except Exception as error:
+        if stored:
+            job.file.storage.delete(stored)
+        # The kind of failure and the job id only: messages can quote the record (brief §4).
+        logger.warning("Export job %s failed: %s", job_id, type(error).__name__)
+        ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update(
+            status=ExportJob.Status.FAILED,
+            error=(
+                "The person who asked for it no longer reads every record here."
+                if isinstance(error, RequesterNoLongerAllowed)
+                else f"The PDF could not be made ({type(error).__name__})."
+            )[:200],
+            finished_at=timezone.now(),
+        )
+        return False
+
+
+def _still_allowed(job: ExportJob, school: School) -> bool:
+    # A worker may run a while after the request: a person who lost their role since does not
+    # get the export made.
+    role = (
+        SchoolMembership.objects.filter(
+            school=school, user_id=job.requested_by_id, user__is_active=True
+        )
+        .values_list("role", flat=True)
+        .first()
+    )
+    return role is not None and role_allows(frozenset({Role(role)}), Can.VIEW_ALL_RECORDS)
+
+
+def export_get_for_reader(*, reader: Reader | None, job_id: int) -> ExportJob:
+    """The export, to the person who asked for it while they may still read the pupil's record;
+    the same 404 for missing and not theirs.
+
+    Only its requester: the file is stamped with their name, and a copy handed to someone else
+    would carry the wrong one. Anyone else allowed can ask for their own.
+    """
+    if reader is None or not reader.reads_everything:
+        raise Http404
+    job = ExportJob.objects.select_related("pupil").filter(pk=job_id).first()
+    if job is None or job.requested_by_id != reader.user_id:
+        raise Http404
+    return job
+
+
+def export_download_record(
+    *, reader: Reader, job: ExportJob, request: HttpRequest | None = None
+) -> None:
+    """Each download is an export of the record: written to the school's access log."""
+    access_log_record(
+        actor_id=reader.user_id,
+        actor_name=reader.name,
+        actor_role=str(reader.role),
+        action=AccessAction.EXPORTED,
+        object_type="export",
+        object_id=job.pk,
+        pupil_id=job.pupil_id,
+        request=request,
+    )

@@ -1,0 +1,661 @@
+"""Importing pupils from a school MIS's CSV export (SIMS, Arbor, Bromcom and the like).
+
+Two steps, so nothing is written before a person has seen what will happen:
+`pupil_import_preview` reads and checks every row and writes nothing; `pupil_import_apply` writes
+every row in one transaction, or nothing at all when any row has a problem. Rows are matched to
+pupils by UPN, so importing the same file twice changes nothing the second time. Pupils are never
+deleted: a Leaving Date marks a leaver, and a pupil missing from the file is left alone.
+
+Runs inside a school's schema: never filters by school.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import datetime as dt
+import enum
+import io
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from safeguarding.models import Pupil, YearGroup
+from safeguarding.services.pupils import (
+    EDITABLE_FIELDS,
+    field_label,
+    pupil_problems,
+    upn_normalise,
+    upn_problem,
+)
+from tenants.db import school_connection
+
+# Ids and counts only in logs: never a name or UPN (brief §4).
+logger = logging.getLogger(__name__)
+
+# A secondary school's export is a few hundred kilobytes; these limits leave room for the
+# largest schools and extra columns while keeping one request's work bounded.
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 5000
+
+# Headings as MIS exports spell them, compared without case, spaces or punctuation.
+HEADINGS: dict[str, tuple[str, ...]] = {
+    "upn": ("UPN", "Unique Pupil Number", "Pupil UPN"),
+    "legal_first_name": ("Legal Forename", "Forename", "Legal First Name", "First Name"),
+    "legal_last_name": ("Legal Surname", "Surname", "Legal Last Name", "Last Name"),
+    "preferred_first_name": ("Preferred Forename", "Preferred First Name"),
+    "preferred_last_name": ("Preferred Surname", "Preferred Last Name"),
+    "date_of_birth": ("Date of Birth", "DOB", "Birth Date"),
+    "sex": ("Sex", "Gender"),
+    "year_group": ("Year Group", "Year", "NC Year", "NC Year Actual", "Curriculum Year"),
+    "form": (
+        "Form/Reg Group",
+        "Form",
+        "Reg Group",
+        "Registration Group",
+        "Reg Form",
+        "Form Group",
+        "Tutor Group",
+        "Class",
+    ),
+    "admission_date": ("Admission Date", "Date of Admission", "Entry Date", "Start Date"),
+    "leaving_date": ("Leaving Date", "Date of Leaving", "Leave Date", "End Date"),
+    "sen": ("SEN", "SEN Support", "SEND"),
+    "ehcp": ("EHCP", "EHC Plan"),
+    "looked_after": ("Looked After", "Looked After Child", "CLA", "LAC", "In Care"),
+    "child_protection_plan": ("CP Plan", "CP", "Child Protection Plan"),
+    "child_in_need_plan": ("CIN Plan", "CIN", "Child in Need", "Child in Need Plan"),
+    "eal": ("EAL", "English as an Additional Language"),
+    "pupil_premium": ("FSM/Pupil Premium", "FSM", "Pupil Premium", "PP", "Free School Meals"),
+    "young_carer": ("Young Carer",),
+}
+# What a new pupil cannot be enrolled without. An update may leave any of these columns out.
+REQUIRED_FOR_NEW = (
+    "legal_first_name",
+    "legal_last_name",
+    "date_of_birth",
+    "sex",
+    "year_group",
+)
+DATE_FIELDS = frozenset({"date_of_birth", "admission_date", "leaving_date"})
+TEXT_FIELDS = frozenset(
+    {
+        "legal_first_name",
+        "legal_last_name",
+        "preferred_first_name",
+        "preferred_last_name",
+        "form",
+    }
+)
+FLAG_FIELDS = frozenset(Pupil.FLAG_FIELDS)
+
+_TRUE = frozenset({"y", "yes", "true", "t", "1"})
+# A blank flag is a "no": MIS exports leave the cell empty rather than writing N.
+_FALSE = frozenset({"n", "no", "false", "f", "0", ""})
+_NURSERY = frozenset({"n", "n1", "n2", "nur", "nursery", "yearn"})
+_RECEPTION = frozenset({"r", "rec", "reception", "yr", "yearr"})
+_YEAR_NUMBER = re.compile(r"(?:year|yr|y)?0*(\d{1,2})")
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+# Excel workbooks (xlsx is a zip, xls an OLE file) uploaded instead of a CSV.
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+
+
+def _key(heading: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", heading.lower())
+
+
+_FIELD_BY_KEY = {
+    _key(heading): name for name, spellings in HEADINGS.items() for heading in spellings
+}
+
+
+class RowAction(enum.StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+    ERROR = "error"
+
+    @property
+    def label(self) -> str:
+        return _ACTION_LABELS[self]
+
+
+_ACTION_LABELS = {
+    RowAction.CREATE: "New pupil",
+    RowAction.UPDATE: "Update",
+    RowAction.UNCHANGED: "No change",
+    RowAction.ERROR: "Problem",
+}
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """One pupil row of the file and what importing it would do."""
+
+    # The row as a spreadsheet numbers it: the headings are row 1.
+    number: int
+    upn: str
+    action: RowAction
+    name: str = ""
+    errors: tuple[str, ...] = ()
+    # The headings of the columns an update changes.
+    changes: tuple[str, ...] = ()
+    # What the row says, parsed: only the columns the file has, and only readable cells.
+    values: Mapping[str, Any] = field(default_factory=dict)
+    # Whether importing the row marks the pupil as a leaver (a leaving date where none was).
+    marks_leaver: bool = False
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What importing a file would do, row by row. Made by `pupil_import_preview`."""
+
+    # The model field each used column fills, with the heading the file gave it.
+    headings: Mapping[str, str]
+    rows: tuple[ImportRow, ...]
+    ignored_columns: tuple[str, ...] = ()
+
+    def count(self, action: RowAction) -> int:
+        return sum(1 for row in self.rows if row.action is action)
+
+    @property
+    def creates(self) -> int:
+        return self.count(RowAction.CREATE)
+
+    @property
+    def updates(self) -> int:
+        return self.count(RowAction.UPDATE)
+
+    @property
+    def unchanged(self) -> int:
+        return self.count(RowAction.UNCHANGED)
+
+    @property
+    def errors(self) -> int:
+        return self.count(RowAction.ERROR)
+
+    @property
+    def leavers(self) -> int:
+        return sum(1 for row in self.rows if row.marks_leaver and row.action is not RowAction.ERROR)
+
+    @property
+    def has_errors(self) -> bool:
+        return self.errors > 0
+
+    @property
+    def error_rows(self) -> tuple[ImportRow, ...]:
+        return tuple(row for row in self.rows if row.action is RowAction.ERROR)
+
+    @property
+    def changes_anything(self) -> bool:
+        return self.creates + self.updates > 0
+
+    def to_payload(self) -> dict[str, Any]:
+        """The parsed rows as JSON-safe data, to be signed and confirmed later."""
+        if self.has_errors:
+            raise ValueError("A preview with errors cannot be confirmed.")
+        return {
+            "v": 1,
+            "headings": dict(self.headings),
+            "ignored": list(self.ignored_columns),
+            "rows": [
+                [row.number, row.upn, {name: _to_json(v) for name, v in row.values.items()}]
+                for row in self.rows
+            ],
+        }
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> ImportPreview:
+        """The preview again from `to_payload`'s data, checked against the pupils as they are."""
+        try:
+            if payload["v"] != 1:
+                raise ValueError("unknown payload version")
+            headings = {str(k): str(v) for k, v in payload["headings"].items()}
+            parsed = [
+                _Parsed(
+                    number=int(number),
+                    upn=str(upn),
+                    values={str(name): _from_json(str(name), v) for name, v in values.items()},
+                )
+                for number, upn, values in payload["rows"]
+            ]
+            if any(set(p.values) - set(EDITABLE_FIELDS) for p in parsed) or not set(
+                headings
+            ) <= set(EDITABLE_FIELDS):
+                raise ValueError("unknown field")
+            ignored = tuple(str(c) for c in payload["ignored"])
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise ValidationError(
+                "The confirmation could not be read. Upload the file again."
+            ) from error
+        planned = _plan(parsed, headings)
+        return cls(
+            headings=headings, rows=tuple(row for row, _ in planned), ignored_columns=ignored
+        )
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+    # Pupils this import marked as leavers (a leaving date where there was none).
+    leavers: int
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    number: int
+    upn: str
+    values: dict[str, Any]
+    errors: tuple[str, ...] = ()
+    # Columns whose cell could not be read: left out of `values` and of the model's checks.
+    unreadable: frozenset[str] = frozenset()
+
+
+def _to_json(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _from_json(name: str, value: Any) -> Any:
+    if name in DATE_FIELDS and value is not None:
+        return dt.date.fromisoformat(value)
+    return value
+
+
+# --- reading the file ---------------------------------------------------------------------------
+
+
+def _decode(file_bytes: bytes) -> str:
+    if not file_bytes.strip():
+        raise ValidationError("The file is empty.")
+    if len(file_bytes) > MAX_BYTES:
+        raise ValidationError(
+            f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. Export only the columns "
+            "listed on this page, or split the file."
+        )
+    if file_bytes.startswith(_WORKBOOK_MAGIC):
+        raise ValidationError(
+            "This is an Excel workbook, not a CSV file. In Excel choose File, Save As, "
+            "“CSV UTF-8 (Comma delimited)”, and upload that."
+        )
+    try:
+        # utf-8-sig drops the byte-order mark Excel writes at the start of a "CSV UTF-8" file.
+        text = file_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValidationError(
+            "The file is not UTF-8 text. Export it from your MIS as CSV, or in Excel save it as "
+            "“CSV UTF-8 (Comma delimited)”, and upload it again."
+        ) from error
+    if "\x00" in text:
+        raise ValidationError("This does not look like a CSV file. Upload the MIS's CSV export.")
+    return text
+
+
+def _read_headings(header: list[str]) -> tuple[dict[int, str], dict[str, str], tuple[str, ...]]:
+    """Which column fills which field: ({column index: field}, {field: heading}, ignored)."""
+    columns: dict[int, str] = {}
+    headings: dict[str, str] = {}
+    ignored: list[str] = []
+    for index, raw in enumerate(header):
+        heading = raw.strip()
+        name = _FIELD_BY_KEY.get(_key(heading))
+        if name is None:
+            if heading:
+                ignored.append(heading)
+            continue
+        if name in headings:
+            raise ValidationError(
+                f"The columns “{headings[name]}” and “{heading}” both give the "
+                f"{field_label(name).lower()}: "
+                "keep one of them."
+            )
+        columns[index] = name
+        headings[name] = heading
+    if "upn" not in headings:
+        raise ValidationError(
+            "The file has no UPN column. The first row must be the column headings, e.g. UPN, "
+            "Legal Forename, Legal Surname, Date of Birth, Sex, Year Group."
+        )
+    return columns, headings, tuple(ignored)
+
+
+def _date(text: str) -> dt.date | None:
+    if match := _DMY.fullmatch(text):
+        day, month, year = (int(part) for part in match.groups())
+    elif match := _YMD.fullmatch(text):
+        year, month, day = (int(part) for part in match.groups())
+    else:
+        return None
+    try:
+        return dt.date(year, month, day)
+    except ValueError:  # 31/02/2015 and the like
+        return None
+
+
+def _year_group(text: str) -> int | None:
+    key = _key(text)
+    if key in _NURSERY:
+        return YearGroup.NURSERY.value
+    if key in _RECEPTION:
+        return YearGroup.RECEPTION.value
+    if (match := _YEAR_NUMBER.fullmatch(key)) and 1 <= int(match.group(1)) <= 13:
+        return int(match.group(1))
+    return None
+
+
+class _Unreadable(Exception):
+    """A cell that cannot be read; the message goes after the column's heading."""
+
+
+def _read_text(text: str) -> str:
+    return text
+
+
+def _read_flag(text: str) -> bool:
+    key = text.lower()
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    raise _Unreadable(f"“{text}” is not a yes or no; use Y or N.")
+
+
+def _read_date(text: str) -> dt.date | None:
+    if not text:
+        return None
+    if (day := _date(text)) is None:
+        raise _Unreadable(f"“{text}” is not a date; use dd/mm/yyyy or yyyy-mm-dd.")
+    return day
+
+
+def _read_sex(text: str) -> str:
+    sex = {"m": "M", "male": "M", "f": "F", "female": "F"}.get(text.lower())
+    if sex is None:
+        raise _Unreadable(f"“{text}” is not M or F." if text else "blank; use M or F.")
+    return sex
+
+
+def _read_year_group(text: str) -> int:
+    if (year := _year_group(text)) is None:
+        raise _Unreadable(
+            f"“{text}” is not a year group; use N, R or 1 to 13 (or Year 7)."
+            if text
+            else "blank; use N, R or 1 to 13."
+        )
+    return year
+
+
+_READERS: dict[str, Callable[[str], Any]] = {
+    **dict.fromkeys(TEXT_FIELDS, _read_text),
+    **dict.fromkeys(FLAG_FIELDS, _read_flag),
+    **dict.fromkeys(DATE_FIELDS, _read_date),
+    "sex": _read_sex,
+    "year_group": _read_year_group,
+}
+
+
+def _parse_row(
+    number: int, cells: list[str], columns: Mapping[int, str], headings: Mapping[str, str]
+) -> _Parsed:
+    values: dict[str, Any] = {}
+    errors: list[str] = []
+    unreadable: set[str] = set()
+    upn = ""
+    for index, name in columns.items():
+        text = cells[index].strip() if index < len(cells) else ""
+        if name == "upn":
+            upn = upn_normalise(text)
+            if problem := upn_problem(upn):
+                errors.append(problem)
+            continue
+        try:
+            values[name] = _READERS[name](text)
+        except _Unreadable as problem:
+            errors.append(f"{headings[name]}: {problem}")
+            unreadable.add(name)
+    return _Parsed(
+        number=number,
+        upn=upn,
+        values=values,
+        errors=tuple(errors),
+        unreadable=frozenset(unreadable),
+    )
+
+
+def _parse(text: str) -> tuple[dict[str, str], tuple[str, ...], list[_Parsed]]:
+    """The file's headings and rows, each row read but not yet compared with the pupils."""
+    # Strict: a stray quote would otherwise swallow the rest of the file into one cell, and
+    # pupils would silently go missing from the import.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    parsed: list[_Parsed] = []
+    columns: dict[int, str] | None = None
+    headings: dict[str, str] = {}
+    ignored: tuple[str, ...] = ()
+    width = 0
+    try:
+        # Rows are numbered as a spreadsheet shows them, blank rows included.
+        for number, cells in enumerate(reader, start=1):
+            if not any(cell.strip() for cell in cells):
+                continue  # blank lines, often at the end of an Excel export
+            if columns is None:
+                columns, headings, ignored = _read_headings(cells)
+                width = len(cells)
+                continue
+            if len(parsed) == MAX_ROWS:
+                raise ValidationError(
+                    f"The file has more than {MAX_ROWS:,} pupils. Split it into files of at most "
+                    f"{MAX_ROWS:,} rows and import each."
+                )
+            row = _parse_row(number, cells, columns, headings)
+            if any(cell.strip() for cell in cells[width:]):
+                row = _Parsed(
+                    number=row.number,
+                    upn=row.upn,
+                    values=row.values,
+                    errors=(*row.errors, "The row has more cells than the file has headings."),
+                    unreadable=row.unreadable,
+                )
+            parsed.append(row)
+    except csv.Error as error:
+        raise ValidationError(
+            f"Row {reader.line_num} could not be read as CSV ({error}). Upload the MIS's CSV "
+            "export unchanged."
+        ) from error
+    if columns is None:
+        raise ValidationError("The file is empty.")
+    if not parsed:
+        raise ValidationError("The file has column headings but no pupils.")
+    return headings, ignored, parsed
+
+
+# --- comparing with the school's pupils ---------------------------------------------------------
+
+
+def _label(name: str, headings: Mapping[str, str]) -> str:
+    # The file's own heading where it has one: that is the word the person knows.
+    return headings.get(name) or field_label(name)
+
+
+# Django's words for an empty required field, in the words the rest of the import uses.
+_BLANK = {"This field cannot be blank.": "blank.", "This field cannot be null.": "blank."}
+
+
+def _plan(
+    parsed: Iterable[_Parsed], headings: Mapping[str, str], *, lock: bool = False
+) -> list[tuple[ImportRow, Pupil]]:
+    """Each row with what importing it would do, and the pupil as it would be saved."""
+    parsed = list(parsed)
+    rows_of: dict[str, list[int]] = defaultdict(list)
+    for row in parsed:
+        if row.upn:
+            rows_of[row.upn].append(row.number)
+    # One query for the whole file, not one per row.
+    pupils = Pupil.objects.filter(upn__in=list(rows_of))
+    if lock:
+        pupils = pupils.select_for_update()
+    existing = {pupil.upn: pupil for pupil in pupils}
+    missing_for_new = [name for name in REQUIRED_FOR_NEW if name not in headings]
+
+    planned: list[tuple[ImportRow, Pupil]] = []
+    for row in parsed:
+        errors = list(row.errors)
+        if len(rows_of.get(row.upn, ())) > 1:
+            others = ", ".join(str(n) for n in rows_of[row.upn] if n != row.number)
+            errors.append(
+                f"UPN {row.upn} is also on row {others}: each pupil must appear only once."
+            )
+        current = existing.get(row.upn)
+        candidate = copy.copy(current) if current is not None else Pupil()
+        for name, value in row.values.items():
+            setattr(candidate, name, value)
+        # The UPN and unreadable cells are already reported; say each problem once.
+        exclude = {"upn", *row.unreadable}
+        if current is None:
+            candidate.upn = row.upn
+            for name in missing_for_new:
+                errors.append(
+                    f"A new pupil needs a {_label(name, headings).lower()}, "
+                    "but the file has no column for it."
+                )
+            exclude.update(missing_for_new)
+        problems = pupil_problems(candidate, exclude=frozenset(exclude))
+        for name, messages in problems.items():
+            errors.extend(
+                f"{_label(name, headings)}: {_BLANK.get(message, message)}" for message in messages
+            )
+
+        name = (
+            candidate.display_name
+            if (candidate.legal_first_name or candidate.preferred_first_name)
+            else ""
+        )
+        marks_leaver = candidate.leaving_date is not None and (
+            current is None or current.leaving_date is None
+        )
+        if errors:
+            result = ImportRow(row.number, row.upn, RowAction.ERROR, name, tuple(errors))
+        elif current is None:
+            result = ImportRow(
+                row.number,
+                row.upn,
+                RowAction.CREATE,
+                name,
+                values=row.values,
+                marks_leaver=marks_leaver,
+            )
+        else:
+            changes = tuple(
+                _label(field_name, headings)
+                for field_name, value in row.values.items()
+                if getattr(current, field_name) != value
+            )
+            result = ImportRow(
+                row.number,
+                row.upn,
+                RowAction.UPDATE if changes else RowAction.UNCHANGED,
+                name,
+                changes=changes,
+                values=row.values,
+                marks_leaver=marks_leaver,
+            )
+        planned.append((result, candidate))
+    return planned
+
+
+def pupil_import_preview(file_bytes: bytes) -> ImportPreview:
+    """Reads and checks every row of an MIS export, and says what importing it would do.
+
+    Writes nothing. Raises ValidationError when the file as a whole cannot be used (empty, not
+    UTF-8 text, no UPN column, too large); problems of single rows are in the preview's rows.
+    """
+    headings, ignored, parsed = _parse(_decode(file_bytes))
+    planned = _plan(parsed, headings)
+    return ImportPreview(
+        headings=headings, rows=tuple(row for row, _ in planned), ignored_columns=ignored
+    )
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def _refuse(preview: ImportPreview) -> None:
+    rows = [row.number for row in preview.error_rows]
+    shown = ", ".join(str(n) for n in rows[:10]) + (" and more" if len(rows) > 10 else "")
+    raise ValidationError(
+        f"Nothing was imported: {len(rows)} row{'s' if len(rows) != 1 else ''} "
+        f"{'have' if len(rows) != 1 else 'has'} problems (row {shown}). Correct the file and "
+        "upload it again."
+    )
+
+
+def _lock_imports() -> None:
+    # One import at a time per school: two people importing overlapping files would otherwise
+    # both decide "create" for the same new UPN. Released when the transaction ends.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))",
+            [f"pupil_import:{school_connection.schema_name}"],
+        )
+
+
+@transaction.atomic
+def pupil_import_apply(source: ImportPreview | bytes, *, actor_id: int) -> ImportResult:
+    """Imports every row of a previewed file, or raises ValidationError and writes nothing.
+
+    `source` is the preview (or the file itself); it is checked again here against the pupils
+    as they are now, since they may have changed since the preview.
+    """
+    if isinstance(source, ImportPreview) and source.has_errors:
+        _refuse(source)
+    _lock_imports()
+    if isinstance(source, ImportPreview):
+        parsed = [_Parsed(r.number, r.upn, dict(r.values)) for r in source.rows]
+        headings: Mapping[str, str] = source.headings
+    else:
+        headings, _, parsed = _parse(_decode(source))
+    planned = _plan(parsed, headings, lock=True)
+    preview = ImportPreview(headings=headings, rows=tuple(row for row, _ in planned))
+    if preview.has_errors:
+        _refuse(preview)
+
+    now = timezone.now()
+    created = [pupil for row, pupil in planned if row.action is RowAction.CREATE]
+    updated = [pupil for row, pupil in planned if row.action is RowAction.UPDATE]
+    for pupil in updated:
+        pupil.updated_at = now  # bulk_update does not set auto_now fields itself
+    # Every column of the file is written for an updated pupil: unchanged values stay the same.
+    fields = sorted((set(headings) - {"upn"}) | {"updated_at"})
+    try:
+        with transaction.atomic():
+            Pupil.objects.bulk_create(created, batch_size=500)
+            if updated:
+                Pupil.objects.bulk_update(updated, fields, batch_size=500)
+    except IntegrityError as error:
+        raise ValidationError(
+            "Someone changed the pupil list while this file was being imported; nothing was "
+            "imported. Upload the file again."
+        ) from error
+    result = ImportResult(
+        created=len(created),
+        updated=len(updated),
+        unchanged=preview.unchanged,
+        leavers=preview.leavers,
+    )
+    logger.info(
+        "pupil import by user %s: %s created, %s updated, %s unchanged, %s leavers",
+        actor_id,
+        result.created,
+        result.updated,
+        result.unchanged,
+        result.leavers,
+    )
+    return result

@@ -1,0 +1,132 @@
+"""A pupil's documents: the list, the upload page, and the one way a file leaves: the download."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from safeguarding.forms_documents import DocumentUploadForm
+from safeguarding.permissions import Reader, pupil_get_for_reader, reader_for
+from safeguarding.services.chronology import Person
+from safeguarding.services.documents import (
+    document_get_for_reader,
+    document_upload,
+    documents_visible,
+)
+from tenants.db import school_connection
+from trustplatform.permissions import Action, Decision, decide, refusal, require
+
+# Everyone who reads some child records: the DSL, deputies, headteacher, and key holders (who
+# then see only what their grant covers).
+READER_ACTIONS = (Action.VIEW_ALL_RECORDS, Action.VIEW_GRANTED_RECORDS)
+
+
+def require_reader(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
+    """Like `require`, for pages open to any reader of child records, whichever their grant."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        decisions = {decide(request, action) for action in READER_ACTIONS}
+        for decision in (
+            Decision.ALLOWED,
+            Decision.LOGIN_REQUIRED,
+            Decision.TWO_FACTOR_REQUIRED,
+            Decision.DENIED,
+        ):
+            if decision in decisions:
+                break
+        if decision is not Decision.ALLOWED:
+            return refusal(request, decision)
+        return view(request, *args, **kwargs)
+
+    wrapped.required_action = READER_ACTIONS  # type: ignore[attr-defined]
+    return wrapped
+
+
+def person_of(reader: Reader) -> Person:
+    return Person(user_id=reader.user_id, name=reader.name, role=str(reader.role))
+
+
+@require_GET
+@require_reader
+def document_list(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    reader = reader_for(request)
+    if reader is None:
+        raise Http404
+    pupil = pupil_get_for_reader(reader=reader, pupil_id=pupil_id, request=request)
+    return render(
+        request,
+        "safeguarding/documents/list.html",
+        {
+            "pupil": pupil,
+            "documents": documents_visible(reader, pupil).select_related("concern"),
+            "may_upload": reader.reads_everything,
+        },
+    )
+
+
+@require(Action.VIEW_ALL_RECORDS)
+@require_http_methods(["GET", "POST"])
+def document_upload_page(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    reader = reader_for(request)
+    if reader is None:
+        raise Http404
+    pupil = pupil_get_for_reader(reader=reader, pupil_id=pupil_id, request=request)
+    form = DocumentUploadForm(
+        request.POST or None, request.FILES or None, pupil=pupil, reader=reader
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = document_upload(
+                pupil=pupil,
+                uploaded_file=form.cleaned_data["file"],
+                overview=form.cleaned_data["overview"],
+                author=person_of(reader),
+                concern=form.cleaned_data["concern"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, f"{document.original_name} is stored on the record and in its chronology."
+            )
+            return redirect("safeguarding:document_list", pupil_id=pupil.pk)
+    return render(
+        request,
+        "safeguarding/documents/upload.html",
+        {"pupil": pupil, "form": form},
+    )
+
+
+@require_GET
+@require_reader
+def document_download(request: HttpRequest, document_id: int) -> HttpResponseBase:
+    """The file, as a download, to a reader allowed to see it; written to the access log."""
+    document = document_get_for_reader(
+        reader=reader_for(request), document_id=document_id, request=request
+    )
+    # Defence in depth: the file must be under this school's own prefix in the storage.
+    if not (document.file.name or "").startswith(f"{school_connection.schema_name}/"):
+        raise Http404
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    # Never rendered by the browser as a page (an HTML file would run as our site), never kept
+    # in a shared or browser cache.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

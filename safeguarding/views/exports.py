@@ -1,0 +1,130 @@
+"""PDF exports of a pupil's chronology: ask for one, watch it being made, download it.
+
+For those who read every record only (Action.VIEW_ALL_RECORDS): an export presented as the
+chronology must be the whole of it. Missing and forbidden look the same: a 404.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from safeguarding.models import ExportJob, Pupil
+from safeguarding.permissions import Reader, pupil_get_for_reader, pupils_visible, reader_for
+from safeguarding.services.exports import (
+    export_download_record,
+    export_get_for_reader,
+    export_request,
+    inline_max_entries,
+)
+from tenants.db import school_connection
+from trustplatform.permissions import Action, require
+
+
+class ExportForm(forms.Form):
+    version = forms.ChoiceField(
+        choices=ExportJob.Version.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the full or the external version."},
+    )
+
+
+def _reader(request: HttpRequest) -> Reader:
+    reader = reader_for(request)
+    if reader is None:
+        raise Http404
+    return reader
+
+
+@require(Action.VIEW_ALL_RECORDS)
+@require_GET
+def pupil_exports(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    reader = _reader(request)
+    pupil = pupil_get_for_reader(reader=reader, pupil_id=pupil_id, request=request)
+    return render(
+        request,
+        "safeguarding/exports/list.html",
+        {
+            "pupil": pupil,
+            "exports": ExportJob.objects.filter(pupil=pupil),
+            "form": ExportForm(initial={"version": ExportJob.Version.FULL}),
+            "reader": reader,
+            "inline_max": inline_max_entries(),
+        },
+    )
+
+
+@require(Action.VIEW_ALL_RECORDS)
+@require_POST
+def export_create(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    reader = _reader(request)
+    # Found without a "viewed" row in the access log: the service writes the export itself.
+    pupil: Pupil | None = pupils_visible(reader).filter(pk=pupil_id).first()
+    if pupil is None:
+        raise Http404
+    form = ExportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose the full or the external version.")
+        return redirect("safeguarding:pupil_exports", pupil_id=pupil.pk)
+    try:
+        job = export_request(
+            reader=reader,
+            pupil=pupil,
+            version=ExportJob.Version(form.cleaned_data["version"]),
+            request=request,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("safeguarding:pupil_exports", pupil_id=pupil.pk)
+    if job.status == ExportJob.Status.FAILED:
+        messages.error(request, "The PDF could not be made.")
+    return redirect("safeguarding:export_detail", job_id=job.pk)
+
+
+# The progress page and its fragment show no record, only the job: they are not written to the
+# access log (a poll every second would bury it). Asking and downloading are.
+@require(Action.VIEW_ALL_RECORDS)
+@require_GET
+def export_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = export_get_for_reader(reader=reader_for(request), job_id=job_id)
+    return render(request, "safeguarding/exports/detail.html", {"job": job})
+
+
+@require(Action.VIEW_ALL_RECORDS)
+@require_GET
+def export_status(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The status fragment the progress page polls (HTMX, every second while it is being made)."""
+    job = export_get_for_reader(reader=reader_for(request), job_id=job_id)
+    response = render(request, "safeguarding/exports/_status.html", {"job": job})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# `require` is typed for HttpResponse; a FileResponse streams the file instead of holding it.
+@require(Action.VIEW_ALL_RECORDS)  # type: ignore[arg-type]
+@require_GET
+def export_download(request: HttpRequest, job_id: int) -> FileResponse:
+    """The PDF as a download; each download is written to the access log as an export."""
+    reader = _reader(request)
+    job = export_get_for_reader(reader=reader, job_id=job_id)
+    if job.status != ExportJob.Status.DONE or not job.file:
+        raise Http404
+    # Defence in depth: the file must be under this school's own prefix in the storage.
+    if not (job.file.name or "").startswith(f"{school_connection.schema_name}/"):
+        raise Http404
+    export_download_record(reader=reader, job=job, request=request)
+    response = FileResponse(
+        job.file.open("rb"),
+        as_attachment=True,
+        # Ids only: file names end up in download folders, histories and proxies' logs.
+        filename=f"chronology-pupil-{job.pupil_id}-{job.version}-export-{job.pk}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Never kept in a shared or browser cache.
+    response["Cache-Control"] = "private, no-store"
+    return response

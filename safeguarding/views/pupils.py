@@ -1,0 +1,483 @@
+"""Pupil pages: the pupil list and record for readers of child records; enrolment, editing, family
+links and the MIS import for whoever imports pupils; the name search used while recording.
+
+Messages put in `django.contrib.messages` never name a pupil: they are kept in the session or a
+cookie, and a child's name must not leave the school's schema (brief §2).
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from safeguarding.forms_pupils import (
+    FamilyLinkForm,
+    PupilFilterForm,
+    PupilForm,
+    PupilImportForm,
+    UpnLookupForm,
+)
+from safeguarding.models import AccessAction, FamilyLink, Pupil, YearGroup
+from safeguarding.permissions import Reader, pupil_get_for_reader, pupils_visible, reader_for
+from safeguarding.services.access import access_log_record
+from safeguarding.services.pupil_import import (
+    HEADINGS,
+    MAX_BYTES,
+    REQUIRED_FOR_NEW,
+    ImportPreview,
+    pupil_import_apply,
+    pupil_import_preview,
+)
+from safeguarding.services.pupils import (
+    family_link_add,
+    family_link_remove,
+    field_label,
+    pupil_create,
+    pupil_update,
+    upn_normalise,
+)
+from tenants.db import school_connection
+from trustplatform.accounts.models import User
+from trustplatform.permissions import Action, require, roles_here
+
+PAGE_SIZE = 50
+# While recording a concern: enough to find a child, too few to browse the school's roll.
+SEARCH_LIMIT = 20
+SEARCH_MIN_LENGTH = 2
+# A preview is confirmed within the idle timeout of a child-data session, or uploaded again.
+IMPORT_PREVIEW_MAX_AGE = 30 * 60
+SESSION_IMPORT_RESULT = "pupil_import_result"
+# The fields the list and the recording search show: nothing else is loaded.
+_LIST_FIELDS = (
+    "legal_first_name",
+    "legal_last_name",
+    "preferred_first_name",
+    "preferred_last_name",
+    "year_group",
+    "form",
+    "leaving_date",
+)
+
+
+# --- reads (selectors.py belongs to the whole app; these serve only the pages below) -----------
+
+
+def _reader(request: HttpRequest) -> Reader:
+    reader = reader_for(request)
+    if reader is None:
+        raise Http404
+    return reader
+
+
+def _names_match(query: str, *, upn: bool = False) -> Q:
+    """Every word of `query` in a legal or preferred name ('jo smi' finds Joanna Smith)."""
+    matches = Q()
+    for term in query.split():
+        term_matches = (
+            Q(legal_first_name__icontains=term)
+            | Q(legal_last_name__icontains=term)
+            | Q(preferred_first_name__icontains=term)
+            | Q(preferred_last_name__icontains=term)
+        )
+        if upn:
+            term_matches |= Q(upn__icontains=upn_normalise(term))
+        matches &= term_matches
+    return matches
+
+
+def _family(pupil: Pupil) -> list[tuple[FamilyLink, Pupil]]:
+    """The pupil's family links, each with the other pupil, whichever way round it was stored."""
+    links = (
+        FamilyLink.objects.filter(Q(pupil=pupil) | Q(relative=pupil))
+        .select_related("pupil", "relative")
+        .order_by("relationship", "pk")
+    )
+    return [(link, link.relative if link.pupil_id == pupil.pk else link.pupil) for link in links]
+
+
+def _actor(request: HttpRequest) -> User:
+    # Every view here is behind `require`, which lets only signed-in users through.
+    return cast(User, request.user)
+
+
+def _actor_role(request: HttpRequest) -> str:
+    return ",".join(sorted(roles_here(request)))
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _add_errors(form: forms.Form, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, problems in error.message_dict.items():
+        form.add_error(name if name in form.fields else None, problems)
+
+
+# --- for readers of child records ---------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+@require(Action.SEARCH_RECORDS)
+def pupil_list(request: HttpRequest) -> HttpResponse:
+    """The pupils this reader may see, searchable by name or UPN.
+
+    Listing names is a search, not the opening of a record: the access log is written when a
+    pupil is opened from here (`?from=search`), not for the list.
+    """
+    reader = _reader(request)
+    year_groups = [
+        (value, label)
+        for value, label in YearGroup.choices
+        if reader.reads_everything or value in reader.year_groups
+    ]
+    form = PupilFilterForm(request.GET, year_groups=year_groups)
+    filters: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    pupils = pupils_visible(reader)
+    status = filters.get("status") or "on_roll"
+    if status == "on_roll":
+        pupils = pupils.filter(leaving_date__isnull=True)
+    elif status == "leavers":
+        pupils = pupils.filter(leaving_date__isnull=False)
+    if (year_group := filters.get("year_group")) is not None:
+        pupils = pupils.filter(year_group=year_group)
+    if query := (filters.get("q") or "").strip():
+        pupils = pupils.filter(_names_match(query, upn=True))
+    pupils = pupils.only(*_LIST_FIELDS).order_by("legal_last_name", "legal_first_name", "pk")
+    page = Paginator(pupils, PAGE_SIZE).get_page(request.GET.get("page"))
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    return render(
+        request,
+        "safeguarding/pupils/list.html",
+        {
+            "page_obj": page,
+            "filters": {
+                "q": query,
+                "year_group": filters.get("year_group"),
+                "status": status,
+            },
+            "year_groups": year_groups,
+            "statuses": PupilFilterForm.base_fields["status"].choices,  # type: ignore[attr-defined]
+            "query": query_string.urlencode(),
+            "error": "" if form.is_valid() else "Some filters were not understood and are ignored.",
+            "grant_is_empty": not reader.reads_everything and not reader.year_groups,
+        },
+    )
+
+
+@never_cache
+@require_GET
+@require(Action.SEARCH_RECORDS)
+def pupil_detail(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    """A pupil's record. Opening it is written to the school's access log."""
+    reader = _reader(request)
+    # The list is a search: a record opened from it is logged as an opened search result.
+    action = (
+        AccessAction.OPENED_SEARCH_RESULT
+        if request.GET.get("from") == "search"
+        else AccessAction.VIEWED_RECORD
+    )
+    pupil = pupil_get_for_reader(reader=reader, pupil_id=pupil_id, request=request, action=action)
+    links = _family(pupil)
+    if reader.reads_everything:
+        shown = links
+    else:
+        # A key holder sees relatives only within their own year groups; the rest are counted
+        # so they know to ask the DSL, but not named.
+        allowed = set(
+            pupils_visible(reader)
+            .filter(pk__in=[other.pk for _, other in links])
+            .values_list("pk", flat=True)
+        )
+        shown = [(link, other) for link, other in links if other.pk in allowed]
+    return render(
+        request,
+        "safeguarding/pupils/detail.html",
+        {
+            "pupil": pupil,
+            "flags": _flags(pupil),
+            "family": shown,
+            "family_hidden": len(links) - len(shown),
+            "family_form": FamilyLinkForm(),
+            "back": "detail",
+        },
+    )
+
+
+def _flags(pupil: Pupil) -> list[str]:
+    return [field_label(name) for name in Pupil.FLAG_FIELDS if getattr(pupil, name)]
+
+
+# --- for whoever imports pupils (the school's administrator) -----------------------------------
+
+
+@never_cache
+@require_GET
+@require(Action.IMPORT_PUPILS)
+def pupil_manage(request: HttpRequest) -> HttpResponse:
+    """Enrol, import, or find a pupil to change by UPN: no list of the school's children here."""
+    form = UpnLookupForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        pupil = Pupil.objects.filter(upn=upn_normalise(form.cleaned_data["upn"])).first()
+        if pupil is not None:
+            return redirect("safeguarding:pupil_edit", pupil_id=pupil.pk)
+        form.add_error("upn", "No pupil at this school has that UPN.")
+    return render(request, "safeguarding/pupils/manage.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@require(Action.IMPORT_PUPILS)
+def pupil_enrol(request: HttpRequest) -> HttpResponse:
+    form = PupilForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pupil = pupil_create(actor_id=_actor(request).pk, **form.pupil_fields())
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "The pupil is enrolled. Add family links below if needed.")
+            return redirect("safeguarding:pupil_edit", pupil_id=pupil.pk)
+    return render(
+        request,
+        "safeguarding/pupils/form.html",
+        {"form": form, "title": "Enrol a pupil", "submit": "Enrol the pupil"},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@require(Action.IMPORT_PUPILS)
+def pupil_edit(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    pupil = get_object_or_404(Pupil, pk=pupil_id)
+    if request.method == "POST":
+        form = PupilForm(request.POST)
+        if form.is_valid():
+            try:
+                pupil_update(pupil=pupil, actor_id=_actor(request).pk, **form.pupil_fields())
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, "The changes are saved.")
+                return redirect("safeguarding:pupil_edit", pupil_id=pupil.pk)
+    else:
+        form = PupilForm(initial=PupilForm.initial_for(pupil))
+        # The form shows the pupil's details, so opening it is a view of the record (brief §4).
+        access_log_record(
+            actor_id=_actor(request).pk,
+            actor_name=_actor(request).full_name,
+            actor_role=_actor_role(request),
+            action=AccessAction.VIEWED_RECORD,
+            object_type="pupil",
+            object_id=pupil.pk,
+            pupil_id=pupil.pk,
+            request=request,
+        )
+    return render(
+        request,
+        "safeguarding/pupils/form.html",
+        {
+            "form": form,
+            "pupil": pupil,
+            "title": "Change a pupil's details",
+            "submit": "Save the changes",
+            "family": _family(pupil),
+            "family_hidden": 0,
+            "family_form": FamilyLinkForm(),
+            "back": "edit",
+        },
+    )
+
+
+def _back_to(request: HttpRequest, pupil: Pupil) -> str:
+    # One of two known pages, never a URL from the request: no open redirect.
+    name = "pupil_detail" if request.POST.get("back") == "detail" else "pupil_edit"
+    return reverse(f"safeguarding:{name}", kwargs={"pupil_id": pupil.pk})
+
+
+@require_POST
+@require(Action.IMPORT_PUPILS)
+def family_link_add_view(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    pupil = get_object_or_404(Pupil, pk=pupil_id)
+    form = FamilyLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the relative's UPN and choose the relationship.")
+        return redirect(_back_to(request, pupil))
+    relative = Pupil.objects.filter(upn=upn_normalise(form.cleaned_data["relative_upn"])).first()
+    if relative is None:
+        messages.error(request, "No pupil at this school has that UPN.")
+        return redirect(_back_to(request, pupil))
+    try:
+        family_link_add(
+            pupil=pupil, relative=relative, relationship=form.cleaned_data["relationship"]
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, "The family link is saved.")
+    return redirect(_back_to(request, pupil))
+
+
+@require_POST
+@require(Action.IMPORT_PUPILS)
+def family_link_remove_view(request: HttpRequest, pupil_id: int, relative_id: int) -> HttpResponse:
+    pupil = get_object_or_404(Pupil, pk=pupil_id)
+    relative = get_object_or_404(Pupil, pk=relative_id)
+    try:
+        family_link_remove(pupil=pupil, relative=relative)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, "The family link is removed.")
+    return redirect(_back_to(request, pupil))
+
+
+# --- the MIS import -----------------------------------------------------------------------------
+#
+# The confirm step needs the previewed rows again. They are not kept in the session: sessions
+# live in the public schema, which never holds a child's name or UPN (brief §2). Instead the
+# parsed rows go back to the browser that uploaded them, in a hidden field signed (HMAC with
+# SECRET_KEY) for this school and this user, compressed, and valid for 30 minutes: the server
+# keeps nothing, and what is confirmed is exactly what was previewed — a changed field fails the
+# signature. The rows are checked once more against the pupils as they are at confirmation.
+
+
+def _import_salt(request: HttpRequest) -> str:
+    return f"safeguarding.pupil_import:{school_connection.schema_name}:{_actor(request).pk}"
+
+
+def _token_fits(token: str) -> bool:
+    # The hidden field comes back as a form field, which Django caps at this size.
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return limit is None or len(token) < limit - 10_000
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@require(Action.IMPORT_PUPILS)
+def pupil_import(request: HttpRequest) -> HttpResponse:
+    """Upload a CSV file and see what importing it would do. Nothing is written here."""
+    form = PupilImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            form.add_error(
+                "file", f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it."
+            )
+        else:
+            try:
+                preview = pupil_import_preview(upload.read())
+            except ValidationError as error:
+                form.add_error("file", error)
+            else:
+                return _preview_page(request, preview)
+    result = request.session.pop(SESSION_IMPORT_RESULT, None) if request.method == "GET" else None
+    columns = [
+        (spellings[0], spellings[1:], name in REQUIRED_FOR_NEW or name == "upn")
+        for name, spellings in HEADINGS.items()
+    ]
+    return render(
+        request,
+        "safeguarding/pupils/import_upload.html",
+        {"form": form, "result": result, "columns": columns},
+    )
+
+
+def _preview_page(request: HttpRequest, preview: ImportPreview) -> HttpResponse:
+    token = ""
+    problem = ""
+    if not preview.has_errors and preview.changes_anything:
+        token = signing.dumps(preview.to_payload(), salt=_import_salt(request), compress=True)
+        if not _token_fits(token):
+            token = ""
+            problem = "This file is too large to confirm in one go: split it into smaller files."
+    return render(
+        request,
+        "safeguarding/pupils/import_preview.html",
+        {"preview": preview, "token": token, "problem": problem},
+    )
+
+
+@never_cache
+@require_POST
+@require(Action.IMPORT_PUPILS)
+def pupil_import_confirm(request: HttpRequest) -> HttpResponse:
+    """Imports the rows previewed a moment ago, all of them or none."""
+    try:
+        payload = signing.loads(
+            request.POST.get("token", ""),
+            salt=_import_salt(request),
+            max_age=IMPORT_PREVIEW_MAX_AGE,
+        )
+    except signing.BadSignature:  # also an expired one
+        messages.error(
+            request, "That preview has expired or could not be read: upload the file again."
+        )
+        return redirect("safeguarding:pupil_import")
+    try:
+        preview = ImportPreview.from_payload(payload)
+        result = pupil_import_apply(preview, actor_id=_actor(request).pk)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("safeguarding:pupil_import")
+    # Counts only: the session is in the public schema, which holds no child data.
+    request.session[SESSION_IMPORT_RESULT] = {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "leavers": result.leavers,
+    }
+    return redirect("safeguarding:pupil_import")
+
+
+# --- while recording a concern (any member of staff) -------------------------------------------
+
+
+@never_cache
+@require_GET
+@require(Action.RECORD_CONCERN)
+def pupil_search(request: HttpRequest) -> HttpResponse:
+    """An HTML fragment for HTMX: pupils on roll by name, with name, year group and form only.
+
+    No record is opened, so nothing is written to the access log; staff see no more than they
+    need to tick the right child.
+    """
+    query = request.GET.get("q", "").strip()[:100]
+    pupils: list[Pupil] = []
+    more = False
+    if len(query) >= SEARCH_MIN_LENGTH:
+        found: QuerySet[Pupil] = (
+            Pupil.objects.filter(_names_match(query), leaving_date__isnull=True)
+            .only(*_LIST_FIELDS)
+            .order_by("legal_last_name", "legal_first_name", "pk")
+        )
+        pupils = list(found[: SEARCH_LIMIT + 1])
+        more = len(pupils) > SEARCH_LIMIT
+        pupils = pupils[:SEARCH_LIMIT]
+    return render(
+        request,
+        "safeguarding/pupils/_search_results.html",
+        {
+            "pupils": pupils,
+            "query": query,
+            "too_short": len(query) < SEARCH_MIN_LENGTH,
+            "more": more,
+            "limit": SEARCH_LIMIT,
+        },
+    )

@@ -1,0 +1,60 @@
+"""Who may open each pupil page (merged into tests/trustplatform/test_authorization_matrix.py).
+
+Readers of child records list and open pupils (a key holder without a grant sees none, so the
+pupil page is a 404 for them); any member of staff who records concerns uses the recording
+search; whoever imports pupils (the school administrator) enrols, changes and imports. The
+world's school administrator has no two-factor set up, so the matrix sees them sent to set it
+up first; tests/safeguarding/test_views_pupils.py covers them with two-factor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django_tenants.utils import schema_context
+
+from safeguarding.models import Pupil
+from tests.authz import Row, actors
+from tests.conftest import World
+from tests.safeguarding.fixtures import enrol, make_upn
+
+READERS = actors("a:key_holder", "a:deputy_dsl", "a:dsl", "a:headteacher")
+LEADS = actors("a:deputy_dsl", "a:dsl", "a:headteacher")
+RECORDERS = actors("a:staff", "a:key_holder", "a:deputy_dsl", "a:dsl", "a:headteacher")
+IMPORTERS = actors("a:school_admin", "a:dsl")
+# The world's school administrator has no two-factor yet; the DSL has.
+IMPORTERS_WITHOUT_TWO_FACTOR = actors("a:school_admin")
+
+
+def _pupil_of_a(world: World, serial: int) -> Pupil:
+    with schema_context(world.school_a.schema_name):
+        return Pupil.objects.filter(upn=make_upn(serial)).first() or enrol(serial=serial)
+
+
+def _a_pupil(world: World) -> Mapping[str, object]:
+    return {"pupil_id": _pupil_of_a(world, 90001).pk}
+
+
+def _two_pupils(world: World) -> Mapping[str, object]:
+    return {
+        "pupil_id": _pupil_of_a(world, 90001).pk,
+        "relative_id": _pupil_of_a(world, 90002).pk,
+    }
+
+
+def _importers(**kwargs: object) -> Row:
+    return Row(allowed=IMPORTERS, two_factor_first=IMPORTERS_WITHOUT_TWO_FACTOR, **kwargs)  # type: ignore[arg-type]
+
+
+SCHOOL_ROWS: dict[str, Row] = {
+    "safeguarding:pupil_list": Row(allowed=READERS),
+    "safeguarding:pupil_detail": Row(allowed=LEADS, kwargs=_a_pupil),
+    "safeguarding:pupil_search": Row(allowed=RECORDERS),
+    "safeguarding:pupil_manage": _importers(),
+    "safeguarding:pupil_enrol": _importers(),
+    "safeguarding:pupil_edit": _importers(kwargs=_a_pupil),
+    "safeguarding:pupil_import": _importers(),
+    "safeguarding:pupil_import_confirm": _importers(method="POST"),
+    "safeguarding:family_link_add": _importers(method="POST", kwargs=_a_pupil),
+    "safeguarding:family_link_remove": _importers(method="POST", kwargs=_two_pupils),
+}
