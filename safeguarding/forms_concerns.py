@@ -13,6 +13,24 @@ from safeguarding.models import Action, ChronologyEntry, Concern, Source
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    # The files themselves are read from request.FILES.getlist() by the view.
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return super().clean(data, initial)
+
+
 class ConcernForm(forms.Form):
     pupils = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
     categories = forms.TypedMultipleChoiceField(
@@ -39,6 +57,11 @@ class ConcernForm(forms.Form):
     )
     told_dsl_in_person = forms.BooleanField(required=False, label="I have told a DSL in person")
     body_map = forms.CharField(required=False, widget=forms.HiddenInput)
+    attachments = MultipleFileField(
+        required=False,
+        label="Attach a photo of a note or a document (optional)",
+        help_text="PDF, image or Office document, up to 10 MB each.",
+    )
     notify = forms.TypedMultipleChoiceField(
         coerce=int,
         required=False,

@@ -224,6 +224,26 @@ STORAGES = {
 # Outside production the app serves its own static files without collectstatic.
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 
+# --- school documents -----------------------------------------------------------------------
+# Private files per school, never under a public URL (safeguarding/storage.py); S3 with KMS in
+# production through STORAGES["documents"].
+SCHOOL_DOCUMENTS_ROOT = env.path(
+    "SCHOOL_DOCUMENTS_ROOT", default=str(BASE_DIR / ".data" / "documents")
+)
+DOCUMENT_MAX_BYTES: int = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Uploads up to the limit stay in memory: never spooled unencrypted to /tmp.
+FILE_UPLOAD_MAX_MEMORY_SIZE = DOCUMENT_MAX_BYTES
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Virus scanning through clamd, when one of these is set (safeguarding/scanning.py).
+CLAMD_SOCKET: str = env.str("CLAMD_SOCKET", default="")
+CLAMD_HOST: str = env.str("CLAMD_HOST", default="")
+CLAMD_PORT: int = env.int("CLAMD_PORT", default=3310)
+CLAMD_TIMEOUT: int = env.int("CLAMD_TIMEOUT", default=30)
+# Chronologies longer than this are exported as PDF by a Celery worker, with progress shown.
+SAFEGUARDING_EXPORT_INLINE_MAX_ENTRIES: int = env.int(
+    "SAFEGUARDING_EXPORT_INLINE_MAX_ENTRIES", default=200
+)
+
 # --- email --------------------------------------------------------------------------------------
 EMAIL_URL: str = env.str("EMAIL_URL", default="" if IS_PRODUCTION else "consolemail://")
 if not EMAIL_URL:

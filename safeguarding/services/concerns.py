@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,6 +25,7 @@ from safeguarding.models import (
 from safeguarding.models.concerns import BACKDATE_GRACE, CLOCK_SKEW
 from safeguarding.schooltime import add_school_hours, add_working_days
 from safeguarding.services.chronology import Person, chronology_append
+from safeguarding.services.documents import document_upload
 from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership
 
@@ -90,7 +92,7 @@ def _send_alert_emails_after_commit(concern: Concern) -> None:
 
 
 @transaction.atomic
-def concern_record(  # noqa: PLR0912 - one branch per rule; every broken rule is reported at once
+def concern_record(  # noqa: PLR0912, PLR0915 - one branch per rule; all broken rules are reported
     *,
     school: School,
     author: Person,
@@ -109,8 +111,13 @@ def concern_record(  # noqa: PLR0912 - one branch per rule; every broken rule is
     notify_user_ids: Sequence[int] = (),
     adult_name: str = "",
     adult_role: str = "",
+    attachments: Sequence[UploadedFile] = (),
 ) -> Concern:
-    """Any member of staff records a concern. The DSL and deputies are alerted at once."""
+    """Any member of staff records a concern. The DSL and deputies are alerted at once.
+
+    Attachments are stored on each pupil's record (each child's file stands on its own); a
+    refused attachment refuses the whole concern, so nothing is half-written.
+    """
     now = timezone.now()
     occurred_at = occurred_at or now
     errors: dict[str, list[str]] = {}
@@ -143,6 +150,10 @@ def concern_record(  # noqa: PLR0912 - one branch per rule; every broken rule is
                 "Give the name of the person who wrote the form and when they wrote it."
             )
     is_allegation = any(c.code == ALLEGATION_CODE for c in categories)
+    if is_allegation and attachments:
+        errors.setdefault("attachments", []).append(
+            "Give documents about an allegation to the DSL or headteacher directly."
+        )
     if is_allegation and not adult_name.strip():
         errors.setdefault("adult_name", []).append(
             "Name the adult the allegation is about: it goes to the DSL and headteacher only."
@@ -223,6 +234,20 @@ def concern_record(  # noqa: PLR0912 - one branch per rule; every broken rule is
                 category_ids=[c.pk for c in categories],
                 concern=concern,
             )
+    for upload in attachments:
+        for pupil in pupils:
+            try:
+                document_upload(
+                    pupil=pupil,
+                    uploaded_file=upload,
+                    overview=f"Attached to concern C{concern.pk} by the member of staff",
+                    author=author,
+                    concern=concern,
+                )
+            except ValidationError as error:
+                raise ValidationError(
+                    {"attachments": [f"{upload.name}: {m}" for m in error.messages]}
+                ) from None
     _send_alert_emails_after_commit(concern)
     return concern
 

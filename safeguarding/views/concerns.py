@@ -81,6 +81,7 @@ def concern_new(request: HttpRequest) -> HttpResponse:
     chosen = list(Pupil.objects.filter(pk__in=chosen_ids, leaving_date__isnull=True))
     form = ConcernForm(
         request.POST or None,
+        request.FILES or None,
         categories=categories,
         pupils=chosen,
         colleagues=_colleagues(request),
@@ -107,6 +108,7 @@ def concern_new(request: HttpRequest) -> HttpResponse:
                 notify_user_ids=data["notify"],
                 adult_name=data["adult_name"],
                 adult_role=data["adult_role"],
+                attachments=request.FILES.getlist("attachments"),
             )
         except ValidationError as error:
             _add_errors(form, error)

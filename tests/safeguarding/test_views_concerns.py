@@ -4,12 +4,13 @@ import datetime as dt
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from safeguarding.models import AccessLogEntry, ChronologyEntry, Concern
+from safeguarding.models import AccessLogEntry, ChronologyEntry, Concern, Document
 from safeguarding.services.concerns import concern_record, contact_record
 from tenants.models import School
 from tests.conftest import World, school_client
@@ -197,3 +198,42 @@ def test_another_schools_dsl_gets_404_for_every_id(
     client = school_client(other_school, world.person(place, Role.DSL))
     for url in (f"/concerns/{concern.pk}/", f"/pupils/{pupil.pk}/chronology/"):
         assert client.get(url).status_code == 404
+
+
+# The smallest document the content check accepts as a PDF.
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def test_a_concern_with_an_attachment_stores_it_on_the_pupils_record(
+    world: World, school_a: School
+) -> None:
+    with schema_context(school_a.schema_name):
+        pupil = make_pupil("Jory", "Vantongeren")
+    client = school_client(school_a, world.person("a", Role.STAFF))
+    note = SimpleUploadedFile("note.pdf", PDF, content_type="application/pdf")
+
+    response = client.post("/concerns/new/", _form(school_a, pupil.pk, attachments=note))
+
+    assert response.status_code == 302
+    with schema_context(school_a.schema_name):
+        document = Document.objects.get()
+        assert document.pupil_id == pupil.pk
+        assert ChronologyEntry.objects.filter(pupil=pupil, kind="document").count() == 1
+
+
+def test_a_disguised_attachment_refuses_the_whole_concern(world: World, school_a: School) -> None:
+    with schema_context(school_a.schema_name):
+        pupil = make_pupil("Jory", "Vantongeren")
+    client = school_client(school_a, world.person("a", Role.STAFF))
+    fake = SimpleUploadedFile("photo.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+
+    page = client.post("/concerns/new/", _form(school_a, pupil.pk, attachments=fake))
+
+    assert page.status_code == 200
+    assert "photo.pdf" in page.text
+    with schema_context(school_a.schema_name):
+        assert not Concern.objects.exists()
+        assert not ChronologyEntry.objects.exists()

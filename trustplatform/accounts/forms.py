@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.conf import settings as axes_settings
 from django import forms
-from django.contrib.auth import user_login_failed
+from django.contrib.auth import authenticate, user_login_failed
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.http import HttpRequest
 
@@ -18,6 +19,13 @@ def may_sign_in_here(user: User, request: HttpRequest) -> bool:
     if school is not None:
         return SchoolMembership.objects.filter(user=user, school=school).exists()
     return TrustMembership.objects.filter(user=user).exists()
+
+
+def axes_credentials(email: str | None) -> dict[str, Any]:
+    """Credentials keyed as django-axes reads the address: AXES_USERNAME_FORM_FIELD, by default the
+    user model's USERNAME_FIELD ("email"). Under any other key axes counts the attempt under no
+    address at all, so everyone's failures from one IP add up and the lock checks nobody."""
+    return {str(axes_settings.AXES_USERNAME_FORM_FIELD): email}
 
 
 class SignInForm(AuthenticationForm):
@@ -35,6 +43,21 @@ class SignInForm(AuthenticationForm):
         # type "Jo.Bloggs@School.org". Also counts lockouts under one spelling of the address.
         return str(self.cleaned_data["username"]).lower()
 
+    def clean(self) -> dict[str, Any]:
+        # As AuthenticationForm.clean, but with the address under the key django-axes reads it
+        # from: with Django's `username=` every failure was counted under no address, failures
+        # of everyone on one IP added up, and the right password got in during a lockout.
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email is not None and password:
+            self.user_cache = authenticate(
+                self.request, password=password, **axes_credentials(email)
+            )
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)
         if not may_sign_in_here(user, self.request):  # type: ignore[arg-type]
@@ -42,7 +65,7 @@ class SignInForm(AuthenticationForm):
             # reveal who works at which school.
             user_login_failed.send(
                 sender=__name__,
-                credentials={"username": self.cleaned_data.get("username")},
+                credentials=axes_credentials(self.cleaned_data.get("username")),
                 request=self.request,
             )
             raise self.get_invalid_login_error()

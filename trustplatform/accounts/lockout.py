@@ -11,8 +11,10 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
+from axes.helpers import get_failure_limit
 from django.core.cache import cache
 from django.http import HttpRequest
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from trustplatform.audit.models import AuditAction
 from trustplatform.audit.services import audit_record, email_sha256
@@ -25,7 +27,8 @@ def _key(request: HttpRequest | None, username: str | None) -> str:
     ip = getattr(request, "axes_ip_address", None) or (
         request.META.get("REMOTE_ADDR", "") if request is not None else ""
     )
-    digest = hashlib.sha256(f"{(username or '').lower()}|{ip}".encode()).hexdigest()
+    # The address as the sign-in form cleans it (stripped, lower case), however it was typed.
+    digest = hashlib.sha256(f"{(username or '').strip().lower()}|{ip}".encode()).hexdigest()
     return f"lockouts:{digest}"
 
 
@@ -38,19 +41,32 @@ def _username(request: HttpRequest | None) -> str | None:
     return request.POST.get("username")
 
 
+def _lockouts_today(key: str) -> int:
+    # In the public schema: the cache prefixes keys with the current schema, but attempts are
+    # counted across every site, so one school's site must not forget a lockout on another's.
+    with schema_context(get_public_schema_name()):
+        return int(cache.get(key) or 0)
+
+
 def cooloff(request: HttpRequest | None) -> timedelta:
     """AXES_COOLOFF_TIME: 2^(lockouts today - 1) minutes, at most an hour."""
-    lockouts = int(cache.get(_key(request, _username(request))) or 1)
-    return timedelta(minutes=min(2 ** max(lockouts - 1, 0), MAX_COOLOFF_MINUTES))
+    lockouts = max(_lockouts_today(_key(request, _username(request))), 1)
+    return timedelta(minutes=min(2 ** (lockouts - 1), MAX_COOLOFF_MINUTES))
 
 
 def lockout_recorded(
     sender: Any, request: HttpRequest | None, username: str | None, ip_address: str, **kwargs: Any
 ) -> None:
     """Receiver of axes' user_locked_out: remembers the lockout and writes the audit row."""
+    # axes signals again at every failure during a lockout: only the failure that reaches the
+    # limit starts one. Counting the others doubled the cool-off at each "try again later".
+    failures = getattr(request, "axes_failures_since_start", None)
+    if failures != get_failure_limit(request, getattr(request, "axes_credentials", None)):
+        return
     key = _key(request, username)
-    cache.add(key, 0, LOCKOUT_MEMORY_SECONDS)
-    cache.incr(key)
+    with schema_context(get_public_schema_name()):
+        cache.add(key, 0, LOCKOUT_MEMORY_SECONDS)
+        cache.incr(key)
     audit_record(
         action=AuditAction.LOCKOUT,
         data={"email_sha256": email_sha256(username or "")},

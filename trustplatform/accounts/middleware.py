@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -41,8 +42,13 @@ class SessionPlaceMiddleware:
                 request.user = AnonymousUser()
             elif self._idle_expired(request):
                 logout(request)
-                messages.info(request, "You were signed out after 30 minutes without activity.")
-                return redirect("accounts:login")
+                response = redirect("accounts:login")
+                # MessageMiddleware comes after this one and has not run for this request, so
+                # messages.info() would raise: store the message with the response directly.
+                storage = default_storage(request)
+                storage.add(messages.INFO, "You were signed out after 30 minutes without activity.")
+                storage.update(response)
+                return response
         return self.get_response(request)
 
     @staticmethod

@@ -7,6 +7,8 @@ from typing import Any
 import qrcode
 import qrcode.image.svg
 from axes.handlers.proxy import AxesProxyHandler
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash, user_login_failed
 from django.contrib.auth import views as auth_views
@@ -26,6 +28,7 @@ from trustplatform.accounts.forms import (
     MemberPasswordResetForm,
     SignInForm,
     TwoFactorForm,
+    axes_credentials,
 )
 from trustplatform.accounts.middleware import session_start
 from trustplatform.accounts.models import User
@@ -45,6 +48,18 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
+def _failures_of(request: HttpRequest, user: User) -> list[AccessAttempt]:
+    """Copies of axes' failure records for this email from this address."""
+    attempts = list(
+        AccessAttempt.objects.filter(
+            username=user.email, ip_address=getattr(request, "axes_ip_address", None)
+        )
+    )
+    for attempt in attempts:
+        attempt.pk = None
+    return attempts
+
+
 class SignInView(auth_views.LoginView):
     form_class = SignInForm
     template_name = "accounts/sign_in.html"
@@ -52,7 +67,12 @@ class SignInView(auth_views.LoginView):
 
     def form_valid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
         user = form.get_user()
+        # login() makes axes forget this email+IP's failures (AXES_RESET_ON_SUCCESS). With
+        # two-factor the password is only half of signing in: wrong codes before it must still
+        # count, or signing in again after every four guesses would allow endless guessing.
+        kept = _failures_of(self.request, user) if user.has_two_factor else []
         login(self.request, user)
+        AccessAttempt.objects.bulk_create(kept)
         session_start(self.request)
         if user.has_two_factor:
             query = urlencode({"next": self.get_success_url()})
@@ -68,7 +88,8 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 
 def _locked(request: HttpRequest, user: User) -> bool:
-    return AxesProxyHandler.is_locked(request, credentials={"username": user.email})
+    # Credentials under the key axes reads the address from (see SignInForm.clean).
+    return AxesProxyHandler.is_locked(request, credentials=axes_credentials(user.email))
 
 
 @login_required
@@ -91,11 +112,14 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             else services.recovery_code_use(user=user, code=code, request=request)
         )
         if ok:
+            # Only now is signing in complete: forget the failures the password step kept.
+            if ip := getattr(request, "axes_ip_address", None):
+                axes_reset(ip=ip, username=user.email)
             request.session.cycle_key()
             request.session[SESSION_OTP_VERIFIED] = True
             return redirect(_next_url(request))
         user_login_failed.send(
-            sender=__name__, credentials={"username": user.email}, request=request
+            sender=__name__, credentials=axes_credentials(user.email), request=request
         )
         if _locked(request, user):
             return render(request, "accounts/locked_out.html", status=429)
