@@ -170,7 +170,8 @@ class ContactForm(forms.Form):
         choices=[
             (ChronologyEntry.Kind.PHONE_CALL.value, "Telephone call"),
             (ChronologyEntry.Kind.MEETING.value, "Meeting"),
-        ]
+        ],
+        label="Telephone call or meeting",
     )
     occurred_at = forms.DateTimeField(
         label="Date and time", widget=_DATETIME, input_formats=["%Y-%m-%dT%H:%M"]
