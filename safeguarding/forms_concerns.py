@@ -31,14 +31,23 @@ class MultipleFileField(forms.FileField):
         return super().clean(data, initial)
 
 
+class IdListField(forms.Field):
+    """Ids ticked in a list the page draws itself; which ids are allowed is the service's rule."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        try:
+            return [int(item) for item in value or []]
+        except (TypeError, ValueError):
+            raise forms.ValidationError("Choose from the list.") from None
+
+
 class ConcernForm(forms.Form):
-    pupils = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
-    categories = forms.TypedMultipleChoiceField(
-        coerce=int,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label="What kind of concern",
-    )
+    # Pupils, categories and colleagues are drawn by the template from the view's lists; the
+    # service checks every id, so a POST needs no list loaded to be validated.
+    pupils = IdListField(required=False)
+    categories = IdListField(required=False, label="What kind of concern")
     occurred_at = forms.DateTimeField(
         label="When it happened", widget=_DATETIME, input_formats=["%Y-%m-%dT%H:%M"]
     )
@@ -62,12 +71,7 @@ class ConcernForm(forms.Form):
         label="Attach a photo of a note or a document (optional)",
         help_text="PDF, image or Office document, up to 10 MB each.",
     )
-    notify = forms.TypedMultipleChoiceField(
-        coerce=int,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label="Also alert (optional)",
-    )
+    notify = IdListField(required=False, label="Also alert (optional)")
     adult_name = forms.CharField(
         required=False,
         max_length=200,
@@ -94,22 +98,11 @@ class ConcernForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M"],
     )
 
-    def __init__(
-        self,
-        *args: Any,
-        categories: Any,
-        pupils: Any,
-        colleagues: Any,
-        transcriber: bool,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, transcriber: bool, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault(
             "occurred_at", timezone.localtime().replace(second=0, microsecond=0)
         )
         super().__init__(*args, **kwargs)
-        self.fields["categories"].choices = [(c.pk, c.name) for c in categories]  # type: ignore[attr-defined]
-        self.fields["pupils"].choices = [(p.pk, p.display_name) for p in pupils]  # type: ignore[attr-defined]
-        self.fields["notify"].choices = [(u.pk, u.full_name) for u in colleagues]  # type: ignore[attr-defined]
         if not transcriber:
             # Only the DSL and deputies enter paper forms, calls and meetings on someone's behalf.
             for name in ("source", "original_author_name", "original_written_at"):

@@ -75,13 +75,12 @@ def _clean_body_map(marks: Any) -> list[dict[str, Any]]:
     return cleaned
 
 
-def _alert(user_ids: Iterable[int], concern: Concern, reason: Alert.Reason) -> list[int]:
-    created = []
-    for user_id in set(user_ids):
-        _, new = Alert.objects.get_or_create(user_id=user_id, concern=concern, reason=reason)
-        if new:
-            created.append(user_id)
-    return created
+def _alert(user_ids: Iterable[int], concern: Concern, reason: Alert.Reason) -> None:
+    # One INSERT; the unique constraint turns a second alert for the same reason into a no-op.
+    Alert.objects.bulk_create(
+        [Alert(user_id=user_id, concern=concern, reason=reason) for user_id in set(user_ids)],
+        ignore_conflicts=True,
+    )
 
 
 def _send_alert_emails_after_commit(concern: Concern) -> None:
@@ -189,8 +188,9 @@ def concern_record(  # noqa: PLR0912, PLR0915 - one branch per rule; all broken 
         original_written_at=original_written_at,
         notify_user_ids=sorted(members),
     )
-    concern.pupils.set(pupils)
-    concern.categories.set(categories)
+    # add(), not set(): a new concern has no links to compare against.
+    concern.pupils.add(*pupils)
+    concern.categories.add(*categories)
 
     if is_allegation:
         # A restricted record of its own, never in the children's chronologies (KCSIE Part 4).
@@ -354,9 +354,10 @@ def concern_status_set(
         concern,
         author=actor,
         kind=ChronologyEntry.Kind.STATUS_CHANGE,
-        title=f"Case {Concern.Status(status).label.lower()}"
-        if status != Concern.Status.OPEN or old != Concern.Status.CLOSED
-        else "Case reopened",
+        title={
+            Concern.Status.OPEN: "Case reopened" if old == Concern.Status.CLOSED else "Case opened",
+            Concern.Status.CLOSED: "Case closed",
+        }[status],
         body=summary.strip(),
         details={"from": old, "to": str(status)},
     )

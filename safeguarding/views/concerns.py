@@ -52,6 +52,7 @@ def _colleagues(request: HttpRequest) -> list[User]:
     return list(
         User.objects.filter(school_memberships__school=_school(request), is_active=True)
         .exclude(pk=_user_id(request))
+        .only("pk", "full_name")
         .order_by("full_name")
     )
 
@@ -76,15 +77,9 @@ def _reader(request: HttpRequest) -> Reader:
 def concern_new(request: HttpRequest) -> HttpResponse:
     school = _school(request)
     author = _person(request)
-    categories = list(category_list_current())
-    chosen_ids = [int(p) for p in request.POST.getlist("pupils") if p.isdigit()]
-    chosen = list(Pupil.objects.filter(pk__in=chosen_ids, leaving_date__isnull=True))
     form = ConcernForm(
         request.POST or None,
         request.FILES or None,
-        categories=categories,
-        pupils=chosen,
-        colleagues=_colleagues(request),
         transcriber=author.role in {Role.DSL, Role.DEPUTY_DSL},
     )
     if request.method == "POST" and form.is_valid():
@@ -115,10 +110,19 @@ def concern_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your concern is recorded and the DSL has been alerted.")
             return redirect("safeguarding:concern_receipt", concern_id=concern.pk)
+    # The lists are loaded only to draw the page, never to record: a good POST skips them.
+    chosen_ids = [int(p) for p in request.POST.getlist("pupils") if p.isdigit()]
     return render(
         request,
         "safeguarding/concerns/new.html",
-        {"form": form, "categories": categories, "chosen": chosen},
+        {
+            "form": form,
+            "categories": list(category_list_current()),
+            "chosen": list(Pupil.objects.filter(pk__in=chosen_ids, leaving_date__isnull=True)),
+            "colleagues": _colleagues(request),
+            "ticked": set(request.POST.getlist("categories")),
+            "notified": set(request.POST.getlist("notify")),
+        },
     )
 
 

@@ -1,4 +1,5 @@
-"""Seeds the invented demo trust: three schools and one person for every role. Idempotent."""
+"""Seeds the invented demo trust: three schools, one person for every role, and eighteen months of
+invented safeguarding records in each school. Idempotent."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pyotp
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django_tenants.utils import schema_context
 
+from safeguarding.demo import seed_school_records
 from tenants.models import School, Trust
 from tenants.services import school_create, school_domain_name, trust_create
 from trustplatform.accounts.models import Role, SchoolMembership, TrustMembership, User
@@ -50,7 +53,10 @@ def _line(role: Role, user: User) -> str:
 
 
 class Command(BaseCommand):
-    help = "Creates the invented demo trust, its three schools and a person for every role."
+    help = (
+        "Creates the invented demo trust, its three schools, a person for every role and "
+        "eighteen months of invented records in each school."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--port", type=int, default=8000)
@@ -65,11 +71,13 @@ class Command(BaseCommand):
         )
         port = options["port"]
         lines: list[str] = []
-        for demo in DEMO_SCHOOLS:
+        records: list[str] = []
+        for number, demo in enumerate(DEMO_SCHOOLS):
             school = School.objects.filter(slug=demo.slug).first() or school_create(
                 trust=trust, name=demo.name, slug=demo.slug, urn=demo.urn, phase=demo.phase
             )
             lines.append(f"\n{school.name}: http://{school_domain_name(school.slug)}:{port}/")
+            people: dict[Role, User] = {}
             for role, full_name in SCHOOL_PEOPLE[demo.slug]:
                 # Everyone but plain staff reads records, statistics or roles: 2FA is on for
                 # them; staff show that recording a concern needs no second factor.
@@ -78,8 +86,15 @@ class Command(BaseCommand):
                 )
                 if not SchoolMembership.objects.filter(user=user, school=school).exists():
                     school_membership_add(user=user, school=school, role=role)
+                people[role] = user
                 lines.append(_line(role, user))
+            with schema_context(school.schema_name):
+                # A fixed seed per school: every demo shows the same invented children.
+                summary = seed_school_records(school=school, people=people, rng_seed=2026 + number)
+            records.append(summary.line())
 
+        lines.append("\nInvented safeguarding records:")
+        lines.extend(f"  {line}" for line in records)
         lines.append(f"\n{trust.name} (trust portal): http://{settings.BASE_DOMAIN}:{port}/")
         for role, full_name, email in TRUST_PEOPLE:
             user = _user(email, full_name, two_factor=True)
