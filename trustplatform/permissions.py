@@ -57,6 +57,7 @@ class Action(enum.StrEnum):
     APPROVE_AGENCY_ACCESS = "approve_agency_access"
     IMPORT_PUPILS = "import_pupils"
     VIEW_POLICY_REGISTER = "view_policy_register"
+    RECORD_POLICY_REVIEW = "record_policy_review"
     VIEW_SCHOOL_STATISTICS = "view_school_statistics"
     # --- in a trust (root domain) ---
     VIEW_TRUST_PORTAL = "view_trust_portal"
@@ -111,8 +112,10 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         A.APPROVE_AGENCY_ACCESS,
         A.MANAGE_CASES,
         A.MANAGE_ALLEGATIONS,
+        A.RECORD_POLICY_REVIEW,
     },
-    Role.GOVERNOR: _EVERY_MEMBER | {A.VIEW_POLICY_REGISTER, A.VIEW_SCHOOL_STATISTICS},
+    Role.GOVERNOR: _EVERY_MEMBER
+    | {A.VIEW_POLICY_REGISTER, A.VIEW_SCHOOL_STATISTICS, A.RECORD_POLICY_REVIEW},
     Role.SCHOOL_ADMIN: _EVERY_MEMBER
     | {
         A.VIEW_STAFF,

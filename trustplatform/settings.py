@@ -52,6 +52,8 @@ SHARED_APPS = [
     "django_tenants",
     "trustplatform.accounts",
     "trustplatform.audit",
+    "trustplatform.statistics",
+    "trustplatform.policies",
     "trustplatform",
     "billing",
     "django.contrib.contenttypes",

@@ -11,6 +11,8 @@ urlpatterns = [
     path("", views.public_home, name="public_home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("trustplatform.accounts.urls")),
+    path("portal/statistics/", include("trustplatform.statistics.urls")),
+    path("portal/policies/", include("trustplatform.policies.urls")),
     path("portal/", include("trustplatform.portal.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -10,5 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("trustplatform.accounts.urls")),
     path("staff/", include("trustplatform.accounts.urls_school")),
+    path("statistics/", include("trustplatform.statistics.urls_school")),
+    path("policies/", include("trustplatform.policies.urls_school")),
     path("", include("safeguarding.urls")),
 ]
