@@ -54,10 +54,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
 
-import django
-import psycopg2
+from _benchdb import bench_database  # also puts the project on the path
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -68,15 +66,9 @@ if TYPE_CHECKING:
     from tenants.models import School
     from trustplatform.accounts.models import Role, User
 
-# Run as `python bench/chronology.py`, only bench/ is on the path; the project's packages are
-# imported later, once Django is set up.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trustplatform.settings")
 # Development settings with DEBUG off, whatever the shell says: DEBUG would keep every query.
 os.environ["ENVIRONMENT"] = "development"
 os.environ["DEBUG"] = "False"
-os.environ.setdefault("LOG_LEVEL", "WARNING")
 # Without REDIS_URL the Celery broker is the filesystem transport, pointed below at a temporary
 # folder: the alert task sent on commit goes through the real .delay() path, and no worker (of
 # the demo, or of a test run sharing a Redis) can pick up a message for a school it lacks.
@@ -91,47 +83,7 @@ SEED_CONCERNS = 20
 GOAL_RATIO = 3.0
 
 
-# --- the throwaway database (as bench/provision.py) ---------------------------------------------
-
-
-def _server_url() -> str:
-    """The URL of the server to benchmark on; the database it names is only used to connect."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url:
-        return url
-    # Same fallback as the settings: the embedded development server kept in .data/.
-    from trustplatform.embedded_postgres import embedded_database_url  # noqa: PLC0415
-
-    return embedded_database_url(PROJECT_ROOT / ".data")
-
-
-def _with_database(url: str, name: str) -> str:
-    # Keeps the query string: the embedded server is reached through ?host=<socket dir>.
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _database_drop(admin_url: str) -> None:
-    conn = psycopg2.connect(admin_url)
-    conn.autocommit = True  # DROP/CREATE DATABASE cannot run inside a transaction
-    try:
-        with conn.cursor() as cursor:
-            # FORCE: a connection left over by an interrupted run must not keep the database alive.
-            force = " WITH (FORCE)" if conn.server_version >= 130000 else ""
-            cursor.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}"{force}')
-    finally:
-        conn.close()
-
-
-def _database_create(admin_url: str) -> None:
-    _database_drop(admin_url)
-    conn = psycopg2.connect(admin_url)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
-    finally:
-        conn.close()
+# --- the Celery broker ---------------------------------------------------------------------------
 
 
 def _celery_broker_in(folder: Path) -> None:
@@ -685,38 +637,26 @@ def _arguments() -> argparse.Namespace:
 
 def main() -> int:
     args = _arguments()
-    admin_url = _server_url()
-    _database_create(admin_url)
-    # Before django.setup(): the settings read DATABASE_URL once, when they are loaded.
-    os.environ["DATABASE_URL"] = _with_database(admin_url, BENCH_DATABASE)
     broker = Path(tempfile.mkdtemp(prefix="bench-chronology-broker-"))
     started = time.perf_counter()
     profile = ""
     try:
-        django.setup()
-        from django.core.management import call_command  # noqa: PLC0415
-        from django.test.utils import override_settings  # noqa: PLC0415
+        with bench_database(BENCH_DATABASE):
+            from django.test.utils import override_settings  # noqa: PLC0415
 
-        # Migrates the public schema and builds the template schema that schools are cloned from.
-        call_command("migrate", interactive=False, verbosity=0)
-        _celery_broker_in(broker)
-        site = _site_make()
-        with override_settings(ROOT_URLCONF=_bench_urlconf()):
-            figures = _measure(
-                site,
-                page_requests=args.page_requests,
-                recordings=args.recordings,
-                warmup=args.warmup,
-            )
-            if args.profile:
-                profile = _profile(site, args.profile)
-        sent = sum(1 for entry in broker.iterdir() if entry.is_file())
+            _celery_broker_in(broker)
+            site = _site_make()
+            with override_settings(ROOT_URLCONF=_bench_urlconf()):
+                figures = _measure(
+                    site,
+                    page_requests=args.page_requests,
+                    recordings=args.recordings,
+                    warmup=args.warmup,
+                )
+                if args.profile:
+                    profile = _profile(site, args.profile)
+            sent = sum(1 for entry in broker.iterdir() if entry.is_file())
     finally:
-        from django.db import connections  # noqa: PLC0415
-
-        # Our own connections first, or the database would still be in use.
-        connections.close_all()
-        _database_drop(admin_url)
         shutil.rmtree(broker, ignore_errors=True)
     _report(figures, args, site)
     print(f"  ({sent} alert-email task messages written to the broker during the run)")

@@ -15,75 +15,23 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 
-import django
-import psycopg2
+from _benchdb import bench_database  # also puts the project on the path
 from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 if TYPE_CHECKING:
     from tenants.models import School, Trust
-
-# Run as `python bench/provision.py`, only bench/ is on the path; the project's packages are
-# imported later, once Django is set up.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trustplatform.settings")
-# One INFO line per created school would bury the table.
-os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 BENCH_DATABASE = "bench_provision"
 
 # Slugs and URNs must be unique across the whole run, including removed sample schools.
 _sequence: Iterator[int] = itertools.count(1)
-
-
-def _server_url() -> str:
-    """The URL of the server to benchmark on; the database it names is only used to connect."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url:
-        return url
-    # Same fallback as the settings: the embedded development server kept in .data/.
-    from trustplatform.embedded_postgres import embedded_database_url  # noqa: PLC0415
-
-    return embedded_database_url(PROJECT_ROOT / ".data")
-
-
-def _with_database(url: str, name: str) -> str:
-    # Keeps the query string: the embedded server is reached through ?host=<socket dir>.
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _database_drop(admin_url: str) -> None:
-    conn = psycopg2.connect(admin_url)
-    conn.autocommit = True  # DROP/CREATE DATABASE cannot run inside a transaction
-    try:
-        with conn.cursor() as cursor:
-            # FORCE: a connection left over by an interrupted run must not keep the database alive.
-            force = " WITH (FORCE)" if conn.server_version >= 130000 else ""
-            cursor.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}"{force}')
-    finally:
-        conn.close()
-
-
-def _database_create(admin_url: str) -> None:
-    _database_drop(admin_url)
-    conn = psycopg2.connect(admin_url)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
-    finally:
-        conn.close()
 
 
 def _next_identity(kind: str) -> tuple[str, str, str]:
@@ -192,23 +140,12 @@ def _arguments() -> argparse.Namespace:
 def main() -> int:
     args = _arguments()
     counts = sorted(int(count) for count in args.schools.split(","))
-    admin_url = _server_url()
-    _database_create(admin_url)
-    # Before django.setup(): the settings read DATABASE_URL once, when they are loaded.
-    os.environ["DATABASE_URL"] = _with_database(admin_url, BENCH_DATABASE)
     started = time.perf_counter()
-    try:
-        django.setup()
+    with bench_database(BENCH_DATABASE):
         from tenants.services import trust_create  # noqa: PLC0415  (needs Django set up)
 
-        # Migrates the public schema and builds the template schema that schools are cloned from.
-        call_command("migrate", interactive=False, verbosity=0)
         trust = trust_create(name="Bench Trust", slug="bench-trust")
         rows = _measure(trust, counts=counts, samples=args.samples)
-    finally:
-        # Our own connections first, or the database would still be in use.
-        connections.close_all()
-        _database_drop(admin_url)
     _table_print(rows, args.samples)
     print(f"Total run time: {time.perf_counter() - started:.1f} s.")
     return 0

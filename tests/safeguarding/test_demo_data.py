@@ -17,14 +17,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from pytest_django.fixtures import Settings
 
-from safeguarding import demo_text as text
-from safeguarding.demo import (
-    PHASE_YEARS,
-    Child,
-    case_values,
-    demo_children,
-    seed_school_records,
-)
+from safeguarding.demo import seed_school_records, text
+from safeguarding.demo.pupils import PHASE_YEARS, Child, demo_children
+from safeguarding.demo.story import case_values
 from safeguarding.models import (
     Allegation,
     ChronologyEntry,

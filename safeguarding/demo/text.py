@@ -6,7 +6,7 @@ are in Ofcom's range kept for drama (01632 960xxx). Accounts are written as staf
 records: what was seen and heard, when and where, with the child's words in quotes, and no
 opinion.
 
-Placeholders, filled by `safeguarding/demo.py`:
+Placeholders, filled by `case_values` in story.py:
   {name} the child's first name; {he} {He} {him} {his} {His} the child's pronouns;
   {other} another pupil's first name and {other_year} their year group (a number);
   {adult} the adult the child lives with, as the child says it ("Mum"), {adult_she} and
