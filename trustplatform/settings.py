@@ -183,6 +183,9 @@ AXES_FAILURE_LIMIT = 5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = "trustplatform.accounts.lockout.cooloff"
 AXES_RESET_ON_SUCCESS = True
+# Each attempt carries its own expiry (stretched at each lockout by lockout.py), so a grown
+# cool-off is not cut short when someone else's sign-in cleans old attempts.
+AXES_USE_ATTEMPT_EXPIRATION = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 # Behind the load balancer the client's address is the last hop it adds to X-Forwarded-For.

@@ -455,13 +455,6 @@ def test_a_grown_cool_off_holds_on_every_site_and_however_the_email_is_typed(
             assert cooloff_on(school, typed, ip) == timedelta(minutes=2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Product bug, settings.py: axes' database handler deletes EVERY email+IP's attempts "
-    "older than the cool-off of whoever signs in or fails next (clean_expired_user_attempts), so "
-    "anyone's sign-in cuts a grown cool-off back to one minute. Needs "
-    "AXES_USE_ATTEMPT_EXPIRATION = True, with lockout_recorded extending the expiry it set.",
-)
 def test_a_grown_cool_off_is_not_cut_short_by_someone_elses_sign_in(
     world: World, db: None, fresh_ip: Callable[[], str], frozen_clock: time_machine.Traveller
 ) -> None:

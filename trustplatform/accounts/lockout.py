@@ -12,8 +12,10 @@ from datetime import timedelta
 from typing import Any
 
 from axes.helpers import get_failure_limit
+from axes.models import AccessAttemptExpiration
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from trustplatform.audit.models import AuditAction
@@ -67,6 +69,12 @@ def lockout_recorded(
     with schema_context(get_public_schema_name()):
         cache.add(key, 0, LOCKOUT_MEMORY_SECONDS)
         cache.incr(key)
+        # axes set this attempt's expiry from the cool-off before the count above went up:
+        # stretch it to the cool-off this lockout has earned, so no one else's sign-in (which
+        # cleans expired attempts) can cut it short.
+        AccessAttemptExpiration.objects.filter(
+            access_attempt__username=username, access_attempt__ip_address=ip_address
+        ).update(expires_at=timezone.now() + cooloff(request))
     audit_record(
         action=AuditAction.LOCKOUT,
         data={"email_sha256": email_sha256(username or "")},
