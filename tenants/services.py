@@ -226,3 +226,65 @@ def trust_create(*, name: str, slug: str) -> Trust:
     trust.full_clean()
     trust.save()
     return trust
+
+
+@transaction.atomic
+def school_domain_change(*, school: School, slug: str, actor: User | None = None) -> School:
+    """Moves a school to a new subdomain: its Domain row and slug change, its schema does not.
+
+    The schema keeps its name on purpose. It is an internal identifier that queued Celery tasks,
+    sessions (bound to the schema of the site they signed in on) and backups already carry;
+    `ALTER SCHEMA … RENAME` under live connections would break them all for a cosmetic gain. The
+    old name stays taken, so a new school can never be cloned into the renamed school's schema
+    (school_create refuses a slug whose schema exists).
+    """
+    slug = slug.strip().lower()
+    # The same lock as school_create: two changes (or a change and a creation) racing for one
+    # subdomain must not both pass the checks below.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PROVISIONING_LOCK_ID])
+    school = School.objects.select_for_update().get(pk=school.pk)
+    old_slug = school.slug
+    errors: list[str] = []
+    if slug == old_slug:
+        errors.append("This is already the school's subdomain.")
+    else:
+        try:
+            School._meta.get_field("slug").run_validators(slug)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if not errors and slug in RESERVED_SLUGS:
+        errors.append(f"“{slug}” is reserved and cannot name a school.")
+    domain_name = school_domain_name(slug)
+    if not errors and (
+        Domain.objects.filter(domain=domain_name).exists()
+        or School.objects.filter(slug=slug).exclude(pk=school.pk).exists()
+    ):
+        errors.append(f"The address {domain_name} is already in use.")
+    if errors:
+        raise ValidationError({"slug": errors})
+
+    primary = Domain.objects.select_for_update().filter(tenant=school, is_primary=True).first()
+    old_domain = primary.domain if primary is not None else ""
+    if primary is None:  # every school has a primary domain; make one rather than lose the site
+        Domain.objects.create(tenant=school, domain=domain_name, is_primary=True)
+    else:
+        primary.domain = domain_name
+        primary.save(update_fields=["domain"])
+    school.slug = slug
+    school.save(update_fields=["slug"])
+    audit_record(
+        action=AuditAction.SCHOOL_DOMAIN_CHANGED,
+        actor=actor,
+        school=school,
+        target_type="school",
+        target_id=school.pk,
+        data={
+            "old_slug": old_slug,
+            "new_slug": slug,
+            "old_domain": old_domain,
+            "new_domain": domain_name,
+        },
+    )
+    logger.info("School id=%s moved from %s to %s", school.pk, old_domain, domain_name)
+    return school

@@ -133,6 +133,9 @@ class SchoolMembership(models.Model):
     )
     role = models.CharField(max_length=30, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The date of the DSL's (or a deputy's) last DSL training, recorded by the trust admin: KCSIE
+    # asks for it to be refreshed at least every two years (brief §5). Null: not recorded.
+    dsl_training_on = models.DateField("last DSL training", null=True, blank=True)
 
     class Meta:
         constraints = [

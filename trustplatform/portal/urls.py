@@ -8,5 +8,14 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.portal_home, name="home"),
+    path("schools/new/", views.school_create_view, name="school_create"),
     path("schools/<int:school_id>/dsl/", views.school_dsl_assign_view, name="school_dsl"),
+    path("schools/<int:school_id>/domain/", views.school_domain_view, name="school_domain"),
+    path("schools/<int:school_id>/suspend/", views.school_suspend_view, name="school_suspend"),
+    path(
+        "schools/<int:school_id>/reactivate/",
+        views.school_reactivate_view,
+        name="school_reactivate",
+    ),
+    path("leads/<int:membership_id>/training/", views.dsl_training_view, name="dsl_training"),
 ]

@@ -3,18 +3,38 @@ never a child's data."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from tenants.models import School, Trust
-from tenants.services import school_domain_name
+from tenants.services import (
+    school_create,
+    school_domain_change,
+    school_domain_name,
+    school_reactivate,
+    school_suspend,
+)
 from trustplatform.accounts.forms import AssignDslForm
-from trustplatform.accounts.models import Role, SchoolMembership
+from trustplatform.accounts.models import Role, SchoolMembership, User
 from trustplatform.accounts.services import school_dsl_assign
 from trustplatform.permissions import Action, require, trust_for_action
+from trustplatform.portal.forms import (
+    DslTrainingForm,
+    SchoolCreateForm,
+    SchoolDomainForm,
+    add_service_errors,
+)
+from trustplatform.portal.selectors import (
+    trust_lead_membership_get,
+    trust_school_get,
+    trust_school_rows,
+)
+from trustplatform.portal.services import dsl_training_record
 
 
 def _trust(request: HttpRequest, action: Action) -> Trust:
@@ -24,18 +44,10 @@ def _trust(request: HttpRequest, action: Action) -> Trust:
     return trust
 
 
-@require(Action.VIEW_TRUST_PORTAL)
-def portal_home(request: HttpRequest) -> HttpResponse:
-    trust = _trust(request, Action.VIEW_TRUST_PORTAL)
-    schools = list(School.objects.filter(trust=trust).order_by("name"))
-    dsls = {
-        m.school_id: m.user
-        for m in SchoolMembership.objects.filter(school__in=schools, role=Role.DSL).select_related(
-            "user"
-        )
-    }
-    rows = [(school, dsls.get(school.pk)) for school in schools]
-    return render(request, "portal/home.html", {"trust": trust, "rows": rows})
+def _actor(request: HttpRequest) -> User:
+    # `require` has let only signed-in people through.
+    assert isinstance(request.user, User)  # noqa: S101 - narrows the type for mypy
+    return request.user
 
 
 def _school_host(request: HttpRequest, school: School) -> str:
@@ -44,13 +56,122 @@ def _school_host(request: HttpRequest, school: School) -> str:
     return host if port in {"80", "443"} else f"{host}:{port}"
 
 
+def _school_link(request: HttpRequest, school: School) -> str:
+    return f"{request.scheme}://{_school_host(request, school)}/"
+
+
+@require(Action.VIEW_TRUST_PORTAL)
+def portal_home(request: HttpRequest) -> HttpResponse:
+    trust = _trust(request, Action.VIEW_TRUST_PORTAL)
+    rows = trust_school_rows(trust=trust, today=timezone.localdate())
+    links = {row.school.pk: _school_link(request, row.school) for row in rows}
+    return render(
+        request,
+        "portal/home.html",
+        {"trust": trust, "rows": [(row, links[row.school.pk]) for row in rows]},
+    )
+
+
+@require(Action.MANAGE_SCHOOLS)
+@require_http_methods(["GET", "POST"])
+def school_create_view(request: HttpRequest) -> HttpResponse:
+    trust = _trust(request, Action.MANAGE_SCHOOLS)
+    form = SchoolCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            school = school_create(trust=trust, actor=_actor(request), **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"{school.name} has been created at {_school_host(request, school)}. "
+                "Now name its Designated Safeguarding Lead.",
+            )
+            return redirect("portal:school_dsl", school_id=school.pk)
+    return render(
+        request,
+        "accounts/form_page.html",
+        {
+            "form": form,
+            "title": "Add a school",
+            "intro": (
+                f"The school gets its own site at <subdomain>.{settings.BASE_DOMAIN} and "
+                "its own separate store of records. Next you name its DSL."
+            ),
+            "submit": "Create school",
+        },
+    )
+
+
+@require(Action.MANAGE_SCHOOLS)
+@require_http_methods(["GET", "POST"])
+def school_domain_view(request: HttpRequest, school_id: int) -> HttpResponse:
+    trust = _trust(request, Action.MANAGE_SCHOOLS)
+    school = trust_school_get(trust=trust, school_id=school_id)
+    form = SchoolDomainForm(request.POST or None, initial={"slug": school.slug})
+    if request.method == "POST" and form.is_valid():
+        try:
+            school = school_domain_change(
+                school=school, slug=form.cleaned_data["slug"], actor=_actor(request)
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"{school.name} is now at {_school_host(request, school)}. "
+                "Its old address no longer works: tell the school's staff.",
+            )
+            return redirect("portal:home")
+    return render(
+        request,
+        "accounts/form_page.html",
+        {
+            "form": form,
+            "title": f"Change the subdomain of {school.name}",
+            "intro": (
+                f"The site is now at {_school_host(request, school)}. After the change the old "
+                "address stops working at once, and everyone signs in again on the new one."
+            ),
+            "submit": "Change subdomain",
+        },
+    )
+
+
+def _school_status_change(request: HttpRequest, school_id: int, *, suspend: bool) -> HttpResponse:
+    trust = _trust(request, Action.MANAGE_SCHOOLS)
+    school = trust_school_get(trust=trust, school_id=school_id)
+    if request.method == "POST":
+        if suspend:
+            school_suspend(school=school, actor=_actor(request))
+            messages.success(request, f"{school.name} is suspended. No records were removed.")
+        else:
+            school_reactivate(school=school, actor=_actor(request))
+            messages.success(request, f"{school.name} is active again.")
+        return redirect("portal:home")
+    return render(
+        request, "portal/school_status_confirm.html", {"target_school": school, "suspend": suspend}
+    )
+
+
+@require(Action.MANAGE_SCHOOLS)
+@require_http_methods(["GET", "POST"])
+def school_suspend_view(request: HttpRequest, school_id: int) -> HttpResponse:
+    return _school_status_change(request, school_id, suspend=True)
+
+
+@require(Action.MANAGE_SCHOOLS)
+@require_http_methods(["GET", "POST"])
+def school_reactivate_view(request: HttpRequest, school_id: int) -> HttpResponse:
+    return _school_status_change(request, school_id, suspend=False)
+
+
 @require(Action.ASSIGN_SCHOOL_DSL)
 @require_http_methods(["GET", "POST"])
 def school_dsl_assign_view(request: HttpRequest, school_id: int) -> HttpResponse:
     trust = _trust(request, Action.ASSIGN_SCHOOL_DSL)
-    school = School.objects.filter(pk=school_id, trust=trust).first()
-    if school is None:  # another trust's school: the same 404 as a missing one
-        raise Http404
+    school = trust_school_get(trust=trust, school_id=school_id)
     current = (
         SchoolMembership.objects.filter(school=school, role=Role.DSL).select_related("user").first()
     )
@@ -61,13 +182,13 @@ def school_dsl_assign_view(request: HttpRequest, school_id: int) -> HttpResponse
                 school=school,
                 email=form.cleaned_data["email"],
                 full_name=form.cleaned_data["full_name"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=_actor(request),
                 host=_school_host(request, school),
                 scheme=request.scheme or "https",
                 request=request,
             )
         except ValidationError as error:
-            form.add_error(None, " ".join(error.messages))
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{school.name} has a new DSL; they have been emailed.")
             return redirect("portal:home")
@@ -84,5 +205,38 @@ def school_dsl_assign_view(request: HttpRequest, school_id: int) -> HttpResponse
                 else "This school has no DSL yet. The person you name becomes its DSL."
             ),
             "submit": "Assign DSL",
+        },
+    )
+
+
+@require(Action.ASSIGN_SCHOOL_DSL)
+@require_http_methods(["GET", "POST"])
+def dsl_training_view(request: HttpRequest, membership_id: int) -> HttpResponse:
+    trust = _trust(request, Action.ASSIGN_SCHOOL_DSL)
+    membership = trust_lead_membership_get(trust=trust, membership_id=membership_id)
+    form = DslTrainingForm(request.POST or None, initial={"trained_on": membership.dsl_training_on})
+    if request.method == "POST" and form.is_valid():
+        try:
+            dsl_training_record(
+                membership=membership,
+                trained_on=form.cleaned_data["trained_on"],
+                actor=_actor(request),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"DSL training of {membership.user.full_name} recorded.")
+            return redirect("portal:home")
+    return render(
+        request,
+        "accounts/form_page.html",
+        {
+            "form": form,
+            "title": f"DSL training of {membership.user.full_name}",
+            "intro": (
+                f"{Role(membership.role).label} of {membership.school.name}. KCSIE asks for DSL "
+                "training to be refreshed at least every two years."
+            ),
+            "submit": "Save training date",
         },
     )

@@ -1,4 +1,17 @@
-"""Trust statistics: counts per school, rolled up from each school's schema. Never identities."""
+"""Trust statistics: counts per school, rolled up from each school's schema. Never identities.
+
+These tables live in the public schema and hold counts only: no pupil, no name, no text. They
+are rewritten for one school at a time by `services.school_statistics_refresh`, which runs the
+aggregate queries inside that school's schema (brief §6: trust statistics read from a rollup,
+not by visiting every schema).
+
+The unit of the concern counts is **a concern about a child**: a concern about two children
+counts once for each of them, under each child's year group. That is how each child's
+chronology holds it, and it makes every breakdown add up (each unit has exactly one month and one
+year group), which the secondary suppression relies on. A concern is counted under the month it
+happened (occurred_at, Europe/London) and its children's current year groups. Only the current
+version of a corrected concern is counted.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +19,11 @@ from django.db import models
 
 
 class SchoolSnapshot(models.Model):
-    """Current counts of one school, refreshed from its schema by the rollup."""
+    """Current counts of one school, refreshed from its schema by the rollup.
+
+    Open cases, overdue actions and concerns waiting for screening count concerns/actions (cases),
+    not children; `refreshed_at` is when the school's rollup rows were last rewritten.
+    """
 
     school = models.OneToOneField(
         "tenants.School", on_delete=models.CASCADE, related_name="snapshot"
@@ -16,6 +33,79 @@ class SchoolSnapshot(models.Model):
     overdue_actions = models.PositiveIntegerField(default=0)
     unscreened_over_24h = models.PositiveIntegerField(default=0)
     refreshed_at = models.DateTimeField(null=True, blank=True)
+    # When a figure changes with no commit at all (a concern passes 24 hours unscreened, an
+    # action passes its due date, a pupil's leaving date arrives): the school is refreshed then.
+    next_change_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["next_change_at"], name="snapshot_next_change")]
 
     def __str__(self) -> str:
         return f"snapshot of school {self.school_id}"
+
+
+class ConcernRollup(models.Model):
+    """Concerns about a child in one school, month and year group, and what followed them.
+
+    Each follow-up column counts the concerns-about-a-child of the cell that had at least one
+    such follow-up (a referral to social care, the police, early help; an allegation reported
+    to the LADO), or that were not screened within 24 hours of being recorded.
+    """
+
+    school = models.ForeignKey(
+        "tenants.School", on_delete=models.CASCADE, related_name="concern_rollups"
+    )
+    month = models.DateField(help_text="The first day of the month.")
+    year_group = models.SmallIntegerField()
+    concerns = models.PositiveIntegerField(default=0)
+    screened_late = models.PositiveIntegerField(default=0)
+    referrals_social_care = models.PositiveIntegerField(default=0)
+    referrals_police = models.PositiveIntegerField(default=0)
+    referrals_early_help = models.PositiveIntegerField(default=0)
+    lado_referrals = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "month", "year_group"], name="concernrollup_one_row_per_key"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__day=1), name="concernrollup_month_first_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["month", "school"], name="concernrollup_month")]
+
+    def __str__(self) -> str:
+        return f"rollup of school {self.school_id} {self.month:%Y-%m} year {self.year_group}"
+
+
+class CategoryRollup(models.Model):
+    """Concerns about a child in one school, month, category and year group.
+
+    A concern can carry several categories, so it counts once under each: the categories of a
+    month add up to at least that month's concerns, never less. Categories are added up across
+    schools by their stable code; a school's own categories (no code) share the code "".
+    """
+
+    school = models.ForeignKey(
+        "tenants.School", on_delete=models.CASCADE, related_name="category_rollups"
+    )
+    month = models.DateField(help_text="The first day of the month.")
+    category_code = models.CharField(max_length=50, blank=True)
+    year_group = models.SmallIntegerField()
+    concerns = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "month", "category_code", "year_group"],
+                name="categoryrollup_one_row_per_key",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__day=1), name="categoryrollup_month_first_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["month", "school"], name="categoryrollup_month")]
+
+    def __str__(self) -> str:
+        return f"category rollup of school {self.school_id} {self.month:%Y-%m}"

@@ -1,5 +1,11 @@
+"""The trust lead's statistics on the root domain (portal/statistics/)."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from trustplatform.statistics import views
+
+app_name = "trust_statistics"
+
+urlpatterns = [path("", views.trust_dashboard, name="dashboard")]

@@ -1,5 +1,11 @@
+"""A school's own statistics on its site (statistics/)."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from trustplatform.statistics import views
+
+app_name = "school_statistics"
+
+urlpatterns = [path("", views.school_page, name="page")]

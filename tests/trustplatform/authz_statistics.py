@@ -1,0 +1,16 @@
+"""Who may open the statistics pages: the trust's safeguarding lead on the root domain; on a
+school's site its DSL, deputies, headteacher and governors (governors set up two-factor first)."""
+
+from __future__ import annotations
+
+from tests.authz import Row, actors
+
+SCHOOL_ROWS = {
+    "school_statistics:page": Row(
+        allowed=actors("a:deputy_dsl", "a:dsl", "a:headteacher", "a:governor"),
+        two_factor_first=actors("a:governor"),
+    ),
+}
+ROOT_ROWS = {
+    "trust_statistics:dashboard": Row(allowed=actors("trust:trust_safeguarding_lead")),
+}

@@ -1,0 +1,374 @@
+"""Reads of the trust statistics: the rollup, suppressed, shaped into tables and charts.
+
+Only the public-schema rollup is read here (never a school's schema), so the trust dashboard costs
+the same few queries whatever the number of schools (brief §6). Callers have already decided who
+may see which trust or school (views use `require` and `trust_for_action`). Every count leaves
+through one `Sheet` per page, so a figure shared by two tables is hidden in both or in neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+
+from safeguarding.default_categories import DEFAULT_CATEGORIES
+from safeguarding.models.categories import YearGroup
+from tenants.models import School, Trust
+from trustplatform.statistics.models import CategoryRollup, ConcernRollup, SchoolSnapshot
+from trustplatform.statistics.suppression import SUPPRESSED, Published, Sheet, Shown
+
+LONDON = ZoneInfo("Europe/London")
+MONTHS = 12
+FOLLOW_UPS = (
+    ("screened_late", "Not screened within 24 hours"),
+    ("referrals_social_care", "Referred to children's social care"),
+    ("referrals_police", "Referred to the police"),
+    ("referrals_early_help", "Referred to early help"),
+    ("lado_referrals", "Allegations reported to the LADO"),
+)
+SNAPSHOT_FIGURES = (
+    ("open_cases", "Open cases"),
+    ("overdue_actions", "Overdue actions"),
+    ("unscreened_over_24h", "Waiting over 24 hours for screening"),
+)
+CATEGORY_NAMES = {default.code: default.name for default in DEFAULT_CATEGORIES}
+OWN_CATEGORIES = "Schools' own categories"
+
+Cell = Shown | str | float | None
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: Shown | float | None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.value == SUPPRESSED
+
+
+@dataclass(frozen=True)
+class Table:
+    """One published table; `bars` is what its chart draws (may be empty: no chart)."""
+
+    key: str
+    title: str
+    note: str
+    headings: list[str]
+    rows: list[list[Cell]]
+    total: list[Cell] | None
+    bars: list[Bar]
+    bar_label: str
+
+
+@dataclass(frozen=True)
+class Statistics:
+    title: str
+    period: str
+    months: list[dt.date]
+    pupils_on_roll: int
+    refreshed_at: dt.datetime | None  # the oldest school's figures
+    not_refreshed: list[str]  # names of schools with no figures yet
+    tables: list[Table]
+
+    def table(self, key: str) -> Table | None:
+        return next((t for t in self.tables if t.key == key), None)
+
+
+def last_months(today: dt.date, count: int = MONTHS) -> list[dt.date]:
+    first = today.replace(day=1)
+    months = []
+    for _ in range(count):
+        months.append(first)
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return months[::-1]
+
+
+def rate(published: Published, index: int, pupils: int) -> Shown | float | None:
+    """Per 100 pupils, hidden whenever the count is (pupils on roll are published beside it)."""
+    if published.hidden[index]:
+        return SUPPRESSED
+    if pupils <= 0:
+        return None
+    return round(published.values[index] * 100 / pupils, 1)
+
+
+def _year_label(year_group: int) -> str:
+    try:
+        return str(YearGroup(year_group).label)
+    except ValueError:
+        return f"Year group {year_group}"
+
+
+def _category_label(code: str) -> str:
+    return CATEGORY_NAMES.get(code, code.replace("-", " ").capitalize()) if code else OWN_CATEGORIES
+
+
+def _period(months: list[dt.date]) -> str:
+    return f"{months[0]:%B %Y} to {months[-1]:%B %Y}"
+
+
+def _by(
+    rows: QuerySet[ConcernRollup] | QuerySet[CategoryRollup], key: str, field: str = "concerns"
+) -> dict[object, int]:
+    return {row[key]: row["n"] or 0 for row in rows.values(key).annotate(n=Sum(field)).order_by()}
+
+
+def _breakdowns(
+    sheet: Sheet,
+    grand: int,
+    concern_rows: QuerySet[ConcernRollup],
+    category_rows: QuerySet[CategoryRollup],
+    months: list[dt.date],
+) -> tuple[list[int], list[tuple[int, int]], list[tuple[str, int]]]:
+    """Entries of the month, year-group and category tables, each tied to the grand total."""
+    per_month = _by(concern_rows, "month")
+    month_cells = [sheet.entry(per_month.get(m, 0)) for m in months]
+    sheet.line(month_cells, grand)
+    per_year = _by(concern_rows, "year_group")
+    year_cells = [(int(yg), sheet.entry(n)) for yg, n in sorted(per_year.items())]  # type: ignore[call-overload]
+    sheet.line([i for _, i in year_cells], grand)
+    per_category: dict[str, int] = defaultdict(int)
+    for code, n in _by(category_rows, "category_code").items():
+        per_category[str(code)] += n
+    order = {d.code: i for i, d in enumerate(DEFAULT_CATEGORIES)}
+    category_cells = [
+        (code, sheet.entry(n))
+        for code, n in sorted(
+            per_category.items(), key=lambda kv: (kv[0] == "", order.get(kv[0], 999), kv[0])
+        )
+    ]
+    # Categories overlap (their sum is at least the total): a stronger line than the truth, which
+    # only makes the suppression more careful.
+    sheet.line([i for _, i in category_cells], grand)
+    return month_cells, year_cells, category_cells
+
+
+def _breakdown_tables(
+    *,
+    out: Published,
+    pupils: int,
+    months: list[dt.date],
+    month_cells: list[int],
+    year_cells: list[tuple[int, int]],
+    category_cells: list[tuple[str, int]],
+    grand: int,
+    who: str,
+) -> list[Table]:
+    return [
+        Table(
+            key="months",
+            title=f"Concerns per month, {who}",
+            note="Concerns about a child, by the month they happened.",
+            headings=["Month", "Concerns", "Per 100 pupils"],
+            rows=[
+                [f"{m:%b %Y}", out.shown(i), rate(out, i, pupils)]
+                for m, i in zip(months, month_cells, strict=True)
+            ],
+            total=["Total", out.shown(grand), rate(out, grand, pupils)],
+            bars=[
+                Bar(f"{m:%b %Y}", out.shown(i)) for m, i in zip(months, month_cells, strict=True)
+            ],
+            bar_label="concerns",
+        ),
+        Table(
+            key="categories",
+            title=f"Concerns by category, {who}",
+            note=(
+                "A concern can be in more than one category, so this table adds up to more than "
+                "the number of concerns and has no total."
+            ),
+            headings=["Category", "Concerns", "Per 100 pupils"],
+            rows=[
+                [_category_label(c), out.shown(i), rate(out, i, pupils)] for c, i in category_cells
+            ],
+            total=None,
+            bars=[Bar(_category_label(c), out.shown(i)) for c, i in category_cells],
+            bar_label="concerns",
+        ),
+        Table(
+            key="year-groups",
+            title=f"Concerns by year group, {who}",
+            note="By each child's current year group.",
+            headings=["Year group", "Concerns"],
+            rows=[[_year_label(yg), out.shown(i)] for yg, i in year_cells],
+            total=["Total", out.shown(grand)],
+            bars=[Bar(_year_label(yg), out.shown(i)) for yg, i in year_cells],
+            bar_label="concerns",
+        ),
+    ]
+
+
+def trust_statistics(*, trust: Trust, today: dt.date | None = None) -> Statistics:
+    """The trust's dashboard: per school, per month, category and year group; all suppressed."""
+    today = today or timezone.localdate(timezone.now(), LONDON)
+    months = last_months(today)
+    schools = list(School.objects.filter(trust=trust).order_by("name").only("pk", "name"))
+    snapshots = {s.school_id: s for s in SchoolSnapshot.objects.filter(school__trust=trust)}
+    concern_rows = ConcernRollup.objects.filter(school__trust=trust, month__gte=months[0])
+    category_rows = CategoryRollup.objects.filter(school__trust=trust, month__gte=months[0])
+    fields = ["concerns", *(f for f, _ in FOLLOW_UPS)]
+    per_school: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in concern_rows.values("school_id").annotate(**{f: Sum(f) for f in fields}).order_by():
+        per_school[row["school_id"]] = {f: row[f] or 0 for f in fields}
+
+    sheet = Sheet()
+    columns: dict[str, list[int]] = {}
+    for field in fields:
+        columns[field] = [sheet.entry(per_school[s.pk].get(field, 0)) for s in schools]
+    for field, _ in SNAPSHOT_FIGURES:
+        columns[field] = [
+            sheet.entry(getattr(snapshots[s.pk], field) if s.pk in snapshots else 0)
+            for s in schools
+        ]
+    totals = {field: sheet.total_of(cells) for field, cells in columns.items()}
+    grand = totals["concerns"]
+    month_cells, year_cells, category_cells = _breakdowns(
+        sheet, grand, concern_rows, category_rows, months
+    )
+    out = sheet.publish()
+
+    pupils = {s.pk: snapshots[s.pk].pupils_on_roll if s.pk in snapshots else 0 for s in schools}
+    trust_pupils = sum(pupils.values())
+    headings = ["School", "Pupils on roll", "Concerns", "Per 100 pupils"]
+    headings += [label for _, label in FOLLOW_UPS] + [label for _, label in SNAPSHOT_FIGURES]
+    measures = [f for f, _ in FOLLOW_UPS] + [f for f, _ in SNAPSHOT_FIGURES]
+    school_rows: list[list[Cell]] = []
+    for n, school in enumerate(schools):
+        concerns = columns["concerns"][n]
+        school_rows.append(
+            [
+                school.name,
+                pupils[school.pk],
+                out.shown(concerns),
+                rate(out, concerns, pupils[school.pk]),
+                *(out.shown(columns[f][n]) for f in measures),
+            ]
+        )
+    total_row: list[Cell] = [
+        "Trust",
+        trust_pupils,
+        out.shown(grand),
+        rate(out, grand, trust_pupils),
+        *(out.shown(totals[f]) for f in measures),
+    ]
+    schools_table = Table(
+        key="schools",
+        title="Concerns per 100 pupils, by school",
+        note=(
+            "Concerns about a child and what followed them over the 12 months; open cases, "
+            "overdue actions and concerns waiting for screening as of the figures' time."
+        ),
+        headings=headings,
+        rows=school_rows,
+        total=total_row,
+        bars=[
+            Bar(school.name, rate(out, columns["concerns"][n], pupils[school.pk]))
+            for n, school in enumerate(schools)
+        ],
+        bar_label="concerns per 100 pupils",
+    )
+    follow_ups = Table(
+        key="referrals",
+        title="Referrals and late screening, whole trust",
+        note="Concerns about a child that led to each, over the 12 months.",
+        headings=["Follow-up", "Concerns", "Per 100 pupils"],
+        rows=[
+            [label, out.shown(totals[f]), rate(out, totals[f], trust_pupils)]
+            for f, label in FOLLOW_UPS
+        ],
+        total=None,
+        bars=[Bar(label, out.shown(totals[f])) for f, label in FOLLOW_UPS],
+        bar_label="concerns",
+    )
+    refreshed = [snapshots[s.pk].refreshed_at for s in schools if s.pk in snapshots]
+    return Statistics(
+        title=f"Safeguarding statistics: {trust.name}",
+        period=_period(months),
+        months=months,
+        pupils_on_roll=trust_pupils,
+        refreshed_at=min((r for r in refreshed if r is not None), default=None),
+        not_refreshed=[
+            s.name for s in schools if s.pk not in snapshots or not snapshots[s.pk].refreshed_at
+        ],
+        tables=[
+            schools_table,
+            *_breakdown_tables(
+                out=out,
+                pupils=trust_pupils,
+                months=months,
+                month_cells=month_cells,
+                year_cells=year_cells,
+                category_cells=category_cells,
+                grand=grand,
+                who="whole trust",
+            ),
+            follow_ups,
+        ],
+    )
+
+
+def school_statistics(*, school: School, today: dt.date | None = None) -> Statistics:
+    """One school's own page: the same tables for that school alone, suppressed the same way."""
+    today = today or timezone.localdate(timezone.now(), LONDON)
+    months = last_months(today)
+    snapshot = SchoolSnapshot.objects.filter(school=school).first()
+    concern_rows = ConcernRollup.objects.filter(school=school, month__gte=months[0])
+    category_rows = CategoryRollup.objects.filter(school=school, month__gte=months[0])
+    sums = concern_rows.aggregate(**{f: Sum(f) for f, _ in FOLLOW_UPS})
+
+    sheet = Sheet()
+    month_total = _by(concern_rows, "month")
+    grand = sheet.entry(sum(month_total.values()))
+    month_cells, year_cells, category_cells = _breakdowns(
+        sheet, grand, concern_rows, category_rows, months
+    )
+    follow_cells = {f: sheet.entry(sums[f] or 0) for f, _ in FOLLOW_UPS}
+    snapshot_cells = {
+        f: sheet.entry(getattr(snapshot, f) if snapshot else 0) for f, _ in SNAPSHOT_FIGURES
+    }
+    out = sheet.publish()
+    pupils = snapshot.pupils_on_roll if snapshot else 0
+    headline = Table(
+        key="summary",
+        title="Cases and follow-ups",
+        note=(
+            "Follow-ups count concerns about a child over the 12 months; open cases, overdue "
+            "actions and concerns waiting for screening are as of the figures' time."
+        ),
+        headings=["Measure", "Number", "Per 100 pupils"],
+        rows=[
+            [label, out.shown(follow_cells[f]), rate(out, follow_cells[f], pupils)]
+            for f, label in FOLLOW_UPS
+        ]
+        + [[label, out.shown(snapshot_cells[f]), None] for f, label in SNAPSHOT_FIGURES],
+        total=None,
+        bars=[Bar(label, out.shown(follow_cells[f])) for f, label in FOLLOW_UPS],
+        bar_label="concerns",
+    )
+    return Statistics(
+        title=f"Safeguarding statistics: {school.name}",
+        period=_period(months),
+        months=months,
+        pupils_on_roll=pupils,
+        refreshed_at=snapshot.refreshed_at if snapshot else None,
+        not_refreshed=[] if snapshot and snapshot.refreshed_at else [school.name],
+        tables=[
+            *_breakdown_tables(
+                out=out,
+                pupils=pupils,
+                months=months,
+                month_cells=month_cells,
+                year_cells=year_cells,
+                category_cells=category_cells,
+                grand=grand,
+                who="this school",
+            ),
+            headline,
+        ],
+    )

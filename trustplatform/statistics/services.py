@@ -1,0 +1,235 @@
+"""Writes of the trust statistics: one school's counts, computed in its schema, into the rollup.
+
+The aggregate queries run inside the school's schema and return counts only; the rows written to
+the public schema carry no identity (brief §2). A refresh replaces all of one school's rows in one
+transaction, so the incremental refresh after a commit and the nightly rebuild run the very same
+code and cannot disagree (tests/trustplatform/test_statistics.py checks it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, DateField, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from safeguarding.models import Action, Allegation, Concern, Pupil
+from tenants.models import School
+from trustplatform.statistics.models import CategoryRollup, ConcernRollup, SchoolSnapshot
+
+LONDON = ZoneInfo("Europe/London")
+# "Concerns not screened within 24 hours" (the issue's measure): clock hours, not the school hours
+# the escalation alerts count, so the figure compares across schools with different calendars.
+SCREENING_WINDOW = dt.timedelta(hours=24)
+# Commits within this many seconds of each other share one refresh of the school's figures.
+REFRESH_DEBOUNCE_SECONDS = 30
+# A pending marker outlives a lost task by this much at most; the nightly rebuild repairs the rest.
+_PENDING_TIMEOUT_SECONDS = 10 * 60
+
+
+@dataclass(frozen=True)
+class ConcernCounts:
+    month: dt.date
+    year_group: int
+    concerns: int
+    screened_late: int
+    referrals_social_care: int
+    referrals_police: int
+    referrals_early_help: int
+    lado_referrals: int
+
+
+@dataclass(frozen=True)
+class CategoryCounts:
+    month: dt.date
+    category_code: str
+    year_group: int
+    concerns: int
+
+
+@dataclass(frozen=True)
+class SchoolFigures:
+    """Counts of one school; nothing here identifies a child."""
+
+    pupils_on_roll: int
+    open_cases: int
+    overdue_actions: int
+    unscreened_over_24h: int
+    next_change_at: dt.datetime | None
+    concerns: list[ConcernCounts]
+    categories: list[CategoryCounts]
+
+
+def _referred(kind: Action.Kind) -> Exists:
+    return Exists(Action.objects.filter(concern_id=OuterRef("concern_id"), kind=kind))
+
+
+def school_figures_compute(*, now: dt.datetime) -> SchoolFigures:
+    """The current school's counts, by aggregate queries in its schema (call inside it)."""
+    today = timezone.localdate(now, LONDON)
+    # One row per child in a concern (the M2M's own table). Typed loosely: the stubs cannot see
+    # fields added by annotate() on an auto-created through model.
+    pairs: QuerySet[Any] = Concern.pupils.through.objects.filter(
+        concern__superseded_by__isnull=True
+    )
+    month = TruncMonth("concern__occurred_at", output_field=DateField(), tzinfo=LONDON)
+    late = Q(
+        concern__screened_at__isnull=True, concern__recorded_at__lte=now - SCREENING_WINDOW
+    ) | Q(concern__screened_at__gt=F("concern__recorded_at") + SCREENING_WINDOW)
+    lado = Exists(
+        Allegation.objects.filter(concern_id=OuterRef("concern_id"), lado_referred_at__isnull=False)
+    )
+    concern_rows = (
+        pairs.annotate(month=month, year_group=F("pupil__year_group"))
+        .values("month", "year_group")
+        .annotate(
+            concerns=Count("id"),
+            screened_late=Count("id", filter=late),
+            referrals_social_care=Count("id", filter=_referred(Action.Kind.REFERRAL_SOCIAL_CARE)),
+            referrals_police=Count("id", filter=_referred(Action.Kind.REFERRAL_POLICE)),
+            referrals_early_help=Count("id", filter=_referred(Action.Kind.REFERRAL_EARLY_HELP)),
+            lado_referrals=Count("id", filter=lado),
+        )
+        .order_by()
+    )
+    category_rows = (
+        pairs.annotate(
+            month=month, year_group=F("pupil__year_group"), code=F("concern__categories__code")
+        )
+        .filter(code__isnull=False)
+        .values("month", "code", "year_group")
+        .annotate(concerns=Count("id"))
+        .order_by()
+    )
+    current = Concern.objects.filter(superseded_by__isnull=True)
+    waiting = current.filter(screened_at__isnull=True).exclude(status=Concern.Status.CLOSED)
+    return SchoolFigures(
+        pupils_on_roll=Pupil.objects.filter(
+            Q(leaving_date__isnull=True) | Q(leaving_date__gt=today)
+        ).count(),
+        open_cases=current.filter(status=Concern.Status.OPEN).count(),
+        overdue_actions=Action.objects.filter(completed_at__isnull=True, due_on__lt=today).count(),
+        unscreened_over_24h=waiting.filter(recorded_at__lte=now - SCREENING_WINDOW).count(),
+        next_change_at=_next_change_at(now=now, today=today, waiting=waiting),
+        concerns=[ConcernCounts(**row) for row in concern_rows],
+        categories=[
+            CategoryCounts(
+                month=row["month"],
+                category_code=row["code"],
+                year_group=row["year_group"],
+                concerns=row["concerns"],
+            )
+            for row in category_rows
+        ],
+    )
+
+
+def _next_change_at(
+    *, now: dt.datetime, today: dt.date, waiting: QuerySet[Concern]
+) -> dt.datetime | None:
+    """The first moment a figure changes by time alone (see SchoolSnapshot.next_change_at)."""
+    moments: list[dt.datetime] = []
+    oldest_waiting = waiting.filter(recorded_at__gt=now - SCREENING_WINDOW).aggregate(
+        first=Min("recorded_at")
+    )["first"]
+    if oldest_waiting is not None:
+        moments.append(oldest_waiting + SCREENING_WINDOW)
+    # An action is overdue from the day after its due date; a pupil is off roll on leaving day.
+    next_due = Action.objects.filter(completed_at__isnull=True, due_on__gte=today).aggregate(
+        first=Min("due_on")
+    )["first"]
+    if next_due is not None:
+        moments.append(_start_of(next_due + dt.timedelta(days=1)))
+    next_leaver = Pupil.objects.filter(leaving_date__gt=today).aggregate(first=Min("leaving_date"))[
+        "first"
+    ]
+    if next_leaver is not None:
+        moments.append(_start_of(next_leaver))
+    return min(moments, default=None)
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=LONDON)
+
+
+@transaction.atomic
+def school_statistics_refresh(*, school: School, now: dt.datetime | None = None) -> SchoolSnapshot:
+    """Replaces the school's rollup rows and snapshot with counts computed in its schema now."""
+    now = now or timezone.now()
+    SchoolSnapshot.objects.get_or_create(school=school)
+    # The snapshot row is the school's lock: two refreshes at once write one after the other, and
+    # the second computes after the first has committed, so the last writer has the newest counts.
+    snapshot = SchoolSnapshot.objects.select_for_update().get(school=school)
+    with schema_context(school.schema_name):
+        figures = school_figures_compute(now=now)
+    ConcernRollup.objects.filter(school=school).delete()
+    ConcernRollup.objects.bulk_create(
+        ConcernRollup(school=school, **vars(row)) for row in figures.concerns
+    )
+    CategoryRollup.objects.filter(school=school).delete()
+    CategoryRollup.objects.bulk_create(
+        CategoryRollup(school=school, **vars(row)) for row in figures.categories
+    )
+    snapshot.pupils_on_roll = figures.pupils_on_roll
+    snapshot.open_cases = figures.open_cases
+    snapshot.overdue_actions = figures.overdue_actions
+    snapshot.unscreened_over_24h = figures.unscreened_over_24h
+    snapshot.next_change_at = figures.next_change_at
+    snapshot.refreshed_at = now
+    snapshot.save()
+    return snapshot
+
+
+def schools_due_for_refresh(*, now: dt.datetime | None = None) -> QuerySet[School]:
+    """Active schools with a figure that has changed by time alone since their last refresh."""
+    return School.objects.filter(
+        status=School.Status.ACTIVE, snapshot__next_change_at__lte=now or timezone.now()
+    )
+
+
+def statistics_rebuild(
+    *, schools: Iterable[School] | None = None, now: dt.datetime | None = None
+) -> int:
+    """Refreshes every active school (or those given), each in its own transaction."""
+    if schools is None:
+        schools = School.objects.filter(status=School.Status.ACTIVE)
+    done = 0
+    for school in schools:
+        school_statistics_refresh(school=school, now=now)
+        done += 1
+    return done
+
+
+def refresh_pending_key(school_schema: str) -> str:
+    # The cache prefixes keys with the current schema; callers enter the school's schema first.
+    return f"statistics-refresh-pending:{school_schema}"
+
+
+def statistics_refresh_soon(school_schema: str) -> None:
+    """After this transaction commits, refresh the school's figures within about 30 seconds.
+
+    Call it from any service that changes what the statistics count (a concern recorded,
+    screened, its status changed, an action added or completed, a LADO referral recorded, pupils
+    imported or leaving). Many commits in a burst share one refresh: the first sets a pending
+    marker and sends the task with a countdown; the task clears the marker before it counts, so a
+    commit made while it counts sends another.
+    """
+    transaction.on_commit(lambda: _refresh_enqueue(school_schema))
+
+
+def _refresh_enqueue(school_schema: str) -> None:
+    from trustplatform.statistics.tasks import school_statistics_refresh_task  # noqa: PLC0415
+
+    # Inside the school's schema: the cache key and the task's message header both carry it.
+    with schema_context(school_schema):
+        if not cache.add(refresh_pending_key(school_schema), 1, _PENDING_TIMEOUT_SECONDS):
+            return
+        school_statistics_refresh_task.apply_async(countdown=REFRESH_DEBOUNCE_SECONDS)

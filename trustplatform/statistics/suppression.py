@@ -1,0 +1,286 @@
+"""Statistical disclosure control for published counts (DfE practice): pure functions, no Django.
+
+Primary suppression: a count of 1 to 5 is published as "c"; 0 is shown as 0 (DfE statistics
+confidentiality practice, brief §5).
+
+Secondary suppression: published totals must not give a suppressed count away by subtraction.
+Every published figure is an *entry* of a `Sheet`; every "these parts add up to that total" that a
+reader could use is a `Line`. Tables on one page that share a figure (the trust's concerns in 12
+months is the total of the months table, of the year-group table and of the per-school column)
+share the entry, so hiding it in one table hides it in all.
+
+1. Each line with exactly one hidden entry gets a second one: the smallest non-zero visible part,
+   else a zero part, else the line's total. Repeated until no line changes.
+2. That rule alone does not stop every linear combination of lines (two-way tables can pin a cell
+   down through rows and columns together), so the result is then checked exactly: a hidden entry
+   is derivable when its unit vector lies in the row space of the lines restricted to hidden
+   entries. While a primary cell is derivable, one more entry of a line through it is hidden.
+
+A line may state a relation that is stronger than the truth (categories overlap, so their sum is at
+least the total, not equal): suppressing against a stronger reader is safe against the real one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+SUPPRESSED: Final = "c"
+SMALLEST_SUPPRESSED: Final = 1
+LARGEST_SUPPRESSED: Final = 5
+
+Shown = int | Literal["c"]
+
+# Arithmetic modulo a Mersenne prime: exact for our 0/±1 matrices because every minor of a matrix
+# with at most MAX_EXACT_LINES rows is below the prime (Hadamard's bound 40^20 < 2^127 - 1), so the
+# rank over this field equals the rank over the rationals. More lines fall back to fractions.
+_PRIME: Final = (1 << 127) - 1
+MAX_EXACT_LINES: Final = 40
+
+
+def is_small(value: int) -> bool:
+    """A count that is never published (1 to 5)."""
+    return SMALLEST_SUPPRESSED <= value <= LARGEST_SUPPRESSED
+
+
+@dataclass(frozen=True)
+class Line:
+    """`parts` add up to `total` (indices of entries of a sheet)."""
+
+    parts: tuple[int, ...]
+    total: int
+
+    @property
+    def members(self) -> tuple[int, ...]:
+        return (*self.parts, self.total)
+
+
+@dataclass
+class Sheet:
+    """The figures of one page and the sums between them; `publish()` decides what is shown."""
+
+    values: list[int] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+
+    def entry(self, value: int) -> int:
+        if value < 0:
+            raise ValueError("Counts are never negative.")
+        self.values.append(value)
+        return len(self.values) - 1
+
+    def line(self, parts: Iterable[int], total: int) -> None:
+        parts = tuple(parts)
+        if len(parts) >= 1:
+            self.lines.append(Line(parts, total))
+
+    def total_of(self, parts: Sequence[int]) -> int:
+        """A new entry holding the sum of `parts`, with the line that says so."""
+        total = self.entry(sum(self.values[i] for i in parts))
+        self.line(parts, total)
+        return total
+
+    def publish(self) -> Published:
+        return Published(values=list(self.values), hidden=suppress(self.values, self.lines))
+
+
+@dataclass(frozen=True)
+class Published:
+    values: list[int]
+    hidden: list[bool]
+
+    def shown(self, index: int) -> Shown:
+        return SUPPRESSED if self.hidden[index] else self.values[index]
+
+
+def primary(values: Sequence[int]) -> list[bool]:
+    return [is_small(value) for value in values]
+
+
+def suppress(values: Sequence[int], lines: Sequence[Line]) -> list[bool]:
+    """Which entries to publish as "c": primary, then secondary until nothing can be derived."""
+    hidden = primary(values)
+    if not any(hidden):
+        return hidden
+    protected = [i for i, small in enumerate(hidden) if small]
+    while True:
+        while _complete_lines(values, lines, hidden):
+            pass
+        exposed = [i for i in derivable(lines, hidden) if i in set(protected)]
+        if not exposed:
+            return hidden
+        if not _hide_one_more(values, lines, hidden, exposed[0]):
+            return hidden  # nothing left to hide near it; cannot happen with a finite sheet
+
+
+def _complete_lines(values: Sequence[int], lines: Sequence[Line], hidden: list[bool]) -> bool:
+    changed = False
+    for line in lines:
+        if sum(hidden[i] for i in line.members) == 1:
+            pick = _next_to_hide(values, line, hidden)
+            if pick is not None:
+                hidden[pick] = True
+                changed = True
+    return changed
+
+
+def _next_to_hide(values: Sequence[int], line: Line, hidden: Sequence[bool]) -> int | None:
+    """The smallest non-zero visible part (it hides most for least), else a zero, else the total.
+
+    A zero alone beside a small cell would tell the reader the pair's sum is that small count, but
+    not which cell holds it; non-zero cells are still preferred so the hidden sum is larger.
+    """
+    visible = [i for i in line.parts if not hidden[i]]
+    non_zero = [i for i in visible if values[i] > 0]
+    if non_zero:
+        return min(non_zero, key=lambda i: (values[i], i))
+    if visible:
+        return visible[0]
+    return None if hidden[line.total] else line.total
+
+
+def _hide_one_more(
+    values: Sequence[int], lines: Sequence[Line], hidden: list[bool], exposed: int
+) -> bool:
+    for line in lines:
+        if exposed in line.members:
+            pick = _next_to_hide(values, line, hidden)
+            if pick is not None:
+                hidden[pick] = True
+                return True
+    # Every line through it is fully hidden, yet it is still derivable through other lines:
+    # hide the smallest visible entry of any line that has a hidden one.
+    for line in lines:
+        if any(hidden[i] for i in line.members):
+            pick = _next_to_hide(values, line, hidden)
+            if pick is not None:
+                hidden[pick] = True
+                return True
+    return False
+
+
+def derivable(lines: Sequence[Line], hidden: Sequence[bool]) -> set[int]:
+    """Hidden entries whose exact value follows from the published entries by linear algebra.
+
+    Each line gives one equation in the hidden entries (parts +1, total -1; the visible entries
+    are known constants). An unknown is determined exactly when its unit vector is in the row space
+    of that system, i.e. when the reduced row echelon form has a row with that single pivot.
+    """
+    unknowns = sorted({i for line in lines for i in line.members if hidden[i]})
+    if not unknowns:
+        return set()
+    column = {entry: c for c, entry in enumerate(unknowns)}
+    rows: list[dict[int, int]] = []
+    for line in lines:
+        row: dict[int, int] = {}
+        for i in line.parts:
+            if hidden[i]:
+                row[column[i]] = row.get(column[i], 0) + 1
+        if hidden[line.total]:
+            row[column[line.total]] = row.get(column[line.total], 0) - 1
+        row = {c: v for c, v in row.items() if v}
+        if row:
+            rows.append(row)
+    if len(rows) > MAX_EXACT_LINES:
+        return {unknowns[c] for c in _single_pivots_fractions(rows)}
+    return {unknowns[c] for c in _single_pivots_modular(rows)}
+
+
+def _single_pivots_modular(rows: list[dict[int, int]]) -> set[int]:
+    p = _PRIME
+    work = [{c: v % p for c, v in row.items()} for row in rows]
+    pivots: list[tuple[int, dict[int, int]]] = []
+    for source in work:
+        row = source
+        # Reduce by the pivots found so far (sparse rows: only the columns they touch).
+        for pivot_col, pivot_row in pivots:
+            factor = row.get(pivot_col, 0)
+            if factor:
+                for c, v in pivot_row.items():
+                    row[c] = (row.get(c, 0) - factor * v) % p
+                row = {c: v for c, v in row.items() if v}
+        if not row:
+            continue
+        pivot_col = min(row)
+        inverse = pow(row[pivot_col], -1, p)
+        row = {c: v * inverse % p for c, v in row.items()}
+        # Back-substitute into earlier pivot rows to keep the form reduced.
+        reduced: list[tuple[int, dict[int, int]]] = []
+        for other_col, earlier in pivots:
+            other = earlier
+            factor = other.get(pivot_col, 0)
+            if factor:
+                for c, v in row.items():
+                    other[c] = (other.get(c, 0) - factor * v) % p
+                other = {c: v for c, v in other.items() if v}
+            reduced.append((other_col, other))
+        pivots = [*reduced, (pivot_col, row)]
+    return {col for col, row in pivots if len(row) == 1}
+
+
+def _single_pivots_fractions(rows: list[dict[int, int]]) -> set[int]:
+    from fractions import Fraction  # noqa: PLC0415 - only for unusually large sheets
+
+    pivots: list[tuple[int, dict[int, Fraction]]] = []
+    for source in rows:
+        row = {c: Fraction(v) for c, v in source.items()}
+        for pivot_col, pivot_row in pivots:
+            factor = row.get(pivot_col, Fraction(0))
+            if factor:
+                for c, v in pivot_row.items():
+                    row[c] = row.get(c, Fraction(0)) - factor * v
+                row = {c: v for c, v in row.items() if v}
+        if not row:
+            continue
+        pivot_col = min(row)
+        lead = row[pivot_col]
+        row = {c: v / lead for c, v in row.items()}
+        reduced: list[tuple[int, dict[int, Fraction]]] = []
+        for other_col, earlier in pivots:
+            other = earlier
+            factor = other.get(pivot_col, Fraction(0))
+            if factor:
+                for c, v in row.items():
+                    other[c] = other.get(c, Fraction(0)) - factor * v
+                other = {c: v for c, v in other.items() if v}
+            reduced.append((other_col, other))
+        pivots = [*reduced, (pivot_col, row)]
+    return {col for col, row in pivots if len(row) == 1}
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+def suppress_list(values: Sequence[int]) -> tuple[list[Shown], Shown]:
+    """A one-way table with its total: (cells, total) as published."""
+    sheet = Sheet()
+    cells = [sheet.entry(v) for v in values]
+    total = sheet.total_of(cells)
+    out = sheet.publish()
+    return [out.shown(i) for i in cells], out.shown(total)
+
+
+@dataclass(frozen=True)
+class TwoWay:
+    cells: list[list[Shown]]
+    row_totals: list[Shown]
+    column_totals: list[Shown]
+    total: Shown
+
+
+def suppress_two_way(rows: Sequence[Sequence[int]]) -> TwoWay:
+    """A two-way table with row totals, column totals and the grand total, as published."""
+    sheet = Sheet()
+    grid = [[sheet.entry(v) for v in row] for row in rows]
+    width = len(grid[0]) if grid else 0
+    row_totals = [sheet.total_of(row) for row in grid]
+    column_totals = [sheet.total_of([row[j] for row in grid]) for j in range(width)]
+    total = sheet.total_of(row_totals)
+    sheet.line(column_totals, total)
+    out = sheet.publish()
+    return TwoWay(
+        cells=[[out.shown(i) for i in row] for row in grid],
+        row_totals=[out.shown(i) for i in row_totals],
+        column_totals=[out.shown(i) for i in column_totals],
+        total=out.shown(total),
+    )

@@ -1,0 +1,98 @@
+"""Statistics pages: the trust lead's dashboard (root domain) and a school's own page.
+
+Counts only, from the public-schema rollup, suppressed (1 to 5 shown as "c"); never a pupil's name,
+date of birth, UPN or concern text. Each table downloads as CSV with the same suppression.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.text import slugify
+
+from tenants.selectors import school_of_request
+from trustplatform.permissions import Action, require, trust_for_action
+from trustplatform.statistics.charts import bar_chart
+from trustplatform.statistics.selectors import (
+    Cell,
+    Statistics,
+    school_statistics,
+    trust_statistics,
+)
+
+
+def _cell_text(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def _csv(stats: Statistics, table_key: str, name: str) -> HttpResponse:
+    table = stats.table(table_key)
+    if table is None:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"{slugify(name)}-{table.key}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(table.headings)
+    for row in [*table.rows, *([table.total] if table.total else [])]:
+        # A leading =, +, - or @ would make a spreadsheet run a formula (CSV injection).
+        writer.writerow(
+            [
+                "'" + text if text[:1] in {"=", "+", "-", "@"} and not _is_number(text) else text
+                for text in map(_cell_text, row)
+            ]
+        )
+    writer.writerow([])
+    writer.writerow(
+        ['"c": a count of 1 to 5, or a figure hidden so that one cannot be worked out.']
+    )
+    writer.writerow([f"Period: {stats.period}."])
+    return response
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _render(request: HttpRequest, stats: Statistics, name: str) -> HttpResponse:
+    if request.GET.get("format") == "csv":
+        return _csv(stats, request.GET.get("table", ""), name)
+    now = timezone.now()
+    stale = stats.refreshed_at is not None and now - stats.refreshed_at > dt.timedelta(hours=26)
+    return render(
+        request,
+        "statistics/page.html",
+        {
+            "stats": stats,
+            "tables": [(table, bar_chart(table.bars)) for table in stats.tables],
+            "stale": stale,
+        },
+    )
+
+
+@require(Action.VIEW_TRUST_STATISTICS)
+def trust_dashboard(request: HttpRequest) -> HttpResponse:
+    trust = trust_for_action(request, Action.VIEW_TRUST_STATISTICS)
+    if trust is None:  # the decorator already checked; defensive
+        raise Http404
+    return _render(request, trust_statistics(trust=trust), trust.slug)
+
+
+@require(Action.VIEW_SCHOOL_STATISTICS)
+def school_page(request: HttpRequest) -> HttpResponse:
+    school = school_of_request(request)
+    if school is None:
+        raise Http404
+    return _render(request, school_statistics(school=school), school.slug)
