@@ -138,6 +138,7 @@ NEEDS_TWO_FACTOR = frozenset(
         A.SEARCH_RECORDS,
         A.VIEW_ACCESS_LOG,
         A.VIEW_STAFF,
+        A.VIEW_TRUST_PORTAL,
         A.SCREEN_CONCERNS,
         A.MANAGE_CASES,
         A.CORRECT_ENTRIES,

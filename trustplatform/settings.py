@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -301,6 +302,21 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "tenants.escalate_unscreened_concerns",
         "schedule": 15 * 60,
     },
+    # Policy review reminders (60/30/7 days before, on the day, weekly while overdue), once a
+    # day; each reminder is claimed under a unique constraint, so a second run sends nothing.
+    "send-policy-review-reminders": {
+        "task": "policies.policy_reminders_send",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # Trust statistics: every school's rollup rebuilt from its schema each night, which also
+    # repairs a refresh lost after a commit.
+    "statistics-rebuild-nightly": {
+        "task": "statistics.rebuild_all",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    # Figures that change with time alone (a concern passing 24 hours unscreened, an action
+    # passing its due date): refreshed within a quarter of an hour.
+    "statistics-refresh-due": {"task": "statistics.refresh_due", "schedule": 15 * 60},
 }
 # Hours (counted on school days) within which a new concern must be screened (brief §1).
 CONCERN_SCREENING_HOURS: float = env.float("CONCERN_SCREENING_HOURS", default=24)

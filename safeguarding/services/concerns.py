@@ -26,8 +26,10 @@ from safeguarding.models.concerns import BACKDATE_GRACE, CLOCK_SKEW
 from safeguarding.schooltime import add_school_hours, add_working_days
 from safeguarding.services.chronology import Person, chronology_append
 from safeguarding.services.documents import document_upload
+from tenants.db import school_connection
 from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership
+from trustplatform.statistics.services import statistics_refresh_soon
 
 ALLEGATION_CODE = "allegation-staff"
 # Who is alerted when a concern arrives, and who when it is not screened in time.
@@ -81,6 +83,11 @@ def _alert(user_ids: Iterable[int], concern: Concern, reason: Alert.Reason) -> N
         [Alert(user_id=user_id, concern=concern, reason=reason) for user_id in set(user_ids)],
         ignore_conflicts=True,
     )
+
+
+def _statistics_changed() -> None:
+    # The trust's figures are counts rolled up from this school after the commit (brief §6).
+    statistics_refresh_soon(school_connection.schema_name)
 
 
 def _send_alert_emails_after_commit(concern: Concern) -> None:
@@ -249,6 +256,7 @@ def concern_record(  # noqa: PLR0912, PLR0915 - one branch per rule; all broken 
                     {"attachments": [f"{upload.name}: {m}" for m in error.messages]}
                 ) from None
     _send_alert_emails_after_commit(concern)
+    _statistics_changed()
     return concern
 
 
@@ -323,6 +331,7 @@ def concern_screen(
         + (f"\nNext steps: {concern.next_steps}" if concern.next_steps else ""),
         details={"level": str(level)},
     )
+    _statistics_changed()
     return concern
 
 
@@ -361,6 +370,7 @@ def concern_status_set(
         body=summary.strip(),
         details={"from": old, "to": str(status)},
     )
+    _statistics_changed()
     return concern
 
 
@@ -416,6 +426,7 @@ def action_add(
         action=action,
         details={"kind": str(kind)},
     )
+    _statistics_changed()
     return action
 
 
@@ -436,6 +447,7 @@ def action_complete(*, action: Action, actor: Person, outcome: str) -> Action:
         body=action.outcome,
         action=action,
     )
+    _statistics_changed()
     return action
 
 
@@ -528,6 +540,7 @@ def allegation_lado_referred(
         raise ValidationError({"referred_at": "The referral time cannot be in the future."})
     allegation.lado_referred_at, allegation.lado_reference = referred_at, reference.strip()
     allegation.save(update_fields=["lado_referred_at", "lado_reference"])
+    _statistics_changed()
     return allegation
 
 

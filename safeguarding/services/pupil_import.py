@@ -36,6 +36,7 @@ from safeguarding.services.pupils import (
     upn_problem,
 )
 from tenants.db import school_connection
+from trustplatform.statistics.services import statistics_refresh_soon
 
 # Ids and counts only in logs: never a name or UPN (brief §4).
 logger = logging.getLogger(__name__)
@@ -658,4 +659,5 @@ def pupil_import_apply(source: ImportPreview | bytes, *, actor_id: int) -> Impor
         result.unchanged,
         result.leavers,
     )
+    statistics_refresh_soon(school_connection.schema_name)
     return result

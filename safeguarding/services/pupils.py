@@ -15,6 +15,8 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from safeguarding.models import FamilyLink, Pupil
+from tenants.db import school_connection
+from trustplatform.statistics.services import statistics_refresh_soon
 
 # Ids only: a log line must never carry a child's name or UPN (brief §4).
 logger = logging.getLogger(__name__)
@@ -145,6 +147,8 @@ def pupil_create(*, actor_id: int, **fields: Any) -> Pupil:
         raise ValidationError(problems)
     _save_unique(pupil)
     logger.info("pupil %s enrolled by user %s", pupil.pk, actor_id)
+    # Pupils on roll and year groups feed the trust's rates per 100 pupils.
+    statistics_refresh_soon(school_connection.schema_name)
     return pupil
 
 
@@ -172,6 +176,7 @@ def pupil_update(*, pupil: Pupil, actor_id: int, **fields: Any) -> Pupil:
         raise ValidationError(problems)
     _save_unique(pupil, update_fields=[*changed, "updated_at"])
     logger.info("pupil %s updated by user %s: %s", pupil.pk, actor_id, ",".join(sorted(changed)))
+    statistics_refresh_soon(school_connection.schema_name)
     return pupil
 
 

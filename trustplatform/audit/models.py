@@ -32,6 +32,10 @@ class AuditAction(models.TextChoices):
     SCHOOL_SUSPENDED = "school_suspended", "School suspended"
     SCHOOL_REACTIVATED = "school_reactivated", "School reactivated"
     SCHOOL_DOMAIN_CHANGED = "school_domain_changed", "School domain changed"
+    DSL_TRAINING_RECORDED = "dsl_training_recorded", "DSL training date recorded"
+    POLICY_CREATED = "policy_created", "Policy added to the register"
+    POLICY_UPDATED = "policy_updated", "Policy details changed"
+    POLICY_REVIEW_RECORDED = "policy_review_recorded", "Policy review recorded"
 
 
 class AuditEvent(HashChainedModel):

@@ -19,6 +19,8 @@ from django.utils import timezone
 from tenants.models import School
 from tenants.services import school_url
 from trustplatform.accounts.models import Role, SchoolMembership, TrustMembership, User
+from trustplatform.audit.models import AuditAction
+from trustplatform.audit.services import audit_record
 from trustplatform.policies.models import (
     Policy,
     PolicyReminder,
@@ -60,6 +62,20 @@ def _check_document(document: UploadedFile | None) -> None:
         raise ValidationError("The document must be a PDF.")
 
 
+def _audit(
+    action: AuditAction, *, actor: User, policy: Policy, data: dict[str, object] | None = None
+) -> None:
+    # Ids and dates only: a policy's title is not child data, but the audit log holds no text.
+    audit_record(
+        action=action,
+        actor=actor,
+        school=policy.school,
+        target_type="policy",
+        target_id=policy.pk,
+        data=data or {},
+    )
+
+
 @transaction.atomic
 def policy_create(
     *,
@@ -99,6 +115,7 @@ def policy_create(
         policy.document.save("policy.pdf", document, save=False)
     policy.save()
     logger.info("policy %s created in school %s by user %s", policy.pk, school.pk, actor.pk)
+    _audit(AuditAction.POLICY_CREATED, actor=actor, policy=policy)
     return policy
 
 
@@ -142,6 +159,7 @@ def policy_update(
             transaction.on_commit(lambda: storage.delete(old))
     policy.save()
     logger.info("policy %s updated by user %s", policy.pk, actor.pk)
+    _audit(AuditAction.POLICY_UPDATED, actor=actor, policy=policy)
     return policy
 
 
@@ -179,6 +197,12 @@ def policy_review_record(
     policy.next_review_due = next_due
     policy.save(update_fields=["last_reviewed_on", "next_review_due", "updated_at"])
     logger.info("review %s of policy %s recorded by user %s", review.pk, policy.pk, actor.pk)
+    _audit(
+        AuditAction.POLICY_REVIEW_RECORDED,
+        actor=actor,
+        policy=policy,
+        data={"reviewed_on": reviewed_on.isoformat(), "next_review_due": next_due.isoformat()},
+    )
     return review
 
 

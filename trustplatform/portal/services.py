@@ -36,7 +36,7 @@ def dsl_training_record(
     audit_record(
         # There is no dedicated action for training dates yet; "role changed" with the field
         # named in the data is the nearest (a DSL_TRAINING_RECORDED action belongs in audit).
-        action=AuditAction.ROLE_CHANGED,
+        action=AuditAction.DSL_TRAINING_RECORDED,
         actor=actor,
         school=membership.school,
         target_type="user",

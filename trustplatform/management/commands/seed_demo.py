@@ -33,6 +33,8 @@ from trustplatform.demo_data import (
     TRUST_PEOPLE,
     school_person_email,
 )
+from trustplatform.policies.demo import seed_demo_policies
+from trustplatform.statistics.services import school_statistics_refresh
 
 
 def _user(email: str, full_name: str, *, two_factor: bool) -> User:
@@ -92,6 +94,10 @@ class Command(BaseCommand):
                 # A fixed seed per school: every demo shows the same invented children.
                 summary = seed_school_records(school=school, people=people, rng_seed=2026 + number)
             records.append(summary.line())
+            # The register includes "Use of the safeguarding records system", already overdue.
+            seed_demo_policies(school)
+            # The trust's figures, counted now rather than at the first nightly rebuild.
+            school_statistics_refresh(school=school)
 
         lines.append("\nInvented safeguarding records:")
         lines.extend(f"  {line}" for line in records)
