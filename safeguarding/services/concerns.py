@@ -164,10 +164,14 @@ def concern_record(  # noqa: PLR0912, PLR0915 - one branch per rule; all broken 
         errors.setdefault("adult_name", []).append(
             "Name the adult the allegation is about: it goes to the DSL and headteacher only."
         )
-    members = set(
-        SchoolMembership.objects.filter(school=school, user_id__in=notify_user_ids).values_list(
-            "user_id", flat=True
+    members = (
+        set(
+            SchoolMembership.objects.filter(school=school, user_id__in=notify_user_ids).values_list(
+                "user_id", flat=True
+            )
         )
+        if notify_user_ids
+        else set()
     )
     if set(notify_user_ids) - members:
         errors.setdefault("notify", []).append("Alerts go to members of this school only.")
@@ -195,9 +199,13 @@ def concern_record(  # noqa: PLR0912, PLR0915 - one branch per rule; all broken 
         original_written_at=original_written_at,
         notify_user_ids=sorted(members),
     )
-    # add(), not set(): a new concern has no links to compare against.
-    concern.pupils.add(*pupils)
-    concern.categories.add(*categories)
+    # Straight inserts: a new concern has no links for add() or set() to compare against.
+    Concern.pupils.through.objects.bulk_create(
+        [Concern.pupils.through(concern=concern, pupil=pupil) for pupil in pupils]
+    )
+    Concern.categories.through.objects.bulk_create(
+        [Concern.categories.through(concern=concern, category=c) for c in categories]
+    )
 
     if is_allegation:
         # A restricted record of its own, never in the children's chronologies (KCSIE Part 4).
