@@ -333,7 +333,9 @@ SPECTACULAR_SETTINGS = {"TITLE": "Safeguarding records API", "VERSION": "0.1.0"}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Exception messages can quote data; tracebacks keep the type and the frames only.
+    "formatters": {"safe": {"()": "trustplatform.logformat.NoExceptionTextFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "safe"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from pathlib import PurePath
 from typing import Any
 
 from django.contrib import messages
@@ -87,7 +88,7 @@ def document_upload_page(request: HttpRequest, pupil_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            document = document_upload(
+            document_upload(
                 pupil=pupil,
                 uploaded_file=form.cleaned_data["file"],
                 overview=form.cleaned_data["overview"],
@@ -97,9 +98,8 @@ def document_upload_page(request: HttpRequest, pupil_id: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(
-                request, f"{document.original_name} is stored on the record and in its chronology."
-            )
+            # No file name: messages travel in a cookie, and a file is often named after the child.
+            messages.success(request, "The document is stored on the record and in its chronology.")
             return redirect("safeguarding:document_list", pupil_id=pupil.pk)
     return render(
         request,
@@ -121,7 +121,9 @@ def document_download(request: HttpRequest, document_id: int) -> HttpResponseBas
     response = FileResponse(
         document.file.open("rb"),
         as_attachment=True,
-        filename=document.original_name,
+        # A neutral name: uploaded files are often named after the child, and the browser keeps
+        # the name in its downloads list.
+        filename=f"document-{document.pk}{PurePath(document.original_name).suffix.lower()}",
         content_type=document.content_type,
     )
     # Never rendered by the browser as a page (an HTML file would run as our site), never kept

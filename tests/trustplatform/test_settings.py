@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from trustplatform.logformat import NoExceptionTextFormatter
 
 PROJECT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -57,3 +60,13 @@ def test_production_refuses_to_start_without_a_database_url() -> None:
 
     assert result.returncode != 0
     assert "DATABASE_URL is required in production" in result.stderr
+
+
+def test_console_tracebacks_keep_the_exception_type_but_not_its_message() -> None:
+    try:
+        raise ValueError("could not save concern about Zebedee Quintrell-Ashworth")
+    except ValueError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
+    text = NoExceptionTextFormatter().format(record)
+    assert "ValueError: (message withheld)" in text
+    assert "Zebedee" not in text
