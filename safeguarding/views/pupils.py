@@ -450,15 +450,16 @@ def pupil_import_confirm(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_POST
 @require(Action.RECORD_CONCERN)
 def pupil_search(request: HttpRequest) -> HttpResponse:
     """An HTML fragment for HTMX: pupils on roll by name, with name, year group and form only.
 
+    POST, not GET: a name typed here must not end up in server or proxy logs as a query string.
     No record is opened, so nothing is written to the access log; staff see no more than they
     need to tick the right child.
     """
-    query = request.GET.get("q", "").strip()[:100]
+    query = request.POST.get("q", "").strip()[:100]
     pupils: list[Pupil] = []
     more = False
     if len(query) >= SEARCH_MIN_LENGTH:

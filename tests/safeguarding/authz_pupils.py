@@ -49,7 +49,7 @@ def _importers(**kwargs: object) -> Row:
 SCHOOL_ROWS: dict[str, Row] = {
     "safeguarding:pupil_list": Row(allowed=READERS),
     "safeguarding:pupil_detail": Row(allowed=LEADS, kwargs=_a_pupil),
-    "safeguarding:pupil_search": Row(allowed=RECORDERS),
+    "safeguarding:pupil_search": Row(allowed=RECORDERS, method="POST", data={"q": "Wren"}),
     "safeguarding:pupil_manage": _importers(),
     "safeguarding:pupil_enrol": _importers(),
     "safeguarding:pupil_edit": _importers(kwargs=_a_pupil),

@@ -93,7 +93,7 @@ def test_the_recording_search_shows_only_name_year_and_form_of_this_schools_pupi
         make_pupil("Perpetua", "Quenby", year_group=4, form="4Q")
     with schema_context(school_b.schema_name):
         make_pupil("Perpetua", "Other", year_group=9, form="9Z")
-    fragment = school_client(school_a, world.person("a", Role.STAFF)).get(
+    fragment = school_client(school_a, world.person("a", Role.STAFF)).post(
         "/pupils/search/", {"q": "perp"}
     )
     assert "Perpetua Quenby" in fragment.text
