@@ -26,18 +26,25 @@ from safeguarding.services.concerns import (
     concern_screen,
     concern_status_set,
 )
-from tenants.models import School
+from tenants.models import School, Trust
 from tests.conftest import World, school_client
 from tests.safeguarding.conftest import category_ids, make_pupil, person
 from trustplatform.accounts.models import Role, User
 from trustplatform.accounts.services import totp_enrolment_begin, totp_enrolment_confirm
-from trustplatform.statistics.models import CategoryRollup, ConcernRollup, SchoolSnapshot
+from trustplatform.statistics.models import (
+    CategoryRollup,
+    ConcernRollup,
+    SchoolSnapshot,
+    TrustCategoryRollup,
+    TrustConcernRollup,
+)
 from trustplatform.statistics.selectors import school_statistics, trust_statistics
 from trustplatform.statistics.services import (
     refresh_pending_key,
     school_statistics_refresh,
     statistics_rebuild,
     statistics_refresh_soon,
+    trust_rollups_rewrite_all,
 )
 from trustplatform.statistics.suppression import (
     SUPPRESSED,
@@ -369,13 +376,130 @@ def test_the_nightly_rebuild_agrees_with_the_refreshes_after_each_commit(  # noq
     assert statistics_refresh_due_task() >= 1
     assert sent[sent_before_beat:] == [b]
     incremental = (_rows(school_a), _rows(school_b))
+    trust_incremental = _trust_rows(world.trust)
+    assert trust_incremental == _sum_of_schools(world.trust)
+    assert trust_incremental[0]  # not vacuous
 
     ConcernRollup.objects.all().delete()
     CategoryRollup.objects.all().delete()
     SchoolSnapshot.objects.all().delete()
+    TrustConcernRollup.objects.all().delete()
+    TrustCategoryRollup.objects.all().delete()
     statistics_rebuild(schools=[school_a, school_b])
     # The same counts; only the time of the refresh differs.
     assert _without_time(_rows(school_a), _rows(school_b)) == _without_time(*incremental)
+    assert _trust_rows(world.trust) == _sum_of_schools(world.trust) == trust_incremental
+    # The full nightly rebuild (every active school, then every trust) agrees too.
+    statistics_rebuild()
+    assert _trust_rows(world.trust) == trust_incremental
+    assert _trust_rows(world.other_trust) == _sum_of_schools(world.other_trust)
+
+
+def _trust_rows(trust: Trust) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    concerns = set(
+        TrustConcernRollup.objects.filter(trust=trust).values_list(
+            "month", "year_group", *_MEASURES
+        )
+    )
+    categories = set(
+        TrustCategoryRollup.objects.filter(trust=trust).values_list(
+            "month", "category_code", "concerns"
+        )
+    )
+    return concerns, categories
+
+
+def _sum_of_schools(trust: Trust) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    """The trust's aggregate worked out here, in Python, from its schools' rollup rows."""
+    concerns: dict[tuple[Any, ...], list[int]] = {}
+    for month, year_group, *counts in ConcernRollup.objects.filter(school__trust=trust).values_list(
+        "month", "year_group", *_MEASURES
+    ):
+        sums = concerns.setdefault((month, year_group), [0] * len(_MEASURES))
+        sums[:] = [a + b for a, b in zip(sums, counts, strict=True)]
+    categories: dict[tuple[Any, ...], int] = {}
+    for month, code, n in CategoryRollup.objects.filter(school__trust=trust).values_list(
+        "month", "category_code", "concerns"
+    ):
+        categories[month, code] = categories.get((month, code), 0) + n
+    return (
+        {(*key, *sums) for key, sums in concerns.items()},
+        {(*key, n) for key, n in categories.items()},
+    )
+
+
+_MEASURES = (
+    "concerns",
+    "screened_late",
+    "referrals_social_care",
+    "referrals_police",
+    "referrals_early_help",
+    "lado_referrals",
+)
+
+
+def test_the_trust_aggregate_is_the_sum_of_its_schools_after_every_refresh(
+    world: World, school_a: School, school_b: School, school_c: School, frozen: Any
+) -> None:
+    with schema_context(school_c.schema_name):
+        _record(world, school_c, [make_pupil("Invented", "Cee", year_group=5).pk], ("fgm",))
+    school_statistics_refresh(school=school_c)
+    other_trust = _trust_rows(world.other_trust)
+    assert other_trust == _sum_of_schools(world.other_trust) and other_trust[0]
+
+    with schema_context(school_a.schema_name):
+        made = _make_records(world, school_a)
+    school_statistics_refresh(school=school_a)
+    assert _trust_rows(world.trust) == _sum_of_schools(world.trust)
+    with schema_context(school_b.schema_name):
+        for i in range(3):
+            pupil = make_pupil(f"Invented{i}", "Birch", year_group=7)
+            _record(world, school_b, [pupil.pk], ("bullying", "neglect"))
+    school_statistics_refresh(school=school_b)
+    both = _trust_rows(world.trust)
+    assert both == _sum_of_schools(world.trust)
+    june = dt.date(2026, 6, 1)
+    # Year 7: eight concerns-about-a-child in A plus one (the two-child concern), three in B.
+    assert (june, 7, 12) in {row[:3] for row in both[0]}
+    assert (june, "bullying", 11) in both[1]
+    assert (june, "neglect", 5) in both[1]  # two in A (one per child), three in B
+
+    # A later month in school A and a corrected count: rewritten, still the sum.
+    frozen.move_to(NOW + dt.timedelta(days=40))
+    with schema_context(school_a.schema_name):
+        _record(world, school_a, [made["named"].pk], ("neglect",))
+    school_statistics_refresh(school=school_a)
+    assert _trust_rows(world.trust) == _sum_of_schools(world.trust) != both
+    # Another trust's refresh never touches this trust's rows, nor this one's the other's.
+    assert _trust_rows(world.other_trust) == other_trust
+
+    # Rows lost or damaged are repaired by the nightly rewrite of every trust.
+    TrustConcernRollup.objects.filter(trust=world.trust).update(concerns=999)
+    TrustCategoryRollup.objects.filter(trust=world.trust).delete()
+    assert trust_rollups_rewrite_all() >= 2
+    assert _trust_rows(world.trust) == _sum_of_schools(world.trust)
+
+
+def test_the_dashboard_reads_the_trust_aggregate_not_every_schools_rows(
+    world: World, recorded: dict[str, Any]
+) -> None:
+    from django.db import connection  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    with CaptureQueriesContext(connection) as queries:
+        stats = trust_statistics(trust=world.trust, today=NOW.date())
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not any(CategoryRollup._meta.db_table in q for q in sql)
+    # The per-school table is one query; the trust-wide tables read only the trust's rows.
+    per_school = [q for q in sql if ConcernRollup._meta.db_table in q]
+    assert len(per_school) == 1 and SchoolSnapshot._meta.db_table in per_school[0]
+    assert len(sql) <= 5
+    # The trust-wide tables add up to the same totals as the per-school table.
+    months, years = stats.table("months"), stats.table("year-groups")
+    schools = stats.table("schools")
+    assert months is not None and years is not None and schools is not None
+    assert months.total == ["Total", 22, 104.8] and years.total == ["Total", 22]
+    assert schools.total is not None and schools.total[2] == 22
 
 
 def _without_time(*rows: tuple[Any, Any, tuple[Any, ...]]) -> list[tuple[Any, ...]]:

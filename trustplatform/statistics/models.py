@@ -109,3 +109,67 @@ class CategoryRollup(models.Model):
 
     def __str__(self) -> str:
         return f"category rollup of school {self.school_id} {self.month:%Y-%m}"
+
+
+class TrustConcernRollup(models.Model):
+    """The sum of a trust's `ConcernRollup` rows per month and year group (all its schools).
+
+    Rewritten from the school rows, in the same transaction, at the end of every school refresh
+    (and so by the nightly rebuild), under a lock on the trust: it always equals the sum of its
+    schools' rows. The trust dashboard's month, year-group and follow-up figures read it, so they
+    cost the same rows whatever the number of schools.
+    """
+
+    trust = models.ForeignKey(
+        "tenants.Trust", on_delete=models.CASCADE, related_name="concern_rollups"
+    )
+    month = models.DateField(help_text="The first day of the month.")
+    year_group = models.SmallIntegerField()
+    concerns = models.PositiveIntegerField(default=0)
+    screened_late = models.PositiveIntegerField(default=0)
+    referrals_social_care = models.PositiveIntegerField(default=0)
+    referrals_police = models.PositiveIntegerField(default=0)
+    referrals_early_help = models.PositiveIntegerField(default=0)
+    lado_referrals = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trust", "month", "year_group"], name="trustconcernrollup_one_row_per_key"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__day=1), name="trustconcernrollup_month_first_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"rollup of trust {self.trust_id} {self.month:%Y-%m} year {self.year_group}"
+
+
+class TrustCategoryRollup(models.Model):
+    """The sum of a trust's `CategoryRollup` rows per month and category code (all year groups).
+
+    Kept like `TrustConcernRollup`. Without the year group: the trust's category table and chart
+    add categories up over year groups, and this keeps the table a few hundred rows at most.
+    """
+
+    trust = models.ForeignKey(
+        "tenants.Trust", on_delete=models.CASCADE, related_name="category_rollups"
+    )
+    month = models.DateField(help_text="The first day of the month.")
+    category_code = models.CharField(max_length=50, blank=True)
+    concerns = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trust", "month", "category_code"],
+                name="trustcategoryrollup_one_row_per_key",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__day=1), name="trustcategoryrollup_month_first_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"category rollup of trust {self.trust_id} {self.month:%Y-%m}"

@@ -1,9 +1,11 @@
 """Reads of the trust statistics: the rollup, suppressed, shaped into tables and charts.
 
 Only the public-schema rollup is read here (never a school's schema), so the trust dashboard costs
-the same few queries whatever the number of schools (brief §6). Callers have already decided who
-may see which trust or school (views use `require` and `trust_for_action`). Every count leaves
-through one `Sheet` per page, so a figure shared by two tables is hidden in both or in neither.
+the same few queries whatever the number of schools (brief §6): its trust-wide tables read the
+trust's aggregate rows, and its per-school table is one query with one row per school. Callers
+have already decided who may see which trust or school (views use `require` and
+`trust_for_action`). Every count leaves through one `Sheet` per page, so a figure shared by two
+tables is hidden in both or in neither.
 """
 
 from __future__ import annotations
@@ -11,15 +13,22 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet, Sum
+from django.db.models import FilteredRelation, Q, QuerySet, Sum
 from django.utils import timezone
 
 from safeguarding.default_categories import DEFAULT_CATEGORIES
 from safeguarding.models.categories import YearGroup
 from tenants.models import School, Trust
-from trustplatform.statistics.models import CategoryRollup, ConcernRollup, SchoolSnapshot
+from trustplatform.statistics.models import (
+    CategoryRollup,
+    ConcernRollup,
+    SchoolSnapshot,
+    TrustCategoryRollup,
+    TrustConcernRollup,
+)
 from trustplatform.statistics.suppression import SUPPRESSED, Published, Sheet, Shown
 
 LONDON = ZoneInfo("Europe/London")
@@ -113,17 +122,19 @@ def _period(months: list[dt.date]) -> str:
     return f"{months[0]:%B %Y} to {months[-1]:%B %Y}"
 
 
-def _by(
-    rows: QuerySet[ConcernRollup] | QuerySet[CategoryRollup], key: str, field: str = "concerns"
-) -> dict[object, int]:
+ConcernRows = QuerySet[ConcernRollup] | QuerySet[TrustConcernRollup]
+CategoryRows = QuerySet[CategoryRollup] | QuerySet[TrustCategoryRollup]
+
+
+def _by(rows: ConcernRows | CategoryRows, key: str, field: str = "concerns") -> dict[object, int]:
     return {row[key]: row["n"] or 0 for row in rows.values(key).annotate(n=Sum(field)).order_by()}
 
 
 def _breakdowns(
     sheet: Sheet,
     grand: int,
-    concern_rows: QuerySet[ConcernRollup],
-    category_rows: QuerySet[CategoryRollup],
+    concern_rows: ConcernRows,
+    category_rows: CategoryRows,
     months: list[dt.date],
 ) -> tuple[list[int], list[tuple[int, int]], list[tuple[str, int]]]:
     """Entries of the month, year-group and category tables, each tied to the grand total."""
@@ -204,28 +215,52 @@ def _breakdown_tables(
     ]
 
 
+def _school_rows(trust: Trust, since: dt.date) -> list[dict[str, Any]]:
+    """One row per school of the trust, in one query: its snapshot and its sums since `since`.
+
+    The only part of the dashboard that grows with the number of schools (it has one table row
+    per school); the month condition is in the join, so older months are never read.
+    """
+    fields = ["concerns", *(f for f, _ in FOLLOW_UPS)]
+    return list(
+        School.objects.filter(trust=trust)
+        .annotate(
+            recent=FilteredRelation(
+                "concern_rollups", condition=Q(concern_rollups__month__gte=since)
+            )
+        )
+        .values(
+            "pk",
+            "name",
+            "snapshot__pupils_on_roll",
+            "snapshot__refreshed_at",
+            *(f"snapshot__{f}" for f, _ in SNAPSHOT_FIGURES),
+        )
+        .annotate(**{f"sum_{f}": Sum(f"recent__{f}") for f in fields})
+        .order_by("name", "pk")
+    )
+
+
 def trust_statistics(*, trust: Trust, today: dt.date | None = None) -> Statistics:
-    """The trust's dashboard: per school, per month, category and year group; all suppressed."""
+    """The trust's dashboard: per school, per month, category and year group; all suppressed.
+
+    The per-school table is one query (one row per school); the trust-wide tables read the
+    trust's aggregate rows (`TrustConcernRollup`, `TrustCategoryRollup`), which hold the sum of
+    its schools' rows, so they read the same number of rows whatever the number of schools.
+    """
     today = today or timezone.localdate(timezone.now(), LONDON)
     months = last_months(today)
-    schools = list(School.objects.filter(trust=trust).order_by("name").only("pk", "name"))
-    snapshots = {s.school_id: s for s in SchoolSnapshot.objects.filter(school__trust=trust)}
-    concern_rows = ConcernRollup.objects.filter(school__trust=trust, month__gte=months[0])
-    category_rows = CategoryRollup.objects.filter(school__trust=trust, month__gte=months[0])
+    school_rows = _school_rows(trust, months[0])
+    concern_rows = TrustConcernRollup.objects.filter(trust=trust, month__gte=months[0])
+    category_rows = TrustCategoryRollup.objects.filter(trust=trust, month__gte=months[0])
     fields = ["concerns", *(f for f, _ in FOLLOW_UPS)]
-    per_school: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in concern_rows.values("school_id").annotate(**{f: Sum(f) for f in fields}).order_by():
-        per_school[row["school_id"]] = {f: row[f] or 0 for f in fields}
 
     sheet = Sheet()
     columns: dict[str, list[int]] = {}
     for field in fields:
-        columns[field] = [sheet.entry(per_school[s.pk].get(field, 0)) for s in schools]
+        columns[field] = [sheet.entry(row[f"sum_{field}"] or 0) for row in school_rows]
     for field, _ in SNAPSHOT_FIGURES:
-        columns[field] = [
-            sheet.entry(getattr(snapshots[s.pk], field) if s.pk in snapshots else 0)
-            for s in schools
-        ]
+        columns[field] = [sheet.entry(row[f"snapshot__{field}"] or 0) for row in school_rows]
     totals = {field: sheet.total_of(cells) for field, cells in columns.items()}
     grand = totals["concerns"]
     month_cells, year_cells, category_cells = _breakdowns(
@@ -233,20 +268,20 @@ def trust_statistics(*, trust: Trust, today: dt.date | None = None) -> Statistic
     )
     out = sheet.publish()
 
-    pupils = {s.pk: snapshots[s.pk].pupils_on_roll if s.pk in snapshots else 0 for s in schools}
-    trust_pupils = sum(pupils.values())
+    pupils = [row["snapshot__pupils_on_roll"] or 0 for row in school_rows]
+    trust_pupils = sum(pupils)
     headings = ["School", "Pupils on roll", "Concerns", "Per 100 pupils"]
     headings += [label for _, label in FOLLOW_UPS] + [label for _, label in SNAPSHOT_FIGURES]
     measures = [f for f, _ in FOLLOW_UPS] + [f for f, _ in SNAPSHOT_FIGURES]
-    school_rows: list[list[Cell]] = []
-    for n, school in enumerate(schools):
+    table_rows: list[list[Cell]] = []
+    for n, row in enumerate(school_rows):
         concerns = columns["concerns"][n]
-        school_rows.append(
+        table_rows.append(
             [
-                school.name,
-                pupils[school.pk],
+                row["name"],
+                pupils[n],
                 out.shown(concerns),
-                rate(out, concerns, pupils[school.pk]),
+                rate(out, concerns, pupils[n]),
                 *(out.shown(columns[f][n]) for f in measures),
             ]
         )
@@ -265,11 +300,11 @@ def trust_statistics(*, trust: Trust, today: dt.date | None = None) -> Statistic
             "overdue actions and concerns waiting for screening as of the figures' time."
         ),
         headings=headings,
-        rows=school_rows,
+        rows=table_rows,
         total=total_row,
         bars=[
-            Bar(school.name, rate(out, columns["concerns"][n], pupils[school.pk]))
-            for n, school in enumerate(schools)
+            Bar(row["name"], rate(out, columns["concerns"][n], pupils[n]))
+            for n, row in enumerate(school_rows)
         ],
         bar_label="concerns per 100 pupils",
     )
@@ -286,16 +321,14 @@ def trust_statistics(*, trust: Trust, today: dt.date | None = None) -> Statistic
         bars=[Bar(label, out.shown(totals[f])) for f, label in FOLLOW_UPS],
         bar_label="concerns",
     )
-    refreshed = [snapshots[s.pk].refreshed_at for s in schools if s.pk in snapshots]
+    refreshed = [row["snapshot__refreshed_at"] for row in school_rows]
     return Statistics(
         title=f"Safeguarding statistics: {trust.name}",
         period=_period(months),
         months=months,
         pupils_on_roll=trust_pupils,
         refreshed_at=min((r for r in refreshed if r is not None), default=None),
-        not_refreshed=[
-            s.name for s in schools if s.pk not in snapshots or not snapshots[s.pk].refreshed_at
-        ],
+        not_refreshed=[row["name"] for row in school_rows if not row["snapshot__refreshed_at"]],
         tables=[
             schools_table,
             *_breakdown_tables(

@@ -3,7 +3,9 @@
 The aggregate queries run inside the school's schema and return counts only; the rows written to
 the public schema carry no identity (brief §2). A refresh replaces all of one school's rows in one
 transaction, so the incremental refresh after a commit and the nightly rebuild run the very same
-code and cannot disagree (tests/trustplatform/test_statistics.py checks it).
+code and cannot disagree (tests/trustplatform/test_statistics.py checks it). The same transaction
+then rewrites the trust's aggregate rows from its schools' rows, so the trust dashboard reads a
+fixed number of rows whatever the number of schools.
 """
 
 from __future__ import annotations
@@ -16,14 +18,20 @@ from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, DateField, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, DateField, Exists, F, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from safeguarding.models import Action, Allegation, Concern, Pupil
-from tenants.models import School
-from trustplatform.statistics.models import CategoryRollup, ConcernRollup, SchoolSnapshot
+from tenants.models import School, Trust
+from trustplatform.statistics.models import (
+    CategoryRollup,
+    ConcernRollup,
+    SchoolSnapshot,
+    TrustCategoryRollup,
+    TrustConcernRollup,
+)
 
 LONDON = ZoneInfo("Europe/London")
 # "Concerns not screened within 24 hours" (the issue's measure): clock hours, not the school hours
@@ -185,7 +193,63 @@ def school_statistics_refresh(*, school: School, now: dt.datetime | None = None)
     snapshot.next_change_at = figures.next_change_at
     snapshot.refreshed_at = now
     snapshot.save()
+    trust_rollup_rewrite(trust_id=school.trust_id)
     return snapshot
+
+
+_CONCERN_MEASURES = (
+    "concerns",
+    "screened_late",
+    "referrals_social_care",
+    "referrals_police",
+    "referrals_early_help",
+    "lado_referrals",
+)
+
+
+@transaction.atomic
+def trust_rollup_rewrite(*, trust_id: int) -> None:
+    """Replaces the trust's aggregate rows with the sum of its schools' rollup rows now.
+
+    Called at the end of every school refresh, in its transaction. The trust row is locked first
+    (FOR NO KEY UPDATE: creating a school, whose foreign key only needs KEY SHARE, is not held
+    up), so two schools of one trust refreshing at once rewrite one after the other, and the
+    second sums after the first has committed (READ COMMITTED: each statement sees what was
+    committed before it began). The aggregate therefore always equals the sum of the school rows.
+    """
+    list(Trust.objects.select_for_update(no_key=True).filter(pk=trust_id).values_list("pk"))
+    concern_sums = (
+        ConcernRollup.objects.filter(school__trust_id=trust_id)
+        .values("month", "year_group")
+        .annotate(**{f"sum_{f}": Sum(f) for f in _CONCERN_MEASURES})
+        .order_by()
+    )
+    TrustConcernRollup.objects.filter(trust_id=trust_id).delete()
+    TrustConcernRollup.objects.bulk_create(
+        TrustConcernRollup(
+            trust_id=trust_id,
+            month=row["month"],
+            year_group=row["year_group"],
+            **{f: row[f"sum_{f}"] or 0 for f in _CONCERN_MEASURES},
+        )
+        for row in concern_sums
+    )
+    category_sums = (
+        CategoryRollup.objects.filter(school__trust_id=trust_id)
+        .values("month", "category_code")
+        .annotate(total=Sum("concerns"))
+        .order_by()
+    )
+    TrustCategoryRollup.objects.filter(trust_id=trust_id).delete()
+    TrustCategoryRollup.objects.bulk_create(
+        TrustCategoryRollup(
+            trust_id=trust_id,
+            month=row["month"],
+            category_code=row["category_code"],
+            concerns=row["total"] or 0,
+        )
+        for row in category_sums
+    )
 
 
 def schools_due_for_refresh(*, now: dt.datetime | None = None) -> QuerySet[School]:
@@ -198,14 +262,29 @@ def schools_due_for_refresh(*, now: dt.datetime | None = None) -> QuerySet[Schoo
 def statistics_rebuild(
     *, schools: Iterable[School] | None = None, now: dt.datetime | None = None
 ) -> int:
-    """Refreshes every active school (or those given), each in its own transaction."""
+    """Refreshes every active school (or those given), each in its own transaction.
+
+    Each refresh rewrites its trust's aggregate; with no schools given, every trust's aggregate
+    is rewritten as well (a trust whose schools are all suspended keeps correct figures).
+    """
+    rebuild_all = schools is None
     if schools is None:
         schools = School.objects.filter(status=School.Status.ACTIVE)
     done = 0
     for school in schools:
         school_statistics_refresh(school=school, now=now)
         done += 1
+    if rebuild_all:
+        trust_rollups_rewrite_all()
     return done
+
+
+def trust_rollups_rewrite_all() -> int:
+    """Rewrites every trust's aggregate rows from its schools' rows, one transaction per trust."""
+    trust_ids = list(Trust.objects.values_list("pk", flat=True))
+    for trust_id in trust_ids:
+        trust_rollup_rewrite(trust_id=trust_id)
+    return len(trust_ids)
 
 
 def refresh_pending_key(school_schema: str) -> str:

@@ -12,6 +12,7 @@ from trustplatform.statistics.services import (
     refresh_pending_key,
     school_statistics_refresh,
     schools_due_for_refresh,
+    trust_rollups_rewrite_all,
 )
 
 
@@ -27,7 +28,12 @@ def school_statistics_refresh_task() -> None:
 
 @app.task(name="statistics.rebuild_all")
 def statistics_rebuild_all_task() -> int:
-    """Beat, nightly: one refresh per active school, each sent from inside its school."""
+    """Beat, nightly: one refresh per active school, each sent from inside its school.
+
+    Each refresh rewrites its trust's aggregate; every trust's is rewritten here too, so a trust
+    whose schools are all suspended is repaired as well.
+    """
+    trust_rollups_rewrite_all()
     schools = list(School.objects.filter(status=School.Status.ACTIVE))
     for school in schools:
         with tenant_context(school):
