@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyotp
 from django.conf import settings
@@ -44,6 +44,25 @@ RECOVERY_CODE_COUNT = 10
 ASSIGNABLE_SCHOOL_ROLES = tuple(r for r in Role if r in SCHOOL_ROLES and r is not Role.DSL)
 
 
+def _audit_about_user(
+    *,
+    action: AuditAction,
+    user_id: int,
+    actor: User | None,
+    request: HttpRequest | None = None,
+    **where: Any,
+) -> None:
+    """An audit row about one person: what was done to them, by whom, and where (school/trust)."""
+    audit_record(
+        action=action,
+        actor=actor,
+        target_type="user",
+        target_id=user_id,
+        request=request,
+        **where,
+    )
+
+
 # --- users ---------------------------------------------------------------------------------------
 
 
@@ -70,11 +89,10 @@ def _end_sessions(user: User) -> None:
 def sessions_end_all(*, user: User, actor: User, request: HttpRequest | None = None) -> None:
     """Signs the user out on every device ("sign out everywhere")."""
     _end_sessions(user)
-    audit_record(
+    _audit_about_user(
         action=AuditAction.SESSIONS_ENDED,
         actor=actor,
-        target_type="user",
-        target_id=user.pk,
+        user_id=user.pk,
         request=request,
     )
 
@@ -83,11 +101,10 @@ def sessions_end_all(*, user: User, actor: User, request: HttpRequest | None = N
 def user_disable(*, user: User, actor: User, request: HttpRequest | None = None) -> None:
     User.objects.filter(pk=user.pk).update(is_active=False)
     _end_sessions(user)
-    audit_record(
+    _audit_about_user(
         action=AuditAction.USER_DISABLED,
         actor=actor,
-        target_type="user",
-        target_id=user.pk,
+        user_id=user.pk,
         request=request,
     )
 
@@ -113,12 +130,11 @@ def school_membership_add(
             {"role": "This school already has a DSL; hand over the role instead."}
         )
     membership = SchoolMembership.objects.create(user=user, school=school, role=role)
-    audit_record(
+    _audit_about_user(
         action=AuditAction.ROLE_ASSIGNED,
         actor=actor,
         school=school,
-        target_type="user",
-        target_id=user.pk,
+        user_id=user.pk,
         data={"new_role": str(role)},
         request=request,
     )
@@ -141,12 +157,11 @@ def school_membership_set_role(
     membership.save(update_fields=["role"])
     # A role that reads less must take effect now, not at the next login.
     _end_sessions(membership.user)
-    audit_record(
+    _audit_about_user(
         action=AuditAction.ROLE_CHANGED,
         actor=actor,
         school=membership.school,
-        target_type="user",
-        target_id=membership.user_id,
+        user_id=membership.user_id,
         data={"old_role": old, "new_role": str(role)},
         request=request,
     )
@@ -162,12 +177,11 @@ def school_membership_remove(
     user, school, old = membership.user, membership.school, membership.role
     membership.delete()
     _end_sessions(user)
-    audit_record(
+    _audit_about_user(
         action=AuditAction.MEMBERSHIP_REMOVED,
         actor=actor,
         school=school,
-        target_type="user",
-        target_id=user.pk,
+        user_id=user.pk,
         data={"old_role": old},
         request=request,
     )
@@ -200,12 +214,11 @@ def dsl_handover(
     else:
         membership.role = Role.DSL
         membership.save(update_fields=["role"])
-    audit_record(
+    _audit_about_user(
         action=AuditAction.DSL_HANDOVER,
         actor=actor,
         school=school,
-        target_type="user",
-        target_id=new_dsl.pk,
+        user_id=new_dsl.pk,
         data={
             "previous_dsl_id": previous.user_id if previous else None,
             "previous_dsl_new_role": str(previous_dsl_role) if previous else None,
@@ -229,12 +242,11 @@ def trust_membership_add(
         raise ValidationError({"role": f"{Role(role).label} is not a role within a trust."})
     membership, created = TrustMembership.objects.get_or_create(user=user, trust=trust, role=role)
     if created:
-        audit_record(
+        _audit_about_user(
             action=AuditAction.ROLE_ASSIGNED,
             actor=actor,
             trust=trust,
-            target_type="user",
-            target_id=user.pk,
+            user_id=user.pk,
             data={"new_role": str(role)},
             request=request,
         )
@@ -272,12 +284,11 @@ def invitation_send(
     membership = school_membership_add(
         user=user, school=school, role=role, actor=actor, request=request
     )
-    audit_record(
+    _audit_about_user(
         action=AuditAction.INVITATION_SENT,
         actor=actor,
         school=school,
-        target_type="user",
-        target_id=user.pk,
+        user_id=user.pk,
         data={"role": str(role)},
         request=request,
     )
@@ -397,11 +408,10 @@ def totp_enrolment_confirm(
     user.totp_confirmed_at = timezone.now()
     user.save(update_fields=["totp_last_step", "totp_confirmed_at"])
     codes = _recovery_codes_new(user)
-    audit_record(
+    _audit_about_user(
         action=AuditAction.TOTP_ENROLLED,
         actor=user,
-        target_type="user",
-        target_id=user.pk,
+        user_id=user.pk,
         request=request,
     )
     return codes
@@ -426,11 +436,10 @@ def recovery_code_use(*, user: User, code: str, request: HttpRequest | None = No
         user=user, code_hash=_code_hash(code), used_at__isnull=True
     ).update(used_at=timezone.now())
     if updated:
-        audit_record(
+        _audit_about_user(
             action=AuditAction.RECOVERY_CODE_USED,
             actor=user,
-            target_type="user",
-            target_id=user.pk,
+            user_id=user.pk,
             data={"remaining": recovery_codes_remaining(user=user)},
             request=request,
         )
@@ -444,11 +453,10 @@ def recovery_codes_remaining(*, user: User) -> int:
 @transaction.atomic
 def recovery_codes_regenerate(*, user: User, request: HttpRequest | None = None) -> list[str]:
     codes = _recovery_codes_new(user)
-    audit_record(
+    _audit_about_user(
         action=AuditAction.RECOVERY_CODES_REGENERATED,
         actor=user,
-        target_type="user",
-        target_id=user.pk,
+        user_id=user.pk,
         request=request,
     )
     return codes
@@ -468,11 +476,10 @@ def totp_reset(
     )
     RecoveryCode.objects.filter(user=user).delete()
     _end_sessions(user)
-    audit_record(
+    _audit_about_user(
         action=AuditAction.TOTP_RESET,
         actor=actor,
         school=school,
-        target_type="user",
-        target_id=user.pk,
+        user_id=user.pk,
         request=request,
     )

@@ -44,7 +44,23 @@ class SchoolSnapshot(models.Model):
         return f"snapshot of school {self.school_id}"
 
 
-class ConcernRollup(models.Model):
+class ConcernCounts(models.Model):
+    """The counts of one month and year group, for a school's rollup and a trust's alike."""
+
+    month = models.DateField(help_text="The first day of the month.")
+    year_group = models.SmallIntegerField()
+    concerns = models.PositiveIntegerField(default=0)
+    screened_late = models.PositiveIntegerField(default=0)
+    referrals_social_care = models.PositiveIntegerField(default=0)
+    referrals_police = models.PositiveIntegerField(default=0)
+    referrals_early_help = models.PositiveIntegerField(default=0)
+    lado_referrals = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ConcernRollup(ConcernCounts):
     """Concerns about a child in one school, month and year group, and what followed them.
 
     Each follow-up column counts the concerns-about-a-child of the cell that had at least one
@@ -55,14 +71,6 @@ class ConcernRollup(models.Model):
     school = models.ForeignKey(
         "tenants.School", on_delete=models.CASCADE, related_name="concern_rollups"
     )
-    month = models.DateField(help_text="The first day of the month.")
-    year_group = models.SmallIntegerField()
-    concerns = models.PositiveIntegerField(default=0)
-    screened_late = models.PositiveIntegerField(default=0)
-    referrals_social_care = models.PositiveIntegerField(default=0)
-    referrals_police = models.PositiveIntegerField(default=0)
-    referrals_early_help = models.PositiveIntegerField(default=0)
-    lado_referrals = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -111,7 +119,7 @@ class CategoryRollup(models.Model):
         return f"category rollup of school {self.school_id} {self.month:%Y-%m}"
 
 
-class TrustConcernRollup(models.Model):
+class TrustConcernRollup(ConcernCounts):
     """The sum of a trust's `ConcernRollup` rows per month and year group (all its schools).
 
     Rewritten from the school rows, in the same transaction, at the end of every school refresh
@@ -123,14 +131,6 @@ class TrustConcernRollup(models.Model):
     trust = models.ForeignKey(
         "tenants.Trust", on_delete=models.CASCADE, related_name="concern_rollups"
     )
-    month = models.DateField(help_text="The first day of the month.")
-    year_group = models.SmallIntegerField()
-    concerns = models.PositiveIntegerField(default=0)
-    screened_late = models.PositiveIntegerField(default=0)
-    referrals_social_care = models.PositiveIntegerField(default=0)
-    referrals_police = models.PositiveIntegerField(default=0)
-    referrals_early_help = models.PositiveIntegerField(default=0)
-    lado_referrals = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
