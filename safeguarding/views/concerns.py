@@ -200,15 +200,19 @@ def _visible_concern(request: HttpRequest, concern_id: int) -> Concern:
 def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
     reader = _reader(request)
     concern = _visible_concern(request, concern_id)
-    access_log_record(
-        actor_id=reader.user_id,
-        actor_name=reader.name,
-        actor_role=str(reader.role),
-        action=AccessAction.VIEWED_RECORD,
-        object_type="concern",
-        object_id=concern.pk,
-        request=request,
-    )
+    pupils = list(concern.pupils.all())
+    # One entry per child named on the page, so the DSL finds it when filtering by pupil.
+    for pupil in pupils:
+        access_log_record(
+            actor_id=reader.user_id,
+            actor_name=reader.name,
+            actor_role=str(reader.role),
+            action=AccessAction.VIEWED_RECORD,
+            object_type="concern",
+            object_id=concern.pk,
+            pupil_id=pupil.pk,
+            request=request,
+        )
     Alert.objects.filter(concern=concern, user_id=reader.user_id, read_at__isnull=True).update(
         read_at=timezone.now()
     )
@@ -221,7 +225,7 @@ def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
         "safeguarding/concerns/detail.html",
         {
             "concern": concern,
-            "pupils": concern.pupils.all(),
+            "pupils": pupils,
             "categories": concern.categories.all(),
             "actions": concern.actions.all(),
             "allegation": allegation,

@@ -237,3 +237,26 @@ def test_a_disguised_attachment_refuses_the_whole_concern(world: World, school_a
     with schema_context(school_a.schema_name):
         assert not Concern.objects.exists()
         assert not ChronologyEntry.objects.exists()
+
+
+def test_opening_a_concern_logs_a_view_for_each_child_named_on_it(
+    world: World, school_a: School
+) -> None:
+    dsl = world.person("a", Role.DSL)
+    with schema_context(school_a.schema_name):
+        first, second = make_pupil("Jory", "Vantongeren"), make_pupil("Ines", "Vantongeren")
+        concern = concern_record(
+            school=school_a,
+            author=person(world.person("a", Role.STAFF), Role.STAFF),
+            pupil_ids=[first.pk, second.pk],
+            category_ids=category_ids("neglect"),
+            account="Both arrived without coats in the snow.",
+        )
+    assert school_client(school_a, dsl).get(f"/concerns/{concern.pk}/").status_code == 200
+    with schema_context(school_a.schema_name):
+        logged = set(
+            AccessLogEntry.objects.filter(object_type="concern", user_id=dsl.pk).values_list(
+                "pupil_id", flat=True
+            )
+        )
+    assert logged == {first.pk, second.pk}
