@@ -16,7 +16,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -132,10 +132,17 @@ def _add_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 @require(Action.SEARCH_RECORDS)
 def pupil_list(request: HttpRequest) -> HttpResponse:
     """The pupils this reader may see, searchable by name or UPN.
+
+    A search by name or UPN is a POST (CSRF-checked) whose results are rendered straight away,
+    and its pages are asked for by POST too: a child's name or UPN typed here never goes in a
+    URL, so never into browser history, server or proxy logs, or a Referer. It is not kept in
+    the session either (the public schema holds no child data). GET serves the whole list and
+    the filters that identify nobody (year group, on roll or leavers), which may stay in the
+    query string; a `q` in a query string is ignored.
 
     Listing names is a search, not the opening of a record: the access log is written when a
     pupil is opened from here (`?from=search`), not for the list.
@@ -146,7 +153,11 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
         for value, label in YearGroup.choices
         if reader.reads_everything or value in reader.year_groups
     ]
-    form = PupilFilterForm(request.GET, year_groups=year_groups)
+    searching = request.method == "POST"
+    data = request.POST if searching else request.GET.copy()
+    if not searching:
+        data.pop("q", None)  # an old link's name is not searched for, nor shown back
+    form = PupilFilterForm(data, year_groups=year_groups)
     filters: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
     pupils = pupils_visible(reader)
     status = filters.get("status") or "on_roll"
@@ -156,12 +167,17 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
         pupils = pupils.filter(leaving_date__isnull=False)
     if (year_group := filters.get("year_group")) is not None:
         pupils = pupils.filter(year_group=year_group)
-    if query := (filters.get("q") or "").strip():
+    query = (filters.get("q") or "").strip() if searching else ""
+    if query:
         pupils = pupils.filter(_names_match(query, upn=True))
     pupils = pupils.only(*_LIST_FIELDS).order_by("legal_last_name", "legal_first_name", "pk")
-    page = Paginator(pupils, PAGE_SIZE).get_page(request.GET.get("page"))
-    query_string = request.GET.copy()
-    query_string.pop("page", None)
+    page = Paginator(pupils, PAGE_SIZE).get_page(data.get("page"))
+    # Pages of a search by name are POSTed with the filters as hidden fields; pages of the
+    # list without one are links carrying the filters that identify nobody.
+    query_string = QueryDict(mutable=True)
+    if year_group is not None:
+        query_string["year_group"] = str(year_group)
+    query_string["status"] = status
     return render(
         request,
         "safeguarding/pupils/list.html",
@@ -169,7 +185,7 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "filters": {
                 "q": query,
-                "year_group": filters.get("year_group"),
+                "year_group": year_group,
                 "status": status,
             },
             "year_groups": year_groups,
@@ -228,11 +244,15 @@ def _flags(pupil: Pupil) -> list[str]:
 
 
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 @require(Action.IMPORT_PUPILS)
 def pupil_manage(request: HttpRequest) -> HttpResponse:
-    """Enrol, import, or find a pupil to change by UPN: no list of the school's children here."""
-    form = UpnLookupForm(request.GET or None)
+    """Enrol, import, or find a pupil to change by UPN: no list of the school's children here.
+
+    The UPN is POSTed, never put in a query string (browser history, proxy logs); a pupil found
+    is opened by id.
+    """
+    form = UpnLookupForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         pupil = Pupil.objects.filter(upn=upn_normalise(form.cleaned_data["upn"])).first()
         if pupil is not None:

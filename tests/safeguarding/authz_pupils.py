@@ -58,3 +58,11 @@ SCHOOL_ROWS: dict[str, Row] = {
     "safeguarding:family_link_add": _importers(method="POST", kwargs=_a_pupil),
     "safeguarding:family_link_remove": _importers(method="POST", kwargs=_two_pupils),
 }
+
+# The matrix asks each URL with one method (GET above). The pupil list and the manage page also
+# take a search by name or UPN as a POST (never in a URL), which must answer the same people:
+# tests/safeguarding/test_views_pupils.py asks these with the matrix's own helpers.
+POST_VARIANTS: dict[str, Row] = {
+    "safeguarding:pupil_list": Row(allowed=READERS, method="POST", data={"q": "Wren"}),
+    "safeguarding:pupil_manage": _importers(method="POST", data={"upn": make_upn(90009)}),
+}

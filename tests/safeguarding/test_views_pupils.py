@@ -13,8 +13,11 @@ from safeguarding.services.access import key_holder_access_set
 from safeguarding.services.pupil_import import MAX_ROWS
 from safeguarding.services.pupils import family_link_add
 from tenants.models import School
+from tests.authz import SCHOOL_ACTORS
 from tests.conftest import World, school_client
+from tests.safeguarding.authz_pupils import POST_VARIANTS
 from tests.safeguarding.fixtures import enrol, fixture_bytes, make_upn, with_two_factor
+from tests.trustplatform.test_authorization_matrix import _request, expected
 from trustplatform.accounts.models import Role
 
 READER_PAGES = ("/pupils/", "/pupils/{id}/")
@@ -103,10 +106,15 @@ def test_the_dsl_finds_pupils_by_name_or_upn_and_filters_by_year_and_roll(
     assert "Haverstock, Juniper" in everyone and "Loxley, Kitty" in everyone
     assert "Mossop" not in everyone  # on roll by default
     assert "Mossop" in client.get("/pupils/", {"status": "leavers"}).text
-    by_name = client.get("/pupils/", {"q": "kitty lox"}).text
+    by_name = client.post("/pupils/", {"q": "kitty lox"}).text
     assert "Loxley" in by_name and "Haverstock" not in by_name
-    by_upn = client.get("/pupils/", {"q": make_upn(11).lower()}).text
+    by_upn = client.post("/pupils/", {"q": make_upn(11).lower()}).text
     assert "Haverstock" in by_upn and "Loxley" not in by_upn
+    leavers_by_name = client.post("/pupils/", {"q": "mossop", "status": "leavers"}).text
+    assert "Mossop" in leavers_by_name
+    # A name in a query string (an old bookmark) is not searched for.
+    from_a_link = client.get("/pupils/", {"q": "kitty lox"}).text
+    assert "Haverstock" in from_a_link and "kitty lox" not in from_a_link
     year_8 = client.get("/pupils/", {"year_group": "8"}).text
     assert "Loxley" in year_8 and "Haverstock" not in year_8
     odd = client.get("/pupils/", {"year_group": "forty"})
@@ -117,7 +125,7 @@ def test_listing_pupils_writes_nothing_to_the_access_log(world: World, school_a:
     with schema_context(school_a.schema_name):
         enrol()
     client = school_client(school_a, world.person("a", Role.DSL))
-    assert client.get("/pupils/", {"q": "wren"}).status_code == 200
+    assert client.post("/pupils/", {"q": "wren"}).status_code == 200
     assert _log(school_a) == []
 
 
@@ -131,6 +139,8 @@ def test_opening_a_pupil_is_written_to_the_access_log_with_how_it_was_opened(
 
     listed = client.get("/pupils/").text
     assert f'href="/pupils/{pupil.pk}/?from=search"' in listed
+    found = client.post("/pupils/", {"q": "marigold"}).text
+    assert f'href="/pupils/{pupil.pk}/?from=search"' in found
     page = client.get(f"/pupils/{pupil.pk}/", {"from": "search"})
     assert page.status_code == 200
     assert "Marigold" in page.text and pupil.upn in page.text
@@ -191,9 +201,14 @@ def test_a_key_holder_without_a_grant_sees_no_pupils(world: World, school_a: Sch
     assert client.get(f"/pupils/{pupil.pk}/").status_code == 404
 
 
+@pytest.mark.parametrize("search", [False, True])
 @pytest.mark.parametrize("how_many", [3, 75])
 def test_the_list_page_takes_the_same_queries_however_many_pupils(
-    world: World, school_a: School, how_many: int, django_assert_max_num_queries: Any
+    world: World,
+    school_a: School,
+    how_many: int,
+    search: bool,
+    django_assert_max_num_queries: Any,
 ) -> None:
     key_holder = world.person("a", Role.KEY_HOLDER)
     with schema_context(school_a.schema_name):
@@ -211,9 +226,93 @@ def test_the_list_page_takes_the_same_queries_however_many_pupils(
         # Domain, session, user, membership, count and page, and a key holder's grant (3):
         # 9 statements, each after django-tenants' own SET search_path. None per pupil.
         with django_assert_max_num_queries(18):
-            response = client.get("/pupils/")
+            if search:
+                response = client.post("/pupils/", {"q": "quinn", "page": "1"})
+            else:
+                response = client.get("/pupils/")
         assert response.status_code == 200
         assert response.text.count("?from=search") == min(how_many, 50)
+
+
+def _urls_in(page: str) -> list[str]:
+    """Every URL the page links to, submits to or loads."""
+    return re.findall(r'(?:href|action|src|formaction)="([^"]*)"', page)
+
+
+def test_searching_for_a_pupil_never_puts_the_name_in_a_url(world: World, school_a: School) -> None:
+    # Browser history, server and proxy logs and the Referer all see URLs: a child's name is
+    # POSTed, its results rendered at once (no redirect to a URL carrying it), and its pages
+    # asked for by POST. Nor is it kept in the session, which lives in the public schema.
+    with schema_context(school_a.schema_name):
+        for n in range(60):
+            enrol(first=f"Zinnia{n}", last="Abernethy", year_group=7, serial=n + 1)
+        enrol(first="Other", last="Child", year_group=7, serial=99)
+    client = school_client(school_a, world.person("a", Role.DSL))
+
+    form = client.get("/pupils/").text
+    assert re.search(r'<form method="post" action="/pupils/"[^>]*role="search"', form)
+    assert "csrfmiddlewaretoken" in form
+
+    first = client.post("/pupils/", {"q": "Abernethy", "year_group": "7", "status": "on_roll"})
+    assert first.status_code == 200 and not first.has_header("Location")
+    assert "no-store" in first["Cache-Control"]
+    assert "60 pupils, page 1 of 2" in first.text and "Child, Other" not in first.text
+    urls = _urls_in(first.text)
+    assert any(url.endswith("?from=search") for url in urls)
+    assert not any("abernethy" in url.lower() or "q=" in url for url in urls), urls
+    # The next page is a POST carrying the search in hidden fields, not a link.
+    assert '<input type="hidden" name="q" value="Abernethy">' in first.text
+    assert 'name="page" value="2"' in first.text
+
+    second = client.post("/pupils/", {"q": "Abernethy", "year_group": "7", "page": "2"})
+    assert "page 2 of 2" in second.text and "Child, Other" not in second.text
+    assert not any("abernethy" in url.lower() for url in _urls_in(second.text))
+
+    assert not any("abernethy" in str(value).lower() for value in client.session.values())
+
+
+def test_the_searches_by_post_are_checked_for_csrf(world: World, school_a: School) -> None:
+    with schema_context(school_a.schema_name):
+        pupil = enrol(first="Verity", last="Ashdown", serial=61)
+    asked = (
+        (school_client(school_a, world.person("a", Role.DSL)), "/pupils/", {"q": "ashdown"}),
+        (_admin_client(world, school_a), "/pupils/manage/", {"upn": make_upn(61)}),
+    )
+    answers = []
+    for client, path, data in asked:
+        client.handler.enforce_csrf_checks = True
+        assert client.post(path, data).status_code == 403, path
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', client.get(path).text)
+        assert match, path
+        answers.append(client.post(path, data | {"csrfmiddlewaretoken": match.group(1)}))
+    assert "Ashdown, Verity" in answers[0].text
+    assert answers[1]["Location"] == f"/pupils/{pupil.pk}/edit/"
+
+
+def test_the_list_without_a_name_pages_by_links_carrying_only_the_filters(
+    world: World, school_a: School
+) -> None:
+    with schema_context(school_a.schema_name):
+        for n in range(55):
+            enrol(first=f"Yarrow{n}", year_group=8, serial=n + 1)
+    client = school_client(school_a, world.person("a", Role.DSL))
+    page = client.get("/pupils/", {"year_group": "8"}).text
+    assert 'href="/pupils/?year_group=8&amp;status=on_roll&amp;page=2"' in page
+    assert 'name="q" value=""' in page
+    # The same filters POSTed without a name render the same list.
+    posted = client.post("/pupils/", {"q": "", "year_group": "8"}).text
+    assert 'href="/pupils/?year_group=8&amp;status=on_roll&amp;page=2"' in posted
+
+
+@pytest.mark.parametrize(
+    ("name", "actor"), [(name, actor) for name in POST_VARIANTS for actor in SCHOOL_ACTORS]
+)
+def test_the_pages_answer_the_same_people_by_post(
+    world: World, db: None, name: str, actor: str
+) -> None:
+    # The matrix asks each URL with one method; these pages take a search by POST as well.
+    row = POST_VARIANTS[name]
+    assert _request(world, POST_VARIANTS, name, actor, world.school_a) == expected(row, actor)
 
 
 # --- the search used while recording a concern ---------------------------------------------------
@@ -357,10 +456,15 @@ def test_the_administrator_finds_a_pupil_to_change_by_upn(world: World, school_a
     with schema_context(school_a.schema_name):
         pupil = enrol(serial=41)
     client = _admin_client(world, school_a)
-    found = client.get("/pupils/manage/", {"upn": make_upn(41).lower()})
+    found = client.post("/pupils/manage/", {"upn": make_upn(41).lower()})
     assert found["Location"] == f"/pupils/{pupil.pk}/edit/"
-    missing = client.get("/pupils/manage/", {"upn": make_upn(42)})
+    missing = client.post("/pupils/manage/", {"upn": make_upn(42)})
     assert "No pupil at this school has that UPN." in missing.text
+    assert make_upn(42) not in " ".join(_urls_in(missing.text))
+    # A UPN in a query string is not looked up: the page just offers the form.
+    from_a_link = client.get("/pupils/manage/", {"upn": make_upn(41)})
+    assert from_a_link.status_code == 200 and make_upn(41) not in from_a_link.text
+    assert 'method="post"' in from_a_link.text and "csrfmiddlewaretoken" in from_a_link.text
 
 
 def test_family_links_are_added_and_removed_from_the_pupils_page(
