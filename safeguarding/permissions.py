@@ -22,6 +22,7 @@ from safeguarding.models import (
     Pupil,
 )
 from safeguarding.services.access import access_log_record
+from safeguarding.services.chronology import Person
 from trustplatform.accounts.models import Role
 from trustplatform.permissions import Action, can, roles_here
 
@@ -40,6 +41,11 @@ class Reader:
     @property
     def sees_allegations(self) -> bool:
         return self.role in {Role.DSL, Role.HEADTEACHER}
+
+    @property
+    def person(self) -> Person:
+        """The reader as records keep people: id, and name and role at the time."""
+        return Person(user_id=self.user_id, name=self.name, role=str(self.role))
 
 
 def reader_for(request: HttpRequest) -> Reader | None:
@@ -73,6 +79,14 @@ def reader_for(request: HttpRequest) -> Reader | None:
             year_groups=frozenset(grant.year_groups) if grant else frozenset(),
         )
     return None
+
+
+def reader_required(request: HttpRequest) -> Reader:
+    """For views behind `require` that show child records: the reader, or the same 404."""
+    reader = reader_for(request)
+    if reader is None:
+        raise Http404
+    return reader
 
 
 def pupils_visible(reader: Reader) -> QuerySet[Pupil]:

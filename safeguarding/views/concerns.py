@@ -18,23 +18,15 @@ from safeguarding.forms_concerns import (
     StatusForm,
 )
 from safeguarding.models import AccessAction, Action, Alert, Allegation, Concern, Pupil, Source
-from safeguarding.permissions import Reader, concerns_visible, reader_for
+from safeguarding.permissions import concerns_visible, reader_required
 from safeguarding.selectors import category_list_current
 from safeguarding.services import concerns as services
 from safeguarding.services.access import access_log_record
 from safeguarding.services.chronology import Person
-from tenants.models import School
-from tenants.selectors import school_of_request
+from tenants.selectors import school_of_request_or_404
 from trustplatform.accounts.models import Role, User
 from trustplatform.permissions import Action as Can
 from trustplatform.permissions import require, roles_here
-
-
-def _school(request: HttpRequest) -> School:
-    school = school_of_request(request)
-    if school is None:
-        raise Http404
-    return school
 
 
 def _person(request: HttpRequest) -> Person:
@@ -50,7 +42,9 @@ def _user_id(request: HttpRequest) -> int:
 
 def _colleagues(request: HttpRequest) -> list[User]:
     return list(
-        User.objects.filter(school_memberships__school=_school(request), is_active=True)
+        User.objects.filter(
+            school_memberships__school=school_of_request_or_404(request), is_active=True
+        )
         .exclude(pk=_user_id(request))
         .only("pk", "full_name")
         .order_by("full_name")
@@ -62,20 +56,13 @@ def _add_errors(form: Form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, messages_)
 
 
-def _reader(request: HttpRequest) -> Reader:
-    reader = reader_for(request)
-    if reader is None:
-        raise Http404
-    return reader
-
-
 # --- recording ---------------------------------------------------------------------------------
 
 
 @require(Can.RECORD_CONCERN)
 @require_http_methods(["GET", "POST"])
 def concern_new(request: HttpRequest) -> HttpResponse:
-    school = _school(request)
+    school = school_of_request_or_404(request)
     author = _person(request)
     form = ConcernForm(
         request.POST or None,
@@ -175,7 +162,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
 @require(Can.SEARCH_RECORDS)
 @require_GET
 def concern_inbox(request: HttpRequest) -> HttpResponse:
-    reader = _reader(request)
+    reader = reader_required(request)
     status = request.GET.get("status", "")
     concerns = concerns_visible(reader).prefetch_related("pupils", "categories")
     if status in Concern.Status.values:
@@ -189,7 +176,7 @@ def concern_inbox(request: HttpRequest) -> HttpResponse:
 
 
 def _visible_concern(request: HttpRequest, concern_id: int) -> Concern:
-    concern = concerns_visible(_reader(request)).filter(pk=concern_id).first()
+    concern = concerns_visible(reader_required(request)).filter(pk=concern_id).first()
     if concern is None:
         raise Http404
     return concern
@@ -198,7 +185,7 @@ def _visible_concern(request: HttpRequest, concern_id: int) -> Concern:
 @require(Can.SEARCH_RECORDS)
 @require_GET
 def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
-    reader = _reader(request)
+    reader = reader_required(request)
     concern = _visible_concern(request, concern_id)
     pupils = list(concern.pupils.all())
     # One entry per child named on the page, so the DSL finds it when filtering by pupil.

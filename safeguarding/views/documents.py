@@ -15,8 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from safeguarding.forms_documents import DocumentUploadForm
-from safeguarding.permissions import Reader, pupil_get_for_reader, reader_for
-from safeguarding.services.chronology import Person
+from safeguarding.permissions import pupil_get_for_reader, reader_for
 from safeguarding.services.documents import (
     document_get_for_reader,
     document_upload,
@@ -54,10 +53,6 @@ def require_reader(
     return wrapped
 
 
-def person_of(reader: Reader) -> Person:
-    return Person(user_id=reader.user_id, name=reader.name, role=str(reader.role))
-
-
 @require_GET
 @require_reader
 def document_list(request: HttpRequest, pupil_id: int) -> HttpResponse:
@@ -92,7 +87,7 @@ def document_upload_page(request: HttpRequest, pupil_id: int) -> HttpResponse:
                 pupil=pupil,
                 uploaded_file=form.cleaned_data["file"],
                 overview=form.cleaned_data["overview"],
-                author=person_of(reader),
+                author=reader.person,
                 concern=form.cleaned_data["concern"],
             )
         except ValidationError as error:

@@ -14,7 +14,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from safeguarding.models import ExportJob, Pupil
-from safeguarding.permissions import Reader, pupil_get_for_reader, pupils_visible, reader_for
+from safeguarding.permissions import (
+    pupil_get_for_reader,
+    pupils_visible,
+    reader_for,
+    reader_required,
+)
 from safeguarding.services.exports import (
     export_download_record,
     export_get_for_reader,
@@ -33,17 +38,10 @@ class ExportForm(forms.Form):
     )
 
 
-def _reader(request: HttpRequest) -> Reader:
-    reader = reader_for(request)
-    if reader is None:
-        raise Http404
-    return reader
-
-
 @require(Action.VIEW_ALL_RECORDS)
 @require_GET
 def pupil_exports(request: HttpRequest, pupil_id: int) -> HttpResponse:
-    reader = _reader(request)
+    reader = reader_required(request)
     pupil = pupil_get_for_reader(reader=reader, pupil_id=pupil_id, request=request)
     return render(
         request,
@@ -61,7 +59,7 @@ def pupil_exports(request: HttpRequest, pupil_id: int) -> HttpResponse:
 @require(Action.VIEW_ALL_RECORDS)
 @require_POST
 def export_create(request: HttpRequest, pupil_id: int) -> HttpResponse:
-    reader = _reader(request)
+    reader = reader_required(request)
     # Found without a "viewed" row in the access log: the service writes the export itself.
     pupil: Pupil | None = pupils_visible(reader).filter(pk=pupil_id).first()
     if pupil is None:
@@ -109,7 +107,7 @@ def export_status(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_GET
 def export_download(request: HttpRequest, job_id: int) -> FileResponse:
     """The PDF as a download; each download is written to the access log as an export."""
-    reader = _reader(request)
+    reader = reader_required(request)
     job = export_get_for_reader(reader=reader, job_id=job_id)
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404

@@ -16,7 +16,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -30,7 +30,11 @@ from safeguarding.forms_pupils import (
     UpnLookupForm,
 )
 from safeguarding.models import AccessAction, FamilyLink, Pupil, YearGroup
-from safeguarding.permissions import Reader, pupil_get_for_reader, pupils_visible, reader_for
+from safeguarding.permissions import (
+    pupil_get_for_reader,
+    pupils_visible,
+    reader_required,
+)
 from safeguarding.services.access import access_log_record
 from safeguarding.services.pupil_import import (
     HEADINGS,
@@ -72,13 +76,6 @@ _LIST_FIELDS = (
 
 
 # --- reads (selectors.py belongs to the whole app; these serve only the pages below) -----------
-
-
-def _reader(request: HttpRequest) -> Reader:
-    reader = reader_for(request)
-    if reader is None:
-        raise Http404
-    return reader
 
 
 def _names_match(query: str, *, upn: bool = False) -> Q:
@@ -147,7 +144,7 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
     Listing names is a search, not the opening of a record: the access log is written when a
     pupil is opened from here (`?from=search`), not for the list.
     """
-    reader = _reader(request)
+    reader = reader_required(request)
     year_groups = [
         (value, label)
         for value, label in YearGroup.choices
@@ -202,7 +199,7 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
 @require(Action.SEARCH_RECORDS)
 def pupil_detail(request: HttpRequest, pupil_id: int) -> HttpResponse:
     """A pupil's record. Opening it is written to the school's access log."""
-    reader = _reader(request)
+    reader = reader_required(request)
     # The list is a search: a record opened from it is logged as an opened search result.
     action = (
         AccessAction.OPENED_SEARCH_RESULT

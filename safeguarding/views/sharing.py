@@ -21,7 +21,7 @@ from safeguarding.forms_sharing import (
     DisclosureSharedForm,
 )
 from safeguarding.models import Agency, AgencyContact, Disclosure
-from safeguarding.permissions import Reader, pupil_get_for_reader, reader_for
+from safeguarding.permissions import pupil_get_for_reader, reader_required
 from safeguarding.services.documents import documents_visible
 from safeguarding.services.sharing import (
     agency_contact_create,
@@ -35,17 +35,9 @@ from safeguarding.services.sharing import (
     disclosure_request_record,
     disclosures_of_pupil,
 )
-from safeguarding.views.documents import person_of
 from trustplatform.permissions import Action, require
 
 FORM_PAGE = "safeguarding/sharing/form_page.html"
-
-
-def _reader(request: HttpRequest) -> Reader:
-    reader = reader_for(request)
-    if reader is None:  # `require` let the request through, so this is not expected
-        raise Http404
-    return reader
 
 
 def _form_page(request: HttpRequest, **context: Any) -> HttpResponse:
@@ -70,7 +62,7 @@ def agency_add(request: HttpRequest) -> HttpResponse:
     form = AgencyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            agency = agency_create(author=person_of(_reader(request)), **form.cleaned_data)
+            agency = agency_create(author=reader_required(request).person, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -100,7 +92,7 @@ def agency_edit(request: HttpRequest, agency_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             agency = agency_update(
-                agency=agency, author=person_of(_reader(request)), **form.cleaned_data
+                agency=agency, author=reader_required(request).person, **form.cleaned_data
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -124,7 +116,7 @@ def agency_contact_add(request: HttpRequest, agency_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             contact = agency_contact_create(
-                agency=agency, author=person_of(_reader(request)), **form.cleaned_data
+                agency=agency, author=reader_required(request).person, **form.cleaned_data
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -150,7 +142,7 @@ def agency_contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             contact = agency_contact_update(
-                contact=contact, author=person_of(_reader(request)), **form.cleaned_data
+                contact=contact, author=reader_required(request).person, **form.cleaned_data
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -172,7 +164,9 @@ def agency_contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
 @require_GET
 @require(Action.VIEW_ALL_RECORDS)
 def disclosure_list(request: HttpRequest, pupil_id: int) -> HttpResponse:
-    pupil = pupil_get_for_reader(reader=_reader(request), pupil_id=pupil_id, request=request)
+    pupil = pupil_get_for_reader(
+        reader=reader_required(request), pupil_id=pupil_id, request=request
+    )
     return render(
         request,
         "safeguarding/sharing/disclosure_list.html",
@@ -183,7 +177,7 @@ def disclosure_list(request: HttpRequest, pupil_id: int) -> HttpResponse:
 @require(Action.VIEW_ALL_RECORDS)
 @require_http_methods(["GET", "POST"])
 def disclosure_request(request: HttpRequest, pupil_id: int) -> HttpResponse:
-    reader = _reader(request)
+    reader = reader_required(request)
     pupil = pupil_get_for_reader(reader=reader, pupil_id=pupil_id, request=request)
     form = DisclosureRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -197,7 +191,7 @@ def disclosure_request(request: HttpRequest, pupil_id: int) -> HttpResponse:
                 request_summary=data["request_summary"],
                 request_received_at=data["request_received_at"],
                 backdate_reason=data["backdate_reason"],
-                author=person_of(reader),
+                author=reader.person,
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -223,7 +217,7 @@ def disclosure_request(request: HttpRequest, pupil_id: int) -> HttpResponse:
 @require(Action.VIEW_ALL_RECORDS)
 def disclosure_detail(request: HttpRequest, disclosure_id: int) -> HttpResponse:
     disclosure = disclosure_get_for_reader(
-        reader=_reader(request), disclosure_id=disclosure_id, request=request
+        reader=reader_required(request), disclosure_id=disclosure_id, request=request
     )
     return render(
         request,
@@ -253,7 +247,7 @@ def _back_to(disclosure: Disclosure) -> HttpResponse:
 @require(Action.APPROVE_INFORMATION_SHARING)
 @require_http_methods(["GET", "POST"])
 def disclosure_decide_page(request: HttpRequest, disclosure_id: int) -> HttpResponse:
-    reader = _reader(request)
+    reader = reader_required(request)
     disclosure = disclosure_get_for_reader(
         reader=reader, disclosure_id=disclosure_id, request=request
     )
@@ -267,7 +261,7 @@ def disclosure_decide_page(request: HttpRequest, disclosure_id: int) -> HttpResp
             disclosure_decide(
                 disclosure=disclosure,
                 approve=data["decision"] == "approve",
-                approver=person_of(reader),
+                approver=reader.person,
                 lawful_basis=data["lawful_basis"],
                 lawful_basis_other=data["lawful_basis_other"],
                 notes=data["notes"],
@@ -283,7 +277,7 @@ def disclosure_decide_page(request: HttpRequest, disclosure_id: int) -> HttpResp
 @require(Action.VIEW_ALL_RECORDS)
 @require_http_methods(["GET", "POST"])
 def disclosure_shared_page(request: HttpRequest, disclosure_id: int) -> HttpResponse:
-    reader = _reader(request)
+    reader = reader_required(request)
     disclosure = disclosure_get_for_reader(
         reader=reader, disclosure_id=disclosure_id, request=request
     )
@@ -308,7 +302,7 @@ def disclosure_shared_page(request: HttpRequest, disclosure_id: int) -> HttpResp
                 shared_via=data["shared_via"],
                 documents=data["documents"],
                 backdate_reason=data["backdate_reason"],
-                author=person_of(reader),
+                author=reader.person,
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -321,7 +315,7 @@ def disclosure_shared_page(request: HttpRequest, disclosure_id: int) -> HttpResp
 @require(Action.VIEW_ALL_RECORDS)
 @require_http_methods(["GET", "POST"])
 def disclosure_child_informed_page(request: HttpRequest, disclosure_id: int) -> HttpResponse:
-    reader = _reader(request)
+    reader = reader_required(request)
     disclosure = disclosure_get_for_reader(
         reader=reader, disclosure_id=disclosure_id, request=request
     )
@@ -344,7 +338,7 @@ def disclosure_child_informed_page(request: HttpRequest, disclosure_id: int) -> 
                 informed_by=data["informed_by"],
                 reason_not_informed=data["reason_not_informed"],
                 backdate_reason=data["backdate_reason"],
-                author=person_of(reader),
+                author=reader.person,
             )
         except ValidationError as error:
             form.add_error(None, error)

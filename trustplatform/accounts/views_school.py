@@ -11,8 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from safeguarding.models import Category, YearGroup
 from safeguarding.selectors import key_holder_grant_get
 from safeguarding.services.access import key_holder_access_set
-from tenants.models import School
-from tenants.selectors import school_of_request
+from tenants.selectors import school_of_request_or_404
 from trustplatform.accounts import services
 from trustplatform.accounts.forms import (
     HandoverForm,
@@ -24,13 +23,6 @@ from trustplatform.accounts.models import Role, SchoolMembership, User
 from trustplatform.permissions import Action, require
 
 
-def _school(request: HttpRequest) -> School:
-    school = school_of_request(request)
-    if school is None:  # these views are only routed on school sites
-        raise Http404
-    return school
-
-
 def _actor(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
@@ -39,7 +31,7 @@ def _membership(request: HttpRequest, membership_id: int) -> SchoolMembership:
     # Looked up within this school only: another school's id is the same 404 as a missing one.
     membership = (
         SchoolMembership.objects.select_related("user")
-        .filter(pk=membership_id, school=_school(request))
+        .filter(pk=membership_id, school=school_of_request_or_404(request))
         .first()
     )
     if membership is None:
@@ -54,7 +46,7 @@ def _error_text(error: ValidationError) -> str:
 @require(Action.VIEW_STAFF)
 def staff_list(request: HttpRequest) -> HttpResponse:
     memberships = (
-        SchoolMembership.objects.filter(school=_school(request))
+        SchoolMembership.objects.filter(school=school_of_request_or_404(request))
         .select_related("user")
         .order_by("user__full_name")
     )
@@ -72,7 +64,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_send(
-                school=_school(request),
+                school=school_of_request_or_404(request),
                 email=form.cleaned_data["email"],
                 full_name=form.cleaned_data["full_name"],
                 role=Role(form.cleaned_data["role"]),
@@ -136,7 +128,10 @@ def staff_two_factor_reset(request: HttpRequest, membership_id: int) -> HttpResp
     membership = _membership(request, membership_id)
     try:
         services.totp_reset(
-            user=membership.user, actor=_actor(request), school=_school(request), request=request
+            user=membership.user,
+            actor=_actor(request),
+            school=school_of_request_or_404(request),
+            request=request,
         )
     except ValidationError as error:
         messages.error(request, _error_text(error))
@@ -150,7 +145,7 @@ def staff_two_factor_reset(request: HttpRequest, membership_id: int) -> HttpResp
 @require(Action.HAND_OVER_DSL)
 @require_http_methods(["GET", "POST"])
 def dsl_handover(request: HttpRequest) -> HttpResponse:
-    school = _school(request)
+    school = school_of_request_or_404(request)
     form = HandoverForm(request.POST or None, school=school)
     if request.method == "POST" and form.is_valid():
         try:
@@ -205,7 +200,7 @@ def key_holder_access(request: HttpRequest, membership_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             key_holder_access_set(
-                school=_school(request),
+                school=school_of_request_or_404(request),
                 key_holder=membership.user,
                 category_ids=[int(pk) for pk in form.cleaned_data["categories"]],
                 year_groups=form.cleaned_data["year_groups"],

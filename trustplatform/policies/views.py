@@ -13,20 +13,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from tenants.models import School
-from tenants.selectors import school_of_request
+from tenants.selectors import school_of_request_or_404
 from trustplatform.accounts.models import User
 from trustplatform.permissions import Action, require, trust_for_action
 from trustplatform.policies import selectors, services
 from trustplatform.policies.forms import PolicyForm, ReviewForm
 from trustplatform.policies.models import Policy
-
-
-def _school(request: HttpRequest) -> School:
-    school = school_of_request(request)
-    if school is None:  # routed on school sites only
-        raise Http404
-    return school
 
 
 def _actor(request: HttpRequest) -> User:
@@ -35,7 +27,7 @@ def _actor(request: HttpRequest) -> User:
 
 @require(Action.VIEW_POLICY_REGISTER)
 def register(request: HttpRequest) -> HttpResponse:
-    school = _school(request)
+    school = school_of_request_or_404(request)
     today = timezone.localdate()
     return render(
         request,
@@ -50,7 +42,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 @require(Action.VIEW_POLICY_REGISTER)
 def policy_detail(request: HttpRequest, policy_id: int) -> HttpResponse:
-    policy = selectors.policy_get(school=_school(request), policy_id=policy_id)
+    policy = selectors.policy_get(school=school_of_request_or_404(request), policy_id=policy_id)
     today = timezone.localdate()
     return render(
         request,
@@ -62,7 +54,7 @@ def policy_detail(request: HttpRequest, policy_id: int) -> HttpResponse:
 # `require` is typed for HttpResponse; a FileResponse streams the file instead of holding it.
 @require(Action.VIEW_POLICY_REGISTER)  # type: ignore[arg-type]
 def policy_document(request: HttpRequest, policy_id: int) -> FileResponse:
-    policy = selectors.policy_get(school=_school(request), policy_id=policy_id)
+    policy = selectors.policy_get(school=school_of_request_or_404(request), policy_id=policy_id)
     if not policy.document:
         raise Http404
     return FileResponse(
@@ -96,7 +88,7 @@ def _form_page(request: HttpRequest, form: PolicyForm, title: str, submit: str) 
 @require(Action.RECORD_POLICY_REVIEW)
 @require_http_methods(["GET", "POST"])
 def policy_new(request: HttpRequest) -> HttpResponse:
-    school = _school(request)
+    school = school_of_request_or_404(request)
     form = PolicyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -117,7 +109,7 @@ def policy_new(request: HttpRequest) -> HttpResponse:
 @require(Action.RECORD_POLICY_REVIEW)
 @require_http_methods(["GET", "POST"])
 def policy_edit(request: HttpRequest, policy_id: int) -> HttpResponse:
-    policy = selectors.policy_get(school=_school(request), policy_id=policy_id)
+    policy = selectors.policy_get(school=school_of_request_or_404(request), policy_id=policy_id)
     initial = {
         "title": policy.title,
         "kind": policy.kind,
@@ -146,7 +138,9 @@ def policy_edit(request: HttpRequest, policy_id: int) -> HttpResponse:
 @require(Action.RECORD_POLICY_REVIEW)
 @require_http_methods(["GET", "POST"])
 def policy_review(request: HttpRequest, policy_id: int) -> HttpResponse:
-    policy: Policy = selectors.policy_get(school=_school(request), policy_id=policy_id)
+    policy: Policy = selectors.policy_get(
+        school=school_of_request_or_404(request), policy_id=policy_id
+    )
     form = ReviewForm(request.POST or None, initial={"approved_by": policy.approving_body})
     if request.method == "POST" and form.is_valid():
         try:
