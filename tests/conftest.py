@@ -192,11 +192,16 @@ def school_client(
     if user is not None:
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         session = client.session
-        session[SESSION_PLACE] = school.schema_name if school is not None else "public"
-        session[SESSION_LAST_ACTIVITY] = int(time.time())
-        session[SESSION_OTP_VERIFIED] = two_factor and user.has_two_factor
+        _as_after_sign_in(session, user, school, two_factor=two_factor)
         session.save()
     return client
+
+
+def _as_after_sign_in(session: Any, user: User, school: School | None, *, two_factor: bool) -> None:
+    """The keys the sign-in view leaves in a session (trustplatform/accounts/middleware.py)."""
+    session[SESSION_PLACE] = school.schema_name if school is not None else "public"
+    session[SESSION_LAST_ACTIVITY] = int(time.time())
+    session[SESSION_OTP_VERIFIED] = two_factor and user.has_two_factor
 
 
 @pytest.fixture(autouse=True)
@@ -241,9 +246,7 @@ def signed_in_cookie(user: User, school: School) -> str:
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session[SESSION_PLACE] = school.schema_name
-    session[SESSION_LAST_ACTIVITY] = int(time.time())
-    session[SESSION_OTP_VERIFIED] = user.has_two_factor
+    _as_after_sign_in(session, user, school, two_factor=True)
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
