@@ -7,6 +7,7 @@ error reports.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from django_tenants.utils import get_public_schema_name
@@ -19,6 +20,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trustplatform.settings")
 app = CeleryApp("trustplatform")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _broker_folders_ensure(sender: Any, **kwargs: Any) -> None:
+    # The filesystem broker (development without Redis) needs its folders before the first
+    # message, in whichever process sends it first: web, worker, beat or a management command.
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+        if folder := options.get(key):
+            Path(folder).mkdir(parents=True, exist_ok=True)
 
 
 class SchoolContextMissing(RuntimeError):

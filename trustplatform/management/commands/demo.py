@@ -46,8 +46,6 @@ class Command(BaseCommand):
         call_command("seed_demo", port=options["port"])
         if options["no_serve"]:
             return
-        for folder in ("processed", "control"):
-            settings.CELERY_BROKER_DIR.joinpath(folder).mkdir(parents=True, exist_ok=True)
         self._serve(env, options["port"])
 
     def _serve(self, env: dict[str, str], port: int) -> None:
