@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.template.loader import render_to_string
 
 from safeguarding.models import ChronologyEntry, Pupil
-from safeguarding.schooltime import LONDON
+from trustplatform.schooldays.calendar import LONDON
 
 # What a staff name becomes in the external version: the role, as people outside the school
 # know it ("the DSL"), never the person.

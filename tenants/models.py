@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.validators import RegexValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
@@ -48,6 +50,8 @@ class School(TenantMixin):
     phase = models.CharField(max_length=20, choices=Phase.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     timezone = models.CharField(max_length=64, default="Europe/London")
+    # When the school day begins: "before the start of the next school day" deadlines end here.
+    day_starts_at = models.TimeField("school day starts at", default=dt.time(8, 30))
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
 

@@ -55,6 +55,7 @@ SHARED_APPS = [
     "trustplatform.audit",
     "trustplatform.statistics",
     "trustplatform.policies",
+    "trustplatform.schooldays",
     "trustplatform",
     "billing",
     "django.contrib.contenttypes",

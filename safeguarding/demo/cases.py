@@ -13,10 +13,10 @@ from safeguarding.demo.term_dates import (
     _add_term_days,
     _local_day,
     _school_days_before,
-    academic_year,
 )
 from safeguarding.models import Concern, LawfulBasis
 from safeguarding.services.pupils import pupil_update
+from trustplatform.schooldays.models import academic_year_of
 
 TEMPLATES_BY_KEY = {t.key: t for t in (*text.TEMPLATES, *text.ALLEGATION_TEMPLATES)}
 
@@ -198,7 +198,7 @@ class _Cases(_Concerns, _Sharing):
             last=self.onboarding,
         )
         number = 0
-        for year in range(academic_year(self.start), academic_year(self.today) + 1):
+        for year in range(academic_year_of(self.start), academic_year_of(self.today) + 1):
             for month, day in ((10, 8), (2, 4), (6, 10)):
                 meeting_day = dt.date(year + (month < 9), month, day)
                 if not self.start <= meeting_day < self.today or not child.on_roll(meeting_day):

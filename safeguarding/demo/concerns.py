@@ -14,9 +14,9 @@ from safeguarding.demo.pupils import Child
 from safeguarding.demo.story import _Case
 from safeguarding.demo.term_dates import _school_days_before, is_term_day
 from safeguarding.models import Concern, Source
-from safeguarding.schooltime import LONDON, is_school_day
 from safeguarding.services.chronology import Person
 from safeguarding.services.concerns import concern_record, concern_screen
+from trustplatform.schooldays.calendar import LONDON, is_working_day
 
 MONTH_WEIGHTS = {9: 1.2, 10: 1.2, 11: 1.3, 12: 0.9, 1: 1.1, 3: 1.1, 4: 0.9, 7: 0.8}
 
@@ -258,7 +258,7 @@ class _Concerns(_FollowUp):
             self.start + dt.timedelta(days=n) for n in range(14, (self.today - self.start).days)
         ]
         weights = [
-            (1.0 if is_term_day(d) else 0.03 if is_school_day(d) else 0.0)
+            (1.0 if is_term_day(d) else 0.03 if is_working_day(d) else 0.0)
             * MONTH_WEIGHTS.get(d.month, 1.0)
             for d in days
         ]
@@ -279,7 +279,7 @@ class _Concerns(_FollowUp):
         self._single(_school_days_before(self.today, 3), calm, screen=False)
         local_now = self.now.astimezone(LONDON)
         for _ in range(self.rng.randint(1, 2)):
-            if is_school_day(self.today) and local_now.time() > dt.time(11, 0):
+            if is_working_day(self.today) and local_now.time() > dt.time(11, 0):
                 # This morning, recorded a few minutes later: before now.
                 minutes_ago = self.rng.randint(45, 150)
                 occurred = self.now - dt.timedelta(minutes=minutes_ago)

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from safeguarding.demo import text
-from safeguarding.demo.term_dates import _monday_on_or_after, academic_year, is_term_day
+from safeguarding.demo.term_dates import is_term_day
 from safeguarding.models import Pupil
 from safeguarding.services.pupils import upn_check_letter
+from trustplatform.schooldays.demo import monday_on_or_after
+from trustplatform.schooldays.models import academic_year_of
 
 # An invented local authority number for the UPNs (real ones run from 201 to 938).
 DEMO_LA_CODE = 990
@@ -72,7 +74,7 @@ class Child:
         return self.pupil
 
     def year_on(self, day: dt.date) -> int:
-        return self.year - (self.reference_year - academic_year(day))
+        return self.year - (self.reference_year - academic_year_of(day))
 
     def on_roll(self, day: dt.date) -> bool:
         return self.admitted < day and (self.left is None or day < self.left)
@@ -134,7 +136,7 @@ class _Roll:
         if year >= 12 and rng.random() < 0.3:
             entry = 12
         entry = min(entry, year)
-        admitted = _monday_on_or_after(dt.date(reference_year - (year - entry), 9, 4))
+        admitted = monday_on_or_after(dt.date(reference_year - (year - entry), 9, 4))
         if rng.random() < 0.1:
             latest = min(self.today - dt.timedelta(days=21), dt.date(reference_year + 1, 7, 1))
             if latest > admitted:
@@ -194,7 +196,7 @@ class _Roll:
         while not is_term_day(left):
             left -= dt.timedelta(days=1)
         child.year = max(self.years[0], child.year_on(left))
-        child.reference_year = academic_year(left)
+        child.reference_year = academic_year_of(left)
         child.fields["year_group"] = child.year
         child.left = left
 
@@ -205,7 +207,7 @@ def demo_children(
     """Invented pupils for a school of this phase, on roll today, plus a few leavers."""
     years = PHASE_YEARS.get(phase, PHASE_YEARS["all_through"])
     roll = _Roll(rng, years=years, today=today, establishment=establishment)
-    this_year = academic_year(today)
+    this_year = academic_year_of(today)
     count = rng.randint(90, 130)
     year_weights = [0.6 if y == -1 else 0.55 if y >= 12 else 1.0 for y in years]
     children: list[Child] = []
@@ -236,7 +238,9 @@ def demo_children(
     final_year = years[-1] if years[-1] != 13 else 11
     for _ in range(rng.randint(2, 3)):
         household = _household(rng, looked_after=False)
-        leaver = roll.child(final_year, academic_year(summer), rng.choice(text.SURNAMES), household)
+        leaver = roll.child(
+            final_year, academic_year_of(summer), rng.choice(text.SURNAMES), household
+        )
         leaver.left = summer
         children.append(leaver)
     return children

@@ -18,10 +18,10 @@ from safeguarding.demo import text
 from safeguarding.demo.pupils import Child
 from safeguarding.demo.term_dates import _add_term_days, _at, _local_day, is_term_day
 from safeguarding.models import Action, Agency, AgencyContact, Category, Concern, Document, Pupil
-from safeguarding.schooltime import LONDON, is_school_day
 from safeguarding.services.chronology import Person
 from tenants.models import School
 from trustplatform.accounts.models import Role, User
+from trustplatform.schooldays.calendar import LONDON, is_working_day
 
 # Eighteen months of history, ending now.
 HISTORY_DAYS = 548
@@ -161,7 +161,7 @@ class _Story:
         self.high_cases: list[tuple[_Case, dt.datetime]] = []
         self.references = itertools.count(rng.randint(1000, 8000))
         onboarding_day = self.start - dt.timedelta(days=14)
-        while not is_school_day(onboarding_day):
+        while not is_working_day(onboarding_day):
             onboarding_day -= dt.timedelta(days=1)
         self.onboarding = _at(onboarding_day, 9 * 60 + 30)
         self.concern_count = 0
@@ -194,12 +194,12 @@ class _Story:
         """Some minutes later in the working day; out of hours moves to the next morning."""
         later = moment + dt.timedelta(minutes=self.rng.randint(least, most))
         local = later.astimezone(LONDON)
-        if is_school_day(local.date()) and dt.time(7, 30) <= local.time() <= dt.time(17, 45):
+        if is_working_day(local.date()) and dt.time(7, 30) <= local.time() <= dt.time(17, 45):
             return later
         day = local.date()
-        if not (is_school_day(day) and local.time() < dt.time(7, 30)):
+        if not (is_working_day(day) and local.time() < dt.time(7, 30)):
             day += dt.timedelta(days=1)
-            while not is_school_day(day):
+            while not is_working_day(day):
                 day += dt.timedelta(days=1)
         return self._moment(day, 8 * 60 + 5, 9 * 60 + 30)
 

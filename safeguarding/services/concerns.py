@@ -23,12 +23,12 @@ from safeguarding.models import (
     Source,
 )
 from safeguarding.models.concerns import BACKDATE_GRACE, CLOCK_SKEW
-from safeguarding.schooltime import add_school_hours, add_working_days
 from safeguarding.services.chronology import Person, chronology_append
 from safeguarding.services.documents import document_upload
 from tenants.db import school_connection
 from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership
+from trustplatform.schooldays.calendar import calendar_of
 from trustplatform.statistics.services import statistics_refresh_soon
 
 ALLEGATION_CODE = "allegation-staff"
@@ -213,7 +213,8 @@ def concern_record(  # noqa: PLR0912, PLR0915 - one branch per rule; all broken 
             concern=concern,
             adult_name=adult_name.strip(),
             adult_role=adult_role.strip(),
-            lado_due_at=add_working_days(now, 1),
+            # Within one working day: the LADO works through school holidays.
+            lado_due_at=calendar_of(school).add_working_days(now, 1),
         )
         recipients = _member_ids(school, (Role.DSL, Role.HEADTEACHER))
     else:
@@ -525,8 +526,10 @@ def concerns_escalate_overdue(*, school: School, now: dt.datetime | None = None)
         status=Concern.Status.NEW, escalated_at__isnull=True, allegation__isnull=True
     ).values_list("pk", "recorded_at")
     recipients = _member_ids(school, ESCALATION_ROLES)
+    # Read from the calendar at every run: changed term dates move open deadlines at once.
+    calendar = calendar_of(school)
     for concern_id, recorded_at in candidates:
-        if add_school_hours(recorded_at, hours) > now:
+        if calendar.add_school_hours(recorded_at, hours) > now:
             continue
         claimed = Concern.objects.filter(pk=concern_id, escalated_at__isnull=True).update(
             escalated_at=now

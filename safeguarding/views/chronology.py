@@ -15,12 +15,12 @@ from django.views.decorators.http import require_GET, require_POST
 from safeguarding.forms_concerns import ContactForm, CorrectionForm
 from safeguarding.models import Category, ChronologyEntry, Pupil
 from safeguarding.permissions import Reader, chronology_visible, pupil_get_for_reader, reader_for
-from safeguarding.schooltime import LONDON
 from safeguarding.services.chronology import chronology_correct
 from safeguarding.services.concerns import contact_record
 from safeguarding.views.concerns import _person
 from trustplatform.permissions import Action as Can
 from trustplatform.permissions import require
+from trustplatform.schooldays.calendar import LONDON
 
 
 class ChronologyFilter(forms.Form):

@@ -30,7 +30,6 @@ from safeguarding.models import (
     KeyHolderGrant,
     Pupil,
 )
-from safeguarding.schooltime import LONDON, add_school_hours
 from safeguarding.services.pupils import upn_problem
 from tenants.models import School
 from tenants.services import school_create
@@ -38,6 +37,7 @@ from tests.conftest import World
 from tests.safeguarding.conftest import make_pupil
 from trustplatform.accounts.models import SCHOOL_ROLES, Role, User
 from trustplatform.accounts.services import school_membership_add, user_create
+from trustplatform.schooldays.calendar import LONDON, calendar_of
 
 # The real names the repository's own check refuses, spelt in pieces so that this file does not
 # trip that check itself.
@@ -120,10 +120,11 @@ def test_a_fresh_school_is_seeded_with_eighteen_months_of_records_once(
         assert statuses[Concern.Status.CLOSED] > statuses[Concern.Status.OPEN] >= 1
         assert statuses[Concern.Status.NEW] >= 1
         assert not Concern.objects.filter(status=Concern.Status.CLOSED, closure_summary="")
+        calendar = calendar_of(school)
         overdue = [
             c
             for c in Concern.objects.filter(status=Concern.Status.NEW)
-            if add_school_hours(c.recorded_at, 24) < now
+            if calendar.add_school_hours(c.recorded_at, 24) < now
         ]
         assert overdue, "at least one concern is unscreened after 24 school hours"
         assert not Concern.objects.filter(recorded_at__gt=timezone.now())

@@ -29,7 +29,6 @@ from safeguarding.models import (
     Pupil,
     Source,
 )
-from safeguarding.schooltime import LONDON
 from safeguarding.services.chronology import chronology_correct
 from safeguarding.services.concerns import (
     action_add,
@@ -42,6 +41,7 @@ from tenants.models import School
 from tests.conftest import World, school_client
 from tests.safeguarding.conftest import category_ids, make_pupil, person
 from trustplatform.accounts.models import Role, SchoolMembership
+from trustplatform.schooldays.calendar import LONDON
 
 STAFF_ACCOUNT = 'He said "nobody picked me up yesterday" and waited by the gate until 5pm.'
 CALL_SUMMARY = "Duty desk will check the family's address and call back tomorrow."

@@ -10,6 +10,7 @@ import pyotp
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from safeguarding.demo import seed_school_records
@@ -34,6 +35,8 @@ from trustplatform.demo_data import (
     school_person_email,
 )
 from trustplatform.policies.demo import seed_demo_policies
+from trustplatform.schooldays.demo import seed_demo_calendar
+from trustplatform.schooldays.models import academic_year_of
 from trustplatform.statistics.services import school_statistics_refresh
 
 
@@ -94,6 +97,9 @@ class Command(BaseCommand):
                 # A fixed seed per school: every demo shows the same invented children.
                 summary = seed_school_records(school=school, people=people, rng_seed=2026 + number)
             records.append(summary.line())
+            # Term dates and INSET days of last year, this year and next, as a school enters them.
+            this_year = academic_year_of(timezone.localdate())
+            seed_demo_calendar(school=school, academic_years=range(this_year - 1, this_year + 2))
             # The register includes "Use of the safeguarding records system", already overdue.
             seed_demo_policies(school)
             # The trust's figures, counted now rather than at the first nightly rebuild.
