@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("trustplatform.accounts.urls")),
     path("portal/statistics/", include("trustplatform.statistics.urls")),
     path("portal/policies/", include("trustplatform.policies.urls")),
+    path("portal/term-dates/", include("trustplatform.schooldays.urls")),
     path("portal/", include("trustplatform.portal.urls")),
     path("admin/", admin.site.urls),
 ]

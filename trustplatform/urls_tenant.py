@@ -12,5 +12,6 @@ urlpatterns = [
     path("staff/", include("trustplatform.accounts.urls_school")),
     path("statistics/", include("trustplatform.statistics.urls_school")),
     path("policies/", include("trustplatform.policies.urls_school")),
+    path("calendar/", include("trustplatform.schooldays.urls_school")),
     path("", include("safeguarding.urls")),
 ]

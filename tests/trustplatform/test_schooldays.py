@@ -20,7 +20,7 @@ from django_tenants.utils import schema_context
 from safeguarding.models import Alert, Allegation, Concern
 from safeguarding.services.concerns import concern_record, concerns_escalate_overdue
 from tenants.models import School
-from tests.conftest import World
+from tests.conftest import World, school_client
 from tests.safeguarding.conftest import category_ids, make_pupil, person
 from trustplatform.accounts.models import Role
 from trustplatform.audit.models import AuditAction, AuditEvent
@@ -374,3 +374,71 @@ def test_the_demo_gives_each_school_three_school_years_once(world: World, db: No
     calendar = calendar_of(world.school_a)
     assert not calendar.is_school_day(dt.date(2026, 9, 1))  # an INSET day
     assert calendar.is_school_day(dt.date(2026, 9, 7))
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def test_the_dsl_sets_a_term_on_the_calendar_page(world: World, db: None) -> None:
+    client = school_client(world.school_a, world.person("a", Role.DSL))
+    page = client.get("/calendar/")
+    assert "No term dates are set" in page.content.decode()
+    response = client.post(
+        "/calendar/terms/new/",
+        {
+            "academic_year": str(YEAR),
+            "name": "autumn",
+            "first_day": "2026-09-03",
+            "last_day": "2026-12-18",
+            "half_term_first_day": "2026-10-26",
+            "half_term_last_day": "2026-10-30",
+        },
+    )
+    assert response.status_code == 302
+    shown = client.get("/calendar/").content.decode()
+    assert "Mon 26 October to Fri 30 October 2026" in shown
+
+
+def test_a_wrong_term_on_the_page_shows_why_and_saves_nothing(world: World, db: None) -> None:
+    client = school_client(world.school_a, world.person("a", Role.DSL))
+    response = client.post(
+        "/calendar/terms/new/",
+        {
+            "academic_year": str(YEAR),
+            "name": "autumn",
+            "first_day": "2026-12-18",
+            "last_day": "2026-09-03",
+        },
+    )
+    assert response.status_code == 200
+    assert "The last day of term comes before its first day." in response.content.decode()
+    assert not Term.objects.filter(school=world.school_a).exists()
+    response = client.post("/calendar/terms/new/", {"academic_year": "99999999999999999999"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_the_dsl_is_told_while_deadlines_ignore_school_holidays(world: World, db: None) -> None:
+    client = school_client(world.school_a, world.person("a", Role.DSL))
+    with time_machine.travel(london(2026, 10, 1, 9, 0), tick=False):
+        assert "No term dates are set for 2026/27" in client.get("/").content.decode()
+        _give_terms(world)
+        assert "No term dates are set" not in client.get("/").content.decode()
+
+
+def test_the_trust_admin_sets_terms_for_every_school_from_the_portal(
+    world: World, db: None
+) -> None:
+    client = school_client(None, world.person("trust", Role.TRUST_ADMIN))
+    data = {"academic_year": str(YEAR)}
+    for dates in TERMS_2026:
+        data |= {
+            f"{dates.name}_first_day": dates.first_day.isoformat(),
+            f"{dates.name}_last_day": dates.last_day.isoformat(),
+            f"{dates.name}_half_term_first_day": str(dates.half_term_first_day),
+            f"{dates.name}_half_term_last_day": str(dates.half_term_last_day),
+        }
+    with time_machine.travel(london(2026, 10, 1, 9, 0), tick=False):
+        response = client.post("/portal/term-dates/", data, follow=True)
+    assert "set for 2 schools" in response.content.decode()
+    assert Term.objects.filter(school__trust=world.trust, academic_year=YEAR).count() == 6
