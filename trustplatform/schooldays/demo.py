@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Iterable
 from functools import cache
 
+from dateutil.easter import easter
+
 from tenants.models import School
 from trustplatform.schooldays.calendar import SchoolCalendar, calendar_build
 from trustplatform.schooldays.models import ClosureDay, Term
@@ -18,34 +20,46 @@ def monday_on_or_after(day: dt.date) -> dt.date:
     return day + dt.timedelta(days=(7 - day.weekday()) % 7)
 
 
+def _weekday_on_or_before(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=max(day.weekday() - 4, 0))
+
+
+def _weekday_on_or_after(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=(7 - day.weekday()) % 7 if day.weekday() > 4 else 0)
+
+
 def _week_from(monday: dt.date) -> tuple[dt.date, dt.date]:
     return monday, monday + dt.timedelta(days=4)
 
 
 def typical_terms(academic_year: int) -> list[TermDates]:
-    """Three terms with a week's half-term each; Christmas, Easter and summer between them."""
+    """Three terms with a week's half-term each; Christmas, Easter and summer between them.
+
+    Each term begins and ends on a weekday, as real term dates do.
+    """
     spring = academic_year + 1
-    easter_holiday = monday_on_or_after(dt.date(spring, 3, 30))
+    # Two weeks around Easter: from the Monday of Holy Week to the Friday after Easter Monday.
+    easter_holiday = easter(spring) - dt.timedelta(days=6)
     autumn_half = _week_from(monday_on_or_after(dt.date(academic_year, 10, 21)))
     february_half = _week_from(monday_on_or_after(dt.date(spring, 2, 12)))
     may_half = _week_from(monday_on_or_after(dt.date(spring, 5, 25)))
     return [
         TermDates(
             Term.Name.AUTUMN,
-            dt.date(academic_year, 9, 1),
-            dt.date(academic_year, 12, 19),
+            _weekday_on_or_after(dt.date(academic_year, 9, 1)),
+            _weekday_on_or_before(dt.date(academic_year, 12, 19)),
             *autumn_half,
         ),
         TermDates(
             Term.Name.SPRING,
-            dt.date(spring, 1, 5),
+            _weekday_on_or_after(dt.date(spring, 1, 5)),
             easter_holiday - dt.timedelta(days=3),
             *february_half,
         ),
         TermDates(
             Term.Name.SUMMER,
             easter_holiday + dt.timedelta(days=14),
-            dt.date(spring, 7, 21),
+            _weekday_on_or_before(dt.date(spring, 7, 21)),
             *may_half,
         ),
     ]
