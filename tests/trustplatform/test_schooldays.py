@@ -439,6 +439,10 @@ def test_the_trust_admin_sets_terms_for_every_school_from_the_portal(
             f"{dates.name}_half_term_last_day": str(dates.half_term_last_day),
         }
     with time_machine.travel(london(2026, 10, 1, 9, 0), tick=False):
+        # The form starts at this school year, not the earliest it offers.
+        assert (
+            '<option value="2026" selected>' in client.get("/portal/term-dates/").content.decode()
+        )
         response = client.post("/portal/term-dates/", data, follow=True)
     assert "set for 2 schools" in response.content.decode()
     assert Term.objects.filter(school__trust=world.trust, academic_year=YEAR).count() == 6

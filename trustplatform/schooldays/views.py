@@ -167,7 +167,9 @@ def trust_terms(request: HttpRequest) -> HttpResponse:
     if trust is None:  # the decorator already checked; defensive
         raise Http404
     today = timezone.localdate()
-    form = TrustTermsForm(request.POST or None, today=today)
+    form = TrustTermsForm(
+        request.POST or None, initial={"academic_year": academic_year_of(today)}, today=today
+    )
     if request.method == "POST" and form.is_valid():
         year = form.cleaned_data["academic_year"]
         try:
