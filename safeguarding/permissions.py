@@ -4,8 +4,8 @@ Every read of child data goes through a `Reader`, made from the request by `read
 deputies and headteacher read every record; a key holder reads pupils of the year groups the DSL
 granted them, and a concern (with its chronology entries and documents) only when it lies wholly
 inside the grant: every category on it granted and not restricted, every pupil on it in a granted
-year group. Everyone else reads no child data (staff see only their own receipts). Two-factor
-must have been passed.
+year group. Nobody reads an allegation about themselves. Everyone else reads no child data (staff
+see only their own receipts). Two-factor must have been passed. docs/security.md, "Need to know".
 """
 
 from __future__ import annotations
@@ -115,6 +115,9 @@ def concerns_visible(reader: Reader) -> QuerySet[Concern]:
     concerns = Concern.objects.all()
     if not reader.sees_allegations:
         concerns = concerns.filter(allegation__isnull=True)
+    else:
+        # An allegation is never shown to the adult it is about (KCSIE Part 4).
+        concerns = concerns.exclude(allegation__adult_user_id=reader.user_id)
     if reader.reads_everything:
         return concerns
     # Wholly inside the grant, or not at all: no category and no pupil outside it.
