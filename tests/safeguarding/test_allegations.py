@@ -11,7 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django_tenants.utils import schema_context
 
-from safeguarding.models import Action, Alert, Allegation, AllegationVersion, Concern
+from safeguarding.models import (
+    Action,
+    Alert,
+    Allegation,
+    AllegationSettings,
+    AllegationVersion,
+    Concern,
+)
 from safeguarding.services.allegations import (
     allegation_case_manager_set,
     allegation_record_update,
@@ -249,3 +256,20 @@ def test_an_unreferred_allegation_escalates_after_one_working_day_exactly_once(
             [world.person("a", Role.DSL).pk, world.person("a", Role.HEADTEACHER).pk]
         )
         assert not Alert.objects.filter(concern=referred, reason=Alert.Reason.LADO_OVERDUE)
+
+
+def test_the_dsl_names_the_case_manager_on_the_schools_site_and_the_head_cannot(
+    world: World, school_a: School
+) -> None:
+    chair = with_two_factor(world.person("a", Role.GOVERNOR))
+    as_dsl = school_client(school_a, world.person("a", Role.DSL))
+    assert "/allegations/case-manager/" in as_dsl.get("/").text
+    page = as_dsl.get("/allegations/case-manager/")
+    assert chair.full_name in page.text
+    assert as_dsl.post("/allegations/case-manager/", {"case_manager": chair.pk}).status_code == 302
+    with schema_context(school_a.schema_name):
+        settings = AllegationSettings.objects.get()
+    assert (settings.case_manager_id, settings.case_manager_name) == (chair.pk, chair.full_name)
+    as_head = school_client(school_a, world.person("a", Role.HEADTEACHER))
+    assert as_head.get("/allegations/case-manager/").status_code == 404
+    assert as_head.post("/allegations/case-manager/", {"case_manager": ""}).status_code == 404
