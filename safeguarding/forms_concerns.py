@@ -72,10 +72,11 @@ class ConcernForm(forms.Form):
         help_text="PDF, image or Office document, up to 10 MB each.",
     )
     notify = IdListField(required=False, label="Also alert (optional)")
+    adult_user = forms.IntegerField(required=False, label="The member of staff it is about")
     adult_name = forms.CharField(
         required=False,
         max_length=200,
-        label="If this is about an adult working here: their name",
+        label="Or, if they have no account here: their name",
     )
     adult_role = forms.CharField(required=False, max_length=200, label="Their role")
     source = forms.ChoiceField(

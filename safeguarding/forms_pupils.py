@@ -51,6 +51,19 @@ class PupilForm(forms.Form):
         choices=[(name, field_label(name)) for name in Pupil.FLAG_FIELDS],
     )
 
+    def __init__(self, *args: Any, safeguarding_flags: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only a reader of child records sees or sets the safeguarding flags; for anyone else
+        # they are not on the form, so saving it leaves them as they were.
+        self.shown_flags = tuple(
+            name
+            for name in Pupil.FLAG_FIELDS
+            if safeguarding_flags or name not in Pupil.SAFEGUARDING_FLAGS
+        )
+        self.fields["flags"].choices = [  # type: ignore[attr-defined]
+            (name, field_label(name)) for name in self.shown_flags
+        ]
+
     @classmethod
     def initial_for(cls, pupil: Pupil) -> dict[str, Any]:
         fields = [name for name in cls.base_fields if name != "flags"]
@@ -62,7 +75,7 @@ class PupilForm(forms.Form):
         """The cleaned data as the services' keyword arguments."""
         data = {name: value for name, value in self.cleaned_data.items() if name != "flags"}
         chosen = set(self.cleaned_data.get("flags", []))
-        return data | {name: name in chosen for name in Pupil.FLAG_FIELDS}
+        return data | {name: name in chosen for name in self.shown_flags}
 
 
 class FamilyLinkForm(forms.Form):

@@ -1,16 +1,18 @@
 """Who may read which child's records in this school: the need-to-know rules of brief §3.
 
 Every read of child data goes through a `Reader`, made from the request by `reader_for`. The DSL,
-deputies and headteacher read every record; a key holder reads pupils of the year groups and
-entries of the categories the DSL granted them (never restricted categories); everyone else reads
-no child data (staff see only their own receipts). Two-factor must have been passed.
+deputies and headteacher read every record; a key holder reads pupils of the year groups the DSL
+granted them, and a concern (with its chronology entries and documents) only when it lies wholly
+inside the grant: every category on it granted and not restricted, every pupil on it in a granted
+year group. Nobody reads an allegation about themselves. Everyone else reads no child data (staff
+see only their own receipts). Two-factor must have been passed. docs/security.md, "Need to know".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from safeguarding.models import (
@@ -99,24 +101,33 @@ def pupils_visible(reader: Reader) -> QuerySet[Pupil]:
 def chronology_visible(reader: Reader, pupil: Pupil) -> QuerySet[ChronologyEntry]:
     entries = ChronologyEntry.objects.filter(pupil=pupil)
     if reader.reads_everything:
-        return entries
-    # A key holder sees the entries of their categories only; entries with no category (a call,
-    # a document) are seen when they belong to a concern of those categories.
+        return entries.filter(Q(concern__isnull=True) | Q(concern__in=concerns_visible(reader)))
+    # A key holder sees an entry only when all its categories are granted (an entry with none,
+    # such as a call or a disclosure outside any concern, is not theirs), and, when it belongs
+    # to a concern, only when that whole concern is theirs to see.
     return entries.filter(
-        Q(category_ids__overlap=list(reader.category_ids))
-        | Q(concern__categories__in=reader.category_ids)
-    ).distinct()
+        Q(concern__isnull=True) | Q(concern__in=concerns_visible(reader)),
+        category_ids__contained_by=sorted(reader.category_ids),
+    ).exclude(category_ids=[])
 
 
 def concerns_visible(reader: Reader) -> QuerySet[Concern]:
     concerns = Concern.objects.all()
     if not reader.sees_allegations:
         concerns = concerns.filter(allegation__isnull=True)
+    else:
+        # An allegation is never shown to the adult it is about (KCSIE Part 4).
+        concerns = concerns.exclude(allegation__adult_user_id=reader.user_id)
     if reader.reads_everything:
         return concerns
-    return concerns.filter(
-        categories__in=reader.category_ids, pupils__year_group__in=reader.year_groups
-    ).distinct()
+    # Wholly inside the grant, or not at all: no category and no pupil outside it.
+    category_outside = Concern.categories.through.objects.filter(concern=OuterRef("pk")).exclude(
+        category_id__in=reader.category_ids
+    )
+    pupil_outside = Concern.pupils.through.objects.filter(concern=OuterRef("pk")).exclude(
+        pupil__year_group__in=reader.year_groups
+    )
+    return concerns.filter(~Exists(category_outside), ~Exists(pupil_outside))
 
 
 def pupil_get_for_reader(

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 
-from safeguarding.models import Alert
+from safeguarding.models import Alert, Allegation
+from safeguarding.services.allegations import allegations_escalate_overdue
 from safeguarding.services.concerns import concerns_escalate_overdue
 from tenants.db import school_connection
 from tenants.models import School
@@ -27,7 +28,11 @@ ALERT_BODY = (
 def concern_alert_emails_task(concern_id: int) -> int:
     """Emails each not-yet-emailed alert of the concern; each alert is claimed before sending."""
     school = School.objects.get(schema_name=school_connection.schema_name)
-    link = school_url(school, f"/concerns/{concern_id}/")
+    # An allegation opens on its own page: the case manager reads that page and no concern.
+    is_allegation = Allegation.objects.filter(concern_id=concern_id).exists()
+    link = school_url(
+        school, f"/allegations/{concern_id}/" if is_allegation else f"/concerns/{concern_id}/"
+    )
     sent = 0
     for alert_id, user_id in Alert.objects.filter(
         concern_id=concern_id, emailed_at__isnull=True
@@ -53,7 +58,10 @@ def concern_alert_emails_task(concern_id: int) -> int:
 @app.task(base=SchoolTask, name="safeguarding.concerns_escalate")
 def concerns_escalate_school_task() -> int:
     school = School.objects.get(schema_name=school_connection.schema_name)
-    return len(concerns_escalate_overdue(school=school))
+    # Concerns not screened in time, and allegations not reported to the LADO in time.
+    return len(concerns_escalate_overdue(school=school)) + len(
+        allegations_escalate_overdue(school=school)
+    )
 
 
 @app.task(base=SchoolTask, name="safeguarding.chronology_export")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from safeguarding.views import categories, concerns
+from safeguarding.views import allegations, categories, concerns
 
 urlpatterns = [
     path("concerns/new/", concerns.concern_new, name="concern_new"),
@@ -21,8 +21,14 @@ urlpatterns = [
     path("concerns/<int:concern_id>/status/", concerns.concern_status, name="concern_status"),
     path(
         "concerns/<int:concern_id>/allegation/",
-        concerns.allegation_update,
+        allegations.allegation_update,
         name="allegation_update",
+    ),
+    path("allegations/<int:concern_id>/", allegations.allegation_detail, name="allegation_detail"),
+    path(
+        "allegations/case-manager/",
+        allegations.allegation_case_manager,
+        name="allegation_case_manager",
     ),
 ]
 

@@ -11,8 +11,8 @@ from safeguarding.demo import text
 from safeguarding.demo.records import _Records
 from safeguarding.demo.story import _Case
 from safeguarding.demo.term_dates import _at, _local_day
-from safeguarding.models import Action, Allegation, Concern
-from safeguarding.services.concerns import allegation_lado_referred, allegation_outcome_record
+from safeguarding.models import Action, Concern
+from safeguarding.services.allegations import allegation_record_update
 
 
 class _FollowUp(_Records):
@@ -289,10 +289,11 @@ class _FollowUp(_Records):
         reference = case.values["lado_ref"]
 
         def referred() -> None:
-            allegation_lado_referred(
+            allegation_record_update(
                 allegation=case.current().allegation,
-                referred_at=timezone.now() - dt.timedelta(minutes=10),
-                reference=reference,
+                actor=self.head,
+                lado_referred_at=timezone.now() - dt.timedelta(minutes=10),
+                lado_reference=reference,
             )
 
         self._step(reported + dt.timedelta(minutes=1), referred)
@@ -303,9 +304,10 @@ class _FollowUp(_Records):
         )[0]
 
         def record_outcome() -> None:
-            allegation_outcome_record(
+            allegation_record_update(
                 allegation=case.current().allegation,
-                outcome=Allegation.Outcome(outcome),
+                actor=self.dsl,
+                outcome=outcome,
                 notes=text.ALLEGATION_NOTES[outcome],
             )
 

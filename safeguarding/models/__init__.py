@@ -10,7 +10,15 @@ from __future__ import annotations
 from safeguarding.models.access import AccessAction, AccessLogEntry
 from safeguarding.models.categories import Category, KeyHolderGrant, YearGroup
 from safeguarding.models.chronology import ChronologyEntry
-from safeguarding.models.concerns import Action, Alert, Allegation, Concern, Source
+from safeguarding.models.concerns import (
+    Action,
+    Alert,
+    Allegation,
+    AllegationSettings,
+    AllegationVersion,
+    Concern,
+    Source,
+)
 from safeguarding.models.documents import Document
 from safeguarding.models.exports import ExportJob
 from safeguarding.models.pupils import FamilyLink, Pupil
@@ -24,6 +32,8 @@ __all__ = [
     "AgencyContact",
     "Alert",
     "Allegation",
+    "AllegationSettings",
+    "AllegationVersion",
     "Category",
     "ChronologyEntry",
     "Concern",

@@ -115,6 +115,7 @@ class Alert(models.Model):
         NEW_CONCERN = "new_concern", "A new concern needs screening"
         ESCALATED = "escalated", "A concern has not been screened in time"
         ACTION_ASSIGNED = "action_assigned", "An action has been assigned to you"
+        LADO_OVERDUE = "lado_overdue", "An allegation has not been reported to the LADO in time"
 
     user_id = models.BigIntegerField()
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="alerts")
@@ -180,8 +181,43 @@ class Action(models.Model):
 
 
 class Allegation(models.Model):
-    """An allegation against a member of staff: a restricted record of its own, seen by the DSL
-    and headteacher only, never in a child's chronology (KCSIE Part 4)."""
+    """An allegation against an adult working in the school: a restricted record of its own, never
+    in a child's chronology, never shown or alerted to the adult it is about (KCSIE Part 4).
+
+    What it is about is fixed when it is recorded; what is learnt later (the LADO referral, the
+    outcome, notes) is kept as `AllegationVersion` rows, each new one superseding the last.
+    """
+
+    concern = models.OneToOneField(Concern, on_delete=models.PROTECT, related_name="allegation")
+    # A member of staff picked from the school's people is kept by user id (no foreign key to
+    # the public schema, brief §6) with their name and role at the time; someone outside the
+    # system by name only.
+    adult_user_id = models.BigIntegerField(null=True, blank=True)
+    adult_name = models.CharField("the adult the allegation is about", max_length=200)
+    adult_role = models.CharField(max_length=200, blank=True)
+    # The school role of the adult when it was recorded: who handles it depends on it (the
+    # headteacher's case goes to the case manager, the DSL's to the headteacher).
+    adult_school_role = models.CharField(max_length=30, blank=True)
+    # When the headteacher is the adult concerned: the case manager KCSIE names (the chair of
+    # governors or the trust's named officer), as the school had named them at the time.
+    case_manager_id = models.BigIntegerField(null=True, blank=True)
+    case_manager_name = models.CharField(max_length=200, blank=True)
+    # Reported to the LADO within one working day (local procedures under KCSIE Part 4).
+    lado_due_at = models.DateTimeField()
+    # Set once, by the escalation run that claimed it: the deadline is chased exactly once.
+    lado_escalated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"allegation {self.pk}"
+
+
+class AllegationVersion(models.Model):
+    """One version of what is known of an allegation: the LADO referral, the outcome, notes.
+
+    Append-only (the database refuses UPDATE and DELETE): a change is a new version that
+    supersedes the latest one, with who made it and when; every version stays visible.
+    """
 
     class Outcome(models.TextChoices):
         SUBSTANTIATED = "substantiated", "Substantiated"
@@ -190,17 +226,53 @@ class Allegation(models.Model):
         UNSUBSTANTIATED = "unsubstantiated", "Unsubstantiated"
         UNFOUNDED = "unfounded", "Unfounded"
 
-    concern = models.OneToOneField(Concern, on_delete=models.PROTECT, related_name="allegation")
-    adult_name = models.CharField("the adult the allegation is about", max_length=200)
-    adult_role = models.CharField(max_length=200, blank=True)
-    # Reported to the LADO within one working day (local procedures under KCSIE Part 4).
-    lado_due_at = models.DateTimeField()
+    allegation = models.ForeignKey(Allegation, on_delete=models.PROTECT, related_name="versions")
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
     lado_referred_at = models.DateTimeField(null=True, blank=True)
     lado_reference = models.CharField(max_length=100, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
-    outcome_recorded_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by_id = models.BigIntegerField()
+    recorded_by_name = models.CharField(max_length=200)
+    recorded_by_role = models.CharField(max_length=30)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            # One first version per allegation; each later one supersedes exactly one.
+            models.UniqueConstraint(
+                fields=["allegation"],
+                condition=models.Q(supersedes__isnull=True),
+                name="allegation_version_one_first",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"allegation {self.pk}"
+        return f"allegation version {self.pk}"
+
+
+class AllegationSettings(models.Model):
+    """The school's standing choices for allegations: who is case manager when the headteacher
+    is the adult concerned (KCSIE Part 4: the chair of governors, or the trust's named officer).
+    One row per school, set by the DSL."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    case_manager_id = models.BigIntegerField(null=True, blank=True)
+    case_manager_name = models.CharField(max_length=200, blank=True)
+    updated_by_id = models.BigIntegerField()
+    updated_by_name = models.CharField(max_length=200)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "allegation settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(singleton=True), name="allegation_settings_single_row"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "allegation settings"

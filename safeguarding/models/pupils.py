@@ -54,6 +54,9 @@ class Pupil(models.Model):
         "pupil_premium",
         "young_carer",
     )
+    # What only readers of child records see and set: the school administrator, who imports and
+    # enrols pupils, handles their identity and these others, never these (brief §3).
+    SAFEGUARDING_FLAGS = ("looked_after", "child_protection_plan", "child_in_need_plan")
 
     class Meta:
         ordering = ["legal_last_name", "legal_first_name"]

@@ -63,6 +63,7 @@ def key_holder_access_set(
     ).exists():
         raise ValidationError("Access is granted to key holders only; change their role first.")
     wanted = set(category_ids)
+    groups = sorted(set(year_groups))
     categories = list(Category.objects.filter(pk__in=wanted, retired_at__isnull=True))
     if len(categories) != len(wanted):
         raise ValidationError("Choose categories from the school's current list.")
@@ -73,9 +74,14 @@ def key_holder_access_set(
             "Restricted categories are seen only by the DSL, deputies and headteacher: "
             + ", ".join(restricted)
         )
-    groups = sorted(set(year_groups))
     if unknown := [g for g in groups if g not in YearGroup.values]:
         raise ValidationError(f"Unknown year groups: {unknown}.")
+    # An empty side would read as "nothing" to some and "everything" to others: refuse it. To
+    # take a key holder's access away, change their role.
+    if not wanted:
+        raise ValidationError("Choose at least one category: a grant without one shows nothing.")
+    if not groups:
+        raise ValidationError("Choose at least one year group: a grant without one shows nothing.")
 
     grant, _ = KeyHolderGrant.objects.select_for_update().get_or_create(
         user_id=key_holder.pk,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -23,13 +23,18 @@ from safeguarding.models import (
     Source,
 )
 from safeguarding.models.concerns import BACKDATE_GRACE, CLOCK_SKEW
+from safeguarding.services.alerts import alert as _alert
+from safeguarding.services.alerts import (
+    alert_emails_after_commit as _send_alert_emails_after_commit,
+)
+from safeguarding.services.alerts import member_ids as _member_ids
+from safeguarding.services.alerts import statistics_changed as _statistics_changed
+from safeguarding.services.allegations import allegation_create, allegation_handler_ids
 from safeguarding.services.chronology import Person, chronology_append
 from safeguarding.services.documents import document_upload
-from tenants.db import school_connection
 from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership
 from trustplatform.schooldays.calendar import calendar_of
-from trustplatform.statistics.services import statistics_refresh_soon
 
 ALLEGATION_CODE = "allegation-staff"
 # Who is alerted when a concern arrives, and who when it is not screened in time.
@@ -41,14 +46,6 @@ MAX_BODY_MARKS = 50
 
 def screening_deadline_hours() -> float:
     return float(getattr(settings, "CONCERN_SCREENING_HOURS", 24))
-
-
-def _member_ids(school: School, roles: Iterable[Role]) -> list[int]:
-    return list(
-        SchoolMembership.objects.filter(school=school, role__in=list(roles)).values_list(
-            "user_id", flat=True
-        )
-    )
 
 
 def _clean_body_map(marks: Any) -> list[dict[str, Any]]:
@@ -77,26 +74,6 @@ def _clean_body_map(marks: Any) -> list[dict[str, Any]]:
     return cleaned
 
 
-def _alert(user_ids: Iterable[int], concern: Concern, reason: Alert.Reason) -> None:
-    # One INSERT; the unique constraint turns a second alert for the same reason into a no-op.
-    Alert.objects.bulk_create(
-        [Alert(user_id=user_id, concern=concern, reason=reason) for user_id in set(user_ids)],
-        ignore_conflicts=True,
-    )
-
-
-def _statistics_changed() -> None:
-    # The trust's figures are counts rolled up from this school after the commit (brief §6).
-    statistics_refresh_soon(school_connection.schema_name)
-
-
-def _send_alert_emails_after_commit(concern: Concern) -> None:
-    from safeguarding.tasks import concern_alert_emails_task  # noqa: PLC0415 - task imports services
-
-    # Arguments are ids; the school travels in the message header (tenant-schemas-celery).
-    transaction.on_commit(lambda: concern_alert_emails_task.delay(concern.pk))
-
-
 @transaction.atomic
 def concern_record(  # noqa: PLR0912, PLR0915 - one branch per rule; all broken rules are reported
     *,
@@ -117,6 +94,7 @@ def concern_record(  # noqa: PLR0912, PLR0915 - one branch per rule; all broken 
     notify_user_ids: Sequence[int] = (),
     adult_name: str = "",
     adult_role: str = "",
+    adult_user_id: int | None = None,
     attachments: Sequence[UploadedFile] = (),
 ) -> Concern:
     """Any member of staff records a concern. The DSL and deputies are alerted at once.
@@ -160,9 +138,10 @@ def concern_record(  # noqa: PLR0912, PLR0915 - one branch per rule; all broken 
         errors.setdefault("attachments", []).append(
             "Give documents about an allegation to the DSL or headteacher directly."
         )
-    if is_allegation and not adult_name.strip():
+    if is_allegation and adult_user_id is None and not adult_name.strip():
         errors.setdefault("adult_name", []).append(
-            "Name the adult the allegation is about: it goes to the DSL and headteacher only."
+            "Choose the member of staff the allegation is about, or name the adult: it never "
+            "reaches them."
         )
     members = (
         set(
@@ -209,14 +188,16 @@ def concern_record(  # noqa: PLR0912, PLR0915 - one branch per rule; all broken 
 
     if is_allegation:
         # A restricted record of its own, never in the children's chronologies (KCSIE Part 4).
-        Allegation.objects.create(
+        allegation = allegation_create(
+            school=school,
             concern=concern,
-            adult_name=adult_name.strip(),
-            adult_role=adult_role.strip(),
-            # Within one working day: the LADO works through school holidays.
-            lado_due_at=calendar_of(school).add_working_days(now, 1),
+            adult_user_id=adult_user_id,
+            adult_name=adult_name,
+            adult_role=adult_role,
+            now=now,
         )
-        recipients = _member_ids(school, (Role.DSL, Role.HEADTEACHER))
+        # Never the adult it is about (KCSIE Part 4): who handles it depends on who that is.
+        recipients = sorted(allegation_handler_ids(school, allegation))
     else:
         recipients = _member_ids(school, SCREENERS) + sorted(members)
     _alert((r for r in recipients if r != author.user_id), concern, Alert.Reason.NEW_CONCERN)
@@ -401,6 +382,12 @@ def action_add(
         errors["decision_rationale"] = "Record why the decision is not to refer."
     if due_on is not None and due_on < timezone.localdate():
         errors["due_on"] = "The due date is in the past."
+    if (
+        assignee is not None
+        and Allegation.objects.filter(concern=concern, adult_user_id=assignee.user_id).exists()
+    ):
+        # Not even an alert: the adult concerned never learns of the allegation (KCSIE Part 4).
+        errors["assignee"] = "An allegation's work is never given to the adult it is about."
     if errors:
         raise ValidationError(errors)
     action = Action.objects.create(
@@ -541,30 +528,6 @@ def concerns_escalate_overdue(*, school: School, now: dt.datetime | None = None)
         _send_alert_emails_after_commit(concern)
         escalated.append(concern_id)
     return escalated
-
-
-@transaction.atomic
-def allegation_lado_referred(
-    *, allegation: Allegation, referred_at: dt.datetime, reference: str = ""
-) -> Allegation:
-    if referred_at > timezone.now() + CLOCK_SKEW:
-        raise ValidationError({"referred_at": "The referral time cannot be in the future."})
-    allegation.lado_referred_at, allegation.lado_reference = referred_at, reference.strip()
-    allegation.save(update_fields=["lado_referred_at", "lado_reference"])
-    _statistics_changed()
-    return allegation
-
-
-@transaction.atomic
-def allegation_outcome_record(
-    *, allegation: Allegation, outcome: Allegation.Outcome, notes: str = ""
-) -> Allegation:
-    if outcome not in Allegation.Outcome.values:
-        raise ValidationError({"outcome": "Choose an outcome."})
-    allegation.outcome, allegation.outcome_recorded_at = outcome, timezone.now()
-    allegation.notes = notes.strip()
-    allegation.save(update_fields=["outcome", "outcome_recorded_at", "notes"])
-    return allegation
 
 
 @transaction.atomic

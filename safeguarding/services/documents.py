@@ -22,11 +22,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from safeguarding.models import AccessAction, ChronologyEntry, Concern, Document, Pupil, Source
-from safeguarding.permissions import Reader, pupils_visible
+from safeguarding.permissions import Reader, concerns_visible, pupils_visible
 from safeguarding.scanning import ScannerError, scan_bytes
 from safeguarding.services.access import access_log_record
 from safeguarding.services.chronology import Person, chronology_append
@@ -408,16 +408,14 @@ def _document_store(
 def documents_visible(reader: Reader, pupil: Pupil) -> QuerySet[Document]:
     """The pupil's documents this reader may open, newest first.
 
-    As with chronology entries: the DSL, deputies and headteacher see all (allegations against
-    staff: the DSL and headteacher only); a key holder sees documents of concerns in their
-    granted categories, and none that belong to no concern.
+    As with chronology entries: a document of a concern is seen by those who see that concern
+    (allegations: never by the adult concerned); a key holder sees no document outside a concern.
     """
     documents = Document.objects.filter(pupil=pupil)
-    if not reader.sees_allegations:
-        documents = documents.exclude(concern__allegation__isnull=False)
+    of_visible_concern = Q(concern__in=concerns_visible(reader))
     if reader.reads_everything:
-        return documents
-    return documents.filter(concern__categories__in=reader.category_ids).distinct()
+        return documents.filter(Q(concern__isnull=True) | of_visible_concern)
+    return documents.filter(of_visible_concern)
 
 
 def document_get_for_reader(

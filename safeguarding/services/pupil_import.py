@@ -301,14 +301,22 @@ def _decode(file_bytes: bytes) -> str:
     return text
 
 
-def _read_headings(header: list[str]) -> tuple[dict[int, str], dict[str, str], tuple[str, ...]]:
-    """Which column fills which field: ({column index: field}, {field: heading}, ignored)."""
+def _read_headings(
+    header: list[str], *, safeguarding_flags: bool
+) -> tuple[dict[int, str], dict[str, str], tuple[str, ...]]:
+    """Which column fills which field: ({column index: field}, {field: heading}, ignored).
+
+    Without `safeguarding_flags` (an importer who reads no child records) the columns of
+    Pupil.SAFEGUARDING_FLAGS are ignored: neither shown back nor written.
+    """
     columns: dict[int, str] = {}
     headings: dict[str, str] = {}
     ignored: list[str] = []
     for index, raw in enumerate(header):
         heading = raw.strip()
         name = _FIELD_BY_KEY.get(_key(heading))
+        if name in Pupil.SAFEGUARDING_FLAGS and not safeguarding_flags:
+            name = None
         if name is None:
             if heading:
                 ignored.append(heading)
@@ -432,7 +440,9 @@ def _parse_row(
     )
 
 
-def _parse(text: str) -> tuple[dict[str, str], tuple[str, ...], list[_Parsed]]:
+def _parse(
+    text: str, *, safeguarding_flags: bool
+) -> tuple[dict[str, str], tuple[str, ...], list[_Parsed]]:
     """The file's headings and rows, each row read but not yet compared with the pupils."""
     # Strict: a stray quote would otherwise swallow the rest of the file into one cell, and
     # pupils would silently go missing from the import.
@@ -448,7 +458,9 @@ def _parse(text: str) -> tuple[dict[str, str], tuple[str, ...], list[_Parsed]]:
             if not any(cell.strip() for cell in cells):
                 continue  # blank lines, often at the end of an Excel export
             if columns is None:
-                columns, headings, ignored = _read_headings(cells)
+                columns, headings, ignored = _read_headings(
+                    cells, safeguarding_flags=safeguarding_flags
+                )
                 width = len(cells)
                 continue
             if len(parsed) == MAX_ROWS:
@@ -572,13 +584,13 @@ def _plan(
     return planned
 
 
-def pupil_import_preview(file_bytes: bytes) -> ImportPreview:
+def pupil_import_preview(file_bytes: bytes, *, safeguarding_flags: bool = True) -> ImportPreview:
     """Reads and checks every row of an MIS export, and says what importing it would do.
 
     Writes nothing. Raises ValidationError when the file as a whole cannot be used (empty, not
     UTF-8 text, no UPN column, too large); problems of single rows are in the preview's rows.
     """
-    headings, ignored, parsed = _parse(_decode(file_bytes))
+    headings, ignored, parsed = _parse(_decode(file_bytes), safeguarding_flags=safeguarding_flags)
     planned = _plan(parsed, headings)
     return ImportPreview(
         headings=headings, rows=tuple(row for row, _ in planned), ignored_columns=ignored
@@ -609,7 +621,9 @@ def _lock_imports() -> None:
 
 
 @transaction.atomic
-def pupil_import_apply(source: ImportPreview | bytes, *, actor_id: int) -> ImportResult:
+def pupil_import_apply(
+    source: ImportPreview | bytes, *, actor_id: int, safeguarding_flags: bool = True
+) -> ImportResult:
     """Imports every row of a previewed file, or raises ValidationError and writes nothing.
 
     `source` is the preview (or the file itself); it is checked again here against the pupils
@@ -622,7 +636,7 @@ def pupil_import_apply(source: ImportPreview | bytes, *, actor_id: int) -> Impor
         parsed = [_Parsed(r.number, r.upn, dict(r.values)) for r in source.rows]
         headings: Mapping[str, str] = source.headings
     else:
-        headings, _, parsed = _parse(_decode(source))
+        headings, _, parsed = _parse(_decode(source), safeguarding_flags=safeguarding_flags)
     planned = _plan(parsed, headings, lock=True)
     preview = ImportPreview(headings=headings, rows=tuple(row for row, _ in planned))
     if preview.has_errors:

@@ -7,7 +7,7 @@ import datetime as dt
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -72,7 +72,10 @@ def pupil_chronology(request: HttpRequest, pupil_id: int) -> HttpResponse:
             "entries": chronology_entries(reader, pupil, filters),
             "filters": request.GET,
             "kinds": ChronologyEntry.Kind.choices,
-            "categories": Category.objects.filter(retired_at__isnull=True),
+            # A key holder filters by the categories they were granted, and learns of no other.
+            "categories": Category.objects.filter(retired_at__isnull=True).filter(
+                Q() if reader.reads_everything else Q(pk__in=reader.category_ids)
+            ),
             "contact_form": ContactForm(),
             "correction_form": CorrectionForm(),
             "filter_error": "" if form.is_valid() else "Some filters were not understood.",

@@ -18,7 +18,7 @@ from safeguarding.forms_concerns import (
     StatusForm,
 )
 from safeguarding.models import AccessAction, Action, Alert, Allegation, Concern, Pupil, Source
-from safeguarding.permissions import concerns_visible, reader_required
+from safeguarding.permissions import Reader, concerns_visible, reader_required
 from safeguarding.selectors import category_list_current
 from safeguarding.services import concerns as services
 from safeguarding.services.access import access_log_record
@@ -90,6 +90,7 @@ def concern_new(request: HttpRequest) -> HttpResponse:
                 notify_user_ids=data["notify"],
                 adult_name=data["adult_name"],
                 adult_role=data["adult_role"],
+                adult_user_id=data["adult_user"],
                 attachments=request.FILES.getlist("attachments"),
             )
         except ValidationError as error:
@@ -109,6 +110,7 @@ def concern_new(request: HttpRequest) -> HttpResponse:
             "colleagues": _colleagues(request),
             "ticked": set(request.POST.getlist("categories")),
             "notified": set(request.POST.getlist("notify")),
+            "chosen_adult": request.POST.get("adult_user", ""),
         },
     )
 
@@ -152,7 +154,9 @@ def my_concerns(request: HttpRequest) -> HttpResponse:
 @require(Can.VIEW_CATEGORY_GUIDANCE)
 @require_GET
 def alerts(request: HttpRequest) -> HttpResponse:
-    mine = Alert.objects.filter(user_id=_user_id(request)).select_related("concern")[:100]
+    mine = Alert.objects.filter(user_id=_user_id(request)).select_related("concern__allegation")[
+        :100
+    ]
     return render(request, "safeguarding/concerns/alerts.html", {"alerts": mine})
 
 
@@ -216,24 +220,29 @@ def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
             "categories": concern.categories.all(),
             "actions": concern.actions.all(),
             "allegation": allegation,
-            "versions": _versions(concern),
+            "versions": _versions(concern, reader),
             "screening_form": ScreeningForm(
                 initial={"level": concern.level, "rationale": concern.level_rationale}
             ),
             "action_form": ActionForm(colleagues=colleagues),
             "outcome_form": OutcomeForm(),
             "status_form": StatusForm(),
-            "outcomes": Allegation.Outcome.choices,
         },
     )
 
 
-def _versions(concern: Concern) -> list[Concern]:
-    """Every version of the concern, oldest first (corrections supersede, both stay)."""
+def _versions(concern: Concern, reader: Reader) -> list[Concern]:
+    """Every version of the concern this reader may see, oldest first (corrections supersede,
+    both stay; an earlier version outside a key holder's grant is not theirs to read)."""
     versions = [concern]
     while versions[0].supersedes_id:
         versions.insert(0, Concern.objects.get(pk=versions[0].supersedes_id))
-    return versions
+    visible = set(
+        concerns_visible(reader)
+        .filter(pk__in=[v.pk for v in versions])
+        .values_list("pk", flat=True)
+    )
+    return [v for v in versions if v.pk in visible]
 
 
 def _back(concern: Concern) -> HttpResponse:
@@ -326,34 +335,6 @@ def concern_status(request: HttpRequest, concern_id: int) -> HttpResponse:
             summary=form.cleaned_data["summary"],
         )
         messages.success(request, "Case status changed.")
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return _back(concern)
-
-
-@require(Can.MANAGE_ALLEGATIONS)
-@require_POST
-def allegation_update(request: HttpRequest, concern_id: int) -> HttpResponse:
-    concern = _visible_concern(request, concern_id)
-    allegation = Allegation.objects.filter(concern=concern).first()
-    if allegation is None:
-        raise Http404
-    try:
-        if request.POST.get("lado_referred") and allegation.lado_referred_at is None:
-            services.allegation_lado_referred(
-                allegation=allegation,
-                referred_at=timezone.now(),
-                reference=request.POST.get("lado_reference", ""),
-            )
-        if outcome := request.POST.get("outcome"):
-            if outcome not in Allegation.Outcome.values:
-                raise ValidationError("Choose an outcome from the list.")
-            services.allegation_outcome_record(
-                allegation=allegation,
-                outcome=Allegation.Outcome(outcome),
-                notes=request.POST.get("notes", ""),
-            )
-        messages.success(request, "Allegation record updated.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return _back(concern)

@@ -54,7 +54,7 @@ from safeguarding.services.pupils import (
 )
 from tenants.db import school_connection
 from trustplatform.accounts.models import User
-from trustplatform.permissions import Action, require, roles_here
+from trustplatform.permissions import Action, can, require, roles_here
 
 PAGE_SIZE = 50
 # While recording a concern: enough to find a child, too few to browse the school's roll.
@@ -111,6 +111,11 @@ def _actor(request: HttpRequest) -> User:
 
 def _actor_role(request: HttpRequest) -> str:
     return ",".join(sorted(roles_here(request)))
+
+
+def _reads_records(request: HttpRequest) -> bool:
+    # The school administrator imports pupils but reads no child records: identity fields only.
+    return can(request, Action.VIEW_ALL_RECORDS)
 
 
 def _error_text(error: ValidationError) -> str:
@@ -262,7 +267,7 @@ def pupil_manage(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @require(Action.IMPORT_PUPILS)
 def pupil_enrol(request: HttpRequest) -> HttpResponse:
-    form = PupilForm(request.POST or None)
+    form = PupilForm(request.POST or None, safeguarding_flags=_reads_records(request))
     if request.method == "POST" and form.is_valid():
         try:
             pupil = pupil_create(actor_id=_actor(request).pk, **form.pupil_fields())
@@ -284,7 +289,7 @@ def pupil_enrol(request: HttpRequest) -> HttpResponse:
 def pupil_edit(request: HttpRequest, pupil_id: int) -> HttpResponse:
     pupil = get_object_or_404(Pupil, pk=pupil_id)
     if request.method == "POST":
-        form = PupilForm(request.POST)
+        form = PupilForm(request.POST, safeguarding_flags=_reads_records(request))
         if form.is_valid():
             try:
                 pupil_update(pupil=pupil, actor_id=_actor(request).pk, **form.pupil_fields())
@@ -294,7 +299,9 @@ def pupil_edit(request: HttpRequest, pupil_id: int) -> HttpResponse:
                 messages.success(request, "The changes are saved.")
                 return redirect("safeguarding:pupil_edit", pupil_id=pupil.pk)
     else:
-        form = PupilForm(initial=PupilForm.initial_for(pupil))
+        form = PupilForm(
+            initial=PupilForm.initial_for(pupil), safeguarding_flags=_reads_records(request)
+        )
         # The form shows the pupil's details, so opening it is a view of the record (brief §4).
         access_log_record(
             actor_id=_actor(request).pk,
@@ -399,7 +406,9 @@ def pupil_import(request: HttpRequest) -> HttpResponse:
             )
         else:
             try:
-                preview = pupil_import_preview(upload.read())
+                preview = pupil_import_preview(
+                    upload.read(), safeguarding_flags=_reads_records(request)
+                )
             except ValidationError as error:
                 form.add_error("file", error)
             else:
@@ -449,7 +458,9 @@ def pupil_import_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("safeguarding:pupil_import")
     try:
         preview = ImportPreview.from_payload(payload)
-        result = pupil_import_apply(preview, actor_id=_actor(request).pk)
+        result = pupil_import_apply(
+            preview, actor_id=_actor(request).pk, safeguarding_flags=_reads_records(request)
+        )
     except ValidationError as error:
         messages.error(request, _error_text(error))
         return redirect("safeguarding:pupil_import")

@@ -84,13 +84,19 @@ SCHOOL_ROWS: dict[str, Row] = {
     "safeguarding:concern_status": Row(
         allowed=LEADS, method="POST", data={"status": "open"}, kwargs=concern_kwargs()
     ),
-    # Allegations against staff: the DSL and headteacher only.
+    # Allegations against staff: the DSL and headteacher only (and a case manager named for
+    # one about the headteacher: tests/safeguarding/test_allegations.py).
     "safeguarding:allegation_update": Row(
         allowed=actors("a:dsl", "a:headteacher"),
         method="POST",
         data={"outcome": "unfounded"},
         kwargs=concern_kwargs(allegation=True),
     ),
+    "safeguarding:allegation_detail": Row(
+        allowed=actors("a:dsl", "a:headteacher"), kwargs=concern_kwargs(allegation=True)
+    ),
+    # The DSL names the case manager for allegations about the headteacher: never the head.
+    "safeguarding:allegation_case_manager": Row(allowed=actors("a:dsl")),
     "safeguarding:pupil_chronology": Row(allowed=LEADS, kwargs=pupil_kwargs),
     "safeguarding:contact_add": Row(
         allowed=LEADS, method="POST", data={"kind": "meeting"}, kwargs=pupil_kwargs

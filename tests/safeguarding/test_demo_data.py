@@ -21,7 +21,7 @@ from safeguarding.demo import seed_school_records, text
 from safeguarding.demo.pupils import PHASE_YEARS, Child, demo_children
 from safeguarding.demo.story import case_values
 from safeguarding.models import (
-    Allegation,
+    AllegationVersion,
     ChronologyEntry,
     Concern,
     Disclosure,
@@ -128,7 +128,7 @@ def test_a_fresh_school_is_seeded_with_eighteen_months_of_records_once(
         ]
         assert overdue, "at least one concern is unscreened after 24 school hours"
         assert not Concern.objects.filter(recorded_at__gt=timezone.now())
-        assert Allegation.objects.exclude(lado_reference="").exists()
+        assert AllegationVersion.objects.exclude(lado_reference="").exists()
 
         entries = ChronologyEntry.objects.all()
         months = {

@@ -16,6 +16,7 @@ from tenants.models import School
 from tests.authz import SCHOOL_ACTORS
 from tests.conftest import World, school_client
 from tests.safeguarding.authz_pupils import POST_VARIANTS
+from tests.safeguarding.conftest import category_ids
 from tests.safeguarding.fixtures import enrol, fixture_bytes, make_upn, with_two_factor
 from tests.trustplatform.test_authorization_matrix import _request, expected
 from trustplatform.accounts.models import Role
@@ -174,7 +175,7 @@ def test_a_key_holder_sees_only_the_year_groups_granted_to_them(
         key_holder_access_set(
             school=school_a,
             key_holder=key_holder,
-            category_ids=[],
+            category_ids=category_ids("bullying"),
             year_groups=[7],
             actor=world.person("a", Role.DSL),
         )
@@ -217,7 +218,7 @@ def test_the_list_page_takes_the_same_queries_however_many_pupils(
         key_holder_access_set(
             school=school_a,
             key_holder=key_holder,
-            category_ids=[],
+            category_ids=category_ids("bullying"),
             year_groups=[7],
             actor=world.person("a", Role.DSL),
         )

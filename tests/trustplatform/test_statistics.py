@@ -19,9 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from safeguarding.models import Action, Concern
+from safeguarding.services.allegations import allegation_record_update
 from safeguarding.services.concerns import (
     action_add,
-    allegation_lado_referred,
     concern_record,
     concern_screen,
     concern_status_set,
@@ -309,7 +309,11 @@ def test_an_allegation_reported_to_the_lado_is_counted_and_the_other_school_is_u
             account=ACCOUNT,
             adult_name="An invented adult",
         )
-        allegation_lado_referred(allegation=concern.allegation, referred_at=NOW)
+        allegation_record_update(
+            allegation=concern.allegation,
+            actor=person(world.person("a", Role.DSL), Role.DSL),
+            lado_referred_at=NOW,
+        )
     school_statistics_refresh(school=school_a)
     concerns, _, _ = _rows(school_a)
     assert concerns == {(dt.date(2026, 6, 1), 4, 1, 0, 0, 0, 0, 1)}

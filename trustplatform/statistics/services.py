@@ -23,7 +23,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from safeguarding.models import Action, Allegation, Concern, Pupil
+from safeguarding.models import Action, AllegationVersion, Concern, Pupil
 from tenants.models import School, Trust
 from trustplatform.statistics.models import (
     CategoryRollup,
@@ -93,7 +93,9 @@ def school_figures_compute(*, now: dt.datetime) -> SchoolFigures:
         concern__screened_at__isnull=True, concern__recorded_at__lte=now - SCREENING_WINDOW
     ) | Q(concern__screened_at__gt=F("concern__recorded_at") + SCREENING_WINDOW)
     lado = Exists(
-        Allegation.objects.filter(concern_id=OuterRef("concern_id"), lado_referred_at__isnull=False)
+        AllegationVersion.objects.filter(
+            allegation__concern_id=OuterRef("concern_id"), lado_referred_at__isnull=False
+        )
     )
     concern_rows = (
         pairs.annotate(month=month, year_group=F("pupil__year_group"))

@@ -1,0 +1,44 @@
+"""Alerting people of this school, shared by concerns and allegations.
+
+An alert says only that something needs attention (brief §4); the email after commit too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from safeguarding.models import Alert, Concern
+from tenants.db import school_connection
+from tenants.models import School
+from trustplatform.accounts.models import Role, SchoolMembership
+from trustplatform.statistics.services import statistics_refresh_soon
+
+
+def member_ids(school: School, roles: Iterable[Role]) -> list[int]:
+    return list(
+        SchoolMembership.objects.filter(school=school, role__in=list(roles)).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def alert(user_ids: Iterable[int], concern: Concern, reason: Alert.Reason) -> None:
+    # One INSERT; the unique constraint turns a second alert for the same reason into a no-op.
+    Alert.objects.bulk_create(
+        [Alert(user_id=user_id, concern=concern, reason=reason) for user_id in set(user_ids)],
+        ignore_conflicts=True,
+    )
+
+
+def statistics_changed() -> None:
+    # The trust's figures are counts rolled up from this school after the commit (brief §6).
+    statistics_refresh_soon(school_connection.schema_name)
+
+
+def alert_emails_after_commit(concern: Concern) -> None:
+    from safeguarding.tasks import concern_alert_emails_task  # noqa: PLC0415 - task imports services
+
+    # Arguments are ids; the school travels in the message header (tenant-schemas-celery).
+    transaction.on_commit(lambda: concern_alert_emails_task.delay(concern.pk))
