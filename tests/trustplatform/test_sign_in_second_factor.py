@@ -15,16 +15,19 @@ import re
 import secrets
 import time
 from datetime import timedelta
+from io import StringIO
 from urllib.parse import urlsplit
 
 import pyotp
 import pytest
 import time_machine
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.hashers import check_password, identify_hasher
 from django.core.mail import EmailMessage
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
@@ -174,6 +177,29 @@ def test_the_password_accepted_mark_counts_only_on_the_site_it_was_given(
 
     assert urlsplit(replayed["Location"]).path == LOGIN_PATH
     assert SESSION_KEY not in client.session
+
+
+def test_a_session_opened_before_two_factor_was_set_up_elsewhere_no_longer_signs_in(
+    world: World, db: None
+) -> None:
+    staff = world.person("a", Role.STAFF)
+    laptop = school_client(world.school_a, staff)
+    assert laptop.get("/accounts/").status_code == 200
+
+    with_two_factor(staff)  # on their phone
+
+    assert urlsplit(laptop.get("/accounts/")["Location"]).path == LOGIN_PATH
+
+
+def test_typing_another_persons_password_signs_out_whoever_was_signed_in(
+    world: World, db: None
+) -> None:
+    client = school_client(world.school_a, world.person("a", Role.STAFF))
+
+    sign_in(client, world.person("a", Role.DSL).email, PASSWORD)
+
+    assert SESSION_KEY not in client.session
+    assert urlsplit(client.get("/accounts/")["Location"]).path == LOGIN_PATH
 
 
 # --- the operator's admin ----------------------------------------------------------------------
@@ -425,3 +451,20 @@ def test_the_api_does_not_accept_basic_authentication(world: World, db: None) ->
     response = _Me.as_view()(request)
 
     assert response.status_code in (401, 403)
+
+
+def test_a_new_key_takes_over_the_totp_secrets_after_rotation(world: World, db: None) -> None:
+    dsl = world.person("a", Role.DSL)
+    secret = User.objects.get(pk=dsl.pk).totp_secret
+    old = settings.TOTP_ENCRYPTION_KEYS[0]
+    new = Fernet.generate_key().decode()
+
+    with override_settings(TOTP_ENCRYPTION_KEYS=[new, old]):
+        out = StringIO()
+        call_command("rotate_totp_key", stdout=out)
+    assert "Re-encrypted" in out.getvalue()
+
+    with override_settings(TOTP_ENCRYPTION_KEYS=[new]):
+        assert User.objects.get(pk=dsl.pk).totp_secret == secret
+    with override_settings(TOTP_ENCRYPTION_KEYS=[old]), pytest.raises(InvalidToken):
+        _ = User.objects.get(pk=dsl.pk).totp_secret

@@ -20,6 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from tenants.models import School, Trust
 from tenants.services import school_url
+from trustplatform.accounts.crypto import secret_rotate
 from trustplatform.accounts.models import (
     SCHOOL_ROLES,
     TRUST_ROLES,
@@ -498,6 +499,17 @@ def recovery_codes_regenerate(*, user: User, request: HttpRequest | None = None)
         request=request,
     )
     return codes
+
+
+@transaction.atomic
+def totp_secrets_rotate() -> int:
+    """Re-encrypts every TOTP secret under the first of TOTP_ENCRYPTION_KEY's keys."""
+    users = User.objects.select_for_update().exclude(totp_secret_encrypted="")
+    count = 0
+    for user_id, token in users.values_list("pk", "totp_secret_encrypted"):
+        User.objects.filter(pk=user_id).update(totp_secret_encrypted=secret_rotate(token))
+        count += 1
+    return count
 
 
 @transaction.atomic

@@ -64,6 +64,9 @@ class SignInView(auth_views.LoginView):
         if user.has_two_factor:
             # The password is half of signing in: no login() yet, so nothing but the two-factor
             # page opens, and the failures axes counts for this email+IP are not forgotten.
+            # Whoever was signed in on this browser before is signed out now.
+            if self.request.user.is_authenticated:
+                logout(self.request)
             password_accepted(self.request, user)
             query = urlencode({"next": self.get_success_url()})
             return HttpResponseRedirect(f"{reverse('accounts:two_factor')}?{query}")
