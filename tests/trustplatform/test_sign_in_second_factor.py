@@ -29,6 +29,7 @@ from django.contrib.auth.hashers import check_password, identify_hasher
 from django.core.mail import EmailMessage
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 from pytest_django import DjangoCaptureOnCommitCallbacks
@@ -468,3 +469,28 @@ def test_a_new_key_takes_over_the_totp_secrets_after_rotation(world: World, db: 
         assert User.objects.get(pk=dsl.pk).totp_secret == secret
     with override_settings(TOTP_ENCRYPTION_KEYS=[old]), pytest.raises(InvalidToken):
         _ = User.objects.get(pk=dsl.pk).totp_secret
+
+
+def test_the_migration_encrypts_secrets_that_were_stored_in_plain_text(
+    world: World, db: None
+) -> None:
+    before, after = (
+        ("accounts", "0005_totp_secret_encrypted"),
+        ("accounts", "0007_remove_plain_totp_secret"),
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old_user_model = executor.loader.project_state([before]).apps.get_model("accounts", "User")
+    old_user_model.objects.create(
+        email="plain@example.org", full_name="Tam Elder", totp_secret="JBSWY3DPEHPK3PXP"
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([after])
+
+    user = User.objects.get(email="plain@example.org")
+    assert user.totp_secret == "JBSWY3DPEHPK3PXP"
+    assert "JBSWY3DPEHPK3PXP" not in user.totp_secret_encrypted
+    # Everyone else's secret went back and forth and still works.
+    dsl = User.objects.get(pk=world.person("a", Role.DSL).pk)
+    assert len(dsl.totp_secret) >= 16
