@@ -359,6 +359,9 @@ def test_an_invitation_to_a_record_reading_role_lives_24_hours(
     assert "new_password1" not in late.text
     assert "already been used" in late.text
     assert staff_late.status_code == 302
+    # Each email says how long its link lives.
+    assert "within 24 hours" in mailoutbox[0].body
+    assert "within 72 hours" in mailoutbox[1].body
 
 
 # --- secrets at rest ---------------------------------------------------------------------------

@@ -309,14 +309,17 @@ def invitation_send(
 
 def _access_email_on_commit(*, user: User, school: School, role: Role) -> None:
     # The email names the school, never a child; the link works on the school's own site only.
-    link = (
-        invitation_link(user=user, school=school)
-        if not user.has_usable_password()
-        else school_url(school, "/accounts/login/")
-    )
+    if user.has_usable_password():
+        start = f"To start, sign in at: {school_url(school, '/accounts/login/')}"
+    else:
+        hours = InvitationTokenGenerator(place=school.schema_name).max_age(user) // 3600
+        start = (
+            f"To start, choose your password at: {invitation_link(user=user, school=school)}\n"
+            f"The link works once, within {hours} hours."
+        )
     body = (
         f"You have been given access to {school.name}'s safeguarding records "
-        f"as {Role(role).label}.\n\nTo start, open: {link}\n\n"
+        f"as {Role(role).label}.\n\n{start}\n\n"
         "If you did not expect this email, tell your Designated Safeguarding Lead."
     )
     transaction.on_commit(
