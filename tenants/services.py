@@ -51,10 +51,19 @@ def school_domain_name(slug: str) -> str:
     return f"{slug}.{settings.BASE_DOMAIN}"
 
 
+def site_address(school: School | None) -> str:
+    """scheme://host[:port] of the school's site (None: the root domain), from the settings.
+
+    Links in emails are written from this, never from a request's Host header.
+    """
+    host = school_domain_name(school.slug) if school is not None else settings.BASE_DOMAIN
+    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
+    return f"{settings.SITE_SCHEME}://{host}{port}"
+
+
 def school_url(school: School, path: str = "/") -> str:
     """An absolute link to a page of the school's site, for emails."""
-    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
-    return f"{settings.SITE_SCHEME}://{school_domain_name(school.slug)}{port}{path}"
+    return f"{site_address(school)}{path}"
 
 
 @functools.cache

@@ -37,7 +37,7 @@ ROOT_ACTORS = (
     "a:dsl",
     "operator",
 )
-WITHOUT_TWO_FACTOR = frozenset({"a:staff", "a:governor", "a:school_admin", "operator"})
+WITHOUT_TWO_FACTOR = frozenset({"a:staff", "a:governor", "a:school_admin"})
 
 
 @dataclass(frozen=True)

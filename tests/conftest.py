@@ -14,7 +14,6 @@ from typing import Any
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
-import pyotp
 import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -27,12 +26,16 @@ from django.test.utils import setup_databases, teardown_databases
 from tenants.db import school_connection
 from tenants.models import School, Trust
 from tenants.services import school_create, school_domain_name, trust_create
-from trustplatform.accounts.middleware import SESSION_LAST_ACTIVITY, SESSION_PLACE
+from tests.safeguarding.fixtures import with_two_factor
+from trustplatform.accounts.middleware import (
+    SESSION_LAST_ACTIVITY,
+    SESSION_PASSWORD_ACCEPTED,
+    SESSION_PLACE,
+    password_accepted_mark,
+)
 from trustplatform.accounts.models import SCHOOL_ROLES, TRUST_ROLES, Role, User
 from trustplatform.accounts.services import (
     school_membership_add,
-    totp_enrolment_begin,
-    totp_enrolment_confirm,
     trust_membership_add,
     user_create,
 )
@@ -61,12 +64,7 @@ PASSWORD = "correct-horse-battery-staple"
 
 def _person(email: str, name: str, *, two_factor: bool) -> User:
     user = user_create(email=email, full_name=name, password=PASSWORD)
-    if two_factor:
-        totp_enrolment_begin(user=user)
-        user.refresh_from_db()
-        totp_enrolment_confirm(user=user, code=pyotp.TOTP(user.totp_secret).now())
-        user.refresh_from_db()
-    return user
+    return with_two_factor(user) if two_factor else user
 
 
 def _people_of(
@@ -185,21 +183,32 @@ def school_client(
 ) -> Client:
     """A test client on the school's subdomain (None: the root domain), signed in as `user`.
 
-    The session is made as the sign-in view makes it: bound to that site, and past two-factor
-    when `two_factor` is true and the user has it.
+    The session is made as the sign-in view makes it, bound to that site. A user with two-factor
+    is signed in past it; with `two_factor=False` they have typed only their password, which
+    leaves the "password accepted" mark and no sign-in (trustplatform/accounts/middleware.py).
     """
     client = Client(HTTP_HOST=host_of(school))
-    if user is not None:
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    if user is None:
+        return client
+    if user.has_two_factor and not two_factor:
         session = client.session
-        _as_after_sign_in(session, user, school, two_factor=two_factor)
+        session[SESSION_PASSWORD_ACCEPTED] = password_accepted_mark(user, _place(school))
         session.save()
+        return client
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    _as_after_sign_in(session, user, school, two_factor=two_factor)
+    session.save()
     return client
+
+
+def _place(school: School | None) -> str:
+    return school.schema_name if school is not None else "public"
 
 
 def _as_after_sign_in(session: Any, user: User, school: School | None, *, two_factor: bool) -> None:
     """The keys the sign-in view leaves in a session (trustplatform/accounts/middleware.py)."""
-    session[SESSION_PLACE] = school.schema_name if school is not None else "public"
+    session[SESSION_PLACE] = _place(school)
     session[SESSION_LAST_ACTIVITY] = int(time.time())
     session[SESSION_OTP_VERIFIED] = two_factor and user.has_two_factor
 
@@ -226,7 +235,11 @@ def server_url(world: World, django_db_blocker: pytest.FixtureRequest) -> Iterat
         thread.is_ready.wait()
         if thread.error:
             raise thread.error
+        # Links in emails are written from the configured site address: this server's, here.
+        configured = settings.SITE_SCHEME, settings.SITE_PORT
+        settings.SITE_SCHEME, settings.SITE_PORT = "http", str(thread.port)
         yield f"http://127.0.0.1:{thread.port}"
+        settings.SITE_SCHEME, settings.SITE_PORT = configured
         thread.terminate()
 
 

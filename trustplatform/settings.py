@@ -6,6 +6,8 @@ without the variables that keep it safe, and passes `manage.py check --deploy` w
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from pathlib import Path
 
 import environ
@@ -35,6 +37,20 @@ SECRET_KEY: str = env.str("SECRET_KEY", default="" if IS_PRODUCTION else _DEV_SE
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY is required outside development.")
 
+# Fernet keys that encrypt TOTP secrets at rest, comma-separated: the first encrypts, every one
+# decrypts, so a new key goes first and an old one is dropped once `manage.py rotate_totp_key`
+# has re-encrypted. Outside production a key is derived from SECRET_KEY.
+TOTP_ENCRYPTION_KEYS: list[str] = env.list("TOTP_ENCRYPTION_KEY", default=[])
+if not TOTP_ENCRYPTION_KEYS:
+    if IS_PRODUCTION:
+        raise ImproperlyConfigured(
+            "TOTP_ENCRYPTION_KEY is required in production (a Fernet key: "
+            "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key())')."
+        )
+    TOTP_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(hashlib.sha256(f"totp:{SECRET_KEY}".encode()).digest()).decode()
+    ]
+
 # Schools are served on <slug>.<BASE_DOMAIN>; the root domain: public site and trust portal.
 BASE_DOMAIN: str = env.str("BASE_DOMAIN", default="localhost").lower().strip(".")
 # How links in emails are written: https in production; the demo's http on port 8000.
@@ -62,7 +78,8 @@ SHARED_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.admin",
+    # The operator's Django admin, behind the product's own two-step sign-in.
+    "trustplatform.admin_config.OperatorAdminConfig",
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
@@ -176,12 +193,25 @@ AUTHENTICATION_BACKENDS = [
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
-# Invitation and password-reset links work for three days.
-PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
+# Links in emails, each valid once and only on the site that sent it (accounts/tokens.py):
+# a password reset for an hour; an invitation for a day when the role reads child records,
+# otherwise three days (an invitation sent on a Friday afternoon still works on Monday).
+PASSWORD_RESET_TIMEOUT = 60 * 60
+INVITATION_TIMEOUT = 3 * 24 * 60 * 60
+RECORD_ROLE_INVITATION_TIMEOUT = 24 * 60 * 60
+# After the password, a person with two-factor has this long to enter their code.
+PASSWORD_ACCEPTED_SECONDS = 5 * 60
 
 # Brute force: failures counted per email+IP together, with growing cool-offs and never a
 # permanent lock (trustplatform/accounts/lockout.py).
 AXES_FAILURE_LIMIT = 5
+# And per account from any number of addresses: this many failures within 15 minutes pause
+# signing in to that account, whoever tries, until they are 15 minutes old (accounts/lockout.py).
+# Counted from axes' failure log, which keeps at most AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT rows.
+ACCOUNT_FAILURE_LIMIT: int = env.int("ACCOUNT_FAILURE_LIMIT", default=20)
+ACCOUNT_FAILURE_WINDOW_SECONDS = 15 * 60
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT = 100
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = "trustplatform.accounts.lockout.cooloff"
 AXES_RESET_ON_SUCCESS = True
@@ -325,6 +355,9 @@ CONCERN_SCREENING_HOURS: float = env.float("CONCERN_SCREENING_HOURS", default=24
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The session of the two-step sign-in only: Basic authentication would take a password
+    # alone, without the second factor, the lockouts or the site the session is bound to.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
 SPECTACULAR_SETTINGS = {"TITLE": "Safeguarding records API", "VERSION": "0.1.0"}

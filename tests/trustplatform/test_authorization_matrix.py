@@ -4,7 +4,8 @@ A URL pattern without a row here fails `test_every_url_pattern_has_a_row`: a new
 ship without saying who may open it. The people are the shared `world`: each school role of
 school A, a user of school B (same trust), a user of school C (another trust), the trust roles,
 and anonymous. Sessions are made as the sign-in view makes them, two-factor passed where set up;
-`test_child_data_needs_two_factor` covers sessions without it.
+`test_child_data_and_role_management_need_the_second_factor` covers a password alone, and
+tests/trustplatform/test_sign_in_second_factor.py every URL with a password alone.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from tests.authz import (
     membership_of,
 )
 from tests.conftest import World, school_client
+from tests.safeguarding.fixtures import with_two_factor
 from trustplatform.accounts.models import Role, User
 
 
@@ -170,7 +172,7 @@ def _client_for(world: World, actor: str, school: School | None, *, two_factor: 
         return school_client(school)
     if actor == "operator":
         operator = User.objects.create_superuser("operator@example.org", "op-password-long-enough")
-        return school_client(school, operator)
+        return school_client(school, with_two_factor(operator))
     place, role = actor.split(":")
     return school_client(school, world.person(place, Role(role)), two_factor=two_factor)
 
@@ -243,8 +245,10 @@ def test_root_site_authorisation(world: World, db: None, name: str, actor: str) 
         "staff:invite",
     ],
 )
-def test_child_data_and_role_management_need_two_factor(world: World, db: None, name: str) -> None:
-    # The DSL has two-factor set up but has not passed it in this session.
+def test_child_data_and_role_management_need_the_second_factor(
+    world: World, db: None, name: str
+) -> None:
+    # The DSL typed their password but not yet their code: not signed in at all.
     row = SCHOOL_MATRIX[name]
     client = school_client(world.school_a, world.person("a", Role.DSL), two_factor=False)
     url = reverse(
@@ -253,4 +257,4 @@ def test_child_data_and_role_management_need_two_factor(world: World, db: None, 
         kwargs=dict(row.kwargs(world)) if row.kwargs else None,
     )
     response = client.post(url, row.data) if row.method == "POST" else client.get(url)
-    assert outcome(response) == TWO_FACTOR
+    assert outcome(response) == LOGIN

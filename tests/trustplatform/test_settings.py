@@ -18,6 +18,7 @@ PRODUCTION = {
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.internal:587",
     "BASE_DOMAIN": "safeguarding.example.org",
     "REDIS_URL": "redis://cache.internal:6379/0",
+    "TOTP_ENCRYPTION_KEY": "q2vN0x3pZyYk8bq3Yt4m0Jc1nqf0o5G8dJb7mW9rT6E=",
 }
 
 
@@ -60,6 +61,13 @@ def test_production_refuses_to_start_without_a_database_url() -> None:
 
     assert result.returncode != 0
     assert "DATABASE_URL is required in production" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_key_for_totp_secrets() -> None:
+    result = _manage("check", **(PRODUCTION | {"TOTP_ENCRYPTION_KEY": ""}))
+
+    assert result.returncode != 0
+    assert "TOTP_ENCRYPTION_KEY is required in production" in result.stderr
 
 
 def test_console_tracebacks_keep_the_exception_type_but_not_its_message() -> None:

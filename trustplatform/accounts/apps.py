@@ -10,7 +10,14 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from axes.signals import user_locked_out  # noqa: PLC0415 - needs the app registry
+        from django.contrib.auth.signals import user_login_failed  # noqa: PLC0415
 
-        from trustplatform.accounts.lockout import lockout_recorded  # noqa: PLC0415
+        from trustplatform.accounts.lockout import (  # noqa: PLC0415
+            account_failure_recorded,
+            lockout_recorded,
+        )
 
         user_locked_out.connect(lockout_recorded, dispatch_uid="accounts_lockout_recorded")
+        user_login_failed.connect(
+            account_failure_recorded, dispatch_uid="accounts_account_failure_recorded"
+        )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from axes.conf import settings as axes_settings
 from django import forms
@@ -9,16 +10,19 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.http import HttpRequest
 
 from tenants.selectors import school_of_request
+from tenants.services import site_address
+from trustplatform.accounts.lockout import account_cooling_off
 from trustplatform.accounts.models import Role, SchoolMembership, TrustMembership, User
 from trustplatform.accounts.services import ASSIGNABLE_SCHOOL_ROLES
 
 
 def may_sign_in_here(user: User, request: HttpRequest) -> bool:
-    """A school's site admits its members; the root domain admits people with a trust role."""
+    """A school's site admits its members; the root domain people with a trust role, and the
+    operator (whose Django admin is served there only)."""
     school = school_of_request(request)
     if school is not None:
         return SchoolMembership.objects.filter(user=user, school=school).exists()
-    return TrustMembership.objects.filter(user=user).exists()
+    return user.is_staff or TrustMembership.objects.filter(user=user).exists()
 
 
 def axes_credentials(email: str | None) -> dict[str, Any]:
@@ -36,6 +40,9 @@ class SignInForm(AuthenticationForm):
     error_messages = {
         "invalid_login": "That email address and password do not match an account for this site.",
         "inactive": "That email address and password do not match an account for this site.",
+        "account_cooling_off": "There have been too many failed attempts to sign in to this "
+        "account, from several places. To keep it safe, signing in to it is paused for a few "
+        "minutes: try again in 15 minutes, or ask your school's office if this keeps happening.",
     }
 
     def clean_username(self) -> str:
@@ -49,6 +56,11 @@ class SignInForm(AuthenticationForm):
         # of everyone on one IP added up, and the right password got in during a lockout.
         email = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
+        if account_cooling_off(email):
+            # Before the password is checked: while it lasts, the right one is no clue either.
+            raise forms.ValidationError(
+                self.error_messages["account_cooling_off"], code="account_cooling_off"
+            )
         if email is not None and password:
             self.user_cache = authenticate(
                 self.request, password=password, **axes_credentials(email)
@@ -78,6 +90,13 @@ class MemberPasswordResetForm(PasswordResetForm):
         self.request = request
         super().__init__(*args, **kwargs)
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The link is written from the configured address of this site, never from the
+        # request's Host header (which a client chooses).
+        address = urlsplit(site_address(school_of_request(self.request) if self.request else None))
+        kwargs |= {"domain_override": address.netloc, "use_https": address.scheme == "https"}
+        super().save(*args, **kwargs)
+
     def get_users(self, email: str) -> Any:
         return [
             user
@@ -89,7 +108,7 @@ class MemberPasswordResetForm(PasswordResetForm):
 class TwoFactorForm(forms.Form):
     code = forms.CharField(
         label="Code from your authenticator app, or a recovery code",
-        max_length=20,
+        max_length=40,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),

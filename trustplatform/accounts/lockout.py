@@ -3,6 +3,10 @@
 Attempts are counted per email address and IP together, so a pupil guessing on the school's
 shared IP locks out one account for a few minutes, never a whole staffroom, and never for good.
 Each lockout of the same email+IP within a day doubles the next cool-off: 1, 2, 4 ... 60 minutes.
+
+Guessing spread over many addresses is limited per account as well: ACCOUNT_FAILURE_LIMIT
+failures of one address within ACCOUNT_FAILURE_WINDOW_SECONDS, from anywhere (axes' failure log),
+pause signing in to that account until the window has moved on. That cool-off ends by itself too.
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ from datetime import timedelta
 from typing import Any
 
 from axes.helpers import get_failure_limit
-from axes.models import AccessAttemptExpiration
+from axes.models import AccessAttemptExpiration, AccessFailureLog
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from trustplatform.accounts.middleware import pending_email
 from trustplatform.audit.models import AuditAction
 from trustplatform.audit.services import audit_record, email_sha256
 
@@ -37,10 +43,9 @@ def _key(request: HttpRequest | None, username: str | None) -> str:
 def _username(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:  # a two-factor attempt
-        return str(user.email)
-    return request.POST.get("username")
+    # A sign-in form names the address; a two-factor attempt is for the address whose password
+    # was accepted in this session (the person is not logged in yet).
+    return request.POST.get("username") or pending_email(request)
 
 
 def _lockouts_today(key: str) -> int:
@@ -80,3 +85,38 @@ def lockout_recorded(
         data={"email_sha256": email_sha256(username or "")},
         request=request,
     )
+
+
+# --- per account, from any address ----------------------------------------------------------------
+
+
+def _account_failures(email: str) -> int:
+    since = timezone.now() - timedelta(seconds=settings.ACCOUNT_FAILURE_WINDOW_SECONDS)
+    return AccessFailureLog.objects.filter(
+        username=email.strip().lower(), attempt_time__gt=since
+    ).count()
+
+
+def account_cooling_off(email: str | None) -> bool:
+    """Whether this address had ACCOUNT_FAILURE_LIMIT failures within the window, from anywhere.
+
+    Attempts are refused before they are checked while it lasts, so they add no failures: the
+    cool-off ends by itself once the window has moved past the failures that caused it.
+    """
+    return bool(email) and _account_failures(str(email)) >= settings.ACCOUNT_FAILURE_LIMIT
+
+
+def account_failure_recorded(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    """Receiver of user_login_failed: audits the failure that starts an account's cool-off.
+
+    It runs before axes logs this failure (the accounts app is ready first), hence the + 1.
+    """
+    email = credentials.get("email")
+    if email and _account_failures(str(email)) + 1 == settings.ACCOUNT_FAILURE_LIMIT:
+        audit_record(
+            action=AuditAction.LOCKOUT,
+            data={"email_sha256": email_sha256(str(email)), "scope": "account"},
+            request=request,
+        )

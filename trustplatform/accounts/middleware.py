@@ -1,22 +1,31 @@
-"""Sessions bound to the site they were opened on, with an idle timeout for child-data readers."""
+"""Sessions bound to the site they were opened on, with an idle timeout for child-data readers.
+
+Signing in takes two steps for anyone with two-factor: the right password only leaves a
+"password accepted" mark in the session (who, on which site, until when), which the two-factor
+page reads and nothing else does; the person is logged in once their code passes.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.crypto import constant_time_compare
 
 from tenants.db import school_connection
+from trustplatform.accounts.models import User
 from trustplatform.permissions import CHILD_DATA_ROLES, SESSION_OTP_VERIFIED, roles_here
 
 SESSION_PLACE = "place"
 SESSION_LAST_ACTIVITY = "last_activity"
+SESSION_PASSWORD_ACCEPTED = "password_accepted"  # noqa: S105 - a session key, not a password
 # Anyone who can read child data is signed out after 30 idle minutes.
 IDLE_TIMEOUT_SECONDS = 30 * 60
 # Activity is written back at most once a minute, not on every request.
@@ -30,6 +39,60 @@ def session_start(request: HttpRequest) -> None:
     request.session[SESSION_OTP_VERIFIED] = False
 
 
+def password_accepted(request: HttpRequest, user: User) -> None:
+    """The first step of signing in passed: only the two-factor page will honour this."""
+    request.session.cycle_key()
+    request.session[SESSION_PASSWORD_ACCEPTED] = password_accepted_mark(
+        user, school_connection.schema_name
+    )
+
+
+def password_accepted_mark(user: User, place: str) -> dict[str, object]:
+    return {
+        "user_id": user.pk,
+        "email": user.email,
+        "place": place,
+        "until": int(time.time()) + int(settings.PASSWORD_ACCEPTED_SECONDS),
+        # A password change or "sign out everywhere" meanwhile voids the mark, as a session.
+        "hash": user.get_session_auth_hash(),
+    }
+
+
+def _mark(request: HttpRequest) -> dict[str, object] | None:
+    session = getattr(request, "session", None)
+    mark = session.get(SESSION_PASSWORD_ACCEPTED) if session is not None else None
+    if not isinstance(mark, dict):
+        return None
+    if mark.get("place") != school_connection.schema_name:
+        return None
+    if int(str(mark.get("until", 0))) < time.time():
+        return None
+    return mark
+
+
+def pending_email(request: HttpRequest | None) -> str | None:
+    """The address whose password was accepted in this session on this site, if any."""
+    mark = _mark(request) if request is not None else None
+    return str(mark["email"]) if mark is not None else None
+
+
+def pending_user(request: HttpRequest) -> User | None:
+    """The person who typed their right password here a few minutes ago, not yet their code."""
+    mark = _mark(request)
+    if mark is None:
+        return None
+    user = User.objects.filter(pk=int(str(mark["user_id"])), is_active=True).first()
+    if user is None or not constant_time_compare(
+        str(mark.get("hash", "")), user.get_session_auth_hash()
+    ):
+        return None
+    return user
+
+
+def pending_clear(request: HttpRequest) -> None:
+    request.session.pop(SESSION_PASSWORD_ACCEPTED, None)
+
+
 class SessionPlaceMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -39,6 +102,10 @@ class SessionPlaceMiddleware:
             if request.session.get(SESSION_PLACE) != school_connection.schema_name:
                 # Cookies are host-only, so this is a session of another site replayed here:
                 # serve the request as anonymous and leave that session untouched.
+                request.user = AnonymousUser()
+            elif request.user.has_two_factor and not request.session.get(SESSION_OTP_VERIFIED):
+                # A session that never passed two-factor (opened before the person set it up,
+                # on another device) is no sign-in for someone who has it now.
                 request.user = AnonymousUser()
             elif self._idle_expired(request):
                 logout(request)

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
 
+from trustplatform.accounts.crypto import secret_decrypt, secret_encrypt
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -39,8 +41,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Part of the session hash: raising it ends every session of this user at once (ASVS 7.4.2).
     session_version = models.PositiveIntegerField(default=0)
     # TOTP (RFC 6238). The secret is set at enrolment and trusted only once a first code is
-    # confirmed; the last accepted time step is kept so a code is never accepted twice.
-    totp_secret = models.CharField(max_length=64, blank=True, default="")
+    # confirmed; the last accepted time step is kept so a code is never accepted twice. Stored
+    # encrypted (accounts/crypto.py); read and set it as `totp_secret`.
+    totp_secret_encrypted = models.TextField(blank=True, default="")
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
     totp_last_step = models.BigIntegerField(null=True, blank=True)
 
@@ -64,8 +67,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
     @property
+    def totp_secret(self) -> str:
+        return secret_decrypt(self.totp_secret_encrypted)
+
+    @totp_secret.setter
+    def totp_secret(self, plain: str) -> None:
+        self.totp_secret_encrypted = secret_encrypt(plain)
+
+    @property
     def has_two_factor(self) -> bool:
-        return self.totp_confirmed_at is not None and bool(self.totp_secret)
+        return self.totp_confirmed_at is not None and bool(self.totp_secret_encrypted)
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         # Django's hash covers the password only; adding session_version lets one update end
@@ -79,16 +90,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class RecoveryCode(models.Model):
-    """A single-use 2FA recovery code, stored only as a SHA-256 hash (the code is random)."""
+    """A single-use 2FA recovery code: a public lookup id, and the secret's salted hash.
+
+    The lookup id finds the one row to check, so an attempt costs one hash, not ten.
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
-    code_hash = models.CharField(max_length=64)
+    lookup = models.CharField(max_length=8)
+    code_hash = models.CharField(max_length=128)
     created_at = models.DateTimeField(auto_now_add=True)
     used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique")
+            models.UniqueConstraint(fields=["user", "lookup"], name="recovery_code_lookup_unique")
         ]
 
     def __str__(self) -> str:

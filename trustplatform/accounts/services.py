@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
 import pyotp
 from django.conf import settings
+from django.contrib.auth.hashers import PBKDF2PasswordHasher, check_password, make_password
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -20,6 +19,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from tenants.models import School, Trust
+from tenants.services import school_url
+from trustplatform.accounts.crypto import secret_rotate
 from trustplatform.accounts.models import (
     SCHOOL_ROLES,
     TRUST_ROLES,
@@ -29,6 +30,7 @@ from trustplatform.accounts.models import (
     TrustMembership,
     User,
 )
+from trustplatform.accounts.tokens import InvitationTokenGenerator
 from trustplatform.audit.models import AuditAction
 from trustplatform.audit.services import audit_record
 
@@ -40,6 +42,11 @@ TOTP_INTERVAL = 30
 # Codes of the previous and next 30-second step are accepted too (clock drift), never older.
 TOTP_VALID_WINDOW = 1
 RECOVERY_CODE_COUNT = 10
+# A recovery code: a public lookup id of 5 characters, then 16 secret ones of 32 possible
+# (Crockford's base 32, no I, L, O or U): 80 random bits.
+RECOVERY_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+RECOVERY_LOOKUP_LENGTH = 5
+RECOVERY_SECRET_LENGTH = 16
 # Roles a colleague can be given on the staff page; the DSL changes only by an explicit handover.
 ASSIGNABLE_SCHOOL_ROLES = tuple(r for r in Role if r in SCHOOL_ROLES and r is not Role.DSL)
 
@@ -256,10 +263,12 @@ def trust_membership_add(
 # --- invitations ---------------------------------------------------------------------------------
 
 
-def invitation_link(*, user: User, host: str, scheme: str = "https") -> str:
+def invitation_link(*, user: User, school: School) -> str:
+    """The link that sets the invited person's password: the school's configured address, and a
+    token that opens nothing on any other site (accounts/tokens.py)."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return f"{scheme}://{host}/accounts/invite/{uid}/{token}/"
+    token = InvitationTokenGenerator(place=school.schema_name).make_token(user)
+    return school_url(school, f"/accounts/invite/{uid}/{token}/")
 
 
 @transaction.atomic
@@ -270,8 +279,10 @@ def invitation_send(
     full_name: str,
     role: Role,
     actor: User,
-    host: str,
-    scheme: str = "https",
+    # Unused: links are written from the configured site address (tenants.services.site_address),
+    # never from the Host header of the request that asked.
+    host: str = "",
+    scheme: str = "",
     request: HttpRequest | None = None,
 ) -> SchoolMembership:
     """Gives a person a role in the school and emails them a link that sets their password."""
@@ -292,22 +303,23 @@ def invitation_send(
         data={"role": str(role)},
         request=request,
     )
-    _access_email_on_commit(user=user, school=school, role=role, host=host, scheme=scheme)
+    _access_email_on_commit(user=user, school=school, role=role)
     return membership
 
 
-def _access_email_on_commit(
-    *, user: User, school: School, role: Role, host: str, scheme: str
-) -> None:
+def _access_email_on_commit(*, user: User, school: School, role: Role) -> None:
     # The email names the school, never a child; the link works on the school's own site only.
-    link = (
-        invitation_link(user=user, host=host, scheme=scheme)
-        if not user.has_usable_password()
-        else f"{scheme}://{host}/accounts/login/"
-    )
+    if user.has_usable_password():
+        start = f"To start, sign in at: {school_url(school, '/accounts/login/')}"
+    else:
+        hours = InvitationTokenGenerator(place=school.schema_name).max_age(user) // 3600
+        start = (
+            f"To start, choose your password at: {invitation_link(user=user, school=school)}\n"
+            f"The link works once, within {hours} hours."
+        )
     body = (
         f"You have been given access to {school.name}'s safeguarding records "
-        f"as {Role(role).label}.\n\nTo start, open: {link}\n\n"
+        f"as {Role(role).label}.\n\n{start}\n\n"
         "If you did not expect this email, tell your Designated Safeguarding Lead."
     )
     transaction.on_commit(
@@ -327,8 +339,10 @@ def school_dsl_assign(
     email: str,
     full_name: str,
     actor: User,
-    host: str,
-    scheme: str = "https",
+    # Unused: links are written from the configured site address (tenants.services.site_address),
+    # never from the Host header of the request that asked.
+    host: str = "",
+    scheme: str = "",
     request: HttpRequest | None = None,
 ) -> SchoolMembership:
     """The trust admin names a school's DSL (first or replacement); the previous one keeps staff."""
@@ -339,15 +353,29 @@ def school_dsl_assign(
     membership = dsl_handover(
         school=school, new_dsl=user, actor=actor, previous_dsl_role=Role.STAFF, request=request
     )
-    _access_email_on_commit(user=user, school=school, role=Role.DSL, host=host, scheme=scheme)
+    _access_email_on_commit(user=user, school=school, role=Role.DSL)
     return membership
 
 
 # --- two-factor ----------------------------------------------------------------------------------
 
 
-def _code_hash(code: str) -> str:
-    return hashlib.sha256(code.strip().lower().replace("-", "").encode()).hexdigest()
+class _RecoveryCodeHasher(PBKDF2PasswordHasher):
+    """PBKDF2 with fewer rounds than passwords get: a code carries 80 random bits, which no
+    stretching improves, and ten are hashed at each enrolment. Django's PBKDF2 hasher reads the
+    rounds from the stored value, so check_password verifies these as any other."""
+
+    iterations = 10_000
+
+
+def _recovery_code_parts(code: str) -> tuple[str, str]:
+    """(lookup id, secret) of a code as typed: any case, with or without dashes and spaces."""
+    plain = "".join(code.lower().split()).replace("-", "")
+    return plain[:RECOVERY_LOOKUP_LENGTH], plain[RECOVERY_LOOKUP_LENGTH:]
+
+
+def _random_text(length: int) -> str:
+    return "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(length))
 
 
 def totp_uri(user: User) -> str:
@@ -362,16 +390,16 @@ def totp_enrolment_begin(*, user: User) -> str:
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.has_two_factor:
         raise ValidationError("Two-factor is already set up for this account.")
-    if not user.totp_secret:
+    if not user.totp_secret_encrypted:
         user.totp_secret = pyotp.random_base32()
-        user.save(update_fields=["totp_secret"])
+        user.save(update_fields=["totp_secret_encrypted"])
     return totp_uri(user)
 
 
 def _matching_step(user: User, code: str, *, at: float | None = None) -> int | None:
     """The time step whose code is `code`, within the window, and newer than the last used."""
     code = code.strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6) or not user.totp_secret:
+    if not (code.isdigit() and len(code) == 6) or not user.totp_secret_encrypted:
         return None
     totp = pyotp.TOTP(user.totp_secret, interval=TOTP_INTERVAL)
     now_step = int((at if at is not None else time.time()) // TOTP_INTERVAL)
@@ -386,11 +414,19 @@ def _matching_step(user: User, code: str, *, at: float | None = None) -> int | N
 
 def _recovery_codes_new(user: User) -> list[str]:
     RecoveryCode.objects.filter(user=user).delete()
-    codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODE_COUNT)]
+    lookups: set[str] = set()
+    while len(lookups) < RECOVERY_CODE_COUNT:
+        lookups.add(_random_text(RECOVERY_LOOKUP_LENGTH))
+    codes = {lookup: _random_text(RECOVERY_SECRET_LENGTH) for lookup in sorted(lookups)}
+    hasher = _RecoveryCodeHasher()
     RecoveryCode.objects.bulk_create(
-        RecoveryCode(user=user, code_hash=_code_hash(c)) for c in codes
+        RecoveryCode(user=user, lookup=lookup, code_hash=make_password(secret, hasher=hasher))
+        for lookup, secret in codes.items()
     )
-    return [f"{c[:5]}-{c[5:]}" for c in codes]
+    return [
+        "-".join([lookup, *(secret[i : i + 4] for i in range(0, len(secret), 4))])
+        for lookup, secret in codes.items()
+    ]
 
 
 @transaction.atomic
@@ -432,9 +468,15 @@ def totp_verify(*, user: User, code: str, at: float | None = None) -> bool:
 
 @transaction.atomic
 def recovery_code_use(*, user: User, code: str, request: HttpRequest | None = None) -> bool:
-    updated = RecoveryCode.objects.filter(
-        user=user, code_hash=_code_hash(code), used_at__isnull=True
-    ).update(used_at=timezone.now())
+    """Uses up a recovery code: its lookup id finds one row, and one hash is checked."""
+    lookup, secret = _recovery_code_parts(code)
+    row = RecoveryCode.objects.filter(user=user, lookup=lookup, used_at__isnull=True).first()
+    if row is None or not secret or not check_password(secret, row.code_hash):
+        return False
+    # Conditional on still unused: of two requests with one code, one wins.
+    updated = RecoveryCode.objects.filter(pk=row.pk, used_at__isnull=True).update(
+        used_at=timezone.now()
+    )
     if updated:
         _audit_about_user(
             action=AuditAction.RECOVERY_CODE_USED,
@@ -463,6 +505,17 @@ def recovery_codes_regenerate(*, user: User, request: HttpRequest | None = None)
 
 
 @transaction.atomic
+def totp_secrets_rotate() -> int:
+    """Re-encrypts every TOTP secret under the first of TOTP_ENCRYPTION_KEY's keys."""
+    users = User.objects.select_for_update().exclude(totp_secret_encrypted="")
+    count = 0
+    for user_id, token in users.values_list("pk", "totp_secret_encrypted"):
+        User.objects.filter(pk=user_id).update(totp_secret_encrypted=secret_rotate(token))
+        count += 1
+    return count
+
+
+@transaction.atomic
 def totp_reset(
     *, user: User, actor: User, school: School, request: HttpRequest | None = None
 ) -> None:
@@ -472,7 +525,7 @@ def totp_reset(
     if not SchoolMembership.objects.filter(user=user, school=school).exists():
         raise ValidationError("This person has no role in this school.")
     User.objects.filter(pk=user.pk).update(
-        totp_secret="", totp_confirmed_at=None, totp_last_step=None
+        totp_secret_encrypted="", totp_confirmed_at=None, totp_last_step=None
     )
     RecoveryCode.objects.filter(user=user).delete()
     _end_sessions(user)

@@ -27,7 +27,7 @@ urlpatterns = [
         views.simple_page(
             "Check your email",
             "If that address belongs to an account for this site, a link to set a new password "
-            "is on its way. It works once, for three days.",
+            "is on its way. It works once, within an hour.",
         ),
         name="password_reset_done",
     ),

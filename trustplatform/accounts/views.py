@@ -7,12 +7,11 @@ from typing import Any
 import qrcode
 import qrcode.image.svg
 from axes.handlers.proxy import AxesProxyHandler
-from axes.models import AccessAttempt
-from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash, user_login_failed
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -30,8 +29,15 @@ from trustplatform.accounts.forms import (
     TwoFactorForm,
     axes_credentials,
 )
-from trustplatform.accounts.middleware import session_start
+from trustplatform.accounts.lockout import account_cooling_off
+from trustplatform.accounts.middleware import (
+    password_accepted,
+    pending_clear,
+    pending_user,
+    session_start,
+)
 from trustplatform.accounts.models import User
+from trustplatform.accounts.tokens import invitation_tokens, password_reset_tokens
 from trustplatform.audit.models import AuditAction
 from trustplatform.audit.services import audit_record
 from trustplatform.permissions import SESSION_OTP_VERIFIED, roles_here, two_factor_passed
@@ -48,18 +54,6 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _failures_of(request: HttpRequest, user: User) -> list[AccessAttempt]:
-    """Copies of axes' failure records for this email from this address."""
-    attempts = list(
-        AccessAttempt.objects.filter(
-            username=user.email, ip_address=getattr(request, "axes_ip_address", None)
-        )
-    )
-    for attempt in attempts:
-        attempt.pk = None
-    return attempts
-
-
 class SignInView(auth_views.LoginView):
     form_class = SignInForm
     template_name = "accounts/sign_in.html"
@@ -67,16 +61,17 @@ class SignInView(auth_views.LoginView):
 
     def form_valid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
         user = form.get_user()
-        # login() makes axes forget this email+IP's failures (AXES_RESET_ON_SUCCESS). With
-        # two-factor the password is only half of signing in: wrong codes before it must still
-        # count, or signing in again after every four guesses would allow endless guessing.
-        kept = _failures_of(self.request, user) if user.has_two_factor else []
-        login(self.request, user)
-        AccessAttempt.objects.bulk_create(kept)
-        session_start(self.request)
         if user.has_two_factor:
+            # The password is half of signing in: no login() yet, so nothing but the two-factor
+            # page opens, and the failures axes counts for this email+IP are not forgotten.
+            # Whoever was signed in on this browser before is signed out now.
+            if self.request.user.is_authenticated:
+                logout(self.request)
+            password_accepted(self.request, user)
             query = urlencode({"next": self.get_success_url()})
             return HttpResponseRedirect(f"{reverse('accounts:two_factor')}?{query}")
+        login(self.request, user)
+        session_start(self.request)
         return HttpResponseRedirect(self.get_success_url())
 
 
@@ -87,41 +82,52 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
-def _locked(request: HttpRequest, user: User) -> bool:
+def _locked(request: HttpRequest, email: str) -> bool:
     # Credentials under the key axes reads the address from (see SignInForm.clean).
-    return AxesProxyHandler.is_locked(request, credentials=axes_credentials(user.email))
+    return AxesProxyHandler.is_locked(
+        request, credentials=axes_credentials(email)
+    ) or account_cooling_off(email)
 
 
-@login_required
+def _code_passes(request: HttpRequest, user: User, code: str) -> bool:
+    if code.replace(" ", "").isdigit():
+        return services.totp_verify(user=user, code=code)
+    return services.recovery_code_use(user=user, code=code, request=request)
+
+
+def _without_password_accepted(request: HttpRequest) -> HttpResponse:
+    signed_in = _user(request)
+    if not signed_in.is_authenticated:
+        return redirect_to_login(_next_url(request), reverse("accounts:login"))
+    if not signed_in.has_two_factor:
+        # Signed in with a password alone: someone who has not set up two-factor yet.
+        query = urlencode({"next": _next_url(request)})
+        return redirect(f"{reverse('accounts:two_factor_setup')}?{query}")
+    return redirect(_next_url(request))
+
+
 @require_http_methods(["GET", "POST"])
 def two_factor(request: HttpRequest) -> HttpResponse:
-    """Asks for a TOTP or recovery code; wrong codes count towards the password cool-off."""
-    user = _user(request)
-    if not user.has_two_factor:
-        return redirect(
-            f"{reverse('accounts:two_factor_setup')}?{urlencode({'next': _next_url(request)})}"
-        )
+    """The second step of signing in: a TOTP or recovery code. Wrong codes count as failures."""
+    user = pending_user(request)
+    if user is None:
+        return _without_password_accepted(request)
     form = TwoFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _locked(request, user):
+        if _locked(request, user.email):
             return render(request, "accounts/locked_out.html", status=429)
-        code = form.cleaned_data["code"].strip()
-        ok = (
-            services.totp_verify(user=user, code=code)
-            if code.replace(" ", "").isdigit()
-            else services.recovery_code_use(user=user, code=code, request=request)
-        )
-        if ok:
-            # Only now is signing in complete: forget the failures the password step kept.
-            if ip := getattr(request, "axes_ip_address", None):
-                axes_reset(ip=ip, username=user.email)
-            request.session.cycle_key()
+        if _code_passes(request, user, form.cleaned_data["code"].strip()):
+            # Only now is signing in complete; login() also makes axes forget this email+IP's
+            # failures (AXES_RESET_ON_SUCCESS).
+            pending_clear(request)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            session_start(request)
             request.session[SESSION_OTP_VERIFIED] = True
             return redirect(_next_url(request))
         user_login_failed.send(
             sender=__name__, credentials=axes_credentials(user.email), request=request
         )
-        if _locked(request, user):
+        if _locked(request, user.email):
             return render(request, "accounts/locked_out.html", status=429)
         form.add_error("code", "That code is not right, or it has already been used.")
     return render(request, "accounts/two_factor.html", {"form": form, "next": _next_url(request)})
@@ -139,7 +145,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     if user.has_two_factor:
         return render(request, "accounts/two_factor_setup.html", {"enrolled": True})
     uri = services.totp_enrolment_begin(user=user)
-    user.refresh_from_db(fields=["totp_secret"])
+    user.refresh_from_db(fields=["totp_secret_encrypted"])
     form = EnrolmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -224,6 +230,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = MemberPasswordResetForm
+    token_generator = password_reset_tokens
     template_name = "accounts/form_page.html"
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
@@ -245,6 +252,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/form_page.html"
+    token_generator = password_reset_tokens
     success_url = reverse_lazy("accounts:password_reset_complete")
     extra_context = {"title": "Choose a new password", "submit": "Save password"}
 
@@ -264,6 +272,7 @@ class InvitationAcceptView(PasswordResetConfirmView):
     """The link of an invitation email: the invited person chooses their password."""
 
     success_url = reverse_lazy("accounts:login")
+    token_generator = invitation_tokens
     extra_context = {
         "title": "Welcome: choose your password",
         "intro": "Choose a password of at least 12 characters. You will then sign in with your "

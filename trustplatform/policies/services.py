@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tenants.models import School
-from tenants.services import school_url
+from tenants.services import school_url, site_address
 from trustplatform.accounts.models import Role, SchoolMembership, TrustMembership, User
 from trustplatform.audit.models import AuditAction
 from trustplatform.audit.services import audit_record
@@ -298,8 +298,7 @@ def _claim(delivery: _Delivery, channel: str, now: dt.datetime) -> PolicyReminde
 
 
 def _portal_url(path: str) -> str:
-    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
-    return f"{settings.SITE_SCHEME}://{settings.BASE_DOMAIN}{port}{path}"
+    return f"{site_address(None)}{path}"
 
 
 def reminder_email(reminder: PolicyReminder) -> tuple[str, str]:
