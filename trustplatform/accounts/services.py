@@ -704,8 +704,6 @@ def totp_reset(
     if (school is None) == (trust is None):
         raise TypeError("totp_reset needs exactly one of school and trust.")
     if school is not None:
-        if not SchoolMembership.objects.filter(user=user, school=school).exists():
-            raise ValidationError("This person has no role in this school.")
         grant = grants.Grant(
             actor=actor,
             way=Way.TWO_FACTOR_RESET,
@@ -714,13 +712,16 @@ def totp_reset(
             role=_role_here(user, school),
         )
     else:
-        assert trust is not None  # noqa: S101 - narrows the type for mypy
-        if not trust_people(trust=trust).filter(pk=user.pk).exists():
-            raise ValidationError("This person has no role in this trust's schools.")
         grant = grants.Grant(
             actor=actor, way=Way.TRUST_TWO_FACTOR_RESET, trust=trust, target=user, role=None
         )
     grants.check(grant)
+    if trust is not None and not trust_people(trust=trust).filter(pk=user.pk).exists():
+        raise grants.GrantRefused(
+            grant,
+            grants.Reason.NOT_YOURS,
+            "This person is not only of this trust's schools: the operator resets it.",
+        )
     User.objects.filter(pk=user.pk).update(
         totp_secret="", totp_confirmed_at=None, totp_last_step=None
     )
