@@ -373,3 +373,59 @@ def test_the_trust_admin_cannot_reset_a_user_of_another_trust(world: World) -> N
     )
     assert response.status_code == 404
     assert User.objects.get(pk=dsl_c.pk).has_two_factor
+
+
+def test_the_staff_page_offers_a_school_administrator_only_office_accounts(world: World) -> None:
+    client = _past_two_factor(world, world.person("a", Role.SCHOOL_ADMIN))
+    page = client.get(reverse("staff:list", urlconf=SCHOOL)).content.decode()
+    deputy = SchoolMembership.objects.get(user=world.person("a", Role.DEPUTY_DSL))
+    staff = SchoolMembership.objects.get(user=world.person("a", Role.STAFF))
+    assert reverse("staff:role_change", urlconf=SCHOOL, args=[staff.pk]) in page
+    assert reverse("staff:remove", urlconf=SCHOOL, args=[staff.pk]) in page
+    assert reverse("staff:role_change", urlconf=SCHOOL, args=[deputy.pk]) not in page
+    assert reverse("staff:remove", urlconf=SCHOOL, args=[deputy.pk]) not in page
+    assert 'value="deputy_dsl"' not in page
+    assert 'value="key_holder"' not in page
+
+
+def test_a_role_change_posted_by_hand_is_refused_with_a_message(world: World) -> None:
+    client = _past_two_factor(world, world.person("a", Role.SCHOOL_ADMIN))
+    staff = SchoolMembership.objects.get(user=world.person("a", Role.STAFF))
+    response = client.post(
+        reverse("staff:role_change", urlconf=SCHOOL, args=[staff.pk]),
+        {"role": "deputy_dsl"},
+        follow=True,
+    )
+    assert "You cannot give the Deputy DSL role." in response.content.decode()
+    assert _role_of(world.person("a", Role.STAFF), world) == Role.STAFF
+    assert len(_refusals()) == 1
+
+
+def test_the_headteacher_declines_a_named_dsl_and_nothing_changes(world: World) -> None:
+    from trustplatform.accounts.models import DslHandoverRequest  # noqa: PLC0415
+
+    _name_dsl(world, email="morgan.ellis@example.org")
+    pending = DslHandoverRequest.objects.get(school=world.school_a)
+    client = school_client(world.school_a, world.person("a", Role.HEADTEACHER))
+    response = client.post(
+        reverse("staff:dsl_decline", urlconf=SCHOOL, kwargs={"request_id": pending.pk}),
+        follow=True,
+    )
+    assert "Nothing has changed" in response.content.decode()
+    pending.refresh_from_db()
+    assert pending.status == "declined"
+    assert _role_of(world.person("a", Role.DSL), world) == Role.DSL
+    # A decided naming is gone from the page and cannot be posted again.
+    again = client.post(
+        reverse("staff:dsl_confirm", urlconf=SCHOOL, kwargs={"request_id": pending.pk})
+    )
+    assert again.status_code == 404
+
+
+def test_the_trust_two_factor_page_lists_only_the_trusts_people(world: World) -> None:
+    client = school_client(None, world.person("trust", Role.TRUST_ADMIN))
+    page = client.get(reverse("portal:two_factor_people", urlconf=PORTAL)).content.decode()
+    assert world.person("a", Role.HEADTEACHER).full_name in page
+    assert world.person("b", Role.DSL).full_name in page
+    assert world.person("c", Role.DSL).full_name not in page
+    assert world.person("trust", Role.TRUST_ADMIN).full_name not in page  # never themselves

@@ -192,11 +192,14 @@ class DslHandoverRequest(models.Model):
         "tenants.School", on_delete=models.CASCADE, related_name="dsl_handover_requests"
     )
     nominee = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # Null once that account is deleted: the audit log keeps who it was, by id.
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     requested_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
 
