@@ -28,8 +28,9 @@ from trustplatform.accounts.models import (
     SchoolMembership,
     TrustMembership,
 )
-from trustplatform.audit.models import AuditAction
+from trustplatform.audit.models import AuditAction, AuditEvent
 from trustplatform.audit.services import audit_record
+from trustplatform.permissions import CHILD_DATA_ROLES
 
 if TYPE_CHECKING:
     from tenants.models import School, Trust
@@ -76,22 +77,17 @@ _NAMEABLE: frozenset[Role | None] = frozenset({*MAY_BECOME_DSL, None})
 
 # For each way: acting role -> the roles the target may be given (invitation, role change) or
 # may hold (every other way). A role not listed may not act this way at all: deny by default.
+# Who manages which accounts: giving a role, changing it (both the old and the new one) and
+# removing it are the same right.
+_MANAGES: dict[Role, frozenset[Role | None]] = {
+    Role.DSL: frozenset(_ALL_BUT_DSL),
+    Role.HEADTEACHER: frozenset(OFFICE_ROLES),
+    Role.SCHOOL_ADMIN: frozenset(OFFICE_ROLES),
+}
 GRANTS: dict[Way, dict[Role, frozenset[Role | None]]] = {
-    Way.INVITATION: {
-        Role.DSL: frozenset(_ALL_BUT_DSL),
-        Role.HEADTEACHER: frozenset(OFFICE_ROLES),
-        Role.SCHOOL_ADMIN: frozenset(OFFICE_ROLES),
-    },
-    Way.ROLE_CHANGE: {
-        Role.DSL: frozenset(_ALL_BUT_DSL),
-        Role.HEADTEACHER: frozenset(OFFICE_ROLES),
-        Role.SCHOOL_ADMIN: frozenset(OFFICE_ROLES),
-    },
-    Way.REMOVAL: {
-        Role.DSL: frozenset(_ALL_BUT_DSL),
-        Role.HEADTEACHER: frozenset(OFFICE_ROLES),
-        Role.SCHOOL_ADMIN: frozenset(OFFICE_ROLES),
-    },
+    Way.INVITATION: _MANAGES,
+    Way.ROLE_CHANGE: _MANAGES,
+    Way.REMOVAL: _MANAGES,
     Way.DSL_HANDOVER: {
         Role.DSL: frozenset(MAY_BECOME_DSL),
         Role.HEADTEACHER: frozenset(MAY_BECOME_DSL),
@@ -107,7 +103,6 @@ GRANTS: dict[Way, dict[Role, frozenset[Role | None]]] = {
 }
 # Ways that give the target a role reading child records, or the DSL role.
 _GIVES_RECORDS = frozenset({Way.DSL_HANDOVER, Way.DSL_NAMING, Way.DSL_CONFIRMATION})
-_RECORD_ROLES = frozenset({Role.KEY_HOLDER, Role.DEPUTY_DSL, Role.DSL, Role.HEADTEACHER})
 
 
 class Reason(enum.StrEnum):
@@ -152,7 +147,7 @@ class GrantRefused(ValidationError):
         super().__init__(message)
         self.grant = grant
         self.reason = reason
-        self.audited = False
+        self.audit_event_id: int | None = None
 
 
 def _label(role: Role | None) -> str:
@@ -177,12 +172,8 @@ def _live_roles(user: User) -> frozenset[Role]:
     )
 
 
-def access_of(user: User) -> int:
-    """A person's access: the highest of all their roles, in every school and trust (0: none)."""
-    return _access(_live_roles(user))
-
-
 def _access(roles: frozenset[Role]) -> int:
+    """A person's access: the highest of all their roles, in every school and trust (0: none)."""
     return max((ACCESS[r] for r in roles), default=0)
 
 
@@ -231,7 +222,7 @@ def _refusals(grant: Grant, facts: _Facts) -> Iterator[GrantRefused]:
                 ),
             )
     gives_records = grant.way in _GIVES_RECORDS or (
-        grant.way in {Way.INVITATION, Way.ROLE_CHANGE} and grant.role in _RECORD_ROLES
+        grant.way in {Way.INVITATION, Way.ROLE_CHANGE} and grant.role in CHILD_DATA_ROLES
     )
     if (
         gives_records
@@ -267,6 +258,28 @@ def _role_message(way: Way, role: Role | None) -> str:
     if way is Way.KEY_HOLDER_GRANT:
         return "Access is granted to key holders only; change their role first."
     return f"You cannot do this for someone who is {_label(role)}."
+
+
+def role_here(user: User, school: School) -> Role | None:
+    role = (
+        SchoolMembership.objects.filter(user=user, school=school)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return Role(role) if role else None
+
+
+def dsl_grant(way: Way, *, school: School, nominee: User, actor: User) -> Grant:
+    """Making `nominee` the DSL also changes the current DSL, who is asked about too."""
+    current = SchoolMembership.objects.filter(school=school, role=Role.DSL).select_related("user")
+    return Grant(
+        actor=actor,
+        way=way,
+        school=school,
+        target=nominee,
+        role=role_here(nominee, school),
+        also_changes=tuple(m.user for m in current),
+    )
 
 
 def allows(grant: Grant) -> bool:
@@ -349,24 +362,25 @@ R = TypeVar("R")
 
 def refusals_audited(service: Callable[P, R]) -> Callable[P, R]:
     """Audits a service's refused grant. Outside its transaction: the refusal row must stay when
-    the service's own writes are rolled back."""
+    the service's own writes are rolled back. A service calling another records it once; again
+    only if the inner row went with a transaction rolled back on the way out."""
 
     @wraps(service)
     def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return service(*args, **kwargs)
         except GrantRefused as refused:
-            if not refused.audited:
-                refused.audited = True
-                _refusal_record(refused, request=kwargs.get("request"))
+            recorded = refused.audit_event_id
+            if recorded is None or not AuditEvent.objects.filter(pk=recorded).exists():
+                refused.audit_event_id = _refusal_record(refused, request=kwargs.get("request"))
             raise
 
     return wrapped
 
 
-def _refusal_record(refused: GrantRefused, *, request: object) -> None:
+def _refusal_record(refused: GrantRefused, *, request: object) -> int:
     grant = refused.grant
-    audit_record(
+    return audit_record(
         action=AuditAction.GRANT_REFUSED,
         actor=grant.actor,
         school=grant.school,
@@ -382,4 +396,4 @@ def _refusal_record(refused: GrantRefused, *, request: object) -> None:
             "old_role": str(grant.old_role) if grant.old_role else None,
         },
         request=request,  # type: ignore[arg-type]
-    )
+    ).pk

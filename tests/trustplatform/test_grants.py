@@ -429,3 +429,33 @@ def test_the_trust_two_factor_page_lists_only_the_trusts_people(world: World) ->
     assert world.person("b", Role.DSL).full_name in page
     assert world.person("c", Role.DSL).full_name not in page
     assert world.person("trust", Role.TRUST_ADMIN).full_name not in page  # never themselves
+
+
+def test_a_refusal_inside_another_service_is_audited_once_and_kept(world: World) -> None:
+    from django.db import transaction  # noqa: PLC0415
+
+    from trustplatform import grants  # noqa: PLC0415
+
+    admin = world.person("a", Role.SCHOOL_ADMIN)
+
+    @grants.refusals_audited
+    @transaction.atomic
+    def inner() -> None:
+        grants.check(
+            grants.Grant(
+                actor=admin,
+                way=grants.Way.INVITATION,
+                school=world.school_a,
+                role=Role.DEPUTY_DSL,
+            )
+        )
+
+    @grants.refusals_audited
+    @transaction.atomic
+    def outer() -> None:
+        inner()
+
+    with pytest.raises(grants.GrantRefused):
+        outer()
+    [refusal] = _refusals()
+    assert refusal.data["way"] == "invitation"

@@ -120,15 +120,6 @@ def user_disable(*, user: User, actor: User, request: HttpRequest | None = None)
 # the demo's seeding, never a request.
 
 
-def _role_here(user: User, school: School) -> Role | None:
-    role = (
-        SchoolMembership.objects.filter(user=user, school=school)
-        .values_list("role", flat=True)
-        .first()
-    )
-    return Role(role) if role else None
-
-
 @refusals_audited
 @transaction.atomic
 def school_membership_add(
@@ -278,19 +269,6 @@ def _dsl_make(
     return membership
 
 
-def _dsl_grant(way: Way, *, school: School, nominee: User, actor: User) -> grants.Grant:
-    """Making `nominee` the DSL also changes the current DSL, who is asked about too."""
-    current = SchoolMembership.objects.filter(school=school, role=Role.DSL).select_related("user")
-    return grants.Grant(
-        actor=actor,
-        way=way,
-        school=school,
-        target=nominee,
-        role=_role_here(nominee, school),
-        also_changes=tuple(m.user for m in current),
-    )
-
-
 @refusals_audited
 @transaction.atomic
 def dsl_handover(
@@ -302,7 +280,7 @@ def dsl_handover(
     request: HttpRequest | None = None,
 ) -> SchoolMembership:
     """The DSL or the headteacher hands the DSL role to a member of the school's staff."""
-    grants.check(_dsl_grant(Way.DSL_HANDOVER, school=school, nominee=new_dsl, actor=actor))
+    grants.check(grants.dsl_grant(Way.DSL_HANDOVER, school=school, nominee=new_dsl, actor=actor))
     return _dsl_make(
         school=school,
         new_dsl=new_dsl,
@@ -453,7 +431,7 @@ def school_dsl_assign(
             way=Way.DSL_NAMING,
             trust=trust,
             target=nominee,
-            role=_role_here(nominee, school) if nominee else None,
+            role=grants.role_here(nominee, school) if nominee else None,
         )
     )
     if nominee is None:
@@ -525,7 +503,7 @@ def dsl_handover_confirm(
     """The headteacher or the outgoing DSL confirms the trust's naming: the handover happens."""
     handover = _pending_handover(handover_request)
     grants.check(
-        _dsl_grant(
+        grants.dsl_grant(
             Way.DSL_CONFIRMATION, school=handover.school, nominee=handover.nominee, actor=actor
         )
     )
@@ -552,7 +530,7 @@ def dsl_handover_decline(
     """The headteacher or the current DSL declines the trust's naming: nothing changes."""
     handover = _pending_handover(handover_request)
     grants.check(
-        _dsl_grant(
+        grants.dsl_grant(
             Way.DSL_CONFIRMATION, school=handover.school, nominee=handover.nominee, actor=actor
         )
     )
@@ -709,7 +687,7 @@ def totp_reset(
             way=Way.TWO_FACTOR_RESET,
             school=school,
             target=user,
-            role=_role_here(user, school),
+            role=grants.role_here(user, school),
         )
     else:
         grant = grants.Grant(

@@ -22,7 +22,7 @@ from trustplatform.accounts.forms import (
 )
 from trustplatform.accounts.models import DslHandoverRequest, Role, SchoolMembership, User
 from trustplatform.accounts.selectors import dsl_handover_pending
-from trustplatform.grants import Grant, Way, allows, grantable_roles, staff_options
+from trustplatform.grants import Way, allows, dsl_grant, grantable_roles, staff_options
 from trustplatform.permissions import Action, require
 
 
@@ -58,12 +58,8 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     options = staff_options(actor=_actor(request), school=school, memberships=memberships)
     pending = dsl_handover_pending(school=school)
     may_confirm = pending is not None and allows(
-        Grant(
-            actor=_actor(request),
-            way=Way.DSL_CONFIRMATION,
-            school=school,
-            target=pending.nominee,
-            role=next((Role(m.role) for m in memberships if m.user_id == pending.nominee_id), None),
+        dsl_grant(
+            Way.DSL_CONFIRMATION, school=school, nominee=pending.nominee, actor=_actor(request)
         )
     )
     return render(
