@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from tests.conftest import World
-from trustplatform.accounts.models import Role, SchoolMembership
+from trustplatform.accounts.models import DslHandoverRequest, Role, SchoolMembership
 
 OK, LOGIN, TWO_FACTOR, DENIED = "ok", "login", "2fa", "denied"
 
@@ -80,3 +80,13 @@ def membership_of(place_role: tuple[str, Role]) -> Callable[[World], Mapping[str
         return {"membership_id": SchoolMembership.objects.get(user=user).pk}
 
     return kwargs
+
+
+def pending_dsl_naming(world: World) -> Mapping[str, object]:
+    """URL kwargs naming a fresh request of the trust admin to make school A's staff member DSL."""
+    pending = DslHandoverRequest.objects.create(
+        school=world.school_a,
+        nominee=world.person("a", Role.STAFF),
+        requested_by=world.person("trust", Role.TRUST_ADMIN),
+    )
+    return {"request_id": pending.pk}

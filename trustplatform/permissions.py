@@ -65,6 +65,8 @@ class Action(enum.StrEnum):
     VIEW_TRUST_PORTAL = "view_trust_portal"
     MANAGE_SCHOOLS = "manage_schools"
     ASSIGN_SCHOOL_DSL = "assign_school_dsl"
+    # Two-factor of someone a school may not reset (more access than its DSL): docs/security.md.
+    RESET_USER_TWO_FACTOR = "reset_user_two_factor"
     VIEW_TRUST_STATISTICS = "view_trust_statistics"
     VIEW_TRUST_REVIEW_DATES = "view_trust_review_dates"
 
@@ -129,12 +131,16 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     | {
         A.VIEW_STAFF,
         A.INVITE_STAFF,
+        # Between staff, governor and administrator only: trustplatform/grants.py.
+        A.MANAGE_ROLES,
         A.REMOVE_MEMBERSHIP,
         A.IMPORT_PUPILS,
         A.VIEW_SCHOOL_CALENDAR,
         A.MANAGE_SCHOOL_CALENDAR,
     },
-    Role.TRUST_ADMIN: frozenset({A.VIEW_TRUST_PORTAL, A.MANAGE_SCHOOLS, A.ASSIGN_SCHOOL_DSL}),
+    Role.TRUST_ADMIN: frozenset(
+        {A.VIEW_TRUST_PORTAL, A.MANAGE_SCHOOLS, A.ASSIGN_SCHOOL_DSL, A.RESET_USER_TWO_FACTOR}
+    ),
     Role.TRUST_SAFEGUARDING_LEAD: frozenset(
         {A.VIEW_TRUST_PORTAL, A.VIEW_TRUST_STATISTICS, A.VIEW_TRUST_REVIEW_DATES}
     ),
@@ -164,6 +170,7 @@ NEEDS_TWO_FACTOR = frozenset(
         A.VIEW_SCHOOL_STATISTICS,
         A.VIEW_TRUST_STATISTICS,
         A.ASSIGN_SCHOOL_DSL,
+        A.RESET_USER_TWO_FACTOR,
         A.MANAGE_SCHOOLS,
         A.INVITE_STAFF,
         A.IMPORT_PUPILS,

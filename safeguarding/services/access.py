@@ -12,9 +12,11 @@ from django_tenants.utils import get_public_schema_name
 from safeguarding.models import AccessAction, AccessLogEntry, Category, KeyHolderGrant, YearGroup
 from tenants.db import school_connection
 from tenants.models import School
+from trustplatform import grants
 from trustplatform.accounts.models import Role, SchoolMembership, User
 from trustplatform.audit.models import AuditAction
 from trustplatform.audit.services import audit_record, client_ip
+from trustplatform.grants import refusals_audited
 from trustplatform.hashchain import chain_append
 
 
@@ -47,6 +49,7 @@ def access_log_record(
     )
 
 
+@refusals_audited
 @transaction.atomic
 def key_holder_access_set(
     *,
@@ -58,10 +61,20 @@ def key_holder_access_set(
     request: HttpRequest | None = None,
 ) -> KeyHolderGrant:
     """The DSL sets which categories and year groups a key holder sees (brief §3)."""
-    if not SchoolMembership.objects.filter(
-        user=key_holder, school=school, role=Role.KEY_HOLDER
-    ).exists():
-        raise ValidationError("Access is granted to key holders only; change their role first.")
+    held = (
+        SchoolMembership.objects.filter(user=key_holder, school=school)
+        .values_list("role", flat=True)
+        .first()
+    )
+    grants.check(
+        grants.Grant(
+            actor=actor,
+            way=grants.Way.KEY_HOLDER_GRANT,
+            school=school,
+            target=key_holder,
+            role=Role(held) if held else None,
+        )
+    )
     wanted = set(category_ids)
     groups = sorted(set(year_groups))
     categories = list(Category.objects.filter(pk__in=wanted, retired_at__isnull=True))

@@ -1,5 +1,6 @@
 """The trust admin in a real browser: creates a school through the portal and names its DSL, who
-then signs in on the new school's own subdomain. Screenshots of each step land in test-artifacts/.
+then signs in on the new school's own subdomain. A replacement the admin names later waits until
+that DSL confirms it on the school's site. Screenshots of each step land in test-artifacts/.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from tenants.models import School
 from tests.browser.conftest import PHONE_VIEWPORT, CheckAccessibility, TakeScreenshot
 from tests.browser.test_record_a_concern import sign_in
 from tests.conftest import World
-from trustplatform.accounts.models import Role, User
+from trustplatform.accounts.models import Role, SchoolMembership, User
 
 pytestmark = pytest.mark.browser
 
 SLUG = "juniper-fields"
 DSL_EMAIL = "robin.hale@example.org"
+NEXT_DSL_EMAIL = "sasha.brook@example.org"
 NEW_PASSWORD = "a-long-and-unguessable-passphrase"
 INVITATION_LINK = re.compile(r"https?://\S+/accounts/invite/\S+/")
 
@@ -34,7 +36,7 @@ def cleanup(django_db_blocker: Any) -> Iterator[None]:
     with django_db_blocker.unblock():
         for school in School.objects.filter(slug=SLUG):
             school.delete(force_drop=True)
-        User.objects.filter(email=DSL_EMAIL).delete()
+        User.objects.filter(email__in=[DSL_EMAIL, NEXT_DSL_EMAIL]).delete()
 
 
 def test_trust_admin_creates_a_school_and_names_its_dsl_who_signs_in_there(  # noqa: PLR0917 - fixtures
@@ -44,6 +46,7 @@ def test_trust_admin_creates_a_school_and_names_its_dsl_who_signs_in_there(  # n
     cleanup: None,
     check_accessibility: CheckAccessibility,
     screenshot: TakeScreenshot,
+    django_db_blocker: Any,
 ) -> None:
     port = server_url.rsplit(":", 1)[1]
     root = f"http://localhost:{port}"
@@ -83,7 +86,6 @@ def test_trust_admin_creates_a_school_and_names_its_dsl_who_signs_in_there(  # n
     expect(section.get_by_text("Robin Hale").first).to_be_visible()
     expect(section.get_by_text("Not counted yet")).to_be_visible()
     screenshot(admin, "4-portal-with-new-school")
-    admin_context.close()
 
     # --- the new DSL: the invitation email (the server thread shares the locmem outbox) -----
     [message] = [m for m in mail.outbox if m.to == [DSL_EMAIL]]
@@ -115,4 +117,31 @@ def test_trust_admin_creates_a_school_and_names_its_dsl_who_signs_in_there(  # n
     expect(dsl.get_by_text("Robin Hale").first).to_be_visible()
     check_accessibility(dsl)
     screenshot(dsl, "5-dsl-on-the-new-site")
+
+    # --- a replacement named by the trust waits for the school ----------------------------
+    admin.goto(f"{root}/portal/")
+    admin.get_by_role("link", name="Name a new DSL of Juniper Fields Primary").click()
+    admin.get_by_label("Full name").fill("Sasha Brook")
+    admin.get_by_label("Email").fill(NEXT_DSL_EMAIL)
+    admin.get_by_role("button", name="Name the new DSL").click()
+    expect(admin.get_by_text("waits for the headteacher or the current DSL")).to_be_visible()
+    admin_context.close()
+    with django_db_blocker.unblock():
+        school = School.objects.get(slug=SLUG)
+        assert _dsl_email(school) == DSL_EMAIL
+
+    dsl.goto(f"http://{SLUG}.localhost:{port}/staff/")
+    expect(dsl.get_by_role("heading", name="The trust has named a new DSL")).to_be_visible()
+    check_accessibility(dsl)
+    screenshot(dsl, "6-the-dsl-confirms-the-named-dsl")
+    dsl.get_by_label("The current DSL becomes").select_option("deputy_dsl")
+    dsl.get_by_role("button", name="Confirm the new DSL").click()
+    # Robin reads less from now on: their sessions end with the handover.
+    expect(dsl.get_by_role("button", name="Sign in")).to_be_visible()
     dsl_context.close()
+    with django_db_blocker.unblock():
+        assert _dsl_email(school) == NEXT_DSL_EMAIL
+
+
+def _dsl_email(school: School) -> str:
+    return SchoolMembership.objects.get(school=school, role=Role.DSL).user.email

@@ -673,6 +673,10 @@ def clamd_socket(settings: SettingsWrapper) -> Iterator[tuple[str, FakeClamd]]:
     settings.CLAMD_SOCKET = path
     settings.CLAMD_HOST = ""
     yield path, clamd
+    # Shut down before closing: a thread still blocked in accept() on a closed socket would
+    # accept on whatever socket reuses its descriptor next, such as the HTTP test server's.
+    listener.shutdown(socket.SHUT_RDWR)
+    clamd.thread.join(timeout=5)
     listener.close()
     Path(path).unlink(missing_ok=True)
     Path(folder).rmdir()

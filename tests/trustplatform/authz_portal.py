@@ -41,4 +41,12 @@ ROOT_ROWS: dict[str, Row] = {
     "portal:school_suspend": Row(allowed=TRUST_ADMIN, kwargs=_school_a),
     "portal:school_reactivate": Row(allowed=TRUST_ADMIN, kwargs=_school_a),
     "portal:dsl_training": Row(allowed=TRUST_ADMIN, kwargs=_dsl_of_a),
+    # Each trust admin sees the people of their own trust's schools.
+    "portal:two_factor_people": Row(allowed=actors("trust:trust_admin", "other_trust:trust_admin")),
+    # School A's headteacher: the other trust's admin gets the same 404 as for nobody.
+    "portal:two_factor_reset": Row(
+        allowed=TRUST_ADMIN,
+        method="POST",
+        kwargs=lambda world: {"user_id": world.person("a", Role.HEADTEACHER).pk},
+    ),
 }

@@ -34,6 +34,7 @@ from tests.authz import (
     Row,
     actors,
     membership_of,
+    pending_dsl_naming,
 )
 from tests.conftest import World, school_client
 from tests.safeguarding.fixtures import with_two_factor
@@ -89,11 +90,23 @@ SCHOOL_MATRIX: dict[str, Row] = _public_pages(EVERYONE_SCHOOL) | {
         allowed=actors("a:dsl"), kwargs=membership_of(("a", Role.KEY_HOLDER))
     ),
     "safeguarding:access_log": Row(allowed=actors("a:dsl")),
+    # Who may give which role is the grant matrix's (test_grant_matrix.py); here: the page.
     "staff:role_change": Row(
-        allowed=actors("a:dsl", "a:headteacher"),
+        allowed=actors("a:dsl", "a:headteacher", "a:school_admin"),
         method="POST",
         data={"role": "key_holder"},
         kwargs=membership_of(("a", Role.STAFF)),
+        two_factor_first=actors("a:school_admin"),
+    ),
+    # The trust has named a new DSL: the headteacher or the current DSL confirms or declines.
+    "staff:dsl_confirm": Row(
+        allowed=actors("a:dsl", "a:headteacher"),
+        method="POST",
+        data={"previous_dsl_role": "deputy_dsl"},
+        kwargs=pending_dsl_naming,
+    ),
+    "staff:dsl_decline": Row(
+        allowed=actors("a:dsl", "a:headteacher"), method="POST", kwargs=pending_dsl_naming
     ),
     "staff:remove": Row(
         allowed=actors("a:dsl", "a:headteacher", "a:school_admin"),
@@ -243,6 +256,8 @@ def test_root_site_authorisation(world: World, db: None, name: str, actor: str) 
         "staff:two_factor_reset",
         "staff:remove",
         "staff:invite",
+        "staff:dsl_confirm",
+        "staff:dsl_decline",
     ],
 )
 def test_child_data_and_role_management_need_the_second_factor(

@@ -7,9 +7,11 @@ from django.core.exceptions import ValidationError
 from tenants.models import School
 from tenants.services import site_address
 from tests.conftest import PASSWORD, World
-from trustplatform.accounts.models import Role, SchoolMembership, User
+from trustplatform.accounts.models import DslHandoverRequest, Role, SchoolMembership, User
 from trustplatform.accounts.services import (
     dsl_handover,
+    dsl_handover_confirm,
+    dsl_handover_decline,
     invitation_send,
     school_dsl_assign,
     school_membership_add,
@@ -130,7 +132,6 @@ def test_an_invitation_creates_the_account_and_emails_a_link_without_child_data(
             full_name="Orla Venn",
             role=Role.STAFF,
             actor=world.person("a", Role.DSL),
-            host="alder.localhost",
         )
 
     user = User.objects.get(email="newcomer@example.org")
@@ -143,20 +144,60 @@ def test_an_invitation_creates_the_account_and_emails_a_link_without_child_data(
     assert "Alder Lane Primary" in message.body
 
 
-def test_the_trust_admin_assigns_a_replacement_dsl_who_is_emailed(
+def test_the_trust_admin_names_the_dsl_of_a_school_without_one_at_once_and_they_are_emailed(
     world: World, school_a: School, django_capture_on_commit_callbacks: object
 ) -> None:
     old_dsl = world.person("a", Role.DSL)
+    SchoolMembership.objects.filter(user=old_dsl, school=school_a).delete()
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         school_dsl_assign(
             school=school_a,
             email="new.dsl@example.org",
             full_name="Tove Harrowby",
             actor=world.person("trust", Role.TRUST_ADMIN),
-            host="alder.localhost",
         )
 
     new_dsl = User.objects.get(email="new.dsl@example.org")
     assert SchoolMembership.objects.get(school=school_a, role=Role.DSL).user == new_dsl
-    assert SchoolMembership.objects.get(school=school_a, user=old_dsl).role == Role.STAFF
     assert mail.outbox[0].to == ["new.dsl@example.org"]
+
+
+def test_the_trust_admin_naming_a_replacement_dsl_changes_nothing_until_confirmed(
+    world: World, school_a: School
+) -> None:
+    old_dsl = world.person("a", Role.DSL)
+    handover = school_dsl_assign(
+        school=school_a,
+        email="new.dsl@example.org",
+        full_name="Tove Harrowby",
+        actor=world.person("trust", Role.TRUST_ADMIN),
+    )
+
+    assert isinstance(handover, DslHandoverRequest)
+    assert SchoolMembership.objects.get(school=school_a, role=Role.DSL).user == old_dsl
+    dsl_handover_confirm(handover_request=handover, actor=old_dsl, previous_dsl_role=Role.STAFF)
+    new_dsl = User.objects.get(email="new.dsl@example.org")
+    assert SchoolMembership.objects.get(school=school_a, role=Role.DSL).user == new_dsl
+    assert SchoolMembership.objects.get(school=school_a, user=old_dsl).role == Role.STAFF
+    handover.refresh_from_db()
+    assert (handover.status, handover.decided_by) == ("confirmed", old_dsl)
+
+
+def test_a_declined_naming_changes_nothing_and_cannot_be_confirmed_later(
+    world: World, school_a: School
+) -> None:
+    head = world.person("a", Role.HEADTEACHER)
+    handover = school_dsl_assign(
+        school=school_a,
+        email="new.dsl@example.org",
+        full_name="Tove Harrowby",
+        actor=world.person("trust", Role.TRUST_ADMIN),
+    )
+    assert isinstance(handover, DslHandoverRequest)
+    dsl_handover_decline(handover_request=handover, actor=head)
+    with pytest.raises(ValidationError, match="already been decided"):
+        dsl_handover_confirm(handover_request=handover, actor=head)
+    assert SchoolMembership.objects.get(school=school_a, role=Role.DSL).user == world.person(
+        "a", Role.DSL
+    )
+    assert AuditEvent.objects.filter(action=AuditAction.DSL_HANDOVER_DECLINED).count() == 1

@@ -12,8 +12,15 @@ from django.http import HttpRequest
 from tenants.selectors import school_of_request
 from tenants.services import site_address
 from trustplatform.accounts.lockout import account_cooling_off
-from trustplatform.accounts.models import Role, SchoolMembership, TrustMembership, User
+from trustplatform.accounts.models import (
+    SCHOOL_ROLES,
+    Role,
+    SchoolMembership,
+    TrustMembership,
+    User,
+)
 from trustplatform.accounts.services import ASSIGNABLE_SCHOOL_ROLES
+from trustplatform.grants import MAY_BECOME_DSL
 
 
 def may_sign_in_here(user: User, request: HttpRequest) -> bool:
@@ -132,9 +139,22 @@ class InvitationForm(forms.Form):
     email = forms.EmailField()
     role = forms.ChoiceField(choices=_ROLE_CHOICES)
 
+    def __init__(self, *args: Any, offered: list[Role], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The list shows only the roles this person may give. Any role of the school is still
+        # accepted from a post, so that the service refuses it, says why, and audits it.
+        self.fields["role"].widget.choices = [(r.value, r.label) for r in offered]
+
 
 class RoleChangeForm(forms.Form):
-    role = forms.ChoiceField(choices=_ROLE_CHOICES)
+    # As the invitation: the staff page offers each person's roles; the service decides.
+    role = forms.ChoiceField(choices=[(r.value, r.label) for r in Role if r in SCHOOL_ROLES])
+
+
+class DslConfirmForm(forms.Form):
+    previous_dsl_role = forms.ChoiceField(
+        choices=_ROLE_CHOICES, initial=Role.DEPUTY_DSL.value, label="The current DSL becomes"
+    )
 
 
 class HandoverForm(forms.Form):
@@ -147,7 +167,9 @@ class HandoverForm(forms.Form):
         super().__init__(*args, **kwargs)
         current_dsl = SchoolMembership.objects.filter(school=school, role=Role.DSL)
         self.fields["new_dsl"].queryset = User.objects.filter(  # type: ignore[attr-defined]
-            school_memberships__school=school, is_active=True
+            school_memberships__school=school,
+            school_memberships__role__in=[r.value for r in MAY_BECOME_DSL],
+            is_active=True,
         ).exclude(pk__in=current_dsl.values("user_id"))
 
 

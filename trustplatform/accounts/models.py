@@ -190,3 +190,43 @@ class TrustMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} is {self.role} of {self.trust_id}"
+
+
+class DslHandoverRequest(models.Model):
+    """The trust admin names a new DSL for a school that has one: nothing changes until the
+    school's headteacher or its current DSL confirms it on the school's site (docs/security.md).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the school"
+        CONFIRMED = "confirmed", "Confirmed"
+        DECLINED = "declined", "Declined"
+        REPLACED = "replaced", "Replaced by a later naming"
+
+    school = models.ForeignKey(
+        "tenants.School", on_delete=models.CASCADE, related_name="dsl_handover_requests"
+    )
+    nominee = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    # Null once that account is deleted: the audit log keeps who it was, by id.
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One naming waits per school: a later one replaces it.
+            models.UniqueConstraint(
+                fields=["school"],
+                condition=models.Q(status="pending"),
+                name="dsl_handover_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"DSL handover request {self.pk} at {self.school_id}: {self.status}"

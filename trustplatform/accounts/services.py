@@ -20,19 +20,23 @@ from django.utils.http import urlsafe_base64_encode
 
 from tenants.models import School, Trust
 from tenants.services import school_url
+from trustplatform import grants
 from trustplatform.accounts.crypto import secret_rotate
 from trustplatform.accounts.models import (
     SCHOOL_ROLES,
     TRUST_ROLES,
+    DslHandoverRequest,
     RecoveryCode,
     Role,
     SchoolMembership,
     TrustMembership,
     User,
 )
+from trustplatform.accounts.selectors import trust_people
 from trustplatform.accounts.tokens import InvitationTokenGenerator
 from trustplatform.audit.models import AuditAction
 from trustplatform.audit.services import audit_record
+from trustplatform.grants import Way, refusals_audited
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -117,8 +121,12 @@ def user_disable(*, user: User, actor: User, request: HttpRequest | None = None)
 
 
 # --- memberships ---------------------------------------------------------------------------------
+# Every way of giving, changing or taking a role asks trustplatform/grants.py first; a refusal is
+# audited (GRANT_REFUSED) and changes nothing. An actor of None is the system: provisioning and
+# the demo's seeding, never a request.
 
 
+@refusals_audited
 @transaction.atomic
 def school_membership_add(
     *,
@@ -128,6 +136,10 @@ def school_membership_add(
     actor: User | None = None,
     request: HttpRequest | None = None,
 ) -> SchoolMembership:
+    if actor is not None:
+        grants.check(
+            grants.Grant(actor=actor, way=Way.INVITATION, school=school, target=user, role=role)
+        )
     if role not in SCHOOL_ROLES:
         raise ValidationError({"role": f"{Role(role).label} is not a role within a school."})
     if SchoolMembership.objects.filter(user=user, school=school).exists():
@@ -148,16 +160,23 @@ def school_membership_add(
     return membership
 
 
+@refusals_audited
 @transaction.atomic
 def school_membership_set_role(
     *, membership: SchoolMembership, role: Role, actor: User, request: HttpRequest | None = None
 ) -> SchoolMembership:
     membership = SchoolMembership.objects.select_for_update().get(pk=membership.pk)
-    if role not in ASSIGNABLE_SCHOOL_ROLES:
-        raise ValidationError({"role": "The DSL role changes hands only through a handover."})
-    if membership.role == Role.DSL:
-        raise ValidationError({"role": "Hand over the DSL role to someone else first."})
     old = membership.role
+    grants.check(
+        grants.Grant(
+            actor=actor,
+            way=Way.ROLE_CHANGE,
+            school=membership.school,
+            target=membership.user,
+            role=Role(role),
+            old_role=Role(old),
+        )
+    )
     if old == role:
         return membership
     membership.role = role
@@ -175,13 +194,16 @@ def school_membership_set_role(
     return membership
 
 
+@refusals_audited
 @transaction.atomic
 def school_membership_remove(
     *, membership: SchoolMembership, actor: User, request: HttpRequest | None = None
 ) -> None:
-    if membership.role == Role.DSL:
-        raise ValidationError("Hand over the DSL role before removing this person.")
+    membership = SchoolMembership.objects.select_for_update().get(pk=membership.pk)
     user, school, old = membership.user, membership.school, membership.role
+    grants.check(
+        grants.Grant(actor=actor, way=Way.REMOVAL, school=school, target=user, role=Role(old))
+    )
     membership.delete()
     _end_sessions(user)
     _audit_about_user(
@@ -194,22 +216,23 @@ def school_membership_remove(
     )
 
 
-@transaction.atomic
-def dsl_handover(
+def _dsl_make(
     *,
     school: School,
     new_dsl: User,
     actor: User,
-    previous_dsl_role: Role = Role.DEPUTY_DSL,
-    request: HttpRequest | None = None,
+    previous_dsl_role: Role,
+    request: HttpRequest | None,
+    **extra: object,
 ) -> SchoolMembership:
-    """Makes `new_dsl` the school's one DSL in one step; the previous DSL keeps another role."""
+    """Makes `new_dsl` the school's one DSL in one step; the previous DSL keeps another role and
+    both are told. Callers have asked grants.py; the memberships are locked here."""
     if previous_dsl_role not in ASSIGNABLE_SCHOOL_ROLES:
-        raise ValidationError({"role": "Choose the previous DSL's new role."})
+        raise ValidationError({"previous_dsl_role": "Choose the previous DSL's new role."})
     memberships = SchoolMembership.objects.select_for_update().filter(school=school)
-    previous = memberships.filter(role=Role.DSL).first()
+    previous = memberships.filter(role=Role.DSL).select_related("user").first()
     if previous is not None and previous.user_id == new_dsl.pk:
-        raise ValidationError({"user": "This person is already the DSL."})
+        raise ValidationError({"new_dsl": "This person is already the DSL."})
     if previous is not None:
         previous.role = previous_dsl_role
         previous.save(update_fields=["role"])
@@ -230,10 +253,45 @@ def dsl_handover(
             "previous_dsl_id": previous.user_id if previous else None,
             "previous_dsl_new_role": str(previous_dsl_role) if previous else None,
             "new_dsl_old_role": old_role,
+            **extra,
         },
         request=request,
     )
+    _access_email_on_commit(user=new_dsl, school=school, role=Role.DSL)
+    if previous is not None:
+        # The outgoing DSL is never demoted without being told.
+        _told_on_commit(
+            user=previous.user,
+            school=school,
+            subject=f"The DSL role at {school.name} has passed to a colleague",
+            text=(
+                f"The Designated Safeguarding Lead role at {school.name} has been handed over. "
+                f"Your role there is now {Role(previous_dsl_role).label}."
+            ),
+            path="/accounts/login/",
+        )
     return membership
+
+
+@refusals_audited
+@transaction.atomic
+def dsl_handover(
+    *,
+    school: School,
+    new_dsl: User,
+    actor: User,
+    previous_dsl_role: Role = Role.DEPUTY_DSL,
+    request: HttpRequest | None = None,
+) -> SchoolMembership:
+    """The DSL or the headteacher hands the DSL role to a member of the school's staff."""
+    grants.check(grants.dsl_grant(Way.DSL_HANDOVER, school=school, nominee=new_dsl, actor=actor))
+    return _dsl_make(
+        school=school,
+        new_dsl=new_dsl,
+        actor=actor,
+        previous_dsl_role=previous_dsl_role,
+        request=request,
+    )
 
 
 @transaction.atomic
@@ -271,6 +329,7 @@ def invitation_link(*, user: User, school: School) -> str:
     return school_url(school, f"/accounts/invite/{uid}/{token}/")
 
 
+@refusals_audited
 @transaction.atomic
 def invitation_send(
     *,
@@ -279,17 +338,15 @@ def invitation_send(
     full_name: str,
     role: Role,
     actor: User,
-    # Unused: links are written from the configured site address (tenants.services.site_address),
-    # never from the Host header of the request that asked.
-    host: str = "",
-    scheme: str = "",
     request: HttpRequest | None = None,
 ) -> SchoolMembership:
     """Gives a person a role in the school and emails them a link that sets their password."""
-    if role not in ASSIGNABLE_SCHOOL_ROLES:
-        raise ValidationError({"role": "Invite the new DSL as staff, then hand over the role."})
     email = User.objects.normalize_email(email.strip()).lower()
     user = User.objects.filter(email=email).first()
+    # Asked before an account is made: a refused invitation leaves no trace but its audit row.
+    grants.check(
+        grants.Grant(actor=actor, way=Way.INVITATION, school=school, target=user, role=role)
+    )
     if user is None:
         user = user_create(email=email, full_name=full_name, password=None)
     membership = school_membership_add(
@@ -332,6 +389,22 @@ def _access_email_on_commit(*, user: User, school: School, role: Role) -> None:
     )
 
 
+def _told_on_commit(*, user: User, school: School, subject: str, text: str, path: str) -> None:
+    """A content-free email about someone's access: the school and a link, never a person's name
+    nor a child's."""
+    body = (
+        f"{text}\n\nSign in to see more: {school_url(school, path)}\n\n"
+        "If you did not expect this email, tell your trust."
+    )
+    transaction.on_commit(
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    )
+
+
+# --- the trust names a school's DSL --------------------------------------------------------------
+
+
+@refusals_audited
 @transaction.atomic
 def school_dsl_assign(
     *,
@@ -339,22 +412,136 @@ def school_dsl_assign(
     email: str,
     full_name: str,
     actor: User,
-    # Unused: links are written from the configured site address (tenants.services.site_address),
-    # never from the Host header of the request that asked.
-    host: str = "",
-    scheme: str = "",
+    request: HttpRequest | None = None,
+) -> SchoolMembership | DslHandoverRequest:
+    """The trust admin names a school's DSL: at once when the school has none; otherwise a request
+    that the headteacher or the current DSL confirms on the school's site (both are told)."""
+    trust = Trust.objects.get(pk=school.trust_id)
+    email = User.objects.normalize_email(email.strip()).lower()
+    nominee = User.objects.filter(email=email).first()
+    current = list(
+        SchoolMembership.objects.select_for_update()
+        .filter(school=school, role=Role.DSL)
+        .select_related("user")
+    )
+    grants.check(
+        grants.Grant(
+            actor=actor,
+            way=Way.DSL_NAMING,
+            trust=trust,
+            target=nominee,
+            role=grants.role_here(nominee, school) if nominee else None,
+        )
+    )
+    if nominee is None:
+        nominee = user_create(email=email, full_name=full_name, password=None)
+    if not current:
+        membership = _dsl_make(
+            school=school,
+            new_dsl=nominee,
+            actor=actor,
+            previous_dsl_role=Role.STAFF,
+            request=request,
+        )
+        return membership
+    DslHandoverRequest.objects.filter(
+        school=school, status=DslHandoverRequest.Status.PENDING
+    ).update(status=DslHandoverRequest.Status.REPLACED, decided_at=timezone.now())
+    handover = DslHandoverRequest.objects.create(school=school, nominee=nominee, requested_by=actor)
+    _audit_about_user(
+        action=AuditAction.DSL_HANDOVER_REQUESTED,
+        actor=actor,
+        school=school,
+        user_id=nominee.pk,
+        data={"request_id": handover.pk, "current_dsl_id": current[0].user_id},
+        request=request,
+    )
+    confirmers = {m.user for m in current} | {
+        m.user
+        for m in SchoolMembership.objects.filter(
+            school=school, role=Role.HEADTEACHER
+        ).select_related("user")
+    }
+    for person in confirmers:
+        _told_on_commit(
+            user=person,
+            school=school,
+            subject=f"A change of DSL at {school.name} needs confirming",
+            text=(
+                f"Your trust has named a new Designated Safeguarding Lead for {school.name}. "
+                "Nothing changes until the headteacher or the current DSL confirms it on the "
+                "school's site, or declines it."
+            ),
+            path="/staff/",
+        )
+    return handover
+
+
+def _pending_handover(handover_request: DslHandoverRequest) -> DslHandoverRequest:
+    handover = (
+        DslHandoverRequest.objects.select_for_update()
+        .select_related("school", "nominee")
+        .get(pk=handover_request.pk)
+    )
+    if handover.status != DslHandoverRequest.Status.PENDING:
+        raise ValidationError("This naming has already been decided or replaced.")
+    return handover
+
+
+@refusals_audited
+@transaction.atomic
+def dsl_handover_confirm(
+    *,
+    handover_request: DslHandoverRequest,
+    actor: User,
+    previous_dsl_role: Role = Role.DEPUTY_DSL,
     request: HttpRequest | None = None,
 ) -> SchoolMembership:
-    """The trust admin names a school's DSL (first or replacement); the previous one keeps staff."""
-    email = User.objects.normalize_email(email.strip()).lower()
-    user = User.objects.filter(email=email).first() or user_create(
-        email=email, full_name=full_name, password=None
+    """The headteacher or the outgoing DSL confirms the trust's naming: the handover happens."""
+    handover = _pending_handover(handover_request)
+    grants.check(
+        grants.dsl_grant(
+            Way.DSL_CONFIRMATION, school=handover.school, nominee=handover.nominee, actor=actor
+        )
     )
-    membership = dsl_handover(
-        school=school, new_dsl=user, actor=actor, previous_dsl_role=Role.STAFF, request=request
+    membership = _dsl_make(
+        school=handover.school,
+        new_dsl=handover.nominee,
+        actor=actor,
+        previous_dsl_role=previous_dsl_role,
+        request=request,
+        request_id=handover.pk,
+        requested_by_id=handover.requested_by_id,
     )
-    _access_email_on_commit(user=user, school=school, role=Role.DSL)
+    handover.status = DslHandoverRequest.Status.CONFIRMED
+    handover.decided_by, handover.decided_at = actor, timezone.now()
+    handover.save(update_fields=["status", "decided_by", "decided_at"])
     return membership
+
+
+@refusals_audited
+@transaction.atomic
+def dsl_handover_decline(
+    *, handover_request: DslHandoverRequest, actor: User, request: HttpRequest | None = None
+) -> None:
+    """The headteacher or the current DSL declines the trust's naming: nothing changes."""
+    handover = _pending_handover(handover_request)
+    grants.check(
+        grants.dsl_grant(
+            Way.DSL_CONFIRMATION, school=handover.school, nominee=handover.nominee, actor=actor
+        )
+    )
+    handover.status = DslHandoverRequest.Status.DECLINED
+    handover.decided_by, handover.decided_at = actor, timezone.now()
+    handover.save(update_fields=["status", "decided_by", "decided_at"])
+    _audit_about_user(
+        action=AuditAction.DSL_HANDOVER_DECLINED,
+        actor=actor,
+        school=handover.school,
+        user_id=handover.nominee_id,
+        data={"request_id": handover.pk, "requested_by_id": handover.requested_by_id},
+        request=request,
+    )
 
 
 # --- two-factor ----------------------------------------------------------------------------------
@@ -515,15 +702,40 @@ def totp_secrets_rotate() -> int:
     return count
 
 
+@refusals_audited
 @transaction.atomic
 def totp_reset(
-    *, user: User, actor: User, school: School, request: HttpRequest | None = None
+    *,
+    user: User,
+    actor: User,
+    school: School | None = None,
+    trust: Trust | None = None,
+    request: HttpRequest | None = None,
 ) -> None:
-    """A DSL or deputy resets a colleague's two-factor: they must enrol again to read records."""
-    if user.pk == actor.pk:
-        raise ValidationError("Ask a colleague to reset your own two-factor.")
-    if not SchoolMembership.objects.filter(user=user, school=school).exists():
-        raise ValidationError("This person has no role in this school.")
+    """Resets a person's two-factor: they must enrol again to read records. From a school (the
+    DSL or a deputy) only when the person's access anywhere is no more than theirs; otherwise from
+    the trust portal by the trust admin, for people of the trust's schools only."""
+    if (school is None) == (trust is None):
+        raise TypeError("totp_reset needs exactly one of school and trust.")
+    if school is not None:
+        grant = grants.Grant(
+            actor=actor,
+            way=Way.TWO_FACTOR_RESET,
+            school=school,
+            target=user,
+            role=grants.role_here(user, school),
+        )
+    else:
+        grant = grants.Grant(
+            actor=actor, way=Way.TRUST_TWO_FACTOR_RESET, trust=trust, target=user, role=None
+        )
+    grants.check(grant)
+    if trust is not None and not trust_people(trust=trust).filter(pk=user.pk).exists():
+        raise grants.GrantRefused(
+            grant,
+            grants.Reason.NOT_YOURS,
+            "This person is not only of this trust's schools: the operator resets it.",
+        )
     User.objects.filter(pk=user.pk).update(
         totp_secret_encrypted="", totp_confirmed_at=None, totp_last_step=None
     )
@@ -533,6 +745,7 @@ def totp_reset(
         action=AuditAction.TOTP_RESET,
         actor=actor,
         school=school,
+        trust=trust,
         user_id=user.pk,
         request=request,
     )

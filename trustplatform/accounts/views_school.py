@@ -14,12 +14,15 @@ from safeguarding.services.access import key_holder_access_set
 from tenants.selectors import school_of_request_or_404
 from trustplatform.accounts import services
 from trustplatform.accounts.forms import (
+    DslConfirmForm,
     HandoverForm,
     InvitationForm,
     KeyHolderAccessForm,
     RoleChangeForm,
 )
-from trustplatform.accounts.models import Role, SchoolMembership, User
+from trustplatform.accounts.models import DslHandoverRequest, Role, SchoolMembership, User
+from trustplatform.accounts.selectors import dsl_handover_pending
+from trustplatform.grants import Way, allows, dsl_grant, grantable_roles, staff_options
 from trustplatform.permissions import Action, require
 
 
@@ -45,32 +48,45 @@ def _error_text(error: ValidationError) -> str:
 
 @require(Action.VIEW_STAFF)
 def staff_list(request: HttpRequest) -> HttpResponse:
-    memberships = (
-        SchoolMembership.objects.filter(school=school_of_request_or_404(request))
+    school = school_of_request_or_404(request)
+    memberships = list(
+        SchoolMembership.objects.filter(school=school)
         .select_related("user")
         .order_by("user__full_name")
+    )
+    # Each button only where the rule of who may grant what allows it (docs/security.md).
+    options = staff_options(actor=_actor(request), school=school, memberships=memberships)
+    pending = dsl_handover_pending(school=school)
+    may_confirm = pending is not None and allows(
+        dsl_grant(
+            Way.DSL_CONFIRMATION, school=school, nominee=pending.nominee, actor=_actor(request)
+        )
     )
     return render(
         request,
         "accounts/staff_list.html",
-        {"memberships": memberships, "role_form": RoleChangeForm(), "Role": Role},
+        {
+            "rows": [(m, options[m.pk]) for m in memberships],
+            "pending": pending if may_confirm else None,
+            "confirm_form": DslConfirmForm(),
+        },
     )
 
 
 @require(Action.INVITE_STAFF)
 @require_http_methods(["GET", "POST"])
 def staff_invite(request: HttpRequest) -> HttpResponse:
-    form = InvitationForm(request.POST or None)
+    school = school_of_request_or_404(request)
+    offered = grantable_roles(actor=_actor(request), way=Way.INVITATION, school=school)
+    form = InvitationForm(request.POST or None, offered=offered)
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_send(
-                school=school_of_request_or_404(request),
+                school=school,
                 email=form.cleaned_data["email"],
                 full_name=form.cleaned_data["full_name"],
                 role=Role(form.cleaned_data["role"]),
                 actor=_actor(request),
-                host=request.get_host(),
-                scheme=request.scheme or "https",
                 request=request,
             )
         except ValidationError as error:
@@ -169,8 +185,9 @@ def dsl_handover(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "title": "Hand over the DSL role",
-            "intro": "A school has exactly one Designated Safeguarding Lead. The handover takes "
-            "effect at once and is recorded in the audit log.",
+            "intro": "A school has exactly one Designated Safeguarding Lead, a member of its "
+            "staff. The handover takes effect at once, both of you are emailed, and it is "
+            "recorded in the audit log.",
             "submit": "Hand over",
         },
     )
@@ -224,3 +241,53 @@ def key_holder_access(request: HttpRequest, membership_id: int) -> HttpResponse:
             "submit": "Save access",
         },
     )
+
+
+def _pending_or_404(request: HttpRequest, request_id: int) -> DslHandoverRequest:
+    handover = DslHandoverRequest.objects.filter(
+        pk=request_id,
+        school=school_of_request_or_404(request),
+        status=DslHandoverRequest.Status.PENDING,
+    ).first()
+    if handover is None:
+        raise Http404
+    return handover
+
+
+@require(Action.HAND_OVER_DSL)
+@require_POST
+def dsl_confirm(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The headteacher or the current DSL confirms the DSL the trust has named."""
+    handover = _pending_or_404(request, request_id)
+    form = DslConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose the current DSL's new role from the list.")
+        return redirect("staff:list")
+    try:
+        services.dsl_handover_confirm(
+            handover_request=handover,
+            actor=_actor(request),
+            previous_dsl_role=Role(form.cleaned_data["previous_dsl_role"]),
+            request=request,
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, f"{handover.nominee.full_name} is now the school's DSL.")
+    return redirect("staff:list")
+
+
+@require(Action.HAND_OVER_DSL)
+@require_POST
+def dsl_decline(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The headteacher or the current DSL declines the trust's naming; nothing changes."""
+    handover = _pending_or_404(request, request_id)
+    try:
+        services.dsl_handover_decline(
+            handover_request=handover, actor=_actor(request), request=request
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, "The trust's naming is declined. Nothing has changed.")
+    return redirect("staff:list")

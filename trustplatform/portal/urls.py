@@ -18,4 +18,6 @@ urlpatterns = [
         name="school_reactivate",
     ),
     path("leads/<int:membership_id>/training/", views.dsl_training_view, name="dsl_training"),
+    path("two-factor/", views.two_factor_people_view, name="two_factor_people"),
+    path("two-factor/<int:user_id>/reset/", views.two_factor_reset_view, name="two_factor_reset"),
 ]

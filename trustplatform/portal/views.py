@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from tenants.models import School, Trust
 from tenants.services import (
@@ -20,8 +20,9 @@ from tenants.services import (
     school_suspend,
 )
 from trustplatform.accounts.forms import AssignDslForm
-from trustplatform.accounts.models import Role, SchoolMembership, User
-from trustplatform.accounts.services import school_dsl_assign
+from trustplatform.accounts.models import DslHandoverRequest, Role, SchoolMembership, User
+from trustplatform.accounts.selectors import dsl_handover_pending, trust_people
+from trustplatform.accounts.services import school_dsl_assign, totp_reset
 from trustplatform.permissions import Action, require, trust_for_action
 from trustplatform.portal.forms import (
     DslTrainingForm,
@@ -175,38 +176,79 @@ def school_dsl_assign_view(request: HttpRequest, school_id: int) -> HttpResponse
     current = (
         SchoolMembership.objects.filter(school=school, role=Role.DSL).select_related("user").first()
     )
+    pending = dsl_handover_pending(school=school)
     form = AssignDslForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            school_dsl_assign(
+            named = school_dsl_assign(
                 school=school,
                 email=form.cleaned_data["email"],
                 full_name=form.cleaned_data["full_name"],
                 actor=_actor(request),
-                host=_school_host(request, school),
-                scheme=request.scheme or "https",
                 request=request,
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{school.name} has a new DSL; they have been emailed.")
+            if isinstance(named, DslHandoverRequest):
+                messages.success(
+                    request,
+                    f"The new DSL of {school.name} waits for the headteacher or the current DSL "
+                    "to confirm it on the school's site; they have been emailed.",
+                )
+            else:
+                messages.success(request, f"{school.name} has a new DSL; they have been emailed.")
             return redirect("portal:home")
+    if current is None:
+        intro = "This school has no DSL yet. The person you name becomes its DSL."
+    else:
+        # The current DSL is never replaced without the school: docs/security.md.
+        intro = (
+            f"The current DSL is {current.user.full_name}. The person you name replaces them "
+            "only once the school's headteacher or the current DSL confirms it on the school's "
+            "site; both are emailed."
+        )
+        if pending is not None:
+            intro += f" {pending.nominee.full_name} is already named and waits; naming again "
+            intro += "replaces that."
     return render(
         request,
         "accounts/form_page.html",
         {
             "form": form,
             "title": f"Designated Safeguarding Lead of {school.name}",
-            "intro": (
-                f"The current DSL is {current.user.full_name}. The person you name replaces them; "
-                "they keep a staff role."
-                if current
-                else "This school has no DSL yet. The person you name becomes its DSL."
-            ),
-            "submit": "Assign DSL",
+            "intro": intro,
+            "submit": "Assign DSL" if current is None else "Name the new DSL",
         },
     )
+
+
+@require(Action.RESET_USER_TWO_FACTOR)
+def two_factor_people_view(request: HttpRequest) -> HttpResponse:
+    """The people of the trust's schools with two-factor on: the trust admin resets what a school
+    may not (someone with more access than the school's DSL)."""
+    trust = _trust(request, Action.RESET_USER_TWO_FACTOR)
+    people = (
+        trust_people(trust=trust).exclude(totp_confirmed_at=None).exclude(pk=_actor(request).pk)
+    )
+    return render(request, "portal/two_factor_people.html", {"trust": trust, "people": people})
+
+
+@require(Action.RESET_USER_TWO_FACTOR)
+@require_POST
+def two_factor_reset_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    trust = _trust(request, Action.RESET_USER_TWO_FACTOR)
+    # Someone outside the trust is as missing as someone who does not exist.
+    person = trust_people(trust=trust).filter(pk=user_id).first()
+    if person is None:
+        raise Http404
+    try:
+        totp_reset(user=person, actor=_actor(request), trust=trust, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{person.full_name} must set up two-factor again.")
+    return redirect("portal:two_factor_people")
 
 
 @require(Action.ASSIGN_SCHOOL_DSL)
