@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,10 +25,11 @@ from safeguarding.models import (
 from safeguarding.models.concerns import BACKDATE_GRACE, CLOCK_SKEW
 from safeguarding.schooltime import add_school_hours, add_working_days
 from safeguarding.services.chronology import Person, chronology_append
-from safeguarding.services.documents import document_upload
+from safeguarding.services.documents import CheckedFile, attachments_checked_first, document_store
 from tenants.db import school_connection
 from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership
+from trustplatform.celery import on_commit_in_this_school
 from trustplatform.statistics.services import statistics_refresh_soon
 
 ALLEGATION_CODE = "allegation-staff"
@@ -93,10 +94,12 @@ def _statistics_changed() -> None:
 def _send_alert_emails_after_commit(concern: Concern) -> None:
     from safeguarding.tasks import concern_alert_emails_task  # noqa: PLC0415 - task imports services
 
-    # Arguments are ids; the school travels in the message header (tenant-schemas-celery).
-    transaction.on_commit(lambda: concern_alert_emails_task.delay(concern.pk))
+    # Arguments are ids; the school travels in the message header (tenant-schemas-celery), the
+    # school current now, whatever schema the connection is in when the transaction commits.
+    on_commit_in_this_school(lambda: concern_alert_emails_task.delay(concern.pk))
 
 
+@attachments_checked_first  # each file scanned once, before the transaction opens
 @transaction.atomic
 def concern_record(  # noqa: PLR0912, PLR0915 - one branch per rule; all broken rules are reported
     *,
@@ -117,7 +120,7 @@ def concern_record(  # noqa: PLR0912, PLR0915 - one branch per rule; all broken 
     notify_user_ids: Sequence[int] = (),
     adult_name: str = "",
     adult_role: str = "",
-    attachments: Sequence[UploadedFile] = (),
+    attachments: Sequence[UploadedFile | CheckedFile] = (),
 ) -> Concern:
     """Any member of staff records a concern. The DSL and deputies are alerted at once.
 
@@ -249,20 +252,15 @@ def concern_record(  # noqa: PLR0912, PLR0915 - one branch per rule; all broken 
                 category_ids=[c.pk for c in categories],
                 concern=concern,
             )
-    for upload in attachments:
+    for checked in attachments:
         for pupil in pupils:
-            try:
-                document_upload(
-                    pupil=pupil,
-                    uploaded_file=upload,
-                    overview=f"Attached to concern C{concern.pk} by the member of staff",
-                    author=author,
-                    concern=concern,
-                )
-            except ValidationError as error:
-                raise ValidationError(
-                    {"attachments": [f"{upload.name}: {m}" for m in error.messages]}
-                ) from None
+            document_store(
+                pupil=pupil,
+                checked=cast(CheckedFile, checked),  # checked by the decorator, before the txn
+                overview=f"Attached to concern C{concern.pk} by the member of staff",
+                author=author,
+                concern=concern,
+            )
     _send_alert_emails_after_commit(concern)
     _statistics_changed()
     return concern
