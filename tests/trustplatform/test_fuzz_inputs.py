@@ -47,7 +47,7 @@ settings.register_profile(
 )
 # Examples per page for each person allowed to open it, and for each person refused (who must
 # be refused cleanly, whatever they send).
-ALLOWED_EXAMPLES = 4
+ALLOWED_EXAMPLES = 3
 REFUSED_EXAMPLES = 1
 
 # Query parameters views read without a form on the page.
@@ -90,16 +90,9 @@ EXTREMES: list[str | bytes] = [
     b"\xc3\x28",
     b"\xed\xa0\x80",
 ]
-# Sent to every field alone.
-SWEEP: list[str | bytes] = [
-    "9999-12-31",
-    "0001-01-01",
-    str(2**64 + 1),
-    "-" + str(2**63 + 1),
-    "\x00",
-    b"\xff\xfe",
-    "x" * 20_000,
-]
+# Sent to every field alone: the values that broke pages before (an unbounded date, an id
+# beyond bigint) and bytes no text column takes.
+SWEEP: list[str | bytes] = ["9999-12-31", str(2**64 + 1), "\x00", b"\xff\xfe"]
 VALUES = st.one_of(
     st.sampled_from(EXTREMES),
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
