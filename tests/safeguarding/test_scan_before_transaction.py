@@ -15,6 +15,7 @@ from django_tenants.utils import schema_context
 
 from safeguarding.models import ChronologyEntry, Concern, Document
 from safeguarding.services.concerns import concern_record
+from safeguarding.services.documents import document_upload
 from tenants.models import School
 from tests.conftest import World
 from tests.safeguarding.conftest import category_ids, make_pupil, person
@@ -101,3 +102,22 @@ def test_an_infected_attachment_refuses_the_concern_before_anything_is_written(
     assert after == before
     assert len(clamd.received) == 2
     assert not list(documents_root.rglob("*.*"))
+
+
+def test_a_document_uploaded_to_a_pupils_record_is_scanned_before_its_transaction(
+    world: World, school_a: School, clamd: FakeClamd
+) -> None:
+    lock_free_while_scanning: list[bool] = []
+    clamd.during_scan = lambda: lock_free_while_scanning.append(_chronology_lock_free(school_a))
+    dsl = world.person("a", Role.DSL)
+
+    with schema_context(school_a.schema_name):
+        document = document_upload(
+            pupil=make_pupil("Invented", "Uploadee"),
+            uploaded_file=upload("letter.pdf", PDF),
+            overview="Letter from the GP",
+            author=person(dsl, Role.DSL),
+        )
+
+    assert document.scanned
+    assert lock_free_while_scanning == [True]
