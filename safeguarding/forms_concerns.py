@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from safeguarding.models import Action, ChronologyEntry, Concern, Source
+from safeguarding.models import Action, AllegationVersion, ChronologyEntry, Concern, Source
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -179,3 +179,16 @@ class ContactForm(forms.Form):
 class CorrectionForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label="Corrected text")
     reason = forms.CharField(max_length=500, label="Why it is corrected")
+
+
+class AllegationUpdateForm(forms.Form):
+    """What a handler posts; a field left out of the post leaves its value as it is."""
+
+    lado_referred = forms.BooleanField(required=False, label="Referred to the LADO")
+    lado_reference = forms.CharField(required=False, max_length=100, label="LADO reference")
+    outcome = forms.ChoiceField(
+        required=False,
+        label="Outcome",
+        choices=[("", "No outcome yet"), *AllegationVersion.Outcome.choices],
+    )
+    notes = forms.CharField(required=False, max_length=20_000, label="Notes")

@@ -1,16 +1,21 @@
 """The Celery app. Tasks carry the school's schema in a message header (tenant-schemas-celery).
 
 Task arguments are ids only: never names or concern text, which would sit in the broker and in
-error reports.
+error reports. Workers and beat log through the web's own configuration (settings.LOGGING), whose
+formatter withholds exception messages: Celery's own would print them.
 """
 
 from __future__ import annotations
 
+import logging.config
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django_tenants.utils import get_public_schema_name
+from celery.signals import setup_logging
+from django.db import transaction
+from django_tenants.utils import get_public_schema_name, schema_context
 from tenant_schemas_celery.app import CeleryApp
 
 from tenants.db import school_connection
@@ -30,6 +35,34 @@ def _broker_folders_ensure(sender: Any, **kwargs: Any) -> None:
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if folder := options.get(key):
             Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+@setup_logging.connect
+def _logging_as_the_web(**kwargs: Any) -> None:
+    """A receiver of `setup_logging` replaces Celery's logging set-up (its own handlers and
+    formatter on the root logger) in every worker and beat process: they log as the web does,
+    through trustplatform.logformat, so an uncaught exception's message (which can quote a record)
+    never reaches their logs."""
+    from django.conf import settings  # noqa: PLC0415 - read once Django is set up
+
+    logging.config.dictConfig(settings.LOGGING)
+
+
+def on_commit_in_this_school(send: Callable[[], object]) -> None:
+    """Runs `send` (typically a task's .delay) after the transaction commits, inside the school
+    that is current now, when the work is queued.
+
+    tenant-schemas-celery puts the connection's schema in the message when it is sent; an
+    on_commit callback runs in whatever schema the connection is in at the commit, which may be
+    another school's, or public, when the caller has left the school's schema by then.
+    """
+    schema = school_connection.schema_name
+
+    def in_school() -> None:
+        with schema_context(schema):
+            send()
+
+    transaction.on_commit(in_school)
 
 
 class SchoolContextMissing(RuntimeError):

@@ -1,10 +1,17 @@
 """One hash chain for every append-only trail: the platform audit log, each school's access log
-and, later, each school's chronology.
+and each school's chronology.
 
 Each row carries the row_hash of the row before it (`prev_hash`; 64 zeros for the first row) and
 its own `row_hash`: SHA-256 over a canonical JSON of its hashed fields and its prev_hash. Changing
 a row's contents in the database breaks its row_hash; removing or inserting a row breaks the next
 row's prev_hash. `chain_verify` walks a table and reports the first row where either fails.
+
+A table may hold several chains side by side, one per value of its scope column
+(`chain_scope_field`): the platform audit log keeps one chain per trust, one for anonymous
+sign-in events and one for the platform's own (docs/security.md, "Audit chains"). Each scope
+has its own genesis, its own lock and its own order; writers of different scopes never wait for
+each other. A school's own tables need no scope column: each school's schema holds its own copy
+of the table, which is a chain of its own.
 
 The database refuses UPDATE, DELETE and TRUNCATE on these tables (a trigger, see the migrations);
 the chain is what still detects a change made by someone able to switch that trigger off.
@@ -19,7 +26,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from django.db import connection, models, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
@@ -28,6 +35,31 @@ from tenants.db import school_connection
 
 GENESIS_HASH = "0" * 64
 _HEX64 = r"^[0-9a-f]{64}$"
+
+
+def chain_constraints(*, scope_field: str | None = None) -> list[models.BaseConstraint]:
+    """The constraints of a chained table: hex hashes, and one successor per row of a chain."""
+    return [
+        models.CheckConstraint(
+            condition=models.Q(prev_hash__regex=_HEX64),
+            name="%(app_label)s_%(class)s_prev_hash_hex",
+        ),
+        models.CheckConstraint(
+            condition=models.Q(row_hash__regex=_HEX64),
+            name="%(app_label)s_%(class)s_row_hash_hex",
+        ),
+        # A fork (two rows linking to the same predecessor) is impossible, even if a writer ever
+        # bypassed chain_append's lock. With scopes, each scope starts from the genesis hash, so
+        # the predecessor is unique within its scope.
+        models.UniqueConstraint(
+            fields=[scope_field, "prev_hash"],
+            name="%(app_label)s_%(class)s_one_successor_per_scope",
+        )
+        if scope_field
+        else models.UniqueConstraint(
+            fields=["prev_hash"], name="%(app_label)s_%(class)s_one_successor"
+        ),
+    ]
 
 
 class HashChainedModel(models.Model):
@@ -42,24 +74,13 @@ class HashChainedModel(models.Model):
     # True for a table of the public schema: its chain is locked, read and written there, even
     # when the caller is inside a school's schema (search_path `school_x, public`).
     chain_in_public_schema: ClassVar[bool] = False
+    # The column whose value names the chain a row belongs to, for a table of several chains;
+    # None: the whole table (in its schema) is one chain.
+    chain_scope_field: ClassVar[str | None] = None
 
     class Meta:
         abstract = True
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(prev_hash__regex=_HEX64),
-                name="%(app_label)s_%(class)s_prev_hash_hex",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(row_hash__regex=_HEX64),
-                name="%(app_label)s_%(class)s_row_hash_hex",
-            ),
-            # A fork (two rows linking to the same predecessor) is impossible, even if a writer
-            # ever bypassed chain_append's lock.
-            models.UniqueConstraint(
-                fields=["prev_hash"], name="%(app_label)s_%(class)s_one_successor"
-            ),
-        ]
+        constraints = chain_constraints()
 
 
 M = TypeVar("M", bound=HashChainedModel)
@@ -138,27 +159,55 @@ def _in_schema(schema: str) -> contextlib.AbstractContextManager[Any]:
     return schema_context(schema)
 
 
-def chain_lock_key(schema: str, table: str) -> int:
-    """The advisory-lock key of one chain: each school's copy of a table is a chain of its own."""
-    digest = hashlib.sha256(f"hashchain:{schema}.{table}".encode()).digest()
+def chain_lock_key(schema: str, table: str, scope: str = "") -> int:
+    """The advisory-lock key of one chain: each school's copy of a table is a chain of its own,
+    and so is each scope of a table of several chains."""
+    name = f"hashchain:{schema}.{table}" + (f"#{scope}" if scope else "")
+    digest = hashlib.sha256(name.encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def _rows_of_chain(model: type[M], scope: str | None) -> models.QuerySet[M]:
+    rows = model._default_manager.all()
+    if model.chain_scope_field is not None and scope is not None:
+        rows = rows.filter(**{model.chain_scope_field: scope})
+    return rows
+
+
+def chain_scopes(model: type[HashChainedModel]) -> list[str | None]:
+    """The chains of a table (in the current school, or in public): its scopes, or [None]."""
+    if model.chain_scope_field is None:
+        return [None]
+    with _in_schema(_chain_schema(model)):
+        values = (
+            model._default_manager.order_by(model.chain_scope_field)
+            .values_list(model.chain_scope_field, flat=True)
+            .distinct()
+        )
+        return [cast(str, value) for value in values]
+
+
 def chain_append(model: type[M], **fields: Any) -> M:
-    """Inserts a row at the end of the model's chain (in the current school, or in public)."""
+    """Inserts a row at the end of its chain (in the current school, or in public); for a table of
+    several chains, the chain named by the row's scope field."""
     schema = _chain_schema(model)
+    scope = str(fields[model.chain_scope_field]) if model.chain_scope_field else ""
     # No savepoint of its own: an append that fails fails the caller's transaction anyway, and a
     # savepoint costs two round trips on every record written.
     with _in_schema(schema), transaction.atomic(savepoint=False):
         # Held until the surrounding transaction ends, so the next writer reads this row as its
-        # predecessor only once it is committed. The lock serialises every writer of this chain:
-        # callers append late in their transaction to hold it briefly.
+        # predecessor only once it is committed. The lock serialises every writer of this chain
+        # (and of no other chain): callers append late in their transaction to hold it briefly.
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s)", [chain_lock_key(schema, model._meta.db_table)]
+                "SELECT pg_advisory_xact_lock(%s)",
+                [chain_lock_key(schema, model._meta.db_table, scope)],
             )
         prev_hash = (
-            model._default_manager.order_by("-pk").values_list("row_hash", flat=True).first()
+            _rows_of_chain(model, scope or None)
+            .order_by("-pk")
+            .values_list("row_hash", flat=True)
+            .first()
         )
         # Built after the lock is held, so a default such as occurred_at=timezone.now follows
         # the order of the chain.
@@ -180,14 +229,21 @@ def chain_append(model: type[M], **fields: Any) -> M:
     return row
 
 
-def chain_verify(model: type[HashChainedModel]) -> BrokenLink | None:
-    """Walks the chain in id order; returns the first row that does not verify, or None."""
+def chain_verify(model: type[HashChainedModel], scope: str | None = None) -> BrokenLink | None:
+    """Walks one chain in id order (the scope's, for a table of several chains) and returns the
+    first row that does not verify, or None; with no scope given, every chain of the table."""
+    if model.chain_scope_field is not None and scope is None:
+        for each in chain_scopes(model):
+            if (broken := chain_verify(model, each)) is not None:
+                return broken
+        return None
     names = model.hashed_fields
     columns = [model._meta.get_field(name).attname for name in names]  # type: ignore[union-attr]
     expected_prev = GENESIS_HASH
     with _in_schema(_chain_schema(model)):
         rows = (
-            model._default_manager.order_by("pk")
+            _rows_of_chain(model, scope)
+            .order_by("pk")
             .values_list("pk", "prev_hash", "row_hash", *columns)
             .iterator(chunk_size=2000)
         )

@@ -2,15 +2,20 @@
 
 Replaces django-tenants' TenantMainMiddleware so that the root domain needs no "public" school row,
 an unknown subdomain gets a clear 404 page, and a suspended school a clear "suspended" page.
+
+Also here: the rule that no browser or proxy keeps a copy of any page (docs/security.md).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import set_urlconf
+from django.utils.cache import add_never_cache_headers
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.postgresql_backend.base import FakeTenant
 from django_tenants.utils import get_public_schema_name
@@ -68,3 +73,23 @@ class SchoolRoutingMiddleware(TenantMainMiddleware):
         school_connection.set_tenant(school)
         _use_urlconf(request, settings.ROOT_URLCONF)
         return None
+
+
+class NeverStoredMiddleware:
+    """Every response the application makes says `Cache-Control: no-store` (and `private`); only
+    static files, served under STATIC_URL, may be cached.
+
+    A rule for every response rather than a decorator on each view that shows child data: a new
+    view cannot forget it, and pages that show no child record today (a list of staff, an error
+    page quoting a school's name) are covered too. First in MIDDLEWARE, so that responses made by
+    the routing middleware itself (unknown or suspended school) are covered as well.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith(settings.STATIC_URL):
+            add_never_cache_headers(response)
+        return response

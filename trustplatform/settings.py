@@ -12,6 +12,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -84,6 +85,7 @@ SHARED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "axes",
+    "csp",
 ]
 # Each school's own schema: children, concerns, chronologies.
 TENANT_APPS = [
@@ -104,6 +106,9 @@ ROOT_URLCONF = "trustplatform.urls_tenant"
 PUBLIC_SCHEMA_URLCONF = "trustplatform.urls_public"
 
 MIDDLEWARE = [
+    # Outermost two: they must also mark the pages the routing middleware answers by itself.
+    "trustplatform.middleware.NeverStoredMiddleware",
+    "csp.middleware.CSPMiddleware",
     "trustplatform.middleware.SchoolRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -305,6 +310,25 @@ SECURE_HSTS_PRELOAD = IS_PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response (django-csp, docs/security.md): scripts, styles,
+# images and fonts from the site itself only; no inline script, no inline <style>, no eval.
+# Inline style attributes are refused too: colours that come from data (a category's colour) are
+# drawn as SVG fill attributes, which the policy does not govern.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        # htmx's requests go back to the same site.
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Celery -------------------------------------------------------------------------------------
 # Redis when REDIS_URL is set; otherwise a broker on the local filesystem that needs no server.

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
-
 from safeguarding.models import Alert, Concern
 from tenants.db import school_connection
 from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership
+from trustplatform.celery import on_commit_in_this_school
 from trustplatform.statistics.services import statistics_refresh_soon
 
 
@@ -40,5 +39,6 @@ def statistics_changed() -> None:
 def alert_emails_after_commit(concern: Concern) -> None:
     from safeguarding.tasks import concern_alert_emails_task  # noqa: PLC0415 - task imports services
 
-    # Arguments are ids; the school travels in the message header (tenant-schemas-celery).
-    transaction.on_commit(lambda: concern_alert_emails_task.delay(concern.pk))
+    # Arguments are ids; the school travels in the message header (tenant-schemas-celery), the
+    # school current now, whatever schema the connection is in when the transaction commits.
+    on_commit_in_this_school(lambda: concern_alert_emails_task.delay(concern.pk))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -31,7 +31,7 @@ from safeguarding.services.alerts import member_ids as _member_ids
 from safeguarding.services.alerts import statistics_changed as _statistics_changed
 from safeguarding.services.allegations import allegation_create, allegation_handler_ids
 from safeguarding.services.chronology import Person, chronology_append
-from safeguarding.services.documents import document_upload
+from safeguarding.services.documents import CheckedFile, attachments_checked_first, document_store
 from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership
 from trustplatform.schooldays.calendar import calendar_of
@@ -74,6 +74,7 @@ def _clean_body_map(marks: Any) -> list[dict[str, Any]]:
     return cleaned
 
 
+@attachments_checked_first  # each file scanned once, before the transaction opens
 @transaction.atomic
 def concern_record(  # noqa: PLR0912, PLR0915 - one branch per rule; all broken rules are reported
     *,
@@ -95,7 +96,7 @@ def concern_record(  # noqa: PLR0912, PLR0915 - one branch per rule; all broken 
     adult_name: str = "",
     adult_role: str = "",
     adult_user_id: int | None = None,
-    attachments: Sequence[UploadedFile] = (),
+    attachments: Sequence[UploadedFile | CheckedFile] = (),
 ) -> Concern:
     """Any member of staff records a concern. The DSL and deputies are alerted at once.
 
@@ -231,20 +232,15 @@ def concern_record(  # noqa: PLR0912, PLR0915 - one branch per rule; all broken 
                 category_ids=[c.pk for c in categories],
                 concern=concern,
             )
-    for upload in attachments:
+    for checked in attachments:
         for pupil in pupils:
-            try:
-                document_upload(
-                    pupil=pupil,
-                    uploaded_file=upload,
-                    overview=f"Attached to concern C{concern.pk} by the member of staff",
-                    author=author,
-                    concern=concern,
-                )
-            except ValidationError as error:
-                raise ValidationError(
-                    {"attachments": [f"{upload.name}: {m}" for m in error.messages]}
-                ) from None
+            document_store(
+                pupil=pupil,
+                checked=cast(CheckedFile, checked),  # checked by the decorator, before the txn
+                overview=f"Attached to concern C{concern.pk} by the member of staff",
+                author=author,
+                concern=concern,
+            )
     _send_alert_emails_after_commit(concern)
     _statistics_changed()
     return concern

@@ -8,14 +8,17 @@ no row, no chronology entry, no file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
 import struct
 import unicodedata
 import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import ParamSpec, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,6 +33,9 @@ from safeguarding.permissions import Reader, concerns_visible, pupils_visible
 from safeguarding.scanning import ScannerError, scan_bytes
 from safeguarding.services.access import access_log_record
 from safeguarding.services.chronology import Person, chronology_append
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # 10 MB: a scanned letter or a phone photo fits; a video does not belong on the record.
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -281,6 +287,17 @@ def document_max_bytes() -> int:
     return int(getattr(settings, "DOCUMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
+@dataclass(frozen=True)
+class CheckedFile:
+    """An upload that passed every check and the virus scanner: ready to store, on any number of
+    pupils' records, without being checked again."""
+
+    original_name: str
+    data: bytes
+    kind: FileKind
+    scanned: bool
+
+
 def document_upload(
     *,
     pupil: Pupil,
@@ -299,6 +316,21 @@ def document_upload(
         raise ValidationError({"overview": "Say briefly what the document is."})
     if concern is not None and not concern.pupils.filter(pk=pupil.pk).exists():
         raise ValidationError({"concern": "Choose one of this pupil's concerns."})
+    return document_store(
+        pupil=pupil,
+        checked=document_check(uploaded_file),
+        overview=overview,
+        author=author,
+        concern=concern,
+    )
+
+
+def document_check(uploaded_file: UploadedFile) -> CheckedFile:
+    """The upload's size, kind and virus scan checked; ValidationError (on "file") if refused.
+
+    Call it before any transaction opens: clamd may take up to CLAMD_TIMEOUT seconds a file, and
+    a transaction open meanwhile would hold its locks (the school's chronology lock) as long.
+    """
     original_name = _clean_name(uploaded_file.name or "")
 
     max_bytes = document_max_bytes()
@@ -329,29 +361,52 @@ def document_upload(
             f"The virus checker found {scan.signature} in this file, so it was not saved. "
             "Do not open the file; tell the school's IT support."
         )
-    return _document_store(
-        pupil=pupil,
-        data=data,
-        original_name=original_name,
-        kind=kind,
-        overview=overview,
-        author=author,
-        concern=concern,
-        scanned=scan.scanned,
-    )
+    return CheckedFile(original_name=original_name, data=data, kind=kind, scanned=scan.scanned)
 
 
-def _document_store(
+def attachments_checked_first(service: Callable[P, R]) -> Callable[P, R]:
+    """Wraps a service that takes `attachments`: each file is checked and virus-scanned once,
+    before the service's transaction opens, and the service receives CheckedFile objects.
+
+    A refused file refuses the whole call, on the "attachments" field, naming the file.
+    """
+
+    @functools.wraps(service)
+    def checked_first(*args: P.args, **kwargs: P.kwargs) -> R:
+        uploads = cast("Sequence[UploadedFile | CheckedFile]", kwargs.get("attachments", ()))
+        checked: list[CheckedFile] = []
+        for upload in uploads:
+            if isinstance(upload, CheckedFile):
+                checked.append(upload)
+                continue
+            try:
+                checked.append(document_check(upload))
+            except ValidationError as error:
+                raise ValidationError(
+                    {"attachments": [f"{upload.name}: {m}" for m in error.messages]}
+                ) from None
+        kwargs["attachments"] = checked
+        return service(*args, **kwargs)
+
+    return checked_first
+
+
+def document_store(
     *,
     pupil: Pupil,
-    data: bytes,
-    original_name: str,
-    kind: FileKind,
+    checked: CheckedFile,
     overview: str,
     author: Person,
-    concern: Concern | None,
-    scanned: bool,
+    concern: Concern | None = None,
 ) -> Document:
+    """Stores a checked file on the pupil's record with its chronology entry, in one short
+    transaction (or inside the caller's)."""
+    data, original_name, kind, scanned = (
+        checked.data,
+        checked.original_name,
+        checked.kind,
+        checked.scanned,
+    )
     sha256 = hashlib.sha256(data).hexdigest()
     document = Document(
         pupil=pupil,

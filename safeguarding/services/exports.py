@@ -45,6 +45,7 @@ from safeguarding.views.chronology import chronology_entries
 from tenants.db import school_connection
 from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership
+from trustplatform.celery import on_commit_in_this_school
 from trustplatform.hashchain import GENESIS_HASH
 from trustplatform.permissions import Action as Can
 from trustplatform.permissions import role_allows
@@ -153,7 +154,8 @@ def export_request(
     if job.entries_count <= inline_max_entries():
         export_render(job_id=job.pk)
     else:
-        transaction.on_commit(lambda: _enqueue(job.pk))
+        # Sent for this school, whatever schema the connection is in when the commit comes.
+        on_commit_in_this_school(lambda: _enqueue(job.pk))
     job.refresh_from_db()
     return job
 

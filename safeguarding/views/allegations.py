@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from safeguarding.forms_concerns import AllegationUpdateForm
 from safeguarding.models import AccessAction, Allegation, AllegationVersion
 from safeguarding.permissions import concerns_visible, reader_for
 from safeguarding.services.access import access_log_record
@@ -119,14 +120,27 @@ def allegation_detail(request: HttpRequest, allegation: Allegation) -> HttpRespo
 @require_allegation_handler
 @require_POST
 def allegation_update(request: HttpRequest, allegation: Allegation) -> HttpResponse:
+    form = AllegationUpdateForm(request.POST)
+    if not form.is_valid():
+        problems = " ".join(
+            f"{form.fields[name].label}: {' '.join(map(str, errors))}"
+            for name, errors in form.errors.items()
+        )
+        messages.error(request, f"Nothing was saved. {problems}")
+        return redirect("safeguarding:allegation_detail", concern_id=allegation.concern_id)
+    data = form.cleaned_data
+
+    def given(name: str) -> Any:
+        return data[name] if name in request.POST else None
+
     try:
         allegation_record_update(
             allegation=allegation,
             actor=_person(request),
-            lado_referred_at=timezone.now() if request.POST.get("lado_referred") else None,
-            lado_reference=request.POST.get("lado_reference"),
-            outcome=request.POST.get("outcome") or None,
-            notes=request.POST.get("notes"),
+            lado_referred_at=timezone.now() if data["lado_referred"] else None,
+            lado_reference=given("lado_reference"),
+            outcome=given("outcome") or None,
+            notes=given("notes"),
         )
         messages.success(request, "Saved as a new version; the earlier ones are kept.")
     except ValidationError as error:

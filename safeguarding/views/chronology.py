@@ -18,16 +18,19 @@ from safeguarding.permissions import Reader, chronology_visible, pupil_get_for_r
 from safeguarding.services.chronology import chronology_correct
 from safeguarding.services.concerns import contact_record
 from safeguarding.views.concerns import _person
+from trustplatform.fields import BoundedDateField, IdField, form_errors_text
 from trustplatform.permissions import Action as Can
 from trustplatform.permissions import require
 from trustplatform.schooldays.calendar import LONDON
 
 
 class ChronologyFilter(forms.Form):
-    category = forms.IntegerField(required=False)
-    kind = forms.ChoiceField(required=False, choices=[("", "All"), *ChronologyEntry.Kind.choices])
-    since = forms.DateField(required=False)
-    until = forms.DateField(required=False)
+    category = IdField(required=False, label="Category")
+    kind = forms.ChoiceField(
+        required=False, label="Kind", choices=[("", "All"), *ChronologyEntry.Kind.choices]
+    )
+    since = BoundedDateField(required=False, label="From")
+    until = BoundedDateField(required=False, label="To")
 
 
 def chronology_entries(
@@ -64,6 +67,7 @@ def pupil_chronology(request: HttpRequest, pupil_id: int) -> HttpResponse:
     pupil = pupil_get_for_reader(reader=reader, pupil_id=pupil_id, request=request)
     form = ChronologyFilter(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
+    # Filters not understood: the whole chronology, with a message naming each filter and why.
     return render(
         request,
         "safeguarding/chronology/page.html",
@@ -78,7 +82,9 @@ def pupil_chronology(request: HttpRequest, pupil_id: int) -> HttpResponse:
             ),
             "contact_form": ContactForm(),
             "correction_form": CorrectionForm(),
-            "filter_error": "" if form.is_valid() else "Some filters were not understood.",
+            "filter_error": ""
+            if form.is_valid()
+            else f"Some filters were not understood and are ignored. {form_errors_text(form)}",
         },
     )
 

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from safeguarding.models import AccessAction
 from safeguarding.selectors import access_log_list, category_list_current
+from trustplatform.fields import BoundedDateField, IdField, form_errors_text
 from trustplatform.permissions import Action, require
 
 
@@ -27,11 +28,13 @@ def category_guidance(request: HttpRequest) -> HttpResponse:
 
 
 class AccessLogFilter(forms.Form):
-    action = forms.ChoiceField(required=False, choices=[("", "Anything"), *AccessAction.choices])
-    user = forms.IntegerField(required=False, min_value=1)
-    pupil = forms.IntegerField(required=False, min_value=1)
-    since = forms.DateField(required=False)
-    until = forms.DateField(required=False)
+    action = forms.ChoiceField(
+        required=False, label="Action", choices=[("", "Anything"), *AccessAction.choices]
+    )
+    user = IdField(required=False, label="User")
+    pupil = IdField(required=False, label="Pupil")
+    since = BoundedDateField(required=False, label="From")
+    until = BoundedDateField(required=False, label="To")
 
 
 @require_GET
@@ -58,6 +61,8 @@ def access_log(request: HttpRequest) -> HttpResponse:
             "filters": request.GET,
             "actions": AccessAction.choices,
             "query": query.urlencode(),
-            "error": "" if form.is_valid() else "Some filters were not understood and are ignored.",
+            "error": ""
+            if form.is_valid()
+            else f"Some filters were not understood and are ignored. {form_errors_text(form)}",
         },
     )

@@ -158,7 +158,7 @@ def test_verify_audit_names_an_altered_entry_as_the_first_broken_link(
         "row_hash does not match its contents"
     ) in lines
     assert "school_birchwood access log: 3 rows, intact" in lines
-    assert any(line.startswith("platform audit log: ") and "intact" in line for line in lines)
+    assert any(line.startswith("platform audit log, ") and "intact" in line for line in lines)
 
 
 def test_verify_audit_finds_an_entry_deleted_from_the_middle(school_a: School) -> None:

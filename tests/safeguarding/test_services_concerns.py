@@ -161,7 +161,11 @@ def test_no_further_action_needs_a_rationale_and_actions_complete_with_an_outcom
         description="Referral to the front door team",
     )
     action_complete(action=referral, actor=dsl, outcome="Accepted for assessment")
-    kinds = list(ChronologyEntry.objects.filter(concern=concern).values_list("kind", flat=True))
+    kinds = list(
+        ChronologyEntry.objects.filter(concern=concern)
+        .order_by("pk")
+        .values_list("kind", flat=True)
+    )
     assert kinds == ["concern", "action", "action_completed"]
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.http.response import HttpResponseBase
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tenants.models import School
@@ -180,7 +181,9 @@ def test_every_url_pattern_has_a_row(urlconf: str, matrix: dict[str, Row]) -> No
     assert not missing, f"URL patterns of {urlconf} with no row in the matrix: {missing}"
 
 
-def _client_for(world: World, actor: str, school: School | None, *, two_factor: bool = True):  # type: ignore[no-untyped-def]
+def _client_for(
+    world: World, actor: str, school: School | None, *, two_factor: bool = True
+) -> Client:
     if actor == "anonymous":
         return school_client(school)
     if actor == "operator":
@@ -212,36 +215,53 @@ def expected(row: Row, actor: str) -> str:
     return OK if actor in row.allowed else row.refused
 
 
-def _request(
-    world: World, matrix: dict[str, Row], name: str, actor: str, school: School | None
-) -> str:
+def matrix_url(world: World, matrix: dict[str, Row], name: str, school: School | None) -> str:
+    """The URL of a pattern of the matrix, with the kwargs its row makes in the world."""
     row = row_for(matrix, name)
     assert row is not None
     url_name = "admin:index" if name.endswith(":*") else name
-    url = reverse(
+    return reverse(
         url_name, urlconf=_urlconf(school), kwargs=dict(row.kwargs(world)) if row.kwargs else None
     )
-    two_factor = actor not in row.two_factor_first
-    client = _client_for(world, actor, school, two_factor=two_factor)
-    response = client.post(url, row.data) if row.method == "POST" else client.get(url)
-    return outcome(response)
+
+
+def matrix_response(
+    world: World, matrix: dict[str, Row], name: str, actor: str, school: School | None
+) -> HttpResponseBase:
+    """The response to the row's request for the pattern, asked by `actor` as the matrix asks."""
+    row = row_for(matrix, name)
+    assert row is not None
+    url = matrix_url(world, matrix, name, school)
+    client = matrix_client(world, actor, school, row)
+    return client.post(url, row.data) if row.method == "POST" else client.get(url)
+
+
+def matrix_client(world: World, actor: str, school: School | None, row: Row) -> Client:
+    """A client of `actor` on the site, past two-factor unless the row sends them to it first."""
+    return _client_for(world, actor, school, two_factor=actor not in row.two_factor_first)
+
+
+def _request(
+    world: World, matrix: dict[str, Row], name: str, actor: str, school: School | None
+) -> str:
+    return outcome(matrix_response(world, matrix, name, actor, school))
 
 
 def _urlconf(school: School | None) -> str:
     return "trustplatform.urls_tenant" if school is not None else "trustplatform.urls_public"
 
 
-def _cases(matrix: dict[str, Row], people: tuple[str, ...]) -> list[tuple[str, str]]:
+def matrix_cases(matrix: dict[str, Row], people: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(name, actor) for name in matrix for actor in people]
 
 
-@pytest.mark.parametrize(("name", "actor"), _cases(SCHOOL_MATRIX, SCHOOL_ACTORS))
+@pytest.mark.parametrize(("name", "actor"), matrix_cases(SCHOOL_MATRIX, SCHOOL_ACTORS))
 def test_school_site_authorisation(world: World, db: None, name: str, actor: str) -> None:
     row = SCHOOL_MATRIX[name]
     assert _request(world, SCHOOL_MATRIX, name, actor, world.school_a) == expected(row, actor)
 
 
-@pytest.mark.parametrize(("name", "actor"), _cases(ROOT_MATRIX, ROOT_ACTORS))
+@pytest.mark.parametrize(("name", "actor"), matrix_cases(ROOT_MATRIX, ROOT_ACTORS))
 def test_root_site_authorisation(world: World, db: None, name: str, actor: str) -> None:
     row = ROOT_MATRIX[name]
     assert _request(world, ROOT_MATRIX, name, actor, None) == expected(row, actor)

@@ -20,7 +20,7 @@ from django.shortcuts import redirect
 from django.utils.crypto import constant_time_compare
 
 from tenants.db import school_connection
-from trustplatform.accounts.models import User
+from trustplatform.accounts.models import Role, User
 from trustplatform.permissions import CHILD_DATA_ROLES, SESSION_OTP_VERIFIED, roles_here
 
 SESSION_PLACE = "place"
@@ -122,8 +122,9 @@ class SessionPlaceMiddleware:
     def _idle_expired(request: HttpRequest) -> bool:
         now = int(time.time())
         last = int(request.session.get(SESSION_LAST_ACTIVITY, now))
-        reads_child_data = bool(roles_here(request) & CHILD_DATA_ROLES)
-        if reads_child_data and now - last > IDLE_TIMEOUT_SECONDS:
+        # School administrators see pupils' details for import and enrolment: the same timeout.
+        sees_pupils = bool(roles_here(request) & (CHILD_DATA_ROLES | {Role.SCHOOL_ADMIN}))
+        if sees_pupils and now - last > IDLE_TIMEOUT_SECONDS:
             return True
         if now - last >= ACTIVITY_WRITE_INTERVAL_SECONDS:
             request.session[SESSION_LAST_ACTIVITY] = now

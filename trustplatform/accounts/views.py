@@ -45,7 +45,10 @@ from trustplatform.permissions import SESSION_OTP_VERIFIED, roles_here, two_fact
 
 def _next_url(request: HttpRequest, default: str = "/") -> str:
     target = request.POST.get("next") or request.GET.get("next") or default
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    # A path on this site only: redirect() reads anything else as the name of a view.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
         return target
     return default
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from trustplatform.hashchain import HashChainedModel
+from trustplatform.hashchain import HashChainedModel, chain_constraints
+
+# The chains of the log (docs/security.md, "Audit chains"): one per trust ("trust:<id>"), one for
+# the sign-in events of anonymous visitors, one for the platform's own events. Rows written before
+# the log had scopes form one chain, kept in the platform scope.
+ANONYMOUS_SCOPE = "anonymous"
+PLATFORM_SCOPE = "platform"
+
+
+def trust_scope(trust_id: int) -> str:
+    return f"trust:{trust_id}"
 
 
 class AuditAction(models.TextChoices):
@@ -47,10 +57,15 @@ class AuditAction(models.TextChoices):
 class AuditEvent(HashChainedModel):
     """One event of the platform. Append-only: the database refuses UPDATE, DELETE, TRUNCATE.
 
+    Each event belongs to the hash chain of its scope; see ANONYMOUS_SCOPE above.
+
     People, schools and trusts are referenced by plain ids, not foreign keys: a row never
     changes, so it must never block deleting a user nor be rewritten by ON DELETE SET NULL.
     """
 
+    # Not among the hashed fields: rows written before scopes existed were hashed without it. A
+    # row moved to another scope still breaks both chains' links.
+    scope = models.CharField(max_length=40, editable=False)
     occurred_at = models.DateTimeField(default=timezone.now, editable=False)
     # Null for the system and for anonymous requests (a failed login).
     actor_id = models.BigIntegerField(null=True, blank=True)
@@ -75,9 +90,13 @@ class AuditEvent(HashChainedModel):
         "ip_address",
     )
     chain_in_public_schema = True
+    chain_scope_field = "scope"
 
     class Meta(HashChainedModel.Meta):
+        constraints = chain_constraints(scope_field="scope")
         indexes = [
+            # The head of a scope's chain: the last row of the scope, read on every append.
+            models.Index(fields=["scope", "-id"], name="audit_scope_head"),
             models.Index(fields=["actor_id", "-occurred_at"], name="audit_actor_recent"),
             models.Index(fields=["school_id", "-occurred_at"], name="audit_school_recent"),
         ]

@@ -12,7 +12,13 @@ from django.http import HttpRequest
 
 from tenants.models import School, Trust
 from trustplatform.accounts.models import User
-from trustplatform.audit.models import AuditAction, AuditEvent
+from trustplatform.audit.models import (
+    ANONYMOUS_SCOPE,
+    PLATFORM_SCOPE,
+    AuditAction,
+    AuditEvent,
+    trust_scope,
+)
 from trustplatform.hashchain import chain_append
 
 # Keys that would name a person or carry what was said. The audit log lives in the public schema,
@@ -74,6 +80,19 @@ def client_ip(request: HttpRequest | None) -> str | None:
         return None
 
 
+def audit_scope(*, actor: User | None, trust_id: int | None, request: HttpRequest | None) -> str:
+    """The chain an event joins (docs/security.md, "Audit chains").
+
+    An anonymous visitor's request (a failed sign-in, a lockout, a reset request) joins the
+    anonymous chain even on a school's site: a flood of them must not slow the trust's writers.
+    """
+    if actor is None and request is not None:
+        return ANONYMOUS_SCOPE
+    if trust_id is not None:
+        return trust_scope(trust_id)
+    return PLATFORM_SCOPE
+
+
 @transaction.atomic
 def audit_record(
     *,
@@ -94,6 +113,7 @@ def audit_record(
     # when called from a school's site.
     return chain_append(
         AuditEvent,
+        scope=audit_scope(actor=actor, trust_id=trust_id, request=request),
         action=AuditAction(action),
         actor_id=actor.pk if actor is not None else None,
         school_id=school.pk if school is not None else None,

@@ -1,5 +1,6 @@
-"""`manage.py verify_audit`: checks the hash chains of the platform audit log and of every
-school's access log, one line each; fails (non-zero exit) when any chain is broken.
+"""`manage.py verify_audit`: checks the hash chains of the platform audit log (each scope's chain:
+each trust's, the anonymous sign-in events', the platform's) and of every school's access log,
+one line each; fails (non-zero exit) when any chain is broken.
 """
 
 from __future__ import annotations
@@ -12,16 +13,28 @@ from django_tenants.utils import schema_context
 from safeguarding.models import AccessLogEntry
 from tenants.models import School
 from trustplatform.audit.models import AuditEvent
-from trustplatform.hashchain import HashChainedModel, chain_verify
+from trustplatform.hashchain import HashChainedModel, chain_scopes, chain_verify
 
 
 class ChainCheckCommand(BaseCommand):
     """Prints one line per chain; fails when any is broken. Shared by verify_chronology."""
 
     def _check(self, label: str, model: type[HashChainedModel]) -> bool:
-        broken = chain_verify(model)
+        intact = True
+        # A table of several chains is walked chain by chain, each named on its line.
+        for scope in chain_scopes(model):
+            intact &= self._check_chain(
+                label if scope is None else f"{label}, {scope}", model, scope
+            )
+        return intact
+
+    def _check_chain(self, label: str, model: type[HashChainedModel], scope: str | None) -> bool:
+        broken = chain_verify(model, scope)
         if broken is None:
-            self.stdout.write(f"{label}: {model._default_manager.count()} rows, intact")
+            rows = model._default_manager.all()
+            if scope is not None and model.chain_scope_field:
+                rows = rows.filter(**{model.chain_scope_field: scope})
+            self.stdout.write(f"{label}: {rows.count()} rows, intact")
             return True
         self.stdout.write(f"{label}: FIRST BROKEN LINK at row {broken.row_id}: {broken.problem}")
         return False
@@ -36,7 +49,10 @@ class ChainCheckCommand(BaseCommand):
 
 
 class Command(ChainCheckCommand):
-    help = "Verifies the hash chains of the platform audit log and of each school's access log."
+    help = (
+        "Verifies the hash chains of the platform audit log (one per scope) and of each "
+        "school's access log."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         intact = self._check("platform audit log", AuditEvent)
