@@ -20,6 +20,8 @@ from safeguarding.services.alerts import (
 from safeguarding.services.chronology import Person
 from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership, User
+from trustplatform.audit.models import AuditAction
+from trustplatform.audit.services import audit_record
 from trustplatform.schooldays.calendar import calendar_of
 
 # Who handles an allegation, before the adult concerned is taken out: the DSL and headteacher;
@@ -75,6 +77,14 @@ def allegation_case_manager_set(
     settings.case_manager_id, settings.case_manager_name = user_id, name
     settings.updated_by_id, settings.updated_by_name = actor.pk, actor.full_name
     settings.save()
+    audit_record(
+        action=AuditAction.CASE_MANAGER_NAMED,
+        actor=actor,
+        school=school,
+        target_type="user",
+        target_id=user_id or "",
+        data={"case_manager_id": user_id},
+    )
     return settings
 
 

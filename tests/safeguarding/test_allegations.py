@@ -30,6 +30,7 @@ from tests.conftest import World, school_client
 from tests.safeguarding.conftest import category_ids, make_pupil, person
 from tests.safeguarding.fixtures import with_two_factor
 from trustplatform.accounts.models import Role, User
+from trustplatform.audit.models import AuditAction, AuditEvent
 
 ACCOUNT = "Sntallegationword: the child said an adult grabbed her arm."
 
@@ -270,6 +271,12 @@ def test_the_dsl_names_the_case_manager_on_the_schools_site_and_the_head_cannot(
     with schema_context(school_a.schema_name):
         settings = AllegationSettings.objects.get()
     assert (settings.case_manager_id, settings.case_manager_name) == (chair.pk, chair.full_name)
+    named = AuditEvent.objects.filter(action=AuditAction.CASE_MANAGER_NAMED).latest("pk")
+    assert (named.actor_id, named.school_id, named.data) == (
+        world.person("a", Role.DSL).pk,
+        school_a.pk,
+        {"case_manager_id": chair.pk},
+    )
     as_head = school_client(school_a, world.person("a", Role.HEADTEACHER))
     assert as_head.get("/allegations/case-manager/").status_code == 404
     assert as_head.post("/allegations/case-manager/", {"case_manager": ""}).status_code == 404

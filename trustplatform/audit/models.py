@@ -49,6 +49,7 @@ class AuditAction(models.TextChoices):
     TERM_DATES_CHANGED = "term_dates_changed", "Term dates changed"
     CLOSURE_DAY_CHANGED = "closure_day_changed", "Closure day changed"
     SCHOOL_DAY_START_CHANGED = "school_day_start_changed", "Start of the school day changed"
+    CASE_MANAGER_NAMED = "case_manager_named", "Case manager for allegations about the head named"
     POLICY_CREATED = "policy_created", "Policy added to the register"
     POLICY_UPDATED = "policy_updated", "Policy details changed"
     POLICY_REVIEW_RECORDED = "policy_review_recorded", "Policy review recorded"
