@@ -601,3 +601,13 @@ def test_a_full_size_export_fits_the_confirmation(world: World, school_a: School
     client.post("/pupils/import/confirm/", {"token": token})
     with schema_context(school_a.schema_name):
         assert Pupil.objects.count() == MAX_ROWS
+
+
+def test_the_school_administrator_finds_the_pupil_pages_from_the_home_page(
+    world: World, db: None
+) -> None:
+    admin = with_two_factor(world.person("a", Role.SCHOOL_ADMIN))
+    home = school_client(world.school_a, admin).get("/").content.decode()
+    assert 'href="/pupils/manage/"' in home
+    staff_home = school_client(world.school_a, world.person("a", Role.STAFF)).get("/")
+    assert 'href="/pupils/manage/"' not in staff_home.content.decode()
