@@ -1,7 +1,7 @@
 """Audited writes per second across 20 trusts: one global audit chain beside a chain per scope.
 
-Prints, from one run, the audited writes per second that WRITERS concurrent writers (threads, each
-with its own database connection and its own transactions, as web and worker processes have)
+Prints, from one run, the audited writes per second that WRITERS concurrent writers (processes,
+each with its own database connection and its own transactions, as web and worker processes are)
 achieve across TRUSTS trusts:
 
 - with one global chain: every event appended to one chain, under one lock (how the platform
@@ -28,9 +28,9 @@ Usage, from the project root:
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import statistics
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -38,6 +38,10 @@ from typing import TYPE_CHECKING
 from _benchdb import bench_database  # also puts the project on the path
 
 if TYPE_CHECKING:
+    from multiprocessing.queues import Queue
+    from multiprocessing.sharedctypes import Synchronized
+    from multiprocessing.synchronize import Barrier, Event
+
     from tenants.models import Trust
 
 BENCH_DATABASE = "bench_audit"
@@ -82,42 +86,69 @@ def _write(trust: Trust, *, global_chain: bool, work_seconds: float) -> None:
                 cursor.execute("SELECT pg_sleep(%s)", [work_seconds])
 
 
+def _writer(
+    trust: Trust,
+    *,
+    global_chain: bool,
+    work_seconds: float,
+    start: Barrier,
+    stop: Event,
+    count: Synchronized[int],
+    failure: Queue[str],
+) -> None:
+    """One writer process: writes until told to stop, counting its committed writes."""
+    from django.db import connection  # noqa: PLC0415
+
+    # The connection of the parent was closed before the fork; this process opens its own.
+    try:
+        start.wait()
+        while not stop.is_set():
+            _write(trust, global_chain=global_chain, work_seconds=work_seconds)
+            with count.get_lock():
+                count.value += 1
+    except BaseException as error:
+        failure.put(repr(error))
+    finally:
+        connection.close()
+
+
 def _round(
     trusts: list[Trust], *, writers: int, global_chain: bool, args: argparse.Namespace
 ) -> Round:
-    from django.db import connection  # noqa: PLC0415
-
-    counts = [0] * writers
-    start = threading.Barrier(writers + 1)
-    stop = threading.Event()
-    errors: list[BaseException] = []
-
-    def writer(index: int) -> None:
-        trust = trusts[index % len(trusts)]
-        try:
-            start.wait()
-            while not stop.is_set():
-                _write(trust, global_chain=global_chain, work_seconds=args.work_ms / 1000)
-                counts[index] += 1
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
-    for thread in threads:
-        thread.start()
+    # Processes, not threads: web and worker processes write the audit log side by side, and a
+    # single Python process would measure its own interpreter lock rather than the chains'.
+    context = multiprocessing.get_context("fork")
+    start, stop = context.Barrier(writers + 1), context.Event()
+    failure: Queue[str] = context.Queue()
+    counts = [context.Value("i", 0) for _ in range(writers)]
+    processes = [
+        context.Process(
+            target=_writer,
+            args=(trusts[index % len(trusts)],),
+            kwargs={
+                "global_chain": global_chain,
+                "work_seconds": args.work_ms / 1000,
+                "start": start,
+                "stop": stop,
+                "count": counts[index],
+                "failure": failure,
+            },
+        )
+        for index in range(writers)
+    ]
+    for process in processes:
+        process.start()
     start.wait()
     started = time.perf_counter()
     time.sleep(args.seconds)
     stop.set()
-    for thread in threads:
-        thread.join()
+    for process in processes:
+        process.join()
     elapsed = time.perf_counter() - started
-    if errors:
-        raise errors[0]
+    if not failure.empty():
+        raise RuntimeError(f"a writer failed: {failure.get()}")
     mode = "one global chain" if global_chain else "a chain per scope"
-    return Round(mode=mode, writes=sum(counts), seconds=elapsed)
+    return Round(mode=mode, writes=sum(count.value for count in counts), seconds=elapsed)
 
 
 def _arguments() -> argparse.Namespace:
@@ -169,7 +200,7 @@ def main() -> int:
     ratio = scoped_rate / global_rate
     print(
         f"audited writes across {args.trusts} trusts, {args.writers} concurrent writers "
-        f"(threads, one connection each), {args.work_ms:g} ms of other work in each transaction:"
+        f"(processes, one connection each), {args.work_ms:g} ms of other work in each transaction:"
     )
     for mode, rates in by_mode.items():
         shown = ", ".join(f"{rate:.0f}" for rate in rates)
