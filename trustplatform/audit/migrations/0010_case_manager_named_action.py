@@ -4,15 +4,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0009_one_chain_per_scope'),
+        ("audit", "0009_one_chain_per_scope"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('login_succeeded', 'Logged in'), ('login_failed', 'Login failed'), ('lockout', 'Locked out after failed logins'), ('logout', 'Logged out'), ('password_reset_requested', 'Password reset requested'), ('password_changed', 'Password changed'), ('invitation_sent', 'Invitation sent'), ('invitation_accepted', 'Invitation accepted'), ('totp_enrolled', 'Two-factor authentication turned on'), ('totp_reset', 'Two-factor authentication reset'), ('recovery_code_used', 'Recovery code used'), ('recovery_codes_regenerated', 'Recovery codes regenerated'), ('role_assigned', 'Role assigned'), ('role_changed', 'Role changed'), ('membership_removed', 'Membership removed'), ('dsl_handover', 'DSL role handed over'), ('dsl_handover_requested', 'New DSL named, awaiting the school'), ('dsl_handover_declined', 'New DSL declined by the school'), ('grant_refused', 'Grant of access refused'), ('key_holder_access_changed', 'Key holder access changed'), ('user_disabled', 'User disabled'), ('sessions_ended', 'Sessions ended'), ('school_created', 'School created'), ('school_suspended', 'School suspended'), ('school_reactivated', 'School reactivated'), ('school_domain_changed', 'School domain changed'), ('dsl_training_recorded', 'DSL training date recorded'), ('term_dates_changed', 'Term dates changed'), ('closure_day_changed', 'Closure day changed'), ('school_day_start_changed', 'Start of the school day changed'), ('case_manager_named', 'Case manager for allegations about the head named'), ('policy_created', 'Policy added to the register'), ('policy_updated', 'Policy details changed'), ('policy_review_recorded', 'Policy review recorded')], max_length=40),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("login_succeeded", "Logged in"),
+                    ("login_failed", "Login failed"),
+                    ("lockout", "Locked out after failed logins"),
+                    ("logout", "Logged out"),
+                    ("password_reset_requested", "Password reset requested"),
+                    ("password_changed", "Password changed"),
+                    ("invitation_sent", "Invitation sent"),
+                    ("invitation_accepted", "Invitation accepted"),
+                    ("totp_enrolled", "Two-factor authentication turned on"),
+                    ("totp_reset", "Two-factor authentication reset"),
+                    ("recovery_code_used", "Recovery code used"),
+                    ("recovery_codes_regenerated", "Recovery codes regenerated"),
+                    ("role_assigned", "Role assigned"),
+                    ("role_changed", "Role changed"),
+                    ("membership_removed", "Membership removed"),
+                    ("dsl_handover", "DSL role handed over"),
+                    ("dsl_handover_requested", "New DSL named, awaiting the school"),
+                    ("dsl_handover_declined", "New DSL declined by the school"),
+                    ("grant_refused", "Grant of access refused"),
+                    ("key_holder_access_changed", "Key holder access changed"),
+                    ("user_disabled", "User disabled"),
+                    ("sessions_ended", "Sessions ended"),
+                    ("school_created", "School created"),
+                    ("school_suspended", "School suspended"),
+                    ("school_reactivated", "School reactivated"),
+                    ("school_domain_changed", "School domain changed"),
+                    ("dsl_training_recorded", "DSL training date recorded"),
+                    ("term_dates_changed", "Term dates changed"),
+                    ("closure_day_changed", "Closure day changed"),
+                    ("school_day_start_changed", "Start of the school day changed"),
+                    ("case_manager_named", "Case manager for allegations about the head named"),
+                    ("policy_created", "Policy added to the register"),
+                    ("policy_updated", "Policy details changed"),
+                    ("policy_review_recorded", "Policy review recorded"),
+                ],
+                max_length=40,
+            ),
         ),
     ]
