@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 
@@ -55,6 +58,19 @@ class AuditAction(models.TextChoices):
     POLICY_REVIEW_RECORDED = "policy_review_recorded", "Policy review recorded"
 
 
+class AuditActionField(models.CharField):
+    """The action's column: its choices live in AuditAction, not in migrations.
+
+    Every new action would otherwise be a migration repeating the whole list, with nothing for
+    the database to do (choices are not a database constraint); audit_record checks the value.
+    """
+
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("choices", None)
+        return name, path, args, kwargs
+
+
 class AuditEvent(HashChainedModel):
     """One event of the platform. Append-only: the database refuses UPDATE, DELETE, TRUNCATE.
 
@@ -70,7 +86,7 @@ class AuditEvent(HashChainedModel):
     occurred_at = models.DateTimeField(default=timezone.now, editable=False)
     # Null for the system and for anonymous requests (a failed login).
     actor_id = models.BigIntegerField(null=True, blank=True)
-    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    action = AuditActionField(max_length=40, choices=AuditAction.choices)
     school_id = models.BigIntegerField(null=True, blank=True)
     trust_id = models.BigIntegerField(null=True, blank=True)
     target_type = models.CharField(max_length=30, blank=True)
