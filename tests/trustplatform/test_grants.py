@@ -13,12 +13,11 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from tenants.models import School
 from tenants.services import school_url
 from tests.conftest import World, school_client
-from trustplatform.accounts.crypto import secret_encrypt
+from tests.safeguarding.fixtures import with_two_factor
 from trustplatform.accounts.models import Role, SchoolMembership, TrustMembership, User
 from trustplatform.accounts.services import (
     dsl_handover,
@@ -100,11 +99,7 @@ def test_a_headteacher_cannot_invite_a_role_that_reads_records(world: World, rol
 
 def _past_two_factor(world: World, user: User) -> Any:
     """A session past two-factor, for a person the shared world set up without it."""
-    User.objects.filter(pk=user.pk).update(
-        totp_secret_encrypted=secret_encrypt("JBSWY3DPEHPK3PXP"), totp_confirmed_at=timezone.now()
-    )
-    user.refresh_from_db()
-    return school_client(world.school_a, user)
+    return school_client(world.school_a, with_two_factor(user))
 
 
 def test_the_invite_form_offers_a_school_administrator_only_what_they_may_grant(
