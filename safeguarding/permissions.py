@@ -26,7 +26,7 @@ from safeguarding.models import (
 from safeguarding.services.access import access_log_record
 from safeguarding.services.chronology import Person
 from trustplatform.accounts.models import Role
-from trustplatform.permissions import Action, can, roles_here
+from trustplatform.permissions import Capability, can, roles_here
 
 
 @dataclass(frozen=True)
@@ -58,9 +58,9 @@ def reader_for(request: HttpRequest) -> Reader | None:
     role = next(iter(roles))
     user = request.user
     user_id = int(user.pk or 0)  # signed in: roles_here is empty for anonymous users
-    if can(request, Action.VIEW_ALL_RECORDS):
+    if can(request, Capability.VIEW_ALL_RECORDS):
         return Reader(user_id=user_id, name=user.full_name, role=role, reads_everything=True)  # type: ignore[union-attr]
-    if can(request, Action.VIEW_GRANTED_RECORDS):
+    if can(request, Capability.VIEW_GRANTED_RECORDS):
         grant = KeyHolderGrant.objects.filter(user_id=user_id).first()
         restricted = set(
             Category.objects.filter(sensitivity=Category.Sensitivity.RESTRICTED).values_list(

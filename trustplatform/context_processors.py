@@ -6,13 +6,13 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from tenants.selectors import school_of_request
-from trustplatform.permissions import Action, can
+from trustplatform.permissions import Capability, can
 from trustplatform.schooldays.selectors import missing_term_dates_notice
 
 
 def _term_dates_notice(request: HttpRequest) -> str:
     school = school_of_request(request)
-    if school is None or not can(request, Action.SCREEN_CONCERNS):
+    if school is None or not can(request, Capability.SCREEN_CONCERNS):
         return ""
     return missing_term_dates_notice(school=school, today=timezone.localdate())
 

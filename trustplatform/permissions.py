@@ -1,6 +1,6 @@
 """The one answer to "may this user do this, here?". Views, API and templates all ask it.
 
-Deny by default: an action not granted to a role below is refused. "Here" is the host of the
+Deny by default: a capability not granted to a role below is refused. "Here" is the host of the
 request: a school's subdomain (the user's membership in that school decides) or the root domain
 (the user's roles in their trust decide). Anyone who can read child data, trust statistics or
 manage roles must have passed TOTP two-factor in this session first (DfE cyber standards).
@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 SESSION_OTP_VERIFIED = "otp_verified"
 
 
-class Action(enum.StrEnum):
+class Capability(enum.StrEnum):
+    """What a role may do: the permission vocabulary (a case's follow-up is `models.Action`)."""
+
     # --- in a school ---
     RECORD_CONCERN = "record_concern"
     VIEW_OWN_RECEIPTS = "view_own_receipts"
@@ -71,112 +73,125 @@ class Action(enum.StrEnum):
     VIEW_TRUST_REVIEW_DATES = "view_trust_review_dates"
 
 
-A = Action
-_EVERY_MEMBER = frozenset({A.VIEW_CATEGORY_GUIDANCE})
-_RECORDERS = _EVERY_MEMBER | {A.RECORD_CONCERN, A.VIEW_OWN_RECEIPTS}
+_EVERY_MEMBER = frozenset({Capability.VIEW_CATEGORY_GUIDANCE})
+_RECORDERS = _EVERY_MEMBER | {Capability.RECORD_CONCERN, Capability.VIEW_OWN_RECEIPTS}
 _LEADS = _RECORDERS | {
-    A.VIEW_ALL_RECORDS,
-    A.SEARCH_RECORDS,
-    A.VIEW_STAFF,
-    A.VIEW_SCHOOL_STATISTICS,
-    A.VIEW_POLICY_REGISTER,
-    A.VIEW_SCHOOL_CALENDAR,
+    Capability.VIEW_ALL_RECORDS,
+    Capability.SEARCH_RECORDS,
+    Capability.VIEW_STAFF,
+    Capability.VIEW_SCHOOL_STATISTICS,
+    Capability.VIEW_POLICY_REGISTER,
+    Capability.VIEW_SCHOOL_CALENDAR,
 }
 
-ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.STAFF: _RECORDERS,
-    Role.KEY_HOLDER: _RECORDERS | {A.VIEW_GRANTED_RECORDS, A.SEARCH_RECORDS},
+    Role.KEY_HOLDER: _RECORDERS | {Capability.VIEW_GRANTED_RECORDS, Capability.SEARCH_RECORDS},
     Role.DEPUTY_DSL: _LEADS
-    | {A.RESET_COLLEAGUE_TWO_FACTOR, A.SCREEN_CONCERNS, A.MANAGE_CASES, A.CORRECT_ENTRIES},
+    | {
+        Capability.RESET_COLLEAGUE_TWO_FACTOR,
+        Capability.SCREEN_CONCERNS,
+        Capability.MANAGE_CASES,
+        Capability.CORRECT_ENTRIES,
+    },
     Role.DSL: _LEADS
     | {
-        A.INVITE_STAFF,
-        A.MANAGE_ROLES,
-        A.HAND_OVER_DSL,
-        A.GRANT_KEY_HOLDER_ACCESS,
-        A.MANAGE_CATEGORIES,
-        A.RESET_COLLEAGUE_TWO_FACTOR,
-        A.REMOVE_MEMBERSHIP,
-        A.VIEW_ACCESS_LOG,
-        A.APPROVE_INFORMATION_SHARING,
-        A.APPROVE_AGENCY_ACCESS,
-        A.SCREEN_CONCERNS,
-        A.MANAGE_CASES,
-        A.CORRECT_ENTRIES,
-        A.MANAGE_ALLEGATIONS,
+        Capability.INVITE_STAFF,
+        Capability.MANAGE_ROLES,
+        Capability.HAND_OVER_DSL,
+        Capability.GRANT_KEY_HOLDER_ACCESS,
+        Capability.MANAGE_CATEGORIES,
+        Capability.RESET_COLLEAGUE_TWO_FACTOR,
+        Capability.REMOVE_MEMBERSHIP,
+        Capability.VIEW_ACCESS_LOG,
+        Capability.APPROVE_INFORMATION_SHARING,
+        Capability.APPROVE_AGENCY_ACCESS,
+        Capability.SCREEN_CONCERNS,
+        Capability.MANAGE_CASES,
+        Capability.CORRECT_ENTRIES,
+        Capability.MANAGE_ALLEGATIONS,
         # Family links and a pupil's details matter to the DSL's work, not only the office's.
-        A.IMPORT_PUPILS,
-        A.MANAGE_SCHOOL_CALENDAR,
+        Capability.IMPORT_PUPILS,
+        Capability.MANAGE_SCHOOL_CALENDAR,
     },
     Role.HEADTEACHER: _LEADS
     | {
-        A.INVITE_STAFF,
-        A.MANAGE_ROLES,
-        A.HAND_OVER_DSL,
-        A.REMOVE_MEMBERSHIP,
-        A.APPROVE_INFORMATION_SHARING,
-        A.APPROVE_AGENCY_ACCESS,
-        A.MANAGE_CASES,
-        A.MANAGE_ALLEGATIONS,
-        A.RECORD_POLICY_REVIEW,
+        Capability.INVITE_STAFF,
+        Capability.MANAGE_ROLES,
+        Capability.HAND_OVER_DSL,
+        Capability.REMOVE_MEMBERSHIP,
+        Capability.APPROVE_INFORMATION_SHARING,
+        Capability.APPROVE_AGENCY_ACCESS,
+        Capability.MANAGE_CASES,
+        Capability.MANAGE_ALLEGATIONS,
+        Capability.RECORD_POLICY_REVIEW,
     },
     Role.GOVERNOR: _EVERY_MEMBER
     | {
-        A.VIEW_POLICY_REGISTER,
-        A.VIEW_SCHOOL_STATISTICS,
-        A.RECORD_POLICY_REVIEW,
-        A.VIEW_SCHOOL_CALENDAR,
+        Capability.VIEW_POLICY_REGISTER,
+        Capability.VIEW_SCHOOL_STATISTICS,
+        Capability.RECORD_POLICY_REVIEW,
+        Capability.VIEW_SCHOOL_CALENDAR,
     },
     Role.SCHOOL_ADMIN: _EVERY_MEMBER
     | {
-        A.VIEW_STAFF,
-        A.INVITE_STAFF,
+        Capability.VIEW_STAFF,
+        Capability.INVITE_STAFF,
         # Between staff, governor and administrator only: trustplatform/grants.py.
-        A.MANAGE_ROLES,
-        A.REMOVE_MEMBERSHIP,
-        A.IMPORT_PUPILS,
-        A.VIEW_SCHOOL_CALENDAR,
-        A.MANAGE_SCHOOL_CALENDAR,
+        Capability.MANAGE_ROLES,
+        Capability.REMOVE_MEMBERSHIP,
+        Capability.IMPORT_PUPILS,
+        Capability.VIEW_SCHOOL_CALENDAR,
+        Capability.MANAGE_SCHOOL_CALENDAR,
     },
     Role.TRUST_ADMIN: frozenset(
-        {A.VIEW_TRUST_PORTAL, A.MANAGE_SCHOOLS, A.ASSIGN_SCHOOL_DSL, A.RESET_USER_TWO_FACTOR}
+        {
+            Capability.VIEW_TRUST_PORTAL,
+            Capability.MANAGE_SCHOOLS,
+            Capability.ASSIGN_SCHOOL_DSL,
+            Capability.RESET_USER_TWO_FACTOR,
+        }
     ),
     Role.TRUST_SAFEGUARDING_LEAD: frozenset(
-        {A.VIEW_TRUST_PORTAL, A.VIEW_TRUST_STATISTICS, A.VIEW_TRUST_REVIEW_DATES}
+        {
+            Capability.VIEW_TRUST_PORTAL,
+            Capability.VIEW_TRUST_STATISTICS,
+            Capability.VIEW_TRUST_REVIEW_DATES,
+        }
     ),
-    Role.TRUSTEE: frozenset({A.VIEW_TRUST_PORTAL, A.VIEW_TRUST_REVIEW_DATES}),
+    Role.TRUSTEE: frozenset({Capability.VIEW_TRUST_PORTAL, Capability.VIEW_TRUST_REVIEW_DATES}),
 }
 
 # Child data, trust statistics and role management: never without two-factor.
 NEEDS_TWO_FACTOR = frozenset(
     {
-        A.VIEW_ALL_RECORDS,
-        A.VIEW_GRANTED_RECORDS,
-        A.SEARCH_RECORDS,
-        A.VIEW_ACCESS_LOG,
-        A.VIEW_STAFF,
-        A.VIEW_TRUST_PORTAL,
-        A.SCREEN_CONCERNS,
-        A.MANAGE_CASES,
-        A.CORRECT_ENTRIES,
-        A.MANAGE_ALLEGATIONS,
-        A.MANAGE_ROLES,
-        A.HAND_OVER_DSL,
-        A.GRANT_KEY_HOLDER_ACCESS,
-        A.RESET_COLLEAGUE_TWO_FACTOR,
-        A.REMOVE_MEMBERSHIP,
-        A.APPROVE_INFORMATION_SHARING,
-        A.APPROVE_AGENCY_ACCESS,
-        A.VIEW_SCHOOL_STATISTICS,
-        A.VIEW_TRUST_STATISTICS,
-        A.ASSIGN_SCHOOL_DSL,
-        A.RESET_USER_TWO_FACTOR,
-        A.MANAGE_SCHOOLS,
-        A.INVITE_STAFF,
-        A.IMPORT_PUPILS,
-        A.MANAGE_CATEGORIES,
+        Capability.VIEW_ALL_RECORDS,
+        Capability.VIEW_GRANTED_RECORDS,
+        Capability.SEARCH_RECORDS,
+        Capability.VIEW_ACCESS_LOG,
+        Capability.VIEW_STAFF,
+        Capability.VIEW_TRUST_PORTAL,
+        Capability.SCREEN_CONCERNS,
+        Capability.MANAGE_CASES,
+        Capability.CORRECT_ENTRIES,
+        Capability.MANAGE_ALLEGATIONS,
+        Capability.MANAGE_ROLES,
+        Capability.HAND_OVER_DSL,
+        Capability.GRANT_KEY_HOLDER_ACCESS,
+        Capability.RESET_COLLEAGUE_TWO_FACTOR,
+        Capability.REMOVE_MEMBERSHIP,
+        Capability.APPROVE_INFORMATION_SHARING,
+        Capability.APPROVE_AGENCY_ACCESS,
+        Capability.VIEW_SCHOOL_STATISTICS,
+        Capability.VIEW_TRUST_STATISTICS,
+        Capability.ASSIGN_SCHOOL_DSL,
+        Capability.RESET_USER_TWO_FACTOR,
+        Capability.MANAGE_SCHOOLS,
+        Capability.INVITE_STAFF,
+        Capability.IMPORT_PUPILS,
+        Capability.MANAGE_CATEGORIES,
         # Term dates move every deadline of the school.
-        A.MANAGE_SCHOOL_CALENDAR,
+        Capability.MANAGE_SCHOOL_CALENDAR,
     }
 )
 
@@ -242,34 +257,34 @@ def roles_here(request: HttpRequest) -> frozenset[Role]:
     return roles
 
 
-def role_allows(roles: frozenset[Role], action: Action) -> bool:
-    return any(action in ROLE_ACTIONS.get(role, frozenset()) for role in roles)
+def role_allows(roles: frozenset[Role], capability: Capability) -> bool:
+    return any(capability in ROLE_CAPABILITIES.get(role, frozenset()) for role in roles)
 
 
 def two_factor_passed(request: HttpRequest) -> bool:
     return bool(request.user.is_authenticated and request.session.get(SESSION_OTP_VERIFIED))
 
 
-def decide(request: HttpRequest, action: Action) -> Decision:
+def decide(request: HttpRequest, capability: Capability) -> Decision:
     if not request.user.is_authenticated:
         return Decision.LOGIN_REQUIRED
-    if not role_allows(roles_here(request), action):
+    if not role_allows(roles_here(request), capability):
         return Decision.DENIED
-    if action in NEEDS_TWO_FACTOR and not two_factor_passed(request):
+    if capability in NEEDS_TWO_FACTOR and not two_factor_passed(request):
         return Decision.TWO_FACTOR_REQUIRED
     return Decision.ALLOWED
 
 
-def can(request: HttpRequest, action: Action) -> bool:
-    return decide(request, action) is Decision.ALLOWED
+def can(request: HttpRequest, capability: Capability) -> bool:
+    return decide(request, capability) is Decision.ALLOWED
 
 
-def trust_for_action(request: HttpRequest, action: Action) -> Trust | None:
-    """On the root domain: the trust in which the user may do `action` (one trust per user)."""
+def trust_for_capability(request: HttpRequest, capability: Capability) -> Trust | None:
+    """On the root domain: the trust in which the user may do `capability` (one trust per user)."""
     from tenants.models import Trust  # noqa: PLC0415 - tenants imports accounts
 
     for trust_id, roles in trust_roles(request.user).items():  # type: ignore[arg-type]
-        if role_allows(roles, action):
+        if role_allows(roles, capability):
             return Trust.objects.get(pk=trust_id)
     return None
 
@@ -285,35 +300,37 @@ def refusal(request: HttpRequest, decision: Decision) -> HttpResponse:
     raise Http404
 
 
-def require(action: Action) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """View decorator: the view runs only when `action` is allowed here."""
+def require(
+    capability: Capability,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """View decorator: the view runs only when `capability` is allowed here."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            decision = decide(request, action)
+            decision = decide(request, capability)
             if decision is not Decision.ALLOWED:
                 return refusal(request, decision)
             return view(request, *args, **kwargs)
 
-        wrapped.required_action = action  # type: ignore[attr-defined]
+        wrapped.required_capability = capability  # type: ignore[attr-defined]
         return wrapped
 
     return decorator
 
 
 class TemplatePermissions:
-    """`{% if can.manage_roles %}` in templates: asks `decide` for the named action."""
+    """`{% if can.manage_roles %}` in templates: asks `decide` for the named capability."""
 
     def __init__(self, request: HttpRequest) -> None:
         self._request = request
 
     def __getitem__(self, name: str) -> bool:
         try:
-            action = Action(name)
+            capability = Capability(name)
         except ValueError:
             return False
-        return can(self._request, action)
+        return can(self._request, capability)
 
 
 def permissions_context(request: HttpRequest) -> dict[str, object]:

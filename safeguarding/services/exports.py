@@ -47,8 +47,7 @@ from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership
 from trustplatform.celery import on_commit_in_this_school
 from trustplatform.hashchain import GENESIS_HASH
-from trustplatform.permissions import Action as Can
-from trustplatform.permissions import role_allows
+from trustplatform.permissions import Capability, role_allows
 
 logger = logging.getLogger(__name__)
 
@@ -319,7 +318,7 @@ def _still_allowed(job: ExportJob, school: School) -> bool:
         .values_list("role", flat=True)
         .first()
     )
-    return role is not None and role_allows(frozenset({Role(role)}), Can.VIEW_ALL_RECORDS)
+    return role is not None and role_allows(frozenset({Role(role)}), Capability.VIEW_ALL_RECORDS)
 
 
 def export_get_for_reader(*, reader: Reader | None, job_id: int) -> ExportJob:

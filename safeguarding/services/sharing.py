@@ -31,7 +31,7 @@ from safeguarding.models.concerns import BACKDATE_GRACE, CLOCK_SKEW
 from safeguarding.permissions import Reader, pupil_get_for_reader
 from safeguarding.services.chronology import Person, chronology_append
 from trustplatform.accounts.models import Role
-from trustplatform.permissions import Action, role_allows
+from trustplatform.permissions import Capability, role_allows
 
 # --- the agency directory ----------------------------------------------------------------------
 
@@ -128,7 +128,7 @@ def may_approve_sharing(person: Person) -> bool:
         role = Role(person.role)
     except ValueError:
         return False
-    return role_allows(frozenset({role}), Action.APPROVE_INFORMATION_SHARING)
+    return role_allows(frozenset({role}), Capability.APPROVE_INFORMATION_SHARING)
 
 
 def _check_time(*, field: str, when: dt.datetime, backdate_reason: str, now: dt.datetime) -> None:

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from safeguarding.forms_concerns import AllegationUpdateForm
+from safeguarding.forms.concerns import AllegationUpdateForm
 from safeguarding.models import AccessAction, Allegation, AllegationVersion
 from safeguarding.permissions import concerns_visible, reader_for
 from safeguarding.services.access import access_log_record
@@ -33,7 +33,7 @@ from safeguarding.views.concerns import _person
 from tenants.selectors import school_of_request_or_404
 from trustplatform.accounts.models import Role
 from trustplatform.permissions import (
-    Action,
+    Capability,
     Decision,
     decide,
     refusal,
@@ -47,7 +47,7 @@ def _allegation_for(request: HttpRequest, concern_id: int) -> Allegation | Decis
     """The allegation, if this user handles it; else the refusal to give (404 when not theirs)."""
     if not request.user.is_authenticated:
         return Decision.LOGIN_REQUIRED
-    if decide(request, Action.MANAGE_ALLEGATIONS) is Decision.TWO_FACTOR_REQUIRED:
+    if decide(request, Capability.MANAGE_ALLEGATIONS) is Decision.TWO_FACTOR_REQUIRED:
         return Decision.TWO_FACTOR_REQUIRED
     reader = reader_for(request)
     if reader is not None and reader.sees_allegations:
@@ -81,7 +81,7 @@ def require_allegation_handler(
             return refusal(request, found)
         return view(request, found, *args, **kwargs)
 
-    wrapped.required_action = Action.MANAGE_ALLEGATIONS  # type: ignore[attr-defined]
+    wrapped.required_capability = Capability.MANAGE_ALLEGATIONS  # type: ignore[attr-defined]
     return wrapped
 
 
@@ -148,7 +148,7 @@ def allegation_update(request: HttpRequest, allegation: Allegation) -> HttpRespo
     return redirect("safeguarding:allegation_detail", concern_id=allegation.concern_id)
 
 
-@require(Action.MANAGE_ALLEGATIONS)
+@require(Capability.MANAGE_ALLEGATIONS)
 @require_http_methods(["GET", "POST"])
 def allegation_case_manager(request: HttpRequest) -> HttpResponse:
     """The DSL names the case manager for allegations about the headteacher: not the head."""

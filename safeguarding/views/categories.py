@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from safeguarding.models import Category
 from safeguarding.services import categories as services
-from trustplatform.permissions import Action, require
+from trustplatform.permissions import Capability, require
 
 
 class CategoryForm(forms.ModelForm):
@@ -37,7 +37,7 @@ def _category(category_id: int) -> Category:
     return category
 
 
-@require(Action.MANAGE_CATEGORIES)
+@require(Capability.MANAGE_CATEGORIES)
 @require_GET
 def category_list(request: HttpRequest) -> HttpResponse:
     categories = Category.objects.select_related("parent").order_by(
@@ -46,7 +46,7 @@ def category_list(request: HttpRequest) -> HttpResponse:
     return render(request, "safeguarding/categories/list.html", {"categories": categories})
 
 
-@require(Action.MANAGE_CATEGORIES)
+@require(Capability.MANAGE_CATEGORIES)
 @require_http_methods(["GET", "POST"])
 def category_edit(request: HttpRequest, category_id: int | None = None) -> HttpResponse:
     category = _category(category_id) if category_id else None
@@ -79,7 +79,7 @@ def category_edit(request: HttpRequest, category_id: int | None = None) -> HttpR
     )
 
 
-@require(Action.MANAGE_CATEGORIES)
+@require(Capability.MANAGE_CATEGORIES)
 @require_POST
 def category_retire(request: HttpRequest, category_id: int) -> HttpResponse:
     category = _category(category_id)

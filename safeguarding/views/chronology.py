@@ -12,15 +12,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from safeguarding.forms_concerns import ContactForm, CorrectionForm
+from safeguarding.forms.concerns import ContactForm, CorrectionForm
 from safeguarding.models import Category, ChronologyEntry, Pupil
 from safeguarding.permissions import Reader, chronology_visible, pupil_get_for_reader, reader_for
 from safeguarding.services.chronology import chronology_correct
 from safeguarding.services.concerns import contact_record
 from safeguarding.views.concerns import _person
 from trustplatform.fields import BoundedDateField, IdField, form_errors_text
-from trustplatform.permissions import Action as Can
-from trustplatform.permissions import require
+from trustplatform.permissions import Capability, require
 from trustplatform.schooldays.calendar import LONDON
 
 
@@ -58,7 +57,7 @@ def chronology_entries(
     return entries.order_by("occurred_at", "id")
 
 
-@require(Can.SEARCH_RECORDS)
+@require(Capability.SEARCH_RECORDS)
 @require_GET
 def pupil_chronology(request: HttpRequest, pupil_id: int) -> HttpResponse:
     reader = reader_for(request)
@@ -89,7 +88,7 @@ def pupil_chronology(request: HttpRequest, pupil_id: int) -> HttpResponse:
     )
 
 
-@require(Can.MANAGE_CASES)
+@require(Capability.MANAGE_CASES)
 @require_POST
 def contact_add(request: HttpRequest, pupil_id: int) -> HttpResponse:
     pupil = pupil_get_for_reader(reader=reader_for(request), pupil_id=pupil_id, request=request)
@@ -114,7 +113,7 @@ def contact_add(request: HttpRequest, pupil_id: int) -> HttpResponse:
     return redirect("safeguarding:pupil_chronology", pupil_id=pupil.pk)
 
 
-@require(Can.CORRECT_ENTRIES)
+@require(Capability.CORRECT_ENTRIES)
 @require_POST
 def entry_correct(request: HttpRequest, entry_id: int) -> HttpResponse:
     reader = reader_for(request)

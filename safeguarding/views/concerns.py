@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from safeguarding.forms_concerns import (
+from safeguarding.forms.concerns import (
     ActionForm,
     ConcernForm,
     OutcomeForm,
@@ -25,8 +25,7 @@ from safeguarding.services.access import access_log_record
 from safeguarding.services.chronology import Person
 from tenants.selectors import school_of_request_or_404
 from trustplatform.accounts.models import Role, User
-from trustplatform.permissions import Action as Can
-from trustplatform.permissions import require, roles_here
+from trustplatform.permissions import Capability, require, roles_here
 
 
 def _person(request: HttpRequest) -> Person:
@@ -59,7 +58,7 @@ def _add_errors(form: Form, error: ValidationError) -> None:
 # --- recording ---------------------------------------------------------------------------------
 
 
-@require(Can.RECORD_CONCERN)
+@require(Capability.RECORD_CONCERN)
 @require_http_methods(["GET", "POST"])
 def concern_new(request: HttpRequest) -> HttpResponse:
     school = school_of_request_or_404(request)
@@ -126,7 +125,7 @@ def _own_concern(request: HttpRequest, concern_id: int) -> Concern:
     return concern
 
 
-@require(Can.VIEW_OWN_RECEIPTS)
+@require(Capability.VIEW_OWN_RECEIPTS)
 @require_GET
 def concern_receipt(request: HttpRequest, concern_id: int) -> HttpResponse:
     """The author's receipt: what they recorded and when. Never the case that follows."""
@@ -137,7 +136,7 @@ def concern_receipt(request: HttpRequest, concern_id: int) -> HttpResponse:
     )
 
 
-@require(Can.VIEW_OWN_RECEIPTS)
+@require(Capability.VIEW_OWN_RECEIPTS)
 @require_GET
 def my_concerns(request: HttpRequest) -> HttpResponse:
     concerns = (
@@ -151,7 +150,7 @@ def my_concerns(request: HttpRequest) -> HttpResponse:
 # --- alerts ------------------------------------------------------------------------------------
 
 
-@require(Can.VIEW_CATEGORY_GUIDANCE)
+@require(Capability.VIEW_CATEGORY_GUIDANCE)
 @require_GET
 def alerts(request: HttpRequest) -> HttpResponse:
     mine = Alert.objects.filter(user_id=_user_id(request)).select_related("concern__allegation")[
@@ -163,7 +162,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
 # --- the case (DSL, deputies, headteacher; key holders as granted) -----------------------------
 
 
-@require(Can.SEARCH_RECORDS)
+@require(Capability.SEARCH_RECORDS)
 @require_GET
 def concern_inbox(request: HttpRequest) -> HttpResponse:
     reader = reader_required(request)
@@ -186,7 +185,7 @@ def _visible_concern(request: HttpRequest, concern_id: int) -> Concern:
     return concern
 
 
-@require(Can.SEARCH_RECORDS)
+@require(Capability.SEARCH_RECORDS)
 @require_GET
 def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
     reader = reader_required(request)
@@ -249,7 +248,7 @@ def _back(concern: Concern) -> HttpResponse:
     return redirect("safeguarding:concern_detail", concern_id=concern.pk)
 
 
-@require(Can.SCREEN_CONCERNS)
+@require(Capability.SCREEN_CONCERNS)
 @require_POST
 def concern_screen(request: HttpRequest, concern_id: int) -> HttpResponse:
     concern = _visible_concern(request, concern_id)
@@ -271,7 +270,7 @@ def concern_screen(request: HttpRequest, concern_id: int) -> HttpResponse:
     return _back(concern)
 
 
-@require(Can.MANAGE_CASES)
+@require(Capability.MANAGE_CASES)
 @require_POST
 def action_add(request: HttpRequest, concern_id: int) -> HttpResponse:
     concern = _visible_concern(request, concern_id)
@@ -300,7 +299,7 @@ def action_add(request: HttpRequest, concern_id: int) -> HttpResponse:
     return _back(concern)
 
 
-@require(Can.MANAGE_CASES)
+@require(Capability.MANAGE_CASES)
 @require_POST
 def action_complete(request: HttpRequest, concern_id: int, action_id: int) -> HttpResponse:
     concern = _visible_concern(request, concern_id)
@@ -320,7 +319,7 @@ def action_complete(request: HttpRequest, concern_id: int, action_id: int) -> Ht
     return _back(concern)
 
 
-@require(Can.MANAGE_CASES)
+@require(Capability.MANAGE_CASES)
 @require_POST
 def concern_status(request: HttpRequest, concern_id: int) -> HttpResponse:
     concern = _visible_concern(request, concern_id)

@@ -14,7 +14,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from safeguarding.forms_documents import DocumentUploadForm
+from safeguarding.forms.documents import DocumentUploadForm
 from safeguarding.permissions import pupil_get_for_reader, reader_for
 from safeguarding.services.documents import (
     document_get_for_reader,
@@ -22,11 +22,11 @@ from safeguarding.services.documents import (
     documents_visible,
 )
 from tenants.db import school_connection
-from trustplatform.permissions import Action, Decision, decide, refusal, require
+from trustplatform.permissions import Capability, Decision, decide, refusal, require
 
 # Everyone who reads some child records: the DSL, deputies, headteacher, and key holders (who
 # then see only what their grant covers).
-READER_ACTIONS = (Action.VIEW_ALL_RECORDS, Action.VIEW_GRANTED_RECORDS)
+READER_CAPABILITIES = (Capability.VIEW_ALL_RECORDS, Capability.VIEW_GRANTED_RECORDS)
 
 
 def require_reader(
@@ -36,7 +36,7 @@ def require_reader(
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        decisions = {decide(request, action) for action in READER_ACTIONS}
+        decisions = {decide(request, action) for action in READER_CAPABILITIES}
         for decision in (
             Decision.ALLOWED,
             Decision.LOGIN_REQUIRED,
@@ -49,7 +49,7 @@ def require_reader(
             return refusal(request, decision)
         return view(request, *args, **kwargs)
 
-    wrapped.required_action = READER_ACTIONS  # type: ignore[attr-defined]
+    wrapped.required_capability = READER_CAPABILITIES  # type: ignore[attr-defined]
     return wrapped
 
 
@@ -71,7 +71,7 @@ def document_list(request: HttpRequest, pupil_id: int) -> HttpResponse:
     )
 
 
-@require(Action.VIEW_ALL_RECORDS)
+@require(Capability.VIEW_ALL_RECORDS)
 @require_http_methods(["GET", "POST"])
 def document_upload_page(request: HttpRequest, pupil_id: int) -> HttpResponse:
     reader = reader_for(request)

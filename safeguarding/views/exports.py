@@ -1,6 +1,6 @@
 """PDF exports of a pupil's chronology: ask for one, watch it being made, download it.
 
-For those who read every record only (Action.VIEW_ALL_RECORDS): an export presented as the
+For those who read every record only (Capability.VIEW_ALL_RECORDS): an export presented as the
 chronology must be the whole of it. Missing and forbidden look the same: a 404.
 """
 
@@ -27,7 +27,7 @@ from safeguarding.services.exports import (
     inline_max_entries,
 )
 from tenants.db import school_connection
-from trustplatform.permissions import Action, require
+from trustplatform.permissions import Capability, require
 
 
 class ExportForm(forms.Form):
@@ -38,7 +38,7 @@ class ExportForm(forms.Form):
     )
 
 
-@require(Action.VIEW_ALL_RECORDS)
+@require(Capability.VIEW_ALL_RECORDS)
 @require_GET
 def pupil_exports(request: HttpRequest, pupil_id: int) -> HttpResponse:
     reader = reader_required(request)
@@ -56,7 +56,7 @@ def pupil_exports(request: HttpRequest, pupil_id: int) -> HttpResponse:
     )
 
 
-@require(Action.VIEW_ALL_RECORDS)
+@require(Capability.VIEW_ALL_RECORDS)
 @require_POST
 def export_create(request: HttpRequest, pupil_id: int) -> HttpResponse:
     reader = reader_required(request)
@@ -85,14 +85,14 @@ def export_create(request: HttpRequest, pupil_id: int) -> HttpResponse:
 
 # The progress page and its fragment show no record, only the job: they are not written to the
 # access log (a poll every second would bury it). Asking and downloading are.
-@require(Action.VIEW_ALL_RECORDS)
+@require(Capability.VIEW_ALL_RECORDS)
 @require_GET
 def export_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = export_get_for_reader(reader=reader_for(request), job_id=job_id)
     return render(request, "safeguarding/exports/detail.html", {"job": job})
 
 
-@require(Action.VIEW_ALL_RECORDS)
+@require(Capability.VIEW_ALL_RECORDS)
 @require_GET
 def export_status(request: HttpRequest, job_id: int) -> HttpResponse:
     """The status fragment the progress page polls (HTMX, every second while it is being made)."""
@@ -103,7 +103,7 @@ def export_status(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 # `require` is typed for HttpResponse; a FileResponse streams the file instead of holding it.
-@require(Action.VIEW_ALL_RECORDS)  # type: ignore[arg-type]
+@require(Capability.VIEW_ALL_RECORDS)  # type: ignore[arg-type]
 @require_GET
 def export_download(request: HttpRequest, job_id: int) -> FileResponse:
     """The PDF as a download; each download is written to the access log as an export."""

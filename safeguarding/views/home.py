@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from safeguarding.models import AccessAction
 from safeguarding.selectors import access_log_list, category_list_current
 from trustplatform.fields import BoundedDateField, IdField, form_errors_text
-from trustplatform.permissions import Action, require
+from trustplatform.permissions import Capability, require
 
 
 @require_GET
@@ -19,7 +19,7 @@ def school_home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@require(Action.VIEW_CATEGORY_GUIDANCE)
+@require(Capability.VIEW_CATEGORY_GUIDANCE)
 def category_guidance(request: HttpRequest) -> HttpResponse:
     """What to record under each category: the guidance staff see while recording a concern."""
     return render(
@@ -38,7 +38,7 @@ class AccessLogFilter(forms.Form):
 
 
 @require_GET
-@require(Action.VIEW_ACCESS_LOG)
+@require(Capability.VIEW_ACCESS_LOG)
 def access_log(request: HttpRequest) -> HttpResponse:
     """The DSL reads and filters the school's access log (brief §4). Read-only by design."""
     form = AccessLogFilter(request.GET)

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from safeguarding.forms_pupils import (
+from safeguarding.forms.pupils import (
     FamilyLinkForm,
     PupilFilterForm,
     PupilForm,
@@ -54,7 +54,7 @@ from safeguarding.services.pupils import (
 )
 from tenants.db import school_connection
 from trustplatform.accounts.models import User
-from trustplatform.permissions import Action, can, require, roles_here
+from trustplatform.permissions import Capability, can, require, roles_here
 
 PAGE_SIZE = 50
 # While recording a concern: enough to find a child, too few to browse the school's roll.
@@ -115,7 +115,7 @@ def _actor_role(request: HttpRequest) -> str:
 
 def _reads_records(request: HttpRequest) -> bool:
     # The school administrator imports pupils but reads no child records: identity fields only.
-    return can(request, Action.VIEW_ALL_RECORDS)
+    return can(request, Capability.VIEW_ALL_RECORDS)
 
 
 def _error_text(error: ValidationError) -> str:
@@ -135,7 +135,7 @@ def _add_errors(form: forms.Form, error: ValidationError) -> None:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@require(Action.SEARCH_RECORDS)
+@require(Capability.SEARCH_RECORDS)
 def pupil_list(request: HttpRequest) -> HttpResponse:
     """The pupils this reader may see, searchable by name or UPN.
 
@@ -201,7 +201,7 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
-@require(Action.SEARCH_RECORDS)
+@require(Capability.SEARCH_RECORDS)
 def pupil_detail(request: HttpRequest, pupil_id: int) -> HttpResponse:
     """A pupil's record. Opening it is written to the school's access log."""
     reader = reader_required(request)
@@ -247,7 +247,7 @@ def _flags(pupil: Pupil) -> list[str]:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@require(Action.IMPORT_PUPILS)
+@require(Capability.IMPORT_PUPILS)
 def pupil_manage(request: HttpRequest) -> HttpResponse:
     """Enrol, import, or find a pupil to change by UPN: no list of the school's children here.
 
@@ -265,7 +265,7 @@ def pupil_manage(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@require(Action.IMPORT_PUPILS)
+@require(Capability.IMPORT_PUPILS)
 def pupil_enrol(request: HttpRequest) -> HttpResponse:
     form = PupilForm(request.POST or None, safeguarding_flags=_reads_records(request))
     if request.method == "POST" and form.is_valid():
@@ -285,7 +285,7 @@ def pupil_enrol(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@require(Action.IMPORT_PUPILS)
+@require(Capability.IMPORT_PUPILS)
 def pupil_edit(request: HttpRequest, pupil_id: int) -> HttpResponse:
     pupil = get_object_or_404(Pupil, pk=pupil_id)
     if request.method == "POST":
@@ -336,7 +336,7 @@ def _back_to(request: HttpRequest, pupil: Pupil) -> str:
 
 
 @require_POST
-@require(Action.IMPORT_PUPILS)
+@require(Capability.IMPORT_PUPILS)
 def family_link_add_view(request: HttpRequest, pupil_id: int) -> HttpResponse:
     pupil = get_object_or_404(Pupil, pk=pupil_id)
     form = FamilyLinkForm(request.POST)
@@ -359,7 +359,7 @@ def family_link_add_view(request: HttpRequest, pupil_id: int) -> HttpResponse:
 
 
 @require_POST
-@require(Action.IMPORT_PUPILS)
+@require(Capability.IMPORT_PUPILS)
 def family_link_remove_view(request: HttpRequest, pupil_id: int, relative_id: int) -> HttpResponse:
     pupil = get_object_or_404(Pupil, pk=pupil_id)
     relative = get_object_or_404(Pupil, pk=relative_id)
@@ -394,7 +394,7 @@ def _token_fits(token: str) -> bool:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@require(Action.IMPORT_PUPILS)
+@require(Capability.IMPORT_PUPILS)
 def pupil_import(request: HttpRequest) -> HttpResponse:
     """Upload a CSV file and see what importing it would do. Nothing is written here."""
     form = PupilImportForm(request.POST or None, request.FILES or None)
@@ -442,7 +442,7 @@ def _preview_page(request: HttpRequest, preview: ImportPreview) -> HttpResponse:
 
 @never_cache
 @require_POST
-@require(Action.IMPORT_PUPILS)
+@require(Capability.IMPORT_PUPILS)
 def pupil_import_confirm(request: HttpRequest) -> HttpResponse:
     """Imports the rows previewed a moment ago, all of them or none."""
     try:
@@ -479,7 +479,7 @@ def pupil_import_confirm(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_POST
-@require(Action.RECORD_CONCERN)
+@require(Capability.RECORD_CONCERN)
 def pupil_search(request: HttpRequest) -> HttpResponse:
     """An HTML fragment for HTMX: pupils on roll by name, with name, year group and form only.
 

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from safeguarding.forms_sharing import (
+from safeguarding.forms.sharing import (
     AgencyContactForm,
     AgencyForm,
     ChildInformedForm,
@@ -35,7 +35,7 @@ from safeguarding.services.sharing import (
     disclosure_request_record,
     disclosures_of_pupil,
 )
-from trustplatform.permissions import Action, require
+from trustplatform.permissions import Capability, require
 
 FORM_PAGE = "safeguarding/sharing/form_page.html"
 
@@ -48,7 +48,7 @@ def _form_page(request: HttpRequest, **context: Any) -> HttpResponse:
 
 
 @require_GET
-@require(Action.VIEW_ALL_RECORDS)
+@require(Capability.VIEW_ALL_RECORDS)
 def agency_list(request: HttpRequest) -> HttpResponse:
     agencies = Agency.objects.prefetch_related(
         Prefetch("contacts", queryset=AgencyContact.objects.order_by("retired", "name"))
@@ -56,7 +56,7 @@ def agency_list(request: HttpRequest) -> HttpResponse:
     return render(request, "safeguarding/sharing/agency_list.html", {"agencies": agencies})
 
 
-@require(Action.APPROVE_INFORMATION_SHARING)
+@require(Capability.APPROVE_INFORMATION_SHARING)
 @require_http_methods(["GET", "POST"])
 def agency_add(request: HttpRequest) -> HttpResponse:
     form = AgencyForm(request.POST or None)
@@ -84,7 +84,7 @@ def _agency(agency_id: int) -> Agency:
     return agency
 
 
-@require(Action.APPROVE_INFORMATION_SHARING)
+@require(Capability.APPROVE_INFORMATION_SHARING)
 @require_http_methods(["GET", "POST"])
 def agency_edit(request: HttpRequest, agency_id: int) -> HttpResponse:
     agency = _agency(agency_id)
@@ -108,7 +108,7 @@ def agency_edit(request: HttpRequest, agency_id: int) -> HttpResponse:
     )
 
 
-@require(Action.APPROVE_INFORMATION_SHARING)
+@require(Capability.APPROVE_INFORMATION_SHARING)
 @require_http_methods(["GET", "POST"])
 def agency_contact_add(request: HttpRequest, agency_id: int) -> HttpResponse:
     agency = _agency(agency_id)
@@ -132,7 +132,7 @@ def agency_contact_add(request: HttpRequest, agency_id: int) -> HttpResponse:
     )
 
 
-@require(Action.APPROVE_INFORMATION_SHARING)
+@require(Capability.APPROVE_INFORMATION_SHARING)
 @require_http_methods(["GET", "POST"])
 def agency_contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = AgencyContact.objects.select_related("agency").filter(pk=contact_id).first()
@@ -162,7 +162,7 @@ def agency_contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 
 @require_GET
-@require(Action.VIEW_ALL_RECORDS)
+@require(Capability.VIEW_ALL_RECORDS)
 def disclosure_list(request: HttpRequest, pupil_id: int) -> HttpResponse:
     pupil = pupil_get_for_reader(
         reader=reader_required(request), pupil_id=pupil_id, request=request
@@ -174,7 +174,7 @@ def disclosure_list(request: HttpRequest, pupil_id: int) -> HttpResponse:
     )
 
 
-@require(Action.VIEW_ALL_RECORDS)
+@require(Capability.VIEW_ALL_RECORDS)
 @require_http_methods(["GET", "POST"])
 def disclosure_request(request: HttpRequest, pupil_id: int) -> HttpResponse:
     reader = reader_required(request)
@@ -214,7 +214,7 @@ def disclosure_request(request: HttpRequest, pupil_id: int) -> HttpResponse:
 
 
 @require_GET
-@require(Action.VIEW_ALL_RECORDS)
+@require(Capability.VIEW_ALL_RECORDS)
 def disclosure_detail(request: HttpRequest, disclosure_id: int) -> HttpResponse:
     disclosure = disclosure_get_for_reader(
         reader=reader_required(request), disclosure_id=disclosure_id, request=request
@@ -244,7 +244,7 @@ def _back_to(disclosure: Disclosure) -> HttpResponse:
     return redirect("safeguarding:disclosure_detail", disclosure_id=disclosure.pk)
 
 
-@require(Action.APPROVE_INFORMATION_SHARING)
+@require(Capability.APPROVE_INFORMATION_SHARING)
 @require_http_methods(["GET", "POST"])
 def disclosure_decide_page(request: HttpRequest, disclosure_id: int) -> HttpResponse:
     reader = reader_required(request)
@@ -274,7 +274,7 @@ def disclosure_decide_page(request: HttpRequest, disclosure_id: int) -> HttpResp
     return _step_page(request, disclosure, form, "Decide on sharing", "Record the decision")
 
 
-@require(Action.VIEW_ALL_RECORDS)
+@require(Capability.VIEW_ALL_RECORDS)
 @require_http_methods(["GET", "POST"])
 def disclosure_shared_page(request: HttpRequest, disclosure_id: int) -> HttpResponse:
     reader = reader_required(request)
@@ -312,7 +312,7 @@ def disclosure_shared_page(request: HttpRequest, disclosure_id: int) -> HttpResp
     return _step_page(request, disclosure, form, "Record what was shared", "Record it")
 
 
-@require(Action.VIEW_ALL_RECORDS)
+@require(Capability.VIEW_ALL_RECORDS)
 @require_http_methods(["GET", "POST"])
 def disclosure_child_informed_page(request: HttpRequest, disclosure_id: int) -> HttpResponse:
     reader = reader_required(request)

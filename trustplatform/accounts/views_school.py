@@ -23,7 +23,7 @@ from trustplatform.accounts.forms import (
 from trustplatform.accounts.models import DslHandoverRequest, Role, SchoolMembership, User
 from trustplatform.accounts.selectors import dsl_handover_pending
 from trustplatform.grants import Way, allows, dsl_grant, grantable_roles, staff_options
-from trustplatform.permissions import Action, require
+from trustplatform.permissions import Capability, require
 
 
 def _actor(request: HttpRequest) -> User:
@@ -46,7 +46,7 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-@require(Action.VIEW_STAFF)
+@require(Capability.VIEW_STAFF)
 def staff_list(request: HttpRequest) -> HttpResponse:
     school = school_of_request_or_404(request)
     memberships = list(
@@ -73,7 +73,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require(Action.INVITE_STAFF)
+@require(Capability.INVITE_STAFF)
 @require_http_methods(["GET", "POST"])
 def staff_invite(request: HttpRequest) -> HttpResponse:
     school = school_of_request_or_404(request)
@@ -101,7 +101,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require(Action.MANAGE_ROLES)
+@require(Capability.MANAGE_ROLES)
 @require_POST
 def staff_role_change(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = _membership(request, membership_id)
@@ -123,7 +123,7 @@ def staff_role_change(request: HttpRequest, membership_id: int) -> HttpResponse:
     return redirect("staff:list")
 
 
-@require(Action.REMOVE_MEMBERSHIP)
+@require(Capability.REMOVE_MEMBERSHIP)
 @require_POST
 def staff_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = _membership(request, membership_id)
@@ -138,7 +138,7 @@ def staff_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
     return redirect("staff:list")
 
 
-@require(Action.RESET_COLLEAGUE_TWO_FACTOR)
+@require(Capability.RESET_COLLEAGUE_TWO_FACTOR)
 @require_POST
 def staff_two_factor_reset(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = _membership(request, membership_id)
@@ -158,7 +158,7 @@ def staff_two_factor_reset(request: HttpRequest, membership_id: int) -> HttpResp
     return redirect("staff:list")
 
 
-@require(Action.HAND_OVER_DSL)
+@require(Capability.HAND_OVER_DSL)
 @require_http_methods(["GET", "POST"])
 def dsl_handover(request: HttpRequest) -> HttpResponse:
     school = school_of_request_or_404(request)
@@ -193,7 +193,7 @@ def dsl_handover(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require(Action.GRANT_KEY_HOLDER_ACCESS)
+@require(Capability.GRANT_KEY_HOLDER_ACCESS)
 @require_http_methods(["GET", "POST"])
 def key_holder_access(request: HttpRequest, membership_id: int) -> HttpResponse:
     """The DSL chooses the categories and year groups a key holder sees."""
@@ -254,7 +254,7 @@ def _pending_or_404(request: HttpRequest, request_id: int) -> DslHandoverRequest
     return handover
 
 
-@require(Action.HAND_OVER_DSL)
+@require(Capability.HAND_OVER_DSL)
 @require_POST
 def dsl_confirm(request: HttpRequest, request_id: int) -> HttpResponse:
     """The headteacher or the current DSL confirms the DSL the trust has named."""
@@ -277,7 +277,7 @@ def dsl_confirm(request: HttpRequest, request_id: int) -> HttpResponse:
     return redirect("staff:list")
 
 
-@require(Action.HAND_OVER_DSL)
+@require(Capability.HAND_OVER_DSL)
 @require_POST
 def dsl_decline(request: HttpRequest, request_id: int) -> HttpResponse:
     """The headteacher or the current DSL declines the trust's naming; nothing changes."""

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from tenants.selectors import school_of_request_or_404
 from trustplatform.accounts.models import User
-from trustplatform.permissions import Action, require, trust_for_action
+from trustplatform.permissions import Capability, require, trust_for_capability
 from trustplatform.policies import selectors, services
 from trustplatform.policies.forms import PolicyForm, ReviewForm
 from trustplatform.policies.models import Policy
@@ -25,7 +25,7 @@ def _actor(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-@require(Action.VIEW_POLICY_REGISTER)
+@require(Capability.VIEW_POLICY_REGISTER)
 def register(request: HttpRequest) -> HttpResponse:
     school = school_of_request_or_404(request)
     today = timezone.localdate()
@@ -40,7 +40,7 @@ def register(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require(Action.VIEW_POLICY_REGISTER)
+@require(Capability.VIEW_POLICY_REGISTER)
 def policy_detail(request: HttpRequest, policy_id: int) -> HttpResponse:
     policy = selectors.policy_get(school=school_of_request_or_404(request), policy_id=policy_id)
     today = timezone.localdate()
@@ -52,7 +52,7 @@ def policy_detail(request: HttpRequest, policy_id: int) -> HttpResponse:
 
 
 # `require` is typed for HttpResponse; a FileResponse streams the file instead of holding it.
-@require(Action.VIEW_POLICY_REGISTER)  # type: ignore[arg-type]
+@require(Capability.VIEW_POLICY_REGISTER)  # type: ignore[arg-type]
 def policy_document(request: HttpRequest, policy_id: int) -> FileResponse:
     policy = selectors.policy_get(school=school_of_request_or_404(request), policy_id=policy_id)
     if not policy.document:
@@ -85,7 +85,7 @@ def _form_page(request: HttpRequest, form: PolicyForm, title: str, submit: str) 
     )
 
 
-@require(Action.RECORD_POLICY_REVIEW)
+@require(Capability.RECORD_POLICY_REVIEW)
 @require_http_methods(["GET", "POST"])
 def policy_new(request: HttpRequest) -> HttpResponse:
     school = school_of_request_or_404(request)
@@ -106,7 +106,7 @@ def policy_new(request: HttpRequest) -> HttpResponse:
     return _form_page(request, form, "Add a policy", "Add policy")
 
 
-@require(Action.RECORD_POLICY_REVIEW)
+@require(Capability.RECORD_POLICY_REVIEW)
 @require_http_methods(["GET", "POST"])
 def policy_edit(request: HttpRequest, policy_id: int) -> HttpResponse:
     policy = selectors.policy_get(school=school_of_request_or_404(request), policy_id=policy_id)
@@ -135,7 +135,7 @@ def policy_edit(request: HttpRequest, policy_id: int) -> HttpResponse:
     return _form_page(request, form, f"Edit “{policy.title}”", "Save changes")
 
 
-@require(Action.RECORD_POLICY_REVIEW)
+@require(Capability.RECORD_POLICY_REVIEW)
 @require_http_methods(["GET", "POST"])
 def policy_review(request: HttpRequest, policy_id: int) -> HttpResponse:
     policy: Policy = selectors.policy_get(
@@ -174,9 +174,9 @@ def policy_review(request: HttpRequest, policy_id: int) -> HttpResponse:
     )
 
 
-@require(Action.VIEW_TRUST_REVIEW_DATES)
+@require(Capability.VIEW_TRUST_REVIEW_DATES)
 def trust_review_dates(request: HttpRequest) -> HttpResponse:
-    trust = trust_for_action(request, Action.VIEW_TRUST_REVIEW_DATES)
+    trust = trust_for_capability(request, Capability.VIEW_TRUST_REVIEW_DATES)
     if trust is None:  # the decorator already checked; defensive
         raise Http404
     today = timezone.localdate()

@@ -23,7 +23,7 @@ from trustplatform.accounts.forms import AssignDslForm
 from trustplatform.accounts.models import DslHandoverRequest, Role, SchoolMembership, User
 from trustplatform.accounts.selectors import dsl_handover_pending, trust_people
 from trustplatform.accounts.services import school_dsl_assign, totp_reset
-from trustplatform.permissions import Action, require, trust_for_action
+from trustplatform.permissions import Capability, require, trust_for_capability
 from trustplatform.portal.forms import (
     DslTrainingForm,
     SchoolCreateForm,
@@ -38,8 +38,8 @@ from trustplatform.portal.selectors import (
 from trustplatform.portal.services import dsl_training_record
 
 
-def _trust(request: HttpRequest, action: Action) -> Trust:
-    trust = trust_for_action(request, action)
+def _trust(request: HttpRequest, action: Capability) -> Trust:
+    trust = trust_for_capability(request, action)
     if trust is None:  # the decorator already checked; defensive
         raise Http404
     return trust
@@ -61,9 +61,9 @@ def _school_link(request: HttpRequest, school: School) -> str:
     return f"{request.scheme}://{_school_host(request, school)}/"
 
 
-@require(Action.VIEW_TRUST_PORTAL)
+@require(Capability.VIEW_TRUST_PORTAL)
 def portal_home(request: HttpRequest) -> HttpResponse:
-    trust = _trust(request, Action.VIEW_TRUST_PORTAL)
+    trust = _trust(request, Capability.VIEW_TRUST_PORTAL)
     rows = trust_school_rows(trust=trust, today=timezone.localdate())
     links = {row.school.pk: _school_link(request, row.school) for row in rows}
     return render(
@@ -73,10 +73,10 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require(Action.MANAGE_SCHOOLS)
+@require(Capability.MANAGE_SCHOOLS)
 @require_http_methods(["GET", "POST"])
 def school_create_view(request: HttpRequest) -> HttpResponse:
-    trust = _trust(request, Action.MANAGE_SCHOOLS)
+    trust = _trust(request, Capability.MANAGE_SCHOOLS)
     form = SchoolCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -105,10 +105,10 @@ def school_create_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require(Action.MANAGE_SCHOOLS)
+@require(Capability.MANAGE_SCHOOLS)
 @require_http_methods(["GET", "POST"])
 def school_domain_view(request: HttpRequest, school_id: int) -> HttpResponse:
-    trust = _trust(request, Action.MANAGE_SCHOOLS)
+    trust = _trust(request, Capability.MANAGE_SCHOOLS)
     school = trust_school_get(trust=trust, school_id=school_id)
     form = SchoolDomainForm(request.POST or None, initial={"slug": school.slug})
     if request.method == "POST" and form.is_valid():
@@ -141,7 +141,7 @@ def school_domain_view(request: HttpRequest, school_id: int) -> HttpResponse:
 
 
 def _school_status_change(request: HttpRequest, school_id: int, *, suspend: bool) -> HttpResponse:
-    trust = _trust(request, Action.MANAGE_SCHOOLS)
+    trust = _trust(request, Capability.MANAGE_SCHOOLS)
     school = trust_school_get(trust=trust, school_id=school_id)
     if request.method == "POST":
         if suspend:
@@ -156,22 +156,22 @@ def _school_status_change(request: HttpRequest, school_id: int, *, suspend: bool
     )
 
 
-@require(Action.MANAGE_SCHOOLS)
+@require(Capability.MANAGE_SCHOOLS)
 @require_http_methods(["GET", "POST"])
 def school_suspend_view(request: HttpRequest, school_id: int) -> HttpResponse:
     return _school_status_change(request, school_id, suspend=True)
 
 
-@require(Action.MANAGE_SCHOOLS)
+@require(Capability.MANAGE_SCHOOLS)
 @require_http_methods(["GET", "POST"])
 def school_reactivate_view(request: HttpRequest, school_id: int) -> HttpResponse:
     return _school_status_change(request, school_id, suspend=False)
 
 
-@require(Action.ASSIGN_SCHOOL_DSL)
+@require(Capability.ASSIGN_SCHOOL_DSL)
 @require_http_methods(["GET", "POST"])
 def school_dsl_assign_view(request: HttpRequest, school_id: int) -> HttpResponse:
-    trust = _trust(request, Action.ASSIGN_SCHOOL_DSL)
+    trust = _trust(request, Capability.ASSIGN_SCHOOL_DSL)
     school = trust_school_get(trust=trust, school_id=school_id)
     current = (
         SchoolMembership.objects.filter(school=school, role=Role.DSL).select_related("user").first()
@@ -223,21 +223,21 @@ def school_dsl_assign_view(request: HttpRequest, school_id: int) -> HttpResponse
     )
 
 
-@require(Action.RESET_USER_TWO_FACTOR)
+@require(Capability.RESET_USER_TWO_FACTOR)
 def two_factor_people_view(request: HttpRequest) -> HttpResponse:
     """The people of the trust's schools with two-factor on: the trust admin resets what a school
     may not (someone with more access than the school's DSL)."""
-    trust = _trust(request, Action.RESET_USER_TWO_FACTOR)
+    trust = _trust(request, Capability.RESET_USER_TWO_FACTOR)
     people = (
         trust_people(trust=trust).exclude(totp_confirmed_at=None).exclude(pk=_actor(request).pk)
     )
     return render(request, "portal/two_factor_people.html", {"trust": trust, "people": people})
 
 
-@require(Action.RESET_USER_TWO_FACTOR)
+@require(Capability.RESET_USER_TWO_FACTOR)
 @require_POST
 def two_factor_reset_view(request: HttpRequest, user_id: int) -> HttpResponse:
-    trust = _trust(request, Action.RESET_USER_TWO_FACTOR)
+    trust = _trust(request, Capability.RESET_USER_TWO_FACTOR)
     # Someone outside the trust is as missing as someone who does not exist.
     person = trust_people(trust=trust).filter(pk=user_id).first()
     if person is None:
@@ -251,10 +251,10 @@ def two_factor_reset_view(request: HttpRequest, user_id: int) -> HttpResponse:
     return redirect("portal:two_factor_people")
 
 
-@require(Action.ASSIGN_SCHOOL_DSL)
+@require(Capability.ASSIGN_SCHOOL_DSL)
 @require_http_methods(["GET", "POST"])
 def dsl_training_view(request: HttpRequest, membership_id: int) -> HttpResponse:
-    trust = _trust(request, Action.ASSIGN_SCHOOL_DSL)
+    trust = _trust(request, Capability.ASSIGN_SCHOOL_DSL)
     membership = trust_lead_membership_get(trust=trust, membership_id=membership_id)
     form = DslTrainingForm(request.POST or None, initial={"trained_on": membership.dsl_training_on})
     if request.method == "POST" and form.is_valid():

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tenants.selectors import school_of_request_or_404
 from trustplatform.forms import form_errors_add
-from trustplatform.permissions import Action, actor_of, require, trust_for_action
+from trustplatform.permissions import Capability, actor_of, require, trust_for_capability
 from trustplatform.schooldays import selectors, services
 from trustplatform.schooldays.forms import ClosureDayForm, DayStartForm, TermForm, TrustTermsForm
 from trustplatform.schooldays.models import academic_year_label, academic_year_of
@@ -22,7 +22,7 @@ from trustplatform.schooldays.models import academic_year_label, academic_year_o
 FORM_PAGE = "accounts/form_page.html"
 
 
-@require(Action.VIEW_SCHOOL_CALENDAR)
+@require(Capability.VIEW_SCHOOL_CALENDAR)
 def calendar_page(request: HttpRequest) -> HttpResponse:
     school = school_of_request_or_404(request)
     today = timezone.localdate()
@@ -38,7 +38,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require(Action.MANAGE_SCHOOL_CALENDAR)
+@require(Capability.MANAGE_SCHOOL_CALENDAR)
 @require_http_methods(["GET", "POST"])
 def term_set(request: HttpRequest, term_id: int | None = None) -> HttpResponse:
     school = school_of_request_or_404(request)
@@ -82,7 +82,7 @@ def term_set(request: HttpRequest, term_id: int | None = None) -> HttpResponse:
     )
 
 
-@require(Action.MANAGE_SCHOOL_CALENDAR)
+@require(Capability.MANAGE_SCHOOL_CALENDAR)
 @require_POST
 def term_remove(request: HttpRequest, term_id: int) -> HttpResponse:
     term = selectors.term_get(school=school_of_request_or_404(request), term_id=term_id)
@@ -91,7 +91,7 @@ def term_remove(request: HttpRequest, term_id: int) -> HttpResponse:
     return redirect("schooldays:calendar")
 
 
-@require(Action.MANAGE_SCHOOL_CALENDAR)
+@require(Capability.MANAGE_SCHOOL_CALENDAR)
 @require_http_methods(["GET", "POST"])
 def closure_add(request: HttpRequest) -> HttpResponse:
     school = school_of_request_or_404(request)
@@ -123,7 +123,7 @@ def closure_add(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require(Action.MANAGE_SCHOOL_CALENDAR)
+@require(Capability.MANAGE_SCHOOL_CALENDAR)
 @require_POST
 def closure_remove(request: HttpRequest, closure_id: int) -> HttpResponse:
     closure = selectors.closure_day_get(
@@ -134,7 +134,7 @@ def closure_remove(request: HttpRequest, closure_id: int) -> HttpResponse:
     return redirect("schooldays:calendar")
 
 
-@require(Action.MANAGE_SCHOOL_CALENDAR)
+@require(Capability.MANAGE_SCHOOL_CALENDAR)
 @require_http_methods(["GET", "POST"])
 def day_start(request: HttpRequest) -> HttpResponse:
     school = school_of_request_or_404(request)
@@ -159,11 +159,11 @@ def day_start(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require(Action.MANAGE_SCHOOLS)
+@require(Capability.MANAGE_SCHOOLS)
 @require_http_methods(["GET", "POST"])
 def trust_terms(request: HttpRequest) -> HttpResponse:
     """The trust admin gives one school year's terms to every school; each may then differ."""
-    trust = trust_for_action(request, Action.MANAGE_SCHOOLS)
+    trust = trust_for_capability(request, Capability.MANAGE_SCHOOLS)
     if trust is None:  # the decorator already checked; defensive
         raise Http404
     today = timezone.localdate()

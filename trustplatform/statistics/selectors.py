@@ -4,7 +4,7 @@ Only the public-schema rollup is read here (never a school's schema), so the tru
 the same few queries whatever the number of schools (brief §6): its trust-wide tables read the
 trust's aggregate rows, and its per-school table is one query with one row per school. Callers
 have already decided who may see which trust or school (views use `require` and
-`trust_for_action`). Every count leaves through one `Sheet` per page, so a figure shared by two
+`trust_for_capability`). Every count leaves through one `Sheet` per page, so a figure shared by two
 tables is hidden in both or in neither.
 """
 

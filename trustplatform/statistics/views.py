@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from tenants.selectors import school_of_request
-from trustplatform.permissions import Action, require, trust_for_action
+from trustplatform.permissions import Capability, require, trust_for_capability
 from trustplatform.statistics.charts import bar_chart
 from trustplatform.statistics.selectors import (
     Cell,
@@ -82,15 +82,15 @@ def _render(request: HttpRequest, stats: Statistics, name: str) -> HttpResponse:
     )
 
 
-@require(Action.VIEW_TRUST_STATISTICS)
+@require(Capability.VIEW_TRUST_STATISTICS)
 def trust_dashboard(request: HttpRequest) -> HttpResponse:
-    trust = trust_for_action(request, Action.VIEW_TRUST_STATISTICS)
+    trust = trust_for_capability(request, Capability.VIEW_TRUST_STATISTICS)
     if trust is None:  # the decorator already checked; defensive
         raise Http404
     return _render(request, trust_statistics(trust=trust), trust.slug)
 
 
-@require(Action.VIEW_SCHOOL_STATISTICS)
+@require(Capability.VIEW_SCHOOL_STATISTICS)
 def school_page(request: HttpRequest) -> HttpResponse:
     school = school_of_request(request)
     if school is None:

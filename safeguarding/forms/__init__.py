@@ -1,0 +1,1 @@
+"""Forms of a school's pages, a module per area as in `views/`."""
