@@ -1,9 +1,10 @@
 """Rendering a pupil's chronology as a PDF (WeasyPrint), and removing staff names from it.
 
 No database access here: the service (safeguarding/services/exports.py) chooses the entries and
-the names, this module turns them into pages. Every page carries the stamp (brief §4: an export
-carries the hash it was made from) in its header and footer, so a single page printed or handed
-on still says who made it, when, which version, for which school, and from which chain head.
+the names, this module turns them into pages. Every page carries the stamp in its header and
+footer (docs/rules.md, "Exports": an export carries the hash it was made from), so a single page
+printed or handed on still says who made it, when, which version, for which school, and from
+which chain head.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Who may read which child's records in this school: the need-to-know rules of brief §3.
+"""Who may read which child's records in this school: the need-to-know rules of
+docs/rules.md, "Who reads which records".
 
 Every read of child data goes through a `Reader`, made from the request by `reader_for`. The DSL,
 deputies and headteacher read every record; a key holder reads pupils of the year groups the DSL

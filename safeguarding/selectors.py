@@ -30,7 +30,7 @@ def access_log_list(
 ) -> QuerySet[AccessLogEntry]:
     """The school's access log, newest first; `since` and `until` are inclusive days.
 
-    The caller decides who may read it (the DSL, brief §4).
+    The caller decides who may read it (the DSL: docs/rules.md, "The access log").
     """
     entries = AccessLogEntry.objects.all()
     if action:

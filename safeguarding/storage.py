@@ -76,6 +76,7 @@ def document_upload_to(instance: object, filename: str) -> str:
     """
     schema = school_connection.schema_name
     if schema == get_public_schema_name():
-        # The public schema holds no child data (brief §2): an upload from there is a bug.
+        # The public schema holds no child data: an upload from there is a bug
+        # (docs/rules.md, "Child data stays in its school").
         raise RuntimeError("Documents are stored from inside a school's schema only.")
     return f"{schema}/{uuid.uuid4().hex}"

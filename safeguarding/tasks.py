@@ -1,4 +1,7 @@
-"""Celery tasks of a school: thin, ids only, safe to run twice (brief §4, house style 6)."""
+"""Celery tasks of a school: thin, ids only, safe to run twice (house style 6).
+
+Ids only: docs/rules.md, "No side channels".
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Console log formatting that keeps a child's data out of logs (brief §4).
+"""Console log formatting that keeps a child's data out of logs (docs/rules.md, "No side channels").
 
 Log calls of this project carry ids only, but an exception's message can quote data: a database
 error naming the value that broke a constraint, a ValueError built from a form field. Tracebacks

@@ -1,9 +1,10 @@
 """Error reports to Sentry, cut down to an allow-list so that no name or concern text leaves.
 
-Brief §4: Sentry events carry ids, never names or concern text. Exception messages, log messages,
-local variables, request bodies, headers, cookies and query strings can all hold a pupil's name
-or what a member of staff wrote, so instead of scrubbing known-bad fields (a deny-list misses the
-next one) `scrub_event` rebuilds each event from the few fields known to be safe.
+docs/rules.md, "No side channels": Sentry events carry ids, never names or concern text. Exception
+messages, log messages, local variables, request bodies, headers, cookies and query strings can all
+hold a pupil's name or what a member of staff wrote, so instead of scrubbing known-bad fields (a
+deny-list misses the next one) `scrub_event` rebuilds each event from the few fields known to be
+safe.
 """
 
 from __future__ import annotations

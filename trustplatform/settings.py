@@ -373,7 +373,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # passing its due date): refreshed within a quarter of an hour.
     "statistics-refresh-due": {"task": "statistics.refresh_due", "schedule": 15 * 60},
 }
-# Hours (counted on school days) within which a new concern must be screened (brief §1).
+# Hours (counted on school days) within which a new concern must be screened
+# (docs/rules.md, "Screening a concern").
 CONCERN_SCREENING_HOURS: float = env.float("CONCERN_SCREENING_HOURS", default=24)
 
 # --- REST API -----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The database refuses to change or remove what was recorded (brief §4).
+"""The database refuses to change or remove what was recorded
+(docs/rules.md, "Append-only records").
 
 Chronology entries and the links of a concern to its pupils and categories are append-only, like
 the access log. A concern's recorded content is fixed; only the columns of its case as it moves

@@ -16,14 +16,16 @@ class AccessAction(models.TextChoices):
 
 
 class AccessLogEntry(HashChainedModel):
-    """Who saw a child's record, when, and how (brief §4). The DSL reads it; no one edits it.
+    """Who saw a child's record, when, and how (docs/rules.md, "The access log").
 
-    Append-only (the database refuses UPDATE, DELETE, TRUNCATE) and hash-chained per school.
+    The DSL reads it; no one edits it. Append-only (the database refuses UPDATE, DELETE,
+    TRUNCATE) and hash-chained per school.
     """
 
     occurred_at = models.DateTimeField(default=timezone.now, editable=False)
     # The user by id with a snapshot of their name and role at the time: no foreign key to the
-    # public schema (brief §6), and the entry stays attributed after the person leaves.
+    # public schema, and the entry stays attributed after the person leaves
+    # (docs/rules.md, "People kept by id and name").
     user_id = models.BigIntegerField()
     user_name = models.CharField(max_length=200)
     user_role = models.CharField(max_length=30)

@@ -75,7 +75,8 @@ class KeyHolderGrant(models.Model):
     Granted by the DSL. A key holder without a grant sees nothing beyond their own receipts.
     """
 
-    # The user by id: no foreign key to the public schema (brief §6).
+    # The user by id: no foreign key to the public schema
+    # (docs/rules.md, "People kept by id and name").
     user_id = models.BigIntegerField(unique=True)
     categories = models.ManyToManyField(Category, blank=True, related_name="key_holder_grants")
     year_groups = ArrayField(

@@ -18,7 +18,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 class Source(models.TextChoices):
-    """How an entry reached the system (brief §4)."""
+    """How an entry reached the system (docs/rules.md, "Recording a concern")."""
 
     DIRECT = "direct", "Recorded directly"
     PAPER_FORM = "paper_form", "Paper significant-note form, transcribed"
@@ -88,7 +88,8 @@ class Concern(models.Model):
         indexes = [models.Index(fields=["status", "recorded_at"], name="concern_status_recorded")]
         constraints = [
             # A time more than the grace period before recording is a backdated time, and a
-            # backdated time needs its reason (brief §4); a time in the future is impossible.
+            # backdated time needs its reason; a time in the future is impossible
+            # (docs/rules.md, "Occurred and recorded times").
             models.CheckConstraint(
                 condition=models.Q(occurred_at__gte=models.F("recorded_at") - BACKDATE_GRACE)
                 | ~models.Q(backdate_reason=""),
@@ -190,8 +191,8 @@ class Allegation(models.Model):
 
     concern = models.OneToOneField(Concern, on_delete=models.PROTECT, related_name="allegation")
     # A member of staff picked from the school's people is kept by user id (no foreign key to
-    # the public schema, brief §6) with their name and role at the time; someone outside the
-    # system by name only.
+    # the public schema) with their name and role at the time; someone outside the system by
+    # name only (docs/rules.md, "People kept by id and name").
     adult_user_id = models.BigIntegerField(null=True, blank=True)
     adult_name = models.CharField("the adult the allegation is about", max_length=200)
     adult_role = models.CharField(max_length=200, blank=True)

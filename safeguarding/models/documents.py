@@ -32,7 +32,8 @@ class Document(models.Model):
     # True when clamd checked the file and found nothing; False when no scanner is configured.
     scanned = models.BooleanField(default=False)
     # The uploader by id with a snapshot of their name and role: no foreign key to the public
-    # schema (brief §6), and the upload stays attributed after they leave.
+    # schema, and the upload stays attributed after they leave
+    # (docs/rules.md, "People kept by id and name").
     uploaded_by_id = models.BigIntegerField()
     uploaded_by_name = models.CharField(max_length=200)
     uploaded_by_role = models.CharField(max_length=30)

@@ -17,7 +17,8 @@ def export_upload_to(instance: object, filename: str) -> str:
     """`<schema_name>/exports/<random hex>.pdf`: under the school's own prefix, like documents."""
     schema = school_connection.schema_name
     if schema == get_public_schema_name():
-        # The public schema holds no child data (brief §2): an export written from there is a bug.
+        # The public schema holds no child data: an export written from there is a bug
+        # (docs/rules.md, "Child data stays in its school").
         raise RuntimeError("Exports are stored from inside a school's schema only.")
     return f"{schema}/exports/{uuid.uuid4().hex}.pdf"
 

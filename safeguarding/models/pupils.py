@@ -55,7 +55,8 @@ class Pupil(models.Model):
         "young_carer",
     )
     # What only readers of child records see and set: the school administrator, who imports and
-    # enrols pupils, handles their identity and these others, never these (brief §3).
+    # enrols pupils, handles their identity and these others, never these
+    # (docs/rules.md, "Roles in a school").
     SAFEGUARDING_FLAGS = ("looked_after", "child_protection_plan", "child_in_need_plan")
 
     class Meta:

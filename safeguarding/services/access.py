@@ -60,7 +60,10 @@ def key_holder_access_set(
     actor: User,
     request: HttpRequest | None = None,
 ) -> KeyHolderGrant:
-    """The DSL sets which categories and year groups a key holder sees (brief §3)."""
+    """The DSL sets which categories and year groups a key holder sees.
+
+    docs/rules.md, "Who reads which records".
+    """
     held = (
         SchoolMembership.objects.filter(user=key_holder, school=school)
         .values_list("role", flat=True)

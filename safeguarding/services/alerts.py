@@ -1,6 +1,7 @@
 """Alerting people of this school, shared by concerns and allegations.
 
-An alert says only that something needs attention (brief §4); the email after commit too.
+An alert says only that something needs attention; the email after commit too
+(docs/rules.md, "No side channels").
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def alert(user_ids: Iterable[int], concern: Concern, reason: Alert.Reason) -> No
 
 
 def statistics_changed() -> None:
-    # The trust's figures are counts rolled up from this school after the commit (brief §6).
+    # The trust's figures are counts rolled up from this school after the commit
+    # (docs/rules.md, "Trust statistics").
     statistics_refresh_soon(school_connection.schema_name)
 
 

@@ -1,6 +1,6 @@
 """PDF exports of a pupil's chronology: requesting one, and rendering it (now, or in Celery).
 
-Brief §4: "an export carries the hash it was made from" and every export of a child's record is
+docs/rules.md, "Exports": an export carries the hash it was made from, and every export is
 written to the school's access log. The hash is the chain head: the row_hash of the school's
 newest chronology entry when the export is requested. Only entries up to that head are rendered,
 so an export rendered a minute later by a worker still shows exactly the chain it names.
@@ -117,7 +117,8 @@ def export_job_create(
         # A key holder's chronology is partial; an export presented as "the chronology" must not
         # be. The views refuse them already (Action.VIEW_ALL_RECORDS); this is the service's own.
         raise ValidationError("Only those who read every record can export a chronology.")
-    # Checks the pupil again and writes the export to the school's access log (brief §4).
+    # Checks the pupil again and writes the export to the school's access log
+    # (docs/rules.md, "The access log").
     pupil = pupil_get_for_reader(
         reader=reader, pupil_id=pupil.pk, request=request, action=AccessAction.EXPORTED
     )
@@ -294,7 +295,8 @@ def export_render(*, job_id: int) -> bool:
     except Exception as error:
         if stored:
             job.file.storage.delete(stored)
-        # The kind of failure and the job id only: messages can quote the record (brief §4).
+        # The kind of failure and the job id only: messages can quote the record
+        # (docs/rules.md, "No side channels").
         logger.warning("Export job %s failed: %s", job_id, type(error).__name__)
         ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update(
             status=ExportJob.Status.FAILED,

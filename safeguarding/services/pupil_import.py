@@ -38,7 +38,7 @@ from safeguarding.services.pupils import (
 from tenants.db import school_connection
 from trustplatform.statistics.services import statistics_refresh_soon
 
-# Ids and counts only in logs: never a name or UPN (brief §4).
+# Ids and counts only in logs: never a name or UPN (docs/rules.md, "No side channels").
 logger = logging.getLogger(__name__)
 
 # A secondary school's export is a few hundred kilobytes; these limits leave room for the

@@ -1,7 +1,7 @@
 """Enrolling and editing pupils, and the family links between them.
 
 Runs inside a school's schema: never filters by school. Pupils are never deleted here: a leaver
-keeps their record (retention runs from the date of birth, brief §5).
+keeps their record (retention runs from the date of birth: docs/rules.md, "Retention").
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from safeguarding.models import FamilyLink, Pupil
 from tenants.db import school_connection
 from trustplatform.statistics.services import statistics_refresh_soon
 
-# Ids only: a log line must never carry a child's name or UPN (brief §4).
+# Ids only: a log line must never carry a child's name or UPN (docs/rules.md, "No side channels").
 logger = logging.getLogger(__name__)
 
 # The fields a person (or an MIS import) sets; the timestamps are the database's own.

@@ -123,7 +123,10 @@ def agency_contacts_current() -> QuerySet[AgencyContact]:
 
 
 def may_approve_sharing(person: Person) -> bool:
-    """Only the headteacher or the DSL give permission to share (the policy; brief §1)."""
+    """Only the headteacher or the DSL give permission to share.
+
+    docs/rules.md, "Sharing with agencies".
+    """
     try:
         role = Role(person.role)
     except ValueError:
@@ -132,7 +135,10 @@ def may_approve_sharing(person: Person) -> bool:
 
 
 def _check_time(*, field: str, when: dt.datetime, backdate_reason: str, now: dt.datetime) -> None:
-    """A time in the future is impossible; one well in the past needs its reason (brief §4)."""
+    """A time in the future is impossible; one well in the past needs its reason.
+
+    docs/rules.md, "Occurred and recorded times".
+    """
     if timezone.is_naive(when):
         raise ValidationError({field: "Give the time with its time zone."})
     if when > now + CLOCK_SKEW:

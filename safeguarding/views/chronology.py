@@ -43,7 +43,8 @@ def chronology_entries(
         is_superseded=Exists(ChronologyEntry.objects.filter(supersedes=OuterRef("pk")))
     )
     if not reader.reads_everything:
-        # Earlier versions are for the DSL's eyes (brief §4); others see the current text.
+        # Earlier versions are for those who read everything; others see the current text
+        # (docs/rules.md, "Corrections").
         entries = entries.filter(is_superseded=False)
     if filters.get("category"):
         entries = entries.filter(category_ids__contains=[filters["category"]])

@@ -40,7 +40,10 @@ class AccessLogFilter(forms.Form):
 @require_GET
 @require(Capability.VIEW_ACCESS_LOG)
 def access_log(request: HttpRequest) -> HttpResponse:
-    """The DSL reads and filters the school's access log (brief §4). Read-only by design."""
+    """The DSL reads and filters the school's access log. Read-only by design.
+
+    docs/rules.md, "The access log".
+    """
     form = AccessLogFilter(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
     entries = access_log_list(

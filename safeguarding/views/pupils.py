@@ -2,7 +2,8 @@
 links and the MIS import for whoever imports pupils; the name search used while recording.
 
 Messages put in `django.contrib.messages` never name a pupil: they are kept in the session or a
-cookie, and a child's name must not leave the school's schema (brief §2).
+cookie, and a child's name must not leave the school's schema
+(docs/rules.md, "Child data stays in its school").
 """
 
 from __future__ import annotations
@@ -302,7 +303,8 @@ def pupil_edit(request: HttpRequest, pupil_id: int) -> HttpResponse:
         form = PupilForm(
             initial=PupilForm.initial_for(pupil), safeguarding_flags=_reads_records(request)
         )
-        # The form shows the pupil's details, so opening it is a view of the record (brief §4).
+        # The form shows the pupil's details, so opening it is a view of the record
+        # (docs/rules.md, "The access log").
         access_log_record(
             actor_id=_actor(request).pk,
             actor_name=_actor(request).full_name,
@@ -375,7 +377,8 @@ def family_link_remove_view(request: HttpRequest, pupil_id: int, relative_id: in
 # --- the MIS import -----------------------------------------------------------------------------
 #
 # The confirm step needs the previewed rows again. They are not kept in the session: sessions
-# live in the public schema, which never holds a child's name or UPN (brief §2). Instead the
+# live in the public schema, which never holds a child's name or UPN
+# (docs/rules.md, "Child data stays in its school"). Instead the
 # parsed rows go back to the browser that uploaded them, in a hidden field signed (HMAC with
 # SECRET_KEY) for this school and this user, compressed, and valid for 30 minutes: the server
 # keeps nothing, and what is confirmed is exactly what was previewed — a changed field fails the

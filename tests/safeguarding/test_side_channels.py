@@ -1,4 +1,5 @@
-"""Nothing about a child leaves by side channels (brief §4): page titles, messages, PDF metadata.
+"""Nothing about a child leaves by side channels: page titles, messages, PDF metadata
+(docs/rules.md, "No side channels").
 
 A page's <title> ends up in browser history, tab lists and synced devices; a Django message
 travels in a cookie. Neither may carry a child's name; the visible page may.

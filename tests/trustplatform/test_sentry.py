@@ -1,4 +1,4 @@
-"""Sentry events carry ids, never names or concern text (brief §4).
+"""Sentry events carry ids, never names or concern text (docs/rules.md, "No side channels").
 
 Each test that turns Sentry on sends to a transport that keeps the envelopes in memory, and turns
 Sentry off again afterwards so that no other test reports to it.

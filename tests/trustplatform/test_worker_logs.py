@@ -1,6 +1,7 @@
 """A real Celery worker process, started as production starts it, logs no word of a record when a
 task fails on it: its log lines go through the same formatter as the web's
-(trustplatform/logformat.py), which withholds exception messages (brief §4).
+(trustplatform/logformat.py), which withholds exception messages
+(docs/rules.md, "No side channels").
 """
 
 from __future__ import annotations

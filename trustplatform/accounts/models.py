@@ -149,13 +149,14 @@ class SchoolMembership(models.Model):
     role = models.CharField(max_length=30, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     # The date of the DSL's (or a deputy's) last DSL training, recorded by the trust admin: KCSIE
-    # asks for it to be refreshed at least every two years (brief §5). Null: not recorded.
+    # asks for it to be refreshed at least every two years (docs/rules.md, "DSL training").
+    # Null: not recorded.
     dsl_training_on = models.DateField("last DSL training", null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "school"], name="membership_one_per_school"),
-            # Exactly one named DSL per school at any time (the brief, §3).
+            # Exactly one named DSL per school at any time (docs/rules.md, "Roles in a school").
             models.UniqueConstraint(
                 fields=["school"], condition=models.Q(role="dsl"), name="membership_one_dsl"
             ),

@@ -91,7 +91,8 @@ class AuditEvent(HashChainedModel):
     trust_id = models.BigIntegerField(null=True, blank=True)
     target_type = models.CharField(max_length=30, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
-    # Ids, role names, old and new values. Never a child's name nor any concern text (brief §2).
+    # Ids, role names, old and new values. Never a child's name nor any concern text
+    # (docs/rules.md, "Child data stays in its school").
     data = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 

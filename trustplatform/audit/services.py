@@ -22,7 +22,8 @@ from trustplatform.audit.models import (
 from trustplatform.hashchain import chain_append
 
 # Keys that would name a person or carry what was said. The audit log lives in the public schema,
-# which never holds a child's details or concern text (brief §2); it refers to people by id.
+# which never holds a child's details or concern text; it refers to people by id
+# (docs/rules.md, "Child data stays in its school").
 _FORBIDDEN_DATA_KEYS = frozenset(
     {
         "name",

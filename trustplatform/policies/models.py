@@ -14,7 +14,7 @@ from django.db import models
 
 from trustplatform.policies.storage import policy_document_storage
 
-# Brief §5: policies are reviewed at least annually by the governing body.
+# Policies are reviewed at least annually by the governing body (docs/rules.md, "Policy reviews").
 DEFAULT_REVIEW_INTERVAL_MONTHS = 12
 # A policy due within this many days is shown as "due soon" (the 60-day window).
 DUE_SOON_DAYS = 60

@@ -14,7 +14,8 @@ from django.http import Http404
 from tenants.models import School, Trust
 from trustplatform.accounts.models import Role, SchoolMembership
 
-# KCSIE: the DSL (and deputies) refresh their DSL training at least every two years (brief §5).
+# KCSIE: the DSL (and deputies) refresh their DSL training at least every two years
+# (docs/rules.md, "DSL training").
 DSL_TRAINING_VALID_YEARS = 2
 # How long before the refresh is due the list starts to warn, so that a course can be booked.
 DSL_TRAINING_WARNING_DAYS = 60

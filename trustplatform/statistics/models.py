@@ -2,8 +2,8 @@
 
 These tables live in the public schema and hold counts only: no pupil, no name, no text. They
 are rewritten for one school at a time by `services.school_statistics_refresh`, which runs the
-aggregate queries inside that school's schema (brief §6: trust statistics read from a rollup,
-not by visiting every schema).
+aggregate queries inside that school's schema (trust statistics read from a rollup, not by
+visiting every schema: docs/rules.md, "Trust statistics").
 
 The unit of the concern counts is **a concern about a child**: a concern about two children
 counts once for each of them, under each child's year group. That is how each child's

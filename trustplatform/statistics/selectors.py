@@ -1,11 +1,11 @@
 """Reads of the trust statistics: the rollup, suppressed, shaped into tables and charts.
 
 Only the public-schema rollup is read here (never a school's schema), so the trust dashboard costs
-the same few queries whatever the number of schools (brief §6): its trust-wide tables read the
-trust's aggregate rows, and its per-school table is one query with one row per school. Callers
-have already decided who may see which trust or school (views use `require` and
-`trust_for_capability`). Every count leaves through one `Sheet` per page, so a figure shared by two
-tables is hidden in both or in neither.
+the same few queries whatever the number of schools (docs/rules.md, "Trust statistics"): its
+trust-wide tables read the trust's aggregate rows, and its per-school table is one query with one
+row per school. Callers have already decided who may see which trust or school (views use `require`
+and `trust_for_capability`). Every count leaves through one `Sheet` per page, so a figure shared by
+two tables is hidden in both or in neither.
 """
 
 from __future__ import annotations

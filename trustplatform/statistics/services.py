@@ -1,11 +1,12 @@
 """Writes of the trust statistics: one school's counts, computed in its schema, into the rollup.
 
-The aggregate queries run inside the school's schema and return counts only; the rows written to
-the public schema carry no identity (brief §2). A refresh replaces all of one school's rows in one
-transaction, so the incremental refresh after a commit and the nightly rebuild run the very same
-code and cannot disagree (tests/trustplatform/test_statistics.py checks it). The same transaction
-then rewrites the trust's aggregate rows from its schools' rows, so the trust dashboard reads a
-fixed number of rows whatever the number of schools.
+The aggregate queries run inside the school's schema and return counts only; the rows written to the
+public schema carry no identity (docs/rules.md, "Child data stays in its school"). A refresh
+replaces all of one school's rows in one transaction, so the incremental refresh after a commit and
+the nightly rebuild run the very same code and cannot disagree
+(tests/trustplatform/test_statistics.py checks it). The same transaction then rewrites the trust's
+aggregate rows from its schools' rows, so the trust dashboard reads a fixed number of rows whatever
+the number of schools.
 """
 
 from __future__ import annotations

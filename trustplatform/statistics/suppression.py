@@ -1,7 +1,7 @@
 """Statistical disclosure control for published counts (DfE practice): pure functions, no Django.
 
 Primary suppression: a count of 1 to 5 is published as "c"; 0 is shown as 0 (DfE statistics
-confidentiality practice, brief §5).
+confidentiality practice; docs/rules.md, "Small numbers in statistics").
 
 Secondary suppression: published totals must not give a suppressed count away by subtraction.
 Every published figure is an *entry* of a `Sheet`; every "these parts add up to that total" that a
