@@ -1,4 +1,4 @@
-"""Celery tasks of a school: thin, ids only, safe to run twice (house style 6).
+"""Celery tasks of a school: thin, ids only, safe to run twice.
 
 Ids only: docs/rules.md, "No side channels".
 """

@@ -92,7 +92,7 @@ def export_entries(reader: Reader, job: ExportJob) -> QuerySet[ChronologyEntry]:
 
 
 def _reader_of(job: ExportJob) -> Reader:
-    # Exports are for those who read every record (Action.VIEW_ALL_RECORDS, checked when asked):
+    # Exports are for those who read every record (Capability.VIEW_ALL_RECORDS, checked when asked):
     # the worker reads as that person did, without a request.
     return Reader(
         user_id=job.requested_by_id,
@@ -115,7 +115,7 @@ def export_job_create(
         raise ValidationError({"version": "Choose the full or the external version."})
     if not reader.reads_everything:
         # A key holder's chronology is partial; an export presented as "the chronology" must not
-        # be. The views refuse them already (Action.VIEW_ALL_RECORDS); this is the service's own.
+        # be. The views refuse them already (Capability.VIEW_ALL_RECORDS); this is a second check.
         raise ValidationError("Only those who read every record can export a chronology.")
     # Checks the pupil again and writes the export to the school's access log
     # (docs/rules.md, "The access log").

@@ -16,7 +16,7 @@ from tests.safeguarding.conftest import make_pupil
 from trustplatform.accounts.models import Role
 from trustplatform.hashchain import GENESIS_HASH
 
-# Action.VIEW_ALL_RECORDS: key holders read part of the record, so they export none of it.
+# Capability.VIEW_ALL_RECORDS: key holders read part of the record, so they export none of it.
 READERS_OF_EVERYTHING = actors("a:deputy_dsl", "a:dsl", "a:headteacher")
 
 

@@ -16,7 +16,7 @@ from trustplatform.policies.storage import policy_document_storage
 
 # Policies are reviewed at least annually by the governing body (docs/rules.md, "Policy reviews").
 DEFAULT_REVIEW_INTERVAL_MONTHS = 12
-# A policy due within this many days is shown as "due soon" (the 60-day window).
+# A policy due within this many days is shown as "due soon" (docs/rules.md, "Policy reviews").
 DUE_SOON_DAYS = 60
 
 

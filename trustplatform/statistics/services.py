@@ -35,7 +35,7 @@ from trustplatform.statistics.models import (
 )
 
 LONDON = ZoneInfo("Europe/London")
-# "Concerns not screened within 24 hours" (the measure): clock hours, not the school hours
+# "Concerns not screened within 24 hours" (a dashboard figure): clock hours, not the school hours
 # the escalation alerts count, so the figure compares across schools with different calendars.
 SCREENING_WINDOW = dt.timedelta(hours=24)
 # Commits within this many seconds of each other share one refresh of the school's figures.

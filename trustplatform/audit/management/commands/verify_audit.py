@@ -41,7 +41,7 @@ class ChainCheckCommand(BaseCommand):
 
     def _check_schools(self, label: str, model: type[HashChainedModel]) -> bool:
         intact = True
-        # Crossing schools is the platform layer's job (house style §5): enter each explicitly.
+        # Only the platform layer crosses schools (docs/architecture.md): it enters each explicitly.
         for school in list(School.objects.order_by("schema_name")):
             with schema_context(school.schema_name):
                 intact &= self._check(f"{school.schema_name} {label}", model)
