@@ -9,6 +9,7 @@ from tenants.db import school_connection
 from tenants.models import School
 from trustplatform.celery import SchoolTask, app
 from trustplatform.statistics.services import (
+    SCHOOL_REFRESH_TASK,
     refresh_pending_key,
     school_statistics_refresh,
     schools_due_for_refresh,
@@ -16,7 +17,7 @@ from trustplatform.statistics.services import (
 )
 
 
-@app.task(base=SchoolTask, name="statistics.school_refresh")
+@app.task(base=SchoolTask, name=SCHOOL_REFRESH_TASK)
 def school_statistics_refresh_task() -> None:
     """Recounts the school the message was sent from; safe to run twice (it replaces rows)."""
     schema = school_connection.schema_name
