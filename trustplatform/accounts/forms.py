@@ -9,8 +9,8 @@ from django.contrib.auth import authenticate, user_login_failed
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.http import HttpRequest
 
+from tenants.addresses import site_origin
 from tenants.selectors import school_of_request
-from tenants.services import site_address
 from trustplatform.accounts.lockout import account_cooling_off
 from trustplatform.accounts.models import (
     SCHOOL_ROLES,
@@ -100,7 +100,7 @@ class MemberPasswordResetForm(PasswordResetForm):
     def save(self, *args: Any, **kwargs: Any) -> None:
         # The link is written from the configured address of this site, never from the
         # request's Host header (which a client chooses).
-        address = urlsplit(site_address(school_of_request(self.request) if self.request else None))
+        address = urlsplit(site_origin(school_of_request(self.request) if self.request else None))
         kwargs |= {"domain_override": address.netloc, "use_https": address.scheme == "https"}
         super().save(*args, **kwargs)
 

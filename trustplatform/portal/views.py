@@ -11,11 +11,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tenants.models import School, Trust
+from tenants.addresses import site_host_as_requested, site_url_as_requested
+from tenants.models import Trust
 from tenants.services import (
     school_create,
     school_domain_change,
-    school_domain_name,
     school_reactivate,
     school_suspend,
 )
@@ -51,21 +51,11 @@ def _actor(request: HttpRequest) -> User:
     return request.user
 
 
-def _school_host(request: HttpRequest, school: School) -> str:
-    port = request.get_port()
-    host = school_domain_name(school.slug)
-    return host if port in {"80", "443"} else f"{host}:{port}"
-
-
-def _school_link(request: HttpRequest, school: School) -> str:
-    return f"{request.scheme}://{_school_host(request, school)}/"
-
-
 @require(Capability.VIEW_TRUST_PORTAL)
 def portal_home(request: HttpRequest) -> HttpResponse:
     trust = _trust(request, Capability.VIEW_TRUST_PORTAL)
     rows = trust_school_rows(trust=trust, today=timezone.localdate())
-    links = {row.school.pk: _school_link(request, row.school) for row in rows}
+    links = {row.school.pk: site_url_as_requested(request, row.school) for row in rows}
     return render(
         request,
         "portal/home.html",
@@ -86,7 +76,7 @@ def school_create_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{school.name} has been created at {_school_host(request, school)}. "
+                f"{school.name} has been created at {site_host_as_requested(request, school)}. "
                 "Now name its Designated Safeguarding Lead.",
             )
             return redirect("portal:school_dsl", school_id=school.pk)
@@ -121,7 +111,7 @@ def school_domain_view(request: HttpRequest, school_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{school.name} is now at {_school_host(request, school)}. "
+                f"{school.name} is now at {site_host_as_requested(request, school)}. "
                 "Its old address no longer works: tell the school's staff.",
             )
             return redirect("portal:home")
@@ -132,8 +122,9 @@ def school_domain_view(request: HttpRequest, school_id: int) -> HttpResponse:
             "form": form,
             "title": f"Change the subdomain of {school.name}",
             "intro": (
-                f"The site is now at {_school_host(request, school)}. After the change the old "
-                "address stops working at once, and everyone signs in again on the new one."
+                f"The site is now at {site_host_as_requested(request, school)}. "
+                "After the change the old address stops working at once, and everyone signs in "
+                "again on the new one."
             ),
             "submit": "Change subdomain",
         },
