@@ -1,11 +1,18 @@
-"""Reads of accounts that pages need: a school's pending DSL naming, the people of a trust."""
+"""Reads of accounts that pages need: a school's staff and DSL, its pending DSL naming, the people
+of a trust, what is left of someone's recovery codes."""
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
 from tenants.models import School, Trust
-from trustplatform.accounts.models import DslHandoverRequest, User
+from trustplatform.accounts.models import (
+    DslHandoverRequest,
+    RecoveryCode,
+    Role,
+    SchoolMembership,
+    User,
+)
 
 
 def dsl_handover_pending(*, school: School) -> DslHandoverRequest | None:
@@ -33,3 +40,39 @@ def trust_people(*, trust: Trust) -> QuerySet[User]:
         .distinct()
         .order_by("full_name")
     )
+
+
+def school_staff(*, school: School) -> QuerySet[SchoolMembership]:
+    """Everyone with a role at the school, by name."""
+    return (
+        SchoolMembership.objects.filter(school=school)
+        .select_related("user")
+        .order_by("user__full_name")
+    )
+
+
+def school_membership_get(*, school: School, membership_id: int) -> SchoolMembership | None:
+    """A role at this school only: another school's id finds nothing, as a missing one does."""
+    return (
+        SchoolMembership.objects.select_related("user")
+        .filter(pk=membership_id, school=school)
+        .first()
+    )
+
+
+def school_dsl_membership(*, school: School) -> SchoolMembership | None:
+    """The school's current Designated Safeguarding Lead, if it has one."""
+    return (
+        SchoolMembership.objects.filter(school=school, role=Role.DSL).select_related("user").first()
+    )
+
+
+def dsl_handover_pending_get(*, school: School, request_id: int) -> DslHandoverRequest | None:
+    """This school's pending naming of a new DSL with this id, if there is one."""
+    return DslHandoverRequest.objects.filter(
+        pk=request_id, school=school, status=DslHandoverRequest.Status.PENDING
+    ).first()
+
+
+def recovery_codes_remaining(*, user: User) -> int:
+    return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()

@@ -32,7 +32,7 @@ from trustplatform.accounts.models import (
     TrustMembership,
     User,
 )
-from trustplatform.accounts.selectors import trust_people
+from trustplatform.accounts.selectors import recovery_codes_remaining, trust_people
 from trustplatform.accounts.tokens import InvitationTokenGenerator
 from trustplatform.audit.models import AuditAction
 from trustplatform.audit.services import audit_record
@@ -673,10 +673,6 @@ def recovery_code_use(*, user: User, code: str, request: HttpRequest | None = No
             request=request,
         )
     return bool(updated)
-
-
-def recovery_codes_remaining(*, user: User) -> int:
-    return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
 
 
 @transaction.atomic
