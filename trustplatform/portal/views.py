@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tenants import services as schools
-from tenants.addresses import site_host_as_requested, site_url_as_requested
+from tenants.addresses import site_host, site_host_as_requested, site_url_as_requested
 from tenants.models import Trust
 from trustplatform.accounts.forms import AssignDslForm
 from trustplatform.accounts.models import DslHandoverRequest, Role, User
@@ -54,11 +54,16 @@ def _actor(request: HttpRequest) -> User:
 def portal_home(request: HttpRequest) -> HttpResponse:
     trust = _trust(request, Capability.VIEW_TRUST_PORTAL)
     rows = trust_school_rows(trust=trust, today=timezone.localdate())
-    links = {row.school.pk: site_url_as_requested(request, row.school) for row in rows}
     return render(
         request,
         "portal/home.html",
-        {"trust": trust, "rows": [(row, links[row.school.pk]) for row in rows]},
+        {
+            "trust": trust,
+            "rows": [
+                (row, site_url_as_requested(request, row.school), site_host(row.school))
+                for row in rows
+            ],
+        },
     )
 
 
