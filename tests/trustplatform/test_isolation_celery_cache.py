@@ -25,6 +25,8 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from safeguarding.models import Category
 from tenants.db import school_connection
+from tenants.selectors import schools_active
+from tenants.tasks import escalate_unscreened_concerns_task
 from tests.conftest import World
 from trustplatform.celery import SchoolContextMissing, SchoolTask, app, task_send
 from trustplatform.statistics.services import SCHOOL_REFRESH_TASK
@@ -216,3 +218,19 @@ def test_a_task_queued_by_name_carries_the_school_in_a_header_as_delay_does(
         # Nothing here consumes the default queue: the refresh is taken back from the broker.
         with app.connection_for_write() as broker:
             broker.default_channel.queue_purge(app.conf.task_default_queue)
+
+
+@pytest.mark.celery
+def test_the_nightly_escalation_asks_each_active_school_from_inside_that_school(
+    world: World, published: list[dict[str, Any]], django_db_blocker: Any
+) -> None:
+    with django_db_blocker.unblock():
+        schools = {school.schema_name for school in schools_active()}
+        try:
+            assert escalate_unscreened_concerns_task.apply().get() == len(schools)
+        finally:
+            with app.connection_for_write() as broker:
+                broker.default_channel.queue_purge(app.conf.task_default_queue)
+    assert {m["headers"]["task"] for m in published} == {"safeguarding.concerns_escalate"}
+    assert sorted(m["headers"]["_schema_name"] for m in published) == sorted(schools)
+    assert world.school_a.schema_name in schools

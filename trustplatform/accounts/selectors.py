@@ -4,15 +4,19 @@ of a trust, what is left of someone's recovery codes."""
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
 from tenants.models import School, Trust
+from tenants.selectors import school_of_request
 from trustplatform.accounts.models import (
     DslHandoverRequest,
     RecoveryCode,
     Role,
     SchoolMembership,
+    TrustMembership,
     User,
 )
+from trustplatform.grants import MAY_BECOME_DSL
 
 
 def dsl_handover_pending(*, school: School) -> DslHandoverRequest | None:
@@ -76,3 +80,22 @@ def dsl_handover_pending_get(*, school: School, request_id: int) -> DslHandoverR
 
 def recovery_codes_remaining(*, user: User) -> int:
     return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+
+
+def dsl_candidates(*, school: School) -> QuerySet[User]:
+    """Active staff of the school whose role may become its DSL, its current DSL left out."""
+    current_dsl = SchoolMembership.objects.filter(school=school, role=Role.DSL)
+    return User.objects.filter(
+        school_memberships__school=school,
+        school_memberships__role__in=[r.value for r in MAY_BECOME_DSL],
+        is_active=True,
+    ).exclude(pk__in=current_dsl.values("user_id"))
+
+
+def may_sign_in_here(user: User, request: HttpRequest) -> bool:
+    """A school's site admits its members; the root domain people with a trust role, and the
+    operator (whose Django admin is served there only)."""
+    school = school_of_request(request)
+    if school is not None:
+        return SchoolMembership.objects.filter(user=user, school=school).exists()
+    return user.is_staff or TrustMembership.objects.filter(user=user).exists()
