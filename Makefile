@@ -30,6 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/mypy trustplatform tenants safeguarding billing tests
+	$(BIN)/lint-imports
 
 ## Forgets the embedded database and the local broker (the demo reseeds on its next run).
 clean-data:

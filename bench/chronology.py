@@ -241,7 +241,8 @@ def _site_make() -> Site:
     from safeguarding.models import Category  # noqa: PLC0415
     from safeguarding.services.chronology import Person  # noqa: PLC0415
     from safeguarding.services.concerns import ALLEGATION_CODE  # noqa: PLC0415
-    from tenants.services import school_create, school_domain_name, trust_create  # noqa: PLC0415
+    from tenants.addresses import site_host  # noqa: PLC0415
+    from tenants.services import school_create, trust_create  # noqa: PLC0415
     from trustplatform.accounts.models import Role  # noqa: PLC0415
 
     trust = trust_create(name="Bench Vale Learning Trust", slug="benchvale")
@@ -283,7 +284,7 @@ def _site_make() -> Site:
         seed_seconds = time.perf_counter() - started
     return Site(
         school=school,
-        host=school_domain_name(school.slug),
+        host=site_host(school),
         dsl=dsl,
         staff=staff,
         big=big,

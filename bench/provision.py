@@ -49,8 +49,9 @@ def _school_from_template(trust: Trust) -> School:
 
 def _school_by_replay(trust: Trust) -> School:
     """The classic way: the same rows, an empty schema, then every migration run into it."""
+    from tenants.addresses import host_for_slug  # noqa: PLC0415
     from tenants.models import Domain, School  # noqa: PLC0415  (needs Django set up)
-    from tenants.services import school_domain_name, school_schema_name  # noqa: PLC0415
+    from tenants.services import school_schema_name  # noqa: PLC0415
 
     slug, urn, name = _next_identity("mig")
     # One transaction, as school_create uses, so both paths pay for a commit of the same shape.
@@ -63,7 +64,7 @@ def _school_by_replay(trust: Trust) -> School:
             phase="primary",
             schema_name=school_schema_name(slug),
         )
-        Domain.objects.create(tenant=school, domain=school_domain_name(slug), is_primary=True)
+        Domain.objects.create(tenant=school, domain=host_for_slug(slug), is_primary=True)
         with connection.cursor() as cursor:
             cursor.execute(f'CREATE SCHEMA "{school.schema_name}"')
         call_command(

@@ -12,9 +12,9 @@ from django.utils import timezone
 from safeguarding.models import Alert, Allegation
 from safeguarding.services.allegations import allegations_escalate_overdue
 from safeguarding.services.concerns import concerns_escalate_overdue
+from tenants.addresses import site_url
 from tenants.db import school_connection
 from tenants.models import School
-from tenants.services import school_url
 from trustplatform.accounts.models import User
 from trustplatform.celery import SchoolTask, app
 
@@ -33,7 +33,7 @@ def concern_alert_emails_task(concern_id: int) -> int:
     school = School.objects.get(schema_name=school_connection.schema_name)
     # An allegation opens on its own page: the case manager reads that page and no concern.
     is_allegation = Allegation.objects.filter(concern_id=concern_id).exists()
-    link = school_url(
+    link = site_url(
         school, f"/allegations/{concern_id}/" if is_allegation else f"/concerns/{concern_id}/"
     )
     sent = 0

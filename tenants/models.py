@@ -49,7 +49,6 @@ class School(TenantMixin):
     urn = models.CharField("DfE URN", max_length=6, unique=True, validators=[urn_validator])
     phase = models.CharField(max_length=20, choices=Phase.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
-    timezone = models.CharField(max_length=64, default="Europe/London")
     # When the school day begins: "before the start of the next school day" deadlines end here.
     day_starts_at = models.TimeField("school day starts at", default=dt.time(8, 30))
     created_at = models.DateTimeField(auto_now_add=True)

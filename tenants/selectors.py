@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from tenants.models import School
@@ -19,3 +20,13 @@ def school_of_request_or_404(request: HttpRequest) -> School:
     if school is None:
         raise Http404
     return school
+
+
+def schools_active() -> QuerySet[School]:
+    """Schools that are not suspended: the ones nightly and periodic work visits."""
+    return School.objects.filter(status=School.Status.ACTIVE)
+
+
+def school_by_schema(schema_name: str) -> School:
+    """The school whose PostgreSQL schema this is (a task knows its school by the schema)."""
+    return School.objects.get(schema_name=schema_name)

@@ -13,6 +13,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django_tenants.utils import schema_exists
 
+from tenants.addresses import host_for_slug
 from tenants.db import school_connection
 from tenants.models import Domain, School, Trust
 from tenants.schema_clone import clone_schema
@@ -45,25 +46,6 @@ _PROVISIONING_LOCK_ID = 7_411_002
 def school_schema_name(slug: str) -> str:
     """The PostgreSQL schema of a school: the slug, made a safe identifier, under a fixed prefix."""
     return "school_" + slug.replace("-", "_")
-
-
-def school_domain_name(slug: str) -> str:
-    return f"{slug}.{settings.BASE_DOMAIN}"
-
-
-def site_address(school: School | None) -> str:
-    """scheme://host[:port] of the school's site (None: the root domain), from the settings.
-
-    Links in emails are written from this, never from a request's Host header.
-    """
-    host = school_domain_name(school.slug) if school is not None else settings.BASE_DOMAIN
-    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
-    return f"{settings.SITE_SCHEME}://{host}{port}"
-
-
-def school_url(school: School, path: str = "/") -> str:
-    """An absolute link to a page of the school's site, for emails."""
-    return f"{site_address(school)}{path}"
 
 
 @functools.cache
@@ -134,7 +116,7 @@ def _validate_new_school(*, trust: Trust, name: str, slug: str, urn: str, phase:
         errors.update(exc.message_dict)
     if slug in RESERVED_SLUGS:
         errors.setdefault("slug", []).append(f"“{slug}” is reserved and cannot name a school.")
-    domain = school_domain_name(slug)
+    domain = host_for_slug(slug)
     if not errors.get("slug") and Domain.objects.filter(domain=domain).exists():
         errors.setdefault("slug", []).append(f"The address {domain} is already in use.")
     if not errors.get("slug") and schema_exists(school.schema_name):
@@ -170,7 +152,7 @@ def school_create(
         phase=phase,
         schema_name=school_schema_name(slug),
     )
-    Domain.objects.create(tenant=school, domain=school_domain_name(slug), is_primary=True)
+    Domain.objects.create(tenant=school, domain=host_for_slug(slug), is_primary=True)
     # The template is at the latest migration (ensured above, under the same lock), so a clone
     # with its data (migration records, default categories) is a complete, current school.
     clone_schema(source=settings.TENANT_BASE_SCHEMA, target=school.schema_name)
@@ -264,7 +246,7 @@ def school_domain_change(*, school: School, slug: str, actor: User | None = None
             errors.extend(exc.messages)
     if not errors and slug in RESERVED_SLUGS:
         errors.append(f"“{slug}” is reserved and cannot name a school.")
-    domain_name = school_domain_name(slug)
+    domain_name = host_for_slug(slug)
     if not errors and (
         Domain.objects.filter(domain=domain_name).exists()
         or School.objects.filter(slug=slug).exclude(pk=school.pk).exists()

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from django_tenants.utils import tenant_context
 
-from tenants.models import School
-from trustplatform.celery import app
+from tenants.selectors import schools_active
+from trustplatform.celery import app, task_send
+
+# Registered by safeguarding/tasks.py; queued by name, so the public layer never imports it.
+SCHOOL_ESCALATE_TASK = "safeguarding.concerns_escalate"
 
 
 @app.task(name="tenants.escalate_unscreened_concerns")
 def escalate_unscreened_concerns_task() -> int:
     """Beat: asks each active school to escalate its overdue concerns, in its own schema."""
-    from safeguarding.tasks import concerns_escalate_school_task  # noqa: PLC0415 - app loading
-
-    schools = School.objects.filter(status=School.Status.ACTIVE)
+    schools = schools_active()
     for school in schools:
         # Sent inside the school's context: the schema goes in the message header.
         with tenant_context(school):
-            concerns_escalate_school_task.delay()
+            task_send(SCHOOL_ESCALATE_TASK)
     return schools.count()

@@ -23,9 +23,10 @@ from django.test import Client
 from django.test.testcases import LiveServerThread
 from django.test.utils import setup_databases, teardown_databases
 
+from tenants.addresses import site_host
 from tenants.db import school_connection
 from tenants.models import School, Trust
-from tenants.services import school_create, school_domain_name, trust_create
+from tenants.services import school_create, trust_create
 from tests.safeguarding.fixtures import with_two_factor
 from trustplatform.accounts.middleware import (
     SESSION_LAST_ACTIVITY,
@@ -175,7 +176,7 @@ def school_c(world: World, db: None) -> School:
 
 
 def host_of(school: School | None) -> str:
-    return school_domain_name(school.slug) if school is not None else settings.BASE_DOMAIN
+    return site_host(school)
 
 
 def school_client(

@@ -65,6 +65,19 @@ def on_commit_in_this_school(send: Callable[[], object]) -> None:
     transaction.on_commit(in_school)
 
 
+def task_send(name: str, *args: int, countdown: float | None = None) -> None:
+    """Queues the task registered under `name`, from the schema that is current now.
+
+    Services queue work by task name, so they never import the tasks that call them. The task's
+    own `apply_async` sends it, so the message carries the current schema in its header exactly
+    as `.delay()` does (tenant-schemas-celery).
+    """
+    if name not in app.tasks:
+        # A web process has imported no task module until Celery's autodiscovery runs.
+        app.loader.import_default_modules()
+    app.tasks[name].apply_async(args=args, countdown=countdown)
+
+
 class SchoolContextMissing(RuntimeError):
     """A school task arrived without a school: refused rather than run in the public schema."""
 

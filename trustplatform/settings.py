@@ -73,6 +73,7 @@ SHARED_APPS = [
     "trustplatform.statistics",
     "trustplatform.policies",
     "trustplatform.schooldays",
+    "trustplatform.portal",
     "trustplatform",
     "billing",
     "django.contrib.contenttypes",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -667,6 +668,19 @@ class FakeClamd:
                 conn.sendall(f"stream: {verdict}\0".encode())
 
 
+@contextlib.contextmanager
+def _serving(listener: socket.socket) -> Iterator[FakeClamd]:
+    clamd = FakeClamd(listener)
+    try:
+        yield clamd
+    finally:
+        # Shut down before closing: a thread still blocked in accept() on a closed socket would
+        # accept on whatever socket reuses its descriptor next, such as the HTTP test server's.
+        listener.shutdown(socket.SHUT_RDWR)
+        clamd.thread.join(timeout=5)
+        listener.close()
+
+
 @pytest.fixture
 def clamd_socket(settings: SettingsWrapper) -> Iterator[tuple[str, FakeClamd]]:
     # A short folder: Unix socket paths are limited to about 100 bytes.
@@ -675,25 +689,23 @@ def clamd_socket(settings: SettingsWrapper) -> Iterator[tuple[str, FakeClamd]]:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen()
-    clamd = FakeClamd(listener)
     settings.CLAMD_SOCKET = path
     settings.CLAMD_HOST = ""
-    yield path, clamd
-    # Shut down before closing: a thread still blocked in accept() on a closed socket would
-    # accept on whatever socket reuses its descriptor next, such as the HTTP test server's.
-    listener.shutdown(socket.SHUT_RDWR)
-    clamd.thread.join(timeout=5)
-    listener.close()
+    with _serving(listener) as clamd:
+        yield path, clamd
     Path(path).unlink(missing_ok=True)
     Path(folder).rmdir()
 
 
 @pytest.fixture
-def clamd_tcp() -> Iterator[tuple[tuple[str, int], FakeClamd]]:
+def clamd_tcp(settings: SettingsWrapper) -> Iterator[tuple[tuple[str, int], FakeClamd]]:
+    # Port 0: the system picks a free port for each test, so parallel runs never share one.
     listener = socket.create_server(("127.0.0.1", 0))
-    clamd = FakeClamd(listener)
-    yield listener.getsockname()[:2], clamd
-    listener.close()
+    host, port = listener.getsockname()[:2]
+    settings.CLAMD_SOCKET = ""
+    settings.CLAMD_HOST, settings.CLAMD_PORT = host, port
+    with _serving(listener) as clamd:
+        yield (host, port), clamd
 
 
 def test_the_scanner_reports_a_clean_stream_in_several_chunks(
@@ -703,6 +715,14 @@ def test_the_scanner_reports_a_clean_stream_in_several_chunks(
     data = PDF + bytes(3 * CHUNK_BYTES + 7)
     assert clamd_instream(data, address=address, timeout=5) == ScanResult(scanned=True)
     assert clamd.received == [data]
+
+
+def test_a_scanner_on_the_configured_tcp_port_scans_uploads(
+    clamd_tcp: tuple[tuple[str, int], FakeClamd],
+) -> None:
+    _, clamd = clamd_tcp
+    assert scan_bytes(PDF) == ScanResult(scanned=True)
+    assert clamd.received == [PDF]
 
 
 def test_the_scanner_reports_what_it_found(clamd_socket: tuple[str, FakeClamd]) -> None:

@@ -14,8 +14,8 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from tenants.addresses import site_url
 from tenants.models import School
-from tenants.services import school_url
 from tests.conftest import World, school_client
 from tests.safeguarding.fixtures import with_two_factor
 from trustplatform.accounts.models import Role, SchoolMembership, TrustMembership, User
@@ -259,7 +259,7 @@ def test_replacing_a_dsl_waits_for_the_school_to_confirm_and_the_dsl_stays_until
     assert "morgan.ellis@example.org" not in told
     for message in mail.outbox:
         assert "Morgan" not in message.body
-        assert school_url(world.school_a, "/staff/") in message.body
+        assert site_url(world.school_a, "/staff/") in message.body
 
 
 def test_the_headteacher_confirms_a_named_dsl_on_the_school_site(

@@ -25,8 +25,11 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from safeguarding.models import Category
 from tenants.db import school_connection
+from tenants.selectors import schools_active
+from tenants.tasks import escalate_unscreened_concerns_task
 from tests.conftest import World
-from trustplatform.celery import SchoolContextMissing, SchoolTask, app
+from trustplatform.celery import SchoolContextMissing, SchoolTask, app, task_send
+from trustplatform.statistics.services import SCHOOL_REFRESH_TASK
 
 # A queue of this test process alone: a message left by an aborted run, or sent by another test
 # run on the same Redis, is never picked up here, and this worker takes no one else's.
@@ -197,3 +200,37 @@ def test_a_task_message_carries_the_school_in_a_header_and_only_ids_as_arguments
     assert list(args) == [marker_in_school_a]
     assert all(isinstance(arg, int) for arg in args)
     assert kwargs == {}
+
+
+@pytest.mark.celery
+def test_a_task_queued_by_name_carries_the_school_in_a_header_as_delay_does(
+    world: World, published: list[dict[str, Any]], django_db_blocker: Any
+) -> None:
+    with django_db_blocker.unblock(), schema_context(world.school_b.schema_name):
+        task_send(SCHOOL_REFRESH_TASK, countdown=3600)
+    try:
+        [message] = published
+        assert message["headers"]["_schema_name"] == world.school_b.schema_name
+        assert message["headers"]["task"] == SCHOOL_REFRESH_TASK
+        args, kwargs, _ = message["body"]
+        assert (list(args), kwargs) == ([], {})
+    finally:
+        # Nothing here consumes the default queue: the refresh is taken back from the broker.
+        with app.connection_for_write() as broker:
+            broker.default_channel.queue_purge(app.conf.task_default_queue)
+
+
+@pytest.mark.celery
+def test_the_nightly_escalation_asks_each_active_school_from_inside_that_school(
+    world: World, published: list[dict[str, Any]], django_db_blocker: Any
+) -> None:
+    with django_db_blocker.unblock():
+        schools = {school.schema_name for school in schools_active()}
+        try:
+            assert escalate_unscreened_concerns_task.apply().get() == len(schools)
+        finally:
+            with app.connection_for_write() as broker:
+                broker.default_channel.queue_purge(app.conf.task_default_queue)
+    assert {m["headers"]["task"] for m in published} == {"safeguarding.concerns_escalate"}
+    assert sorted(m["headers"]["_schema_name"] for m in published) == sorted(schools)
+    assert world.school_a.schema_name in schools

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
+from tenants.addresses import site_origin
 from tenants.models import Domain, School
-from tenants.services import site_address
 from tests.conftest import World, school_client
 from tests.safeguarding.fixtures import enrol
 from trustplatform.accounts.models import Role, SchoolMembership, User
@@ -229,7 +229,7 @@ def test_assigning_a_dsl_emails_them_without_child_data_and_audits_it(
     [message] = mail.outbox
     assert message.to == ["morgan.ellis@example.org"]
     assert "Alder Lane Primary" in message.subject
-    assert f"{site_address(world.school_a)}/accounts/invite/" in message.body
+    assert f"{site_origin(world.school_a)}/accounts/invite/" in message.body
     for child_data in ("Tamsin", "Oakridge", "pupil", "concern"):
         assert child_data not in message.body
     event = AuditEvent.objects.get(action=AuditAction.DSL_HANDOVER, school_id=world.school_a.pk)

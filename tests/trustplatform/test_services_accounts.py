@@ -4,8 +4,8 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
+from tenants.addresses import site_origin
 from tenants.models import School
-from tenants.services import site_address
 from tests.conftest import PASSWORD, World
 from trustplatform.accounts.models import DslHandoverRequest, Role, SchoolMembership, User
 from trustplatform.accounts.services import (
@@ -140,7 +140,7 @@ def test_an_invitation_creates_the_account_and_emails_a_link_without_child_data(
     (message,) = mail.outbox
     assert message.to == ["newcomer@example.org"]
     # The school's configured address, whatever host the caller passed.
-    assert f"{site_address(school_a)}/accounts/invite/" in message.body
+    assert f"{site_origin(school_a)}/accounts/invite/" in message.body
     assert "Alder Lane Primary" in message.body
 
 

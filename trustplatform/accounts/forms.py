@@ -9,27 +9,16 @@ from django.contrib.auth import authenticate, user_login_failed
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.http import HttpRequest
 
+from tenants.addresses import site_origin
 from tenants.selectors import school_of_request
-from tenants.services import site_address
 from trustplatform.accounts.lockout import account_cooling_off
 from trustplatform.accounts.models import (
     SCHOOL_ROLES,
     Role,
-    SchoolMembership,
-    TrustMembership,
     User,
 )
+from trustplatform.accounts.selectors import dsl_candidates, may_sign_in_here
 from trustplatform.accounts.services import ASSIGNABLE_SCHOOL_ROLES
-from trustplatform.grants import MAY_BECOME_DSL
-
-
-def may_sign_in_here(user: User, request: HttpRequest) -> bool:
-    """A school's site admits its members; the root domain people with a trust role, and the
-    operator (whose Django admin is served there only)."""
-    school = school_of_request(request)
-    if school is not None:
-        return SchoolMembership.objects.filter(user=user, school=school).exists()
-    return user.is_staff or TrustMembership.objects.filter(user=user).exists()
 
 
 def axes_credentials(email: str | None) -> dict[str, Any]:
@@ -100,7 +89,7 @@ class MemberPasswordResetForm(PasswordResetForm):
     def save(self, *args: Any, **kwargs: Any) -> None:
         # The link is written from the configured address of this site, never from the
         # request's Host header (which a client chooses).
-        address = urlsplit(site_address(school_of_request(self.request) if self.request else None))
+        address = urlsplit(site_origin(school_of_request(self.request) if self.request else None))
         kwargs |= {"domain_override": address.netloc, "use_https": address.scheme == "https"}
         super().save(*args, **kwargs)
 
@@ -165,12 +154,7 @@ class HandoverForm(forms.Form):
 
     def __init__(self, *args: Any, school: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        current_dsl = SchoolMembership.objects.filter(school=school, role=Role.DSL)
-        self.fields["new_dsl"].queryset = User.objects.filter(  # type: ignore[attr-defined]
-            school_memberships__school=school,
-            school_memberships__role__in=[r.value for r in MAY_BECOME_DSL],
-            is_active=True,
-        ).exclude(pk__in=current_dsl.values("user_id"))
+        self.fields["new_dsl"].queryset = dsl_candidates(school=school)  # type: ignore[attr-defined]
 
 
 class AssignDslForm(forms.Form):

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from tenants.addresses import site_url
 from tenants.models import School, Trust
-from tenants.services import school_url
 from trustplatform import grants
 from trustplatform.accounts.crypto import secret_rotate
 from trustplatform.accounts.models import (
@@ -32,7 +32,7 @@ from trustplatform.accounts.models import (
     TrustMembership,
     User,
 )
-from trustplatform.accounts.selectors import trust_people
+from trustplatform.accounts.selectors import recovery_codes_remaining, trust_people
 from trustplatform.accounts.tokens import InvitationTokenGenerator
 from trustplatform.audit.models import AuditAction
 from trustplatform.audit.services import audit_record
@@ -326,7 +326,7 @@ def invitation_link(*, user: User, school: School) -> str:
     token that opens nothing on any other site (accounts/tokens.py)."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = InvitationTokenGenerator(place=school.schema_name).make_token(user)
-    return school_url(school, f"/accounts/invite/{uid}/{token}/")
+    return site_url(school, f"/accounts/invite/{uid}/{token}/")
 
 
 @refusals_audited
@@ -367,7 +367,7 @@ def invitation_send(
 def _access_email_on_commit(*, user: User, school: School, role: Role) -> None:
     # The email names the school, never a child; the link works on the school's own site only.
     if user.has_usable_password():
-        start = f"To start, sign in at: {school_url(school, '/accounts/login/')}"
+        start = f"To start, sign in at: {site_url(school, '/accounts/login/')}"
     else:
         hours = InvitationTokenGenerator(place=school.schema_name).max_age(user) // 3600
         start = (
@@ -393,7 +393,7 @@ def _told_on_commit(*, user: User, school: School, subject: str, text: str, path
     """A content-free email about someone's access: the school and a link, never a person's name
     nor a child's."""
     body = (
-        f"{text}\n\nSign in to see more: {school_url(school, path)}\n\n"
+        f"{text}\n\nSign in to see more: {site_url(school, path)}\n\n"
         "If you did not expect this email, tell your trust."
     )
     transaction.on_commit(
@@ -673,10 +673,6 @@ def recovery_code_use(*, user: User, code: str, request: HttpRequest | None = No
             request=request,
         )
     return bool(updated)
-
-
-def recovery_codes_remaining(*, user: User) -> int:
-    return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
 
 
 @transaction.atomic

@@ -24,7 +24,7 @@ urlpatterns = [
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password/reset/sent/",
-        views.simple_page(
+        views.simple_message(
             "Check your email",
             "If that address belongs to an account for this site, a link to set a new password "
             "is on its way. It works once, within an hour.",
@@ -38,7 +38,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/complete/",
-        views.simple_page("Password saved", "Your new password is saved. You can sign in now."),
+        views.simple_message("Password saved", "Your new password is saved. You can sign in now."),
         name="password_reset_complete",
     ),
     path(

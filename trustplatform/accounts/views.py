@@ -37,6 +37,7 @@ from trustplatform.accounts.middleware import (
     session_start,
 )
 from trustplatform.accounts.models import User
+from trustplatform.accounts.selectors import recovery_codes_remaining
 from trustplatform.accounts.tokens import invitation_tokens, password_reset_tokens
 from trustplatform.audit.models import AuditAction
 from trustplatform.audit.services import audit_record
@@ -196,7 +197,7 @@ def account(request: HttpRequest) -> HttpResponse:
         "accounts/account.html",
         {
             "roles": sorted(role.label for role in roles_here(request)),
-            "recovery_codes_remaining": services.recovery_codes_remaining(user=user),
+            "recovery_codes_remaining": recovery_codes_remaining(user=user),
             "two_factor_passed": two_factor_passed(request),
         },
     )
@@ -296,7 +297,7 @@ class InvitationAcceptView(PasswordResetConfirmView):
         return response
 
 
-def simple_page(title: str, text: str) -> Any:
+def simple_message(title: str, text: str) -> Any:
     def view(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/message.html", {"title": title, "text": text})
 

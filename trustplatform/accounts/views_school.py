@@ -21,7 +21,12 @@ from trustplatform.accounts.forms import (
     RoleChangeForm,
 )
 from trustplatform.accounts.models import DslHandoverRequest, Role, SchoolMembership, User
-from trustplatform.accounts.selectors import dsl_handover_pending
+from trustplatform.accounts.selectors import (
+    dsl_handover_pending,
+    dsl_handover_pending_get,
+    school_membership_get,
+    school_staff,
+)
 from trustplatform.grants import Way, allows, dsl_grant, grantable_roles, staff_options
 from trustplatform.permissions import Capability, require
 
@@ -32,10 +37,8 @@ def _actor(request: HttpRequest) -> User:
 
 def _membership(request: HttpRequest, membership_id: int) -> SchoolMembership:
     # Looked up within this school only: another school's id is the same 404 as a missing one.
-    membership = (
-        SchoolMembership.objects.select_related("user")
-        .filter(pk=membership_id, school=school_of_request_or_404(request))
-        .first()
+    membership = school_membership_get(
+        school=school_of_request_or_404(request), membership_id=membership_id
     )
     if membership is None:
         raise Http404
@@ -49,11 +52,7 @@ def _error_text(error: ValidationError) -> str:
 @require(Capability.VIEW_STAFF)
 def staff_list(request: HttpRequest) -> HttpResponse:
     school = school_of_request_or_404(request)
-    memberships = list(
-        SchoolMembership.objects.filter(school=school)
-        .select_related("user")
-        .order_by("user__full_name")
-    )
+    memberships = list(school_staff(school=school))
     # Each button only where the rule of who may grant what allows it (docs/security.md).
     options = staff_options(actor=_actor(request), school=school, memberships=memberships)
     pending = dsl_handover_pending(school=school)
@@ -244,11 +243,9 @@ def key_holder_access(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 
 def _pending_or_404(request: HttpRequest, request_id: int) -> DslHandoverRequest:
-    handover = DslHandoverRequest.objects.filter(
-        pk=request_id,
-        school=school_of_request_or_404(request),
-        status=DslHandoverRequest.Status.PENDING,
-    ).first()
+    handover = dsl_handover_pending_get(
+        school=school_of_request_or_404(request), request_id=request_id
+    )
     if handover is None:
         raise Http404
     return handover

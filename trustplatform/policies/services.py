@@ -16,8 +16,8 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from tenants.addresses import site_url
 from tenants.models import School
-from tenants.services import school_url, site_address
 from trustplatform.accounts.models import Role, SchoolMembership, TrustMembership, User
 from trustplatform.audit.models import AuditAction
 from trustplatform.audit.services import audit_record
@@ -297,10 +297,6 @@ def _claim(delivery: _Delivery, channel: str, now: dt.datetime) -> PolicyReminde
         return None
 
 
-def _portal_url(path: str) -> str:
-    return f"{site_address(None)}{path}"
-
-
 def reminder_email(reminder: PolicyReminder) -> tuple[str, str]:
     """Subject and body: the policy, the school and the date. Never anything about a child."""
     policy = reminder.policy
@@ -308,7 +304,7 @@ def reminder_email(reminder: PolicyReminder) -> tuple[str, str]:
     is_trust_lead = not SchoolMembership.objects.filter(
         user_id=reminder.recipient_id, school_id=school.pk
     ).exists()
-    link = _portal_url("/portal/policies/") if is_trust_lead else school_url(school, "/policies/")
+    link = site_url(None, "/portal/policies/") if is_trust_lead else site_url(school, "/policies/")
     label = reminder_kind_label(reminder.kind)
     subject = f"{label}: {policy.title} ({school.name})"
     body = (

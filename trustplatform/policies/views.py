@@ -79,7 +79,7 @@ def _policy_fields(form: PolicyForm) -> dict[str, object]:
     }
 
 
-def _form_page(request: HttpRequest, form: PolicyForm, title: str, submit: str) -> HttpResponse:
+def _form_render(request: HttpRequest, form: PolicyForm, title: str, submit: str) -> HttpResponse:
     return render(
         request, "policies/policy_form.html", {"form": form, "title": title, "submit": submit}
     )
@@ -103,7 +103,7 @@ def policy_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"“{policy.title}” added to the register.")
             return redirect("policies:detail", policy_id=policy.pk)
-    return _form_page(request, form, "Add a policy", "Add policy")
+    return _form_render(request, form, "Add a policy", "Add policy")
 
 
 @require(Capability.RECORD_POLICY_REVIEW)
@@ -132,7 +132,7 @@ def policy_edit(request: HttpRequest, policy_id: int) -> HttpResponse:
         else:
             messages.success(request, "Policy details saved.")
             return redirect("policies:detail", policy_id=policy.pk)
-    return _form_page(request, form, f"Edit “{policy.title}”", "Save changes")
+    return _form_render(request, form, f"Edit “{policy.title}”", "Save changes")
 
 
 @require(Capability.RECORD_POLICY_REVIEW)

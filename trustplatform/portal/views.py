@@ -11,17 +11,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tenants.models import School, Trust
-from tenants.services import (
-    school_create,
-    school_domain_change,
-    school_domain_name,
-    school_reactivate,
-    school_suspend,
-)
+from tenants import services as schools
+from tenants.addresses import site_host, site_host_as_requested, site_url_as_requested
+from tenants.models import Trust
 from trustplatform.accounts.forms import AssignDslForm
-from trustplatform.accounts.models import DslHandoverRequest, Role, SchoolMembership, User
-from trustplatform.accounts.selectors import dsl_handover_pending, trust_people
+from trustplatform.accounts.models import DslHandoverRequest, Role, User
+from trustplatform.accounts.selectors import (
+    dsl_handover_pending,
+    school_dsl_membership,
+    trust_people,
+)
 from trustplatform.accounts.services import school_dsl_assign, totp_reset
 from trustplatform.permissions import Capability, require, trust_for_capability
 from trustplatform.portal.forms import (
@@ -51,42 +50,37 @@ def _actor(request: HttpRequest) -> User:
     return request.user
 
 
-def _school_host(request: HttpRequest, school: School) -> str:
-    port = request.get_port()
-    host = school_domain_name(school.slug)
-    return host if port in {"80", "443"} else f"{host}:{port}"
-
-
-def _school_link(request: HttpRequest, school: School) -> str:
-    return f"{request.scheme}://{_school_host(request, school)}/"
-
-
 @require(Capability.VIEW_TRUST_PORTAL)
 def portal_home(request: HttpRequest) -> HttpResponse:
     trust = _trust(request, Capability.VIEW_TRUST_PORTAL)
     rows = trust_school_rows(trust=trust, today=timezone.localdate())
-    links = {row.school.pk: _school_link(request, row.school) for row in rows}
     return render(
         request,
         "portal/home.html",
-        {"trust": trust, "rows": [(row, links[row.school.pk]) for row in rows]},
+        {
+            "trust": trust,
+            "rows": [
+                (row, site_url_as_requested(request, row.school), site_host(row.school))
+                for row in rows
+            ],
+        },
     )
 
 
 @require(Capability.MANAGE_SCHOOLS)
 @require_http_methods(["GET", "POST"])
-def school_create_view(request: HttpRequest) -> HttpResponse:
+def school_create(request: HttpRequest) -> HttpResponse:
     trust = _trust(request, Capability.MANAGE_SCHOOLS)
     form = SchoolCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            school = school_create(trust=trust, actor=_actor(request), **form.cleaned_data)
+            school = schools.school_create(trust=trust, actor=_actor(request), **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(
                 request,
-                f"{school.name} has been created at {_school_host(request, school)}. "
+                f"{school.name} has been created at {site_host_as_requested(request, school)}. "
                 "Now name its Designated Safeguarding Lead.",
             )
             return redirect("portal:school_dsl", school_id=school.pk)
@@ -107,13 +101,13 @@ def school_create_view(request: HttpRequest) -> HttpResponse:
 
 @require(Capability.MANAGE_SCHOOLS)
 @require_http_methods(["GET", "POST"])
-def school_domain_view(request: HttpRequest, school_id: int) -> HttpResponse:
+def school_domain(request: HttpRequest, school_id: int) -> HttpResponse:
     trust = _trust(request, Capability.MANAGE_SCHOOLS)
     school = trust_school_get(trust=trust, school_id=school_id)
     form = SchoolDomainForm(request.POST or None, initial={"slug": school.slug})
     if request.method == "POST" and form.is_valid():
         try:
-            school = school_domain_change(
+            school = schools.school_domain_change(
                 school=school, slug=form.cleaned_data["slug"], actor=_actor(request)
             )
         except ValidationError as error:
@@ -121,7 +115,7 @@ def school_domain_view(request: HttpRequest, school_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{school.name} is now at {_school_host(request, school)}. "
+                f"{school.name} is now at {site_host_as_requested(request, school)}. "
                 "Its old address no longer works: tell the school's staff.",
             )
             return redirect("portal:home")
@@ -132,8 +126,9 @@ def school_domain_view(request: HttpRequest, school_id: int) -> HttpResponse:
             "form": form,
             "title": f"Change the subdomain of {school.name}",
             "intro": (
-                f"The site is now at {_school_host(request, school)}. After the change the old "
-                "address stops working at once, and everyone signs in again on the new one."
+                f"The site is now at {site_host_as_requested(request, school)}. "
+                "After the change the old address stops working at once, and everyone signs in "
+                "again on the new one."
             ),
             "submit": "Change subdomain",
         },
@@ -145,10 +140,10 @@ def _school_status_change(request: HttpRequest, school_id: int, *, suspend: bool
     school = trust_school_get(trust=trust, school_id=school_id)
     if request.method == "POST":
         if suspend:
-            school_suspend(school=school, actor=_actor(request))
+            schools.school_suspend(school=school, actor=_actor(request))
             messages.success(request, f"{school.name} is suspended. No records were removed.")
         else:
-            school_reactivate(school=school, actor=_actor(request))
+            schools.school_reactivate(school=school, actor=_actor(request))
             messages.success(request, f"{school.name} is active again.")
         return redirect("portal:home")
     return render(
@@ -158,24 +153,22 @@ def _school_status_change(request: HttpRequest, school_id: int, *, suspend: bool
 
 @require(Capability.MANAGE_SCHOOLS)
 @require_http_methods(["GET", "POST"])
-def school_suspend_view(request: HttpRequest, school_id: int) -> HttpResponse:
+def school_suspend(request: HttpRequest, school_id: int) -> HttpResponse:
     return _school_status_change(request, school_id, suspend=True)
 
 
 @require(Capability.MANAGE_SCHOOLS)
 @require_http_methods(["GET", "POST"])
-def school_reactivate_view(request: HttpRequest, school_id: int) -> HttpResponse:
+def school_reactivate(request: HttpRequest, school_id: int) -> HttpResponse:
     return _school_status_change(request, school_id, suspend=False)
 
 
 @require(Capability.ASSIGN_SCHOOL_DSL)
 @require_http_methods(["GET", "POST"])
-def school_dsl_assign_view(request: HttpRequest, school_id: int) -> HttpResponse:
+def school_dsl(request: HttpRequest, school_id: int) -> HttpResponse:
     trust = _trust(request, Capability.ASSIGN_SCHOOL_DSL)
     school = trust_school_get(trust=trust, school_id=school_id)
-    current = (
-        SchoolMembership.objects.filter(school=school, role=Role.DSL).select_related("user").first()
-    )
+    current = school_dsl_membership(school=school)
     pending = dsl_handover_pending(school=school)
     form = AssignDslForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -224,7 +217,7 @@ def school_dsl_assign_view(request: HttpRequest, school_id: int) -> HttpResponse
 
 
 @require(Capability.RESET_USER_TWO_FACTOR)
-def two_factor_people_view(request: HttpRequest) -> HttpResponse:
+def two_factor_people(request: HttpRequest) -> HttpResponse:
     """The people of the trust's schools with two-factor on: the trust admin resets what a school
     may not (someone with more access than the school's DSL)."""
     trust = _trust(request, Capability.RESET_USER_TWO_FACTOR)
@@ -236,7 +229,7 @@ def two_factor_people_view(request: HttpRequest) -> HttpResponse:
 
 @require(Capability.RESET_USER_TWO_FACTOR)
 @require_POST
-def two_factor_reset_view(request: HttpRequest, user_id: int) -> HttpResponse:
+def two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     trust = _trust(request, Capability.RESET_USER_TWO_FACTOR)
     # Someone outside the trust is as missing as someone who does not exist.
     person = trust_people(trust=trust).filter(pk=user_id).first()
@@ -253,7 +246,7 @@ def two_factor_reset_view(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require(Capability.ASSIGN_SCHOOL_DSL)
 @require_http_methods(["GET", "POST"])
-def dsl_training_view(request: HttpRequest, membership_id: int) -> HttpResponse:
+def dsl_training(request: HttpRequest, membership_id: int) -> HttpResponse:
     trust = _trust(request, Capability.ASSIGN_SCHOOL_DSL)
     membership = trust_lead_membership_get(trust=trust, membership_id=membership_id)
     form = DslTrainingForm(request.POST or None, initial={"trained_on": membership.dsl_training_on})

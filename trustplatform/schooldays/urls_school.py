@@ -9,7 +9,7 @@ from trustplatform.schooldays import views
 app_name = "schooldays"
 
 urlpatterns = [
-    path("", views.calendar_page, name="calendar"),
+    path("", views.calendar, name="calendar"),
     path("terms/new/", views.term_set, name="term_new"),
     path("terms/<int:term_id>/edit/", views.term_set, name="term_edit"),
     path("terms/<int:term_id>/remove/", views.term_remove, name="term_remove"),

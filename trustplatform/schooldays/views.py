@@ -23,7 +23,7 @@ FORM_PAGE = "accounts/form_page.html"
 
 
 @require(Capability.VIEW_SCHOOL_CALENDAR)
-def calendar_page(request: HttpRequest) -> HttpResponse:
+def calendar(request: HttpRequest) -> HttpResponse:
     school = school_of_request_or_404(request)
     today = timezone.localdate()
     return render(

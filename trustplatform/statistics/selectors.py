@@ -253,14 +253,9 @@ def trust_statistics(*, trust: Trust, today: dt.date | None = None) -> Statistic
     school_rows = _school_rows(trust, months[0])
     concern_rows = TrustConcernRollup.objects.filter(trust=trust, month__gte=months[0])
     category_rows = TrustCategoryRollup.objects.filter(trust=trust, month__gte=months[0])
-    fields = ["concerns", *(f for f, _ in FOLLOW_UPS)]
 
     sheet = Sheet()
-    columns: dict[str, list[int]] = {}
-    for field in fields:
-        columns[field] = [sheet.entry(row[f"sum_{field}"] or 0) for row in school_rows]
-    for field, _ in SNAPSHOT_FIGURES:
-        columns[field] = [sheet.entry(row[f"snapshot__{field}"] or 0) for row in school_rows]
+    columns = _school_columns(sheet, school_rows)
     totals = {field: sheet.total_of(cells) for field, cells in columns.items()}
     grand = totals["concerns"]
     month_cells, year_cells, category_cells = _breakdowns(
@@ -270,6 +265,50 @@ def trust_statistics(*, trust: Trust, today: dt.date | None = None) -> Statistic
 
     pupils = [row["snapshot__pupils_on_roll"] or 0 for row in school_rows]
     trust_pupils = sum(pupils)
+    refreshed = [row["snapshot__refreshed_at"] for row in school_rows]
+    return Statistics(
+        title=f"Safeguarding statistics: {trust.name}",
+        period=_period(months),
+        months=months,
+        pupils_on_roll=trust_pupils,
+        refreshed_at=min((r for r in refreshed if r is not None), default=None),
+        not_refreshed=[row["name"] for row in school_rows if not row["snapshot__refreshed_at"]],
+        tables=[
+            _schools_table(out, school_rows, columns, totals, pupils),
+            *_breakdown_tables(
+                out=out,
+                pupils=trust_pupils,
+                months=months,
+                month_cells=month_cells,
+                year_cells=year_cells,
+                category_cells=category_cells,
+                grand=grand,
+                who="whole trust",
+            ),
+            _follow_ups_table(out, totals, trust_pupils),
+        ],
+    )
+
+
+def _school_columns(sheet: Sheet, school_rows: list[dict[str, Any]]) -> dict[str, list[int]]:
+    """Each measure's cells on the sheet, one per school, in the order of `school_rows`."""
+    columns: dict[str, list[int]] = {}
+    for field in ["concerns", *(f for f, _ in FOLLOW_UPS)]:
+        columns[field] = [sheet.entry(row[f"sum_{field}"] or 0) for row in school_rows]
+    for field, _ in SNAPSHOT_FIGURES:
+        columns[field] = [sheet.entry(row[f"snapshot__{field}"] or 0) for row in school_rows]
+    return columns
+
+
+def _schools_table(
+    out: Published,
+    school_rows: list[dict[str, Any]],
+    columns: dict[str, list[int]],
+    totals: dict[str, int],
+    pupils: list[int],
+) -> Table:
+    trust_pupils = sum(pupils)
+    grand = totals["concerns"]
     headings = ["School", "Pupils on roll", "Concerns", "Per 100 pupils"]
     headings += [label for _, label in FOLLOW_UPS] + [label for _, label in SNAPSHOT_FIGURES]
     measures = [f for f, _ in FOLLOW_UPS] + [f for f, _ in SNAPSHOT_FIGURES]
@@ -292,7 +331,7 @@ def trust_statistics(*, trust: Trust, today: dt.date | None = None) -> Statistic
         rate(out, grand, trust_pupils),
         *(out.shown(totals[f]) for f in measures),
     ]
-    schools_table = Table(
+    return Table(
         key="schools",
         title="Concerns per 100 pupils, by school",
         note=(
@@ -308,7 +347,10 @@ def trust_statistics(*, trust: Trust, today: dt.date | None = None) -> Statistic
         ],
         bar_label="concerns per 100 pupils",
     )
-    follow_ups = Table(
+
+
+def _follow_ups_table(out: Published, totals: dict[str, int], trust_pupils: int) -> Table:
+    return Table(
         key="referrals",
         title="Referrals and late screening, whole trust",
         note="Concerns about a child that led to each, over the 12 months.",
@@ -320,29 +362,6 @@ def trust_statistics(*, trust: Trust, today: dt.date | None = None) -> Statistic
         total=None,
         bars=[Bar(label, out.shown(totals[f])) for f, label in FOLLOW_UPS],
         bar_label="concerns",
-    )
-    refreshed = [row["snapshot__refreshed_at"] for row in school_rows]
-    return Statistics(
-        title=f"Safeguarding statistics: {trust.name}",
-        period=_period(months),
-        months=months,
-        pupils_on_roll=trust_pupils,
-        refreshed_at=min((r for r in refreshed if r is not None), default=None),
-        not_refreshed=[row["name"] for row in school_rows if not row["snapshot__refreshed_at"]],
-        tables=[
-            schools_table,
-            *_breakdown_tables(
-                out=out,
-                pupils=trust_pupils,
-                months=months,
-                month_cells=month_cells,
-                year_cells=year_cells,
-                category_cells=category_cells,
-                grand=grand,
-                who="whole trust",
-            ),
-            follow_ups,
-        ],
     )
 
 

@@ -26,6 +26,7 @@ from django_tenants.utils import schema_context
 
 from safeguarding.models import Action, AllegationVersion, Concern, Pupil
 from tenants.models import School, Trust
+from trustplatform.celery import task_send
 from trustplatform.statistics.models import (
     CategoryRollup,
     ConcernRollup,
@@ -290,6 +291,11 @@ def trust_rollups_rewrite_all() -> int:
     return len(trust_ids)
 
 
+# The name `statistics.tasks` registers its per-school refresh under; queued by name, so this
+# module never imports the tasks that call it.
+SCHOOL_REFRESH_TASK = "statistics.school_refresh"
+
+
 def refresh_pending_key(school_schema: str) -> str:
     # The cache prefixes keys with the current schema; callers enter the school's schema first.
     return f"statistics-refresh-pending:{school_schema}"
@@ -308,10 +314,8 @@ def statistics_refresh_soon(school_schema: str) -> None:
 
 
 def _refresh_enqueue(school_schema: str) -> None:
-    from trustplatform.statistics.tasks import school_statistics_refresh_task  # noqa: PLC0415
-
     # Inside the school's schema: the cache key and the task's message header both carry it.
     with schema_context(school_schema):
         if not cache.add(refresh_pending_key(school_schema), 1, _PENDING_TIMEOUT_SECONDS):
             return
-        school_statistics_refresh_task.apply_async(countdown=REFRESH_DEBOUNCE_SECONDS)
+        task_send(SCHOOL_REFRESH_TASK, countdown=REFRESH_DEBOUNCE_SECONDS)

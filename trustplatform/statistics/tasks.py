@@ -6,9 +6,10 @@ from django.core.cache import cache
 from django_tenants.utils import tenant_context
 
 from tenants.db import school_connection
-from tenants.models import School
+from tenants.selectors import school_by_schema, schools_active
 from trustplatform.celery import SchoolTask, app
 from trustplatform.statistics.services import (
+    SCHOOL_REFRESH_TASK,
     refresh_pending_key,
     school_statistics_refresh,
     schools_due_for_refresh,
@@ -16,13 +17,13 @@ from trustplatform.statistics.services import (
 )
 
 
-@app.task(base=SchoolTask, name="statistics.school_refresh")
+@app.task(base=SchoolTask, name=SCHOOL_REFRESH_TASK)
 def school_statistics_refresh_task() -> None:
     """Recounts the school the message was sent from; safe to run twice (it replaces rows)."""
     schema = school_connection.schema_name
     # Cleared before counting: a commit made while this counts asks for another refresh.
     cache.delete(refresh_pending_key(schema))
-    school = School.objects.get(schema_name=schema)
+    school = school_by_schema(schema)
     school_statistics_refresh(school=school)
 
 
@@ -34,7 +35,7 @@ def statistics_rebuild_all_task() -> int:
     whose schools are all suspended is repaired as well.
     """
     trust_rollups_rewrite_all()
-    schools = list(School.objects.filter(status=School.Status.ACTIVE))
+    schools = list(schools_active())
     for school in schools:
         with tenant_context(school):
             school_statistics_refresh_task.delay()

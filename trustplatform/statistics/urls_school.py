@@ -8,4 +8,4 @@ from trustplatform.statistics import views
 
 app_name = "school_statistics"
 
-urlpatterns = [path("", views.school_page, name="page")]
+urlpatterns = [path("", views.school_dashboard, name="page")]

@@ -91,7 +91,7 @@ def trust_dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @require(Capability.VIEW_SCHOOL_STATISTICS)
-def school_page(request: HttpRequest) -> HttpResponse:
+def school_dashboard(request: HttpRequest) -> HttpResponse:
     school = school_of_request(request)
     if school is None:
         raise Http404

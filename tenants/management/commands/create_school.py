@@ -8,8 +8,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from tenants.addresses import site_host
 from tenants.models import School, Trust
-from tenants.services import school_create, school_domain_name
+from tenants.services import school_create
 
 
 class Command(BaseCommand):
@@ -42,6 +43,5 @@ class Command(BaseCommand):
             lines = [f"{field}: {msg}" for field, msgs in exc.message_dict.items() for msg in msgs]
             raise CommandError("School not created.\n" + "\n".join(lines)) from None
         self.stdout.write(
-            f"Created {school.name}: http://{school_domain_name(school.slug)} "
-            f"(schema {school.schema_name})"
+            f"Created {school.name}: http://{site_host(school)} (schema {school.schema_name})"
         )

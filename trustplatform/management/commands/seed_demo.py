@@ -14,8 +14,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from safeguarding.demo import seed_school_records
+from tenants.addresses import site_host
 from tenants.models import School, Trust
-from tenants.services import school_create, school_domain_name, trust_create
+from tenants.services import school_create, trust_create
 from trustplatform.accounts.models import Role, SchoolMembership, TrustMembership, User
 from trustplatform.accounts.services import (
     school_membership_add,
@@ -81,7 +82,7 @@ class Command(BaseCommand):
             school = School.objects.filter(slug=demo.slug).first() or school_create(
                 trust=trust, name=demo.name, slug=demo.slug, urn=demo.urn, phase=demo.phase
             )
-            lines.append(f"\n{school.name}: http://{school_domain_name(school.slug)}:{port}/")
+            lines.append(f"\n{school.name}: http://{site_host(school)}:{port}/")
             people: dict[Role, User] = {}
             for role, full_name in SCHOOL_PEOPLE[demo.slug]:
                 # Everyone but plain staff reads records, statistics or roles: 2FA is on for
@@ -107,7 +108,7 @@ class Command(BaseCommand):
 
         lines.append("\nInvented safeguarding records:")
         lines.extend(f"  {line}" for line in records)
-        lines.append(f"\n{trust.name} (trust portal): http://{settings.BASE_DOMAIN}:{port}/")
+        lines.append(f"\n{trust.name} (trust portal): http://{site_host(None)}:{port}/")
         for role, full_name, email in TRUST_PEOPLE:
             user = _user(email, full_name, two_factor=True)
             if not TrustMembership.objects.filter(user=user, trust=trust, role=role).exists():
@@ -117,7 +118,7 @@ class Command(BaseCommand):
         operator_name, operator_email = OPERATOR
         if not User.objects.filter(email=operator_email).exists():
             User.objects.create_superuser(operator_email, DEMO_PASSWORD, full_name=operator_name)
-        lines.append(f"\nOperator admin: http://{settings.BASE_DOMAIN}:{port}/admin/")
+        lines.append(f"\nOperator admin: http://{site_host(None)}:{port}/admin/")
         lines.append(f"  {'Operator':<30} {operator_email}")
         lines.append(f"\nEvery demo account's password: {DEMO_PASSWORD}")
         lines.append(
