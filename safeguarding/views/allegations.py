@@ -20,7 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from safeguarding.forms.concerns import AllegationUpdateForm
 from safeguarding.models import AccessAction, Allegation, AllegationVersion
-from safeguarding.permissions import concerns_visible, reader_for
+from safeguarding.permissions import reader_for
+from safeguarding.selectors.concerns import concerns_visible
 from safeguarding.services.access import access_log_record
 from safeguarding.services.allegations import (
     allegation_case_manager_set,
@@ -29,7 +30,7 @@ from safeguarding.services.allegations import (
     allegation_versions,
     case_manager_candidates,
 )
-from safeguarding.views.concerns import _person
+from safeguarding.views.common import acting_person
 from tenants.selectors import school_of_request_or_404
 from trustplatform.accounts.models import Role
 from trustplatform.permissions import (
@@ -90,12 +91,10 @@ def require_allegation_handler(
 def allegation_detail(request: HttpRequest, allegation: Allegation) -> HttpResponse:
     concern = allegation.concern
     pupils = list(concern.pupils.all())
-    me = _person(request)
+    me = acting_person(request)
     for pupil in pupils:  # one entry per child named on the page, as for a concern
         access_log_record(
-            actor_id=me.user_id,
-            actor_name=me.name,
-            actor_role=me.role,
+            person=me,
             action=AccessAction.VIEWED_RECORD,
             object_type="allegation",
             object_id=allegation.pk,
@@ -136,7 +135,7 @@ def allegation_update(request: HttpRequest, allegation: Allegation) -> HttpRespo
     try:
         allegation_record_update(
             allegation=allegation,
-            actor=_person(request),
+            actor=acting_person(request),
             lado_referred_at=timezone.now() if data["lado_referred"] else None,
             lado_reference=given("lado_reference"),
             outcome=given("outcome") or None,

@@ -14,19 +14,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from safeguarding.models import ExportJob, Pupil
-from safeguarding.permissions import (
-    pupil_get_for_reader,
-    pupils_visible,
-    reader_for,
-    reader_required,
-)
+from safeguarding.permissions import reader_for, reader_required
+from safeguarding.selectors.exports import export_get_for_reader, exports_of_pupil
+from safeguarding.selectors.pupils import pupil_get_for_reader, pupils_visible
 from safeguarding.services.exports import (
     export_download_record,
-    export_get_for_reader,
     export_request,
     inline_max_entries,
 )
 from tenants.db import school_connection
+from trustplatform.downloads import file_download
 from trustplatform.permissions import Capability, require
 
 
@@ -48,7 +45,7 @@ def pupil_exports(request: HttpRequest, pupil_id: int) -> HttpResponse:
         "safeguarding/exports/list.html",
         {
             "pupil": pupil,
-            "exports": ExportJob.objects.filter(pupil=pupil),
+            "exports": exports_of_pupil(pupil),
             "form": ExportForm(initial={"version": ExportJob.Version.FULL}),
             "reader": reader,
             "inline_max": inline_max_entries(),
@@ -111,18 +108,16 @@ def export_download(request: HttpRequest, job_id: int) -> FileResponse:
     job = export_get_for_reader(reader=reader, job_id=job_id)
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404
-    # Defence in depth: the file must be under this school's own prefix in the storage.
-    if not (job.file.name or "").startswith(f"{school_connection.schema_name}/"):
+    # Checked before the download is written to the access log: a file outside this school's
+    # own prefix in the storage is never handed over.
+    under = f"{school_connection.schema_name}/"
+    if not (job.file.name or "").startswith(under):
         raise Http404
     export_download_record(reader=reader, job=job, request=request)
-    response = FileResponse(
-        job.file.open("rb"),
-        as_attachment=True,
+    return file_download(
+        job.file,
         # Ids only: file names end up in download folders, histories and proxies' logs.
         filename=f"chronology-pupil-{job.pupil_id}-{job.version}-export-{job.pk}.pdf",
         content_type="application/pdf",
+        under=under,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    # Never kept in a shared or browser cache.
-    response["Cache-Control"] = "private, no-store"
-    return response

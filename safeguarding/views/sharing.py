@@ -21,19 +21,19 @@ from safeguarding.forms.sharing import (
     DisclosureSharedForm,
 )
 from safeguarding.models import Agency, AgencyContact, Disclosure
-from safeguarding.permissions import pupil_get_for_reader, reader_required
-from safeguarding.services.documents import documents_visible
+from safeguarding.permissions import reader_required
+from safeguarding.selectors.documents import documents_visible
+from safeguarding.selectors.pupils import pupil_get_for_reader
+from safeguarding.selectors.sharing import disclosure_get_for_reader, disclosures_of_pupil
 from safeguarding.services.sharing import (
     agency_contact_create,
     agency_contact_update,
     agency_create,
     agency_update,
     disclosure_decide,
-    disclosure_get_for_reader,
     disclosure_record_child_informed,
     disclosure_record_shared,
     disclosure_request_record,
-    disclosures_of_pupil,
 )
 from trustplatform.permissions import Capability, require
 
@@ -246,7 +246,7 @@ def _back_to(disclosure: Disclosure) -> HttpResponse:
 
 @require(Capability.APPROVE_INFORMATION_SHARING)
 @require_http_methods(["GET", "POST"])
-def disclosure_decide_page(request: HttpRequest, disclosure_id: int) -> HttpResponse:
+def disclosure_decision(request: HttpRequest, disclosure_id: int) -> HttpResponse:
     reader = reader_required(request)
     disclosure = disclosure_get_for_reader(
         reader=reader, disclosure_id=disclosure_id, request=request
@@ -276,7 +276,7 @@ def disclosure_decide_page(request: HttpRequest, disclosure_id: int) -> HttpResp
 
 @require(Capability.VIEW_ALL_RECORDS)
 @require_http_methods(["GET", "POST"])
-def disclosure_shared_page(request: HttpRequest, disclosure_id: int) -> HttpResponse:
+def disclosure_sharing(request: HttpRequest, disclosure_id: int) -> HttpResponse:
     reader = reader_required(request)
     disclosure = disclosure_get_for_reader(
         reader=reader, disclosure_id=disclosure_id, request=request
@@ -314,7 +314,7 @@ def disclosure_shared_page(request: HttpRequest, disclosure_id: int) -> HttpResp
 
 @require(Capability.VIEW_ALL_RECORDS)
 @require_http_methods(["GET", "POST"])
-def disclosure_child_informed_page(request: HttpRequest, disclosure_id: int) -> HttpResponse:
+def disclosure_child_informed(request: HttpRequest, disclosure_id: int) -> HttpResponse:
     reader = reader_required(request)
     disclosure = disclosure_get_for_reader(
         reader=reader, disclosure_id=disclosure_id, request=request
