@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404, HttpRequest
 
 from safeguarding.models import ChronologyEntry, Pupil
 from safeguarding.permissions import Reader
 from safeguarding.selectors.concerns import concerns_visible
+from safeguarding.selectors.pupils import pupil_get_for_reader
 from trustplatform.schooldays.calendar import LONDON
 
 
@@ -51,3 +53,15 @@ def chronology_entries(
         end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(0), LONDON)
         entries = entries.filter(occurred_at__lt=end)
     return entries.order_by("occurred_at", "id")
+
+
+def chronology_entry_get_for_reader(
+    *, reader: Reader | None, entry_id: int, request: HttpRequest | None = None
+) -> ChronologyEntry:
+    """The entry, when this reader may open its pupil's record (written to the access log); the
+    same 404 for missing and not allowed."""
+    entry = ChronologyEntry.objects.filter(pk=entry_id).select_related("pupil").first()
+    if entry is None or reader is None:
+        raise Http404
+    pupil_get_for_reader(reader=reader, pupil_id=entry.pupil_id, request=request)
+    return entry

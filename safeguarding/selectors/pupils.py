@@ -11,6 +11,17 @@ from safeguarding.permissions import Reader
 from safeguarding.services.access import access_log_record
 from safeguarding.services.pupils import upn_normalise
 
+# The fields the list and the recording search show: nothing else is loaded.
+LIST_FIELDS = (
+    "legal_first_name",
+    "legal_last_name",
+    "preferred_first_name",
+    "preferred_last_name",
+    "year_group",
+    "form",
+    "leaving_date",
+)
+
 
 def pupils_visible(reader: Reader) -> QuerySet[Pupil]:
     pupils = Pupil.objects.all()
@@ -60,6 +71,34 @@ def pupil_names_match(query: str, *, upn: bool = False) -> Q:
             term_matches |= Q(upn__icontains=upn_normalise(term))
         matches &= term_matches
     return matches
+
+
+def pupil_list_for_reader(
+    reader: Reader, *, status: str, year_group: int | None, query: str
+) -> QuerySet[Pupil]:
+    """The pupil list: pupils this reader may see, on roll or leavers or all (`status`), in a
+    year group, and matching every word of `query` in a name or the UPN; by name."""
+    pupils = pupils_visible(reader)
+    if status == "on_roll":
+        pupils = pupils.filter(leaving_date__isnull=True)
+    elif status == "leavers":
+        pupils = pupils.filter(leaving_date__isnull=False)
+    if year_group is not None:
+        pupils = pupils.filter(year_group=year_group)
+    if query:
+        pupils = pupils.filter(pupil_names_match(query, upn=True))
+    return pupils.only(*LIST_FIELDS).order_by("legal_last_name", "legal_first_name", "pk")
+
+
+def pupils_on_roll_named(query: str) -> QuerySet[Pupil]:
+    """Pupils on roll matching every word of `query` in a name, by name: the search any member
+    of staff uses to tick the right child while recording, with name, year group and form only.
+    The caller limits how many it shows."""
+    return (
+        Pupil.objects.filter(pupil_names_match(query), leaving_date__isnull=True)
+        .only(*LIST_FIELDS)
+        .order_by("legal_last_name", "legal_first_name", "pk")
+    )
 
 
 def pupil_family(pupil: Pupil) -> list[tuple[FamilyLink, Pupil]]:

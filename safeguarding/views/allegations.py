@@ -21,16 +21,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from safeguarding.forms.concerns import AllegationUpdateForm
 from safeguarding.models import AccessAction, Allegation, AllegationVersion
 from safeguarding.permissions import reader_for
-from safeguarding.selectors.concerns import concerns_visible
+from safeguarding.selectors.allegations import (
+    allegation_get_for_case_manager,
+    allegation_get_for_reader,
+    allegation_versions,
+)
 from safeguarding.services.access import access_log_record
 from safeguarding.services.allegations import (
     allegation_case_manager_set,
     allegation_record_update,
     allegation_settings_get,
-    allegation_versions,
     case_manager_candidates,
 )
-from safeguarding.views.common import acting_person
+from safeguarding.views.common import acting_person, acting_user
 from tenants.selectors import school_of_request_or_404
 from trustplatform.accounts.models import Role
 from trustplatform.permissions import (
@@ -50,19 +53,11 @@ def _allegation_for(request: HttpRequest, concern_id: int) -> Allegation | Decis
         return Decision.LOGIN_REQUIRED
     if decide(request, Capability.MANAGE_ALLEGATIONS) is Decision.TWO_FACTOR_REQUIRED:
         return Decision.TWO_FACTOR_REQUIRED
-    reader = reader_for(request)
-    if reader is not None and reader.sees_allegations:
-        found = Allegation.objects.filter(
-            concern_id=concern_id, concern__in=concerns_visible(reader)
-        ).first()
-        if found is not None:
-            return found
+    found = allegation_get_for_reader(reader=reader_for(request), concern_id=concern_id)
+    if found is not None:
+        return found
     # The case manager: a member here, named on this allegation when it was recorded.
-    found = (
-        Allegation.objects.filter(concern_id=concern_id, case_manager_id=request.user.pk)
-        .exclude(adult_user_id=request.user.pk)
-        .first()
-    )
+    found = allegation_get_for_case_manager(user_id=acting_user(request).pk, concern_id=concern_id)
     if found is None or not roles_here(request):
         return Decision.DENIED
     if not two_factor_passed(request):
@@ -159,7 +154,7 @@ def allegation_case_manager(request: HttpRequest) -> HttpResponse:
         try:
             allegation_case_manager_set(
                 school=school,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=acting_user(request),
                 user_id=int(chosen) if chosen.isdigit() else None,
             )
             messages.success(request, "The case manager is saved.")

@@ -5,15 +5,15 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from safeguarding.forms.concerns import ContactForm, CorrectionForm
-from safeguarding.models import Category, ChronologyEntry
+from safeguarding.models import ChronologyEntry
 from safeguarding.permissions import reader_for
-from safeguarding.selectors.chronology import chronology_entries
+from safeguarding.selectors.categories import categories_visible
+from safeguarding.selectors.chronology import chronology_entries, chronology_entry_get_for_reader
 from safeguarding.selectors.pupils import pupil_get_for_reader
 from safeguarding.services.chronology import chronology_correct
 from safeguarding.services.concerns import contact_record
@@ -50,9 +50,7 @@ def pupil_chronology(request: HttpRequest, pupil_id: int) -> HttpResponse:
             "filters": request.GET,
             "kinds": ChronologyEntry.Kind.choices,
             # A key holder filters by the categories they were granted, and learns of no other.
-            "categories": Category.objects.filter(retired_at__isnull=True).filter(
-                Q() if reader.reads_everything else Q(pk__in=reader.category_ids)
-            ),
+            "categories": categories_visible(reader),
             "contact_form": ContactForm(),
             "correction_form": CorrectionForm(),
             "filter_error": ""
@@ -90,11 +88,9 @@ def contact_add(request: HttpRequest, pupil_id: int) -> HttpResponse:
 @require(Capability.CORRECT_ENTRIES)
 @require_POST
 def entry_correct(request: HttpRequest, entry_id: int) -> HttpResponse:
-    reader = reader_for(request)
-    entry = ChronologyEntry.objects.filter(pk=entry_id).select_related("pupil").first()
-    if entry is None or reader is None:
-        raise Http404
-    pupil_get_for_reader(reader=reader, pupil_id=entry.pupil_id, request=request)
+    entry = chronology_entry_get_for_reader(
+        reader=reader_for(request), entry_id=entry_id, request=request
+    )
     form = CorrectionForm(request.POST)
     try:
         if not form.is_valid():

@@ -16,8 +16,9 @@ from safeguarding.forms.concerns import (
     ScreeningForm,
     StatusForm,
 )
-from safeguarding.models import AccessAction, Action, Alert, Allegation, Concern, Pupil, Source
+from safeguarding.models import AccessAction, Action, Alert, Concern, Pupil, Source
 from safeguarding.permissions import reader_required
+from safeguarding.selectors.allegations import allegation_of_concern
 from safeguarding.selectors.categories import category_list_current
 from safeguarding.selectors.concerns import (
     concern_get_for_reader,
@@ -174,9 +175,7 @@ def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
         read_at=timezone.now()
     )
     colleagues = _colleagues(request)
-    allegation = (
-        Allegation.objects.filter(concern=concern).first() if reader.sees_allegations else None
-    )
+    allegation = allegation_of_concern(reader, concern)
     return render(
         request,
         "safeguarding/concerns/detail.html",
@@ -232,8 +231,8 @@ def action_add(request: HttpRequest, concern_id: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         assignee = next((u for u in colleagues if u.pk == data["assignee"]), None)
-        if data["assignee"] == request.user.pk:
-            assignee = request.user
+        if data["assignee"] == acting_user(request).pk:
+            assignee = acting_user(request)
         try:
             services.action_add(
                 concern=concern,

@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,8 +34,8 @@ from safeguarding.selectors.pupils import (
     pupil_family,
     pupil_family_visible,
     pupil_get_for_reader,
-    pupil_names_match,
-    pupils_visible,
+    pupil_list_for_reader,
+    pupils_on_roll_named,
 )
 from safeguarding.services.access import access_log_record
 from safeguarding.services.pupil_import import (
@@ -66,16 +65,6 @@ SEARCH_MIN_LENGTH = 2
 # A preview is confirmed within the idle timeout of a child-data session, or uploaded again.
 IMPORT_PREVIEW_MAX_AGE = 30 * 60
 SESSION_IMPORT_RESULT = "pupil_import_result"
-# The fields the list and the recording search show: nothing else is loaded.
-_LIST_FIELDS = (
-    "legal_first_name",
-    "legal_last_name",
-    "preferred_first_name",
-    "preferred_last_name",
-    "year_group",
-    "form",
-    "leaving_date",
-)
 
 
 def _reads_records(request: HttpRequest) -> bool:
@@ -118,18 +107,10 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
         data.pop("q", None)  # an old link's name is not searched for, nor shown back
     form = PupilFilterForm(data, year_groups=year_groups)
     filters: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
-    pupils = pupils_visible(reader)
     status = filters.get("status") or "on_roll"
-    if status == "on_roll":
-        pupils = pupils.filter(leaving_date__isnull=True)
-    elif status == "leavers":
-        pupils = pupils.filter(leaving_date__isnull=False)
-    if (year_group := filters.get("year_group")) is not None:
-        pupils = pupils.filter(year_group=year_group)
+    year_group = filters.get("year_group")
     query = (filters.get("q") or "").strip() if searching else ""
-    if query:
-        pupils = pupils.filter(pupil_names_match(query, upn=True))
-    pupils = pupils.only(*_LIST_FIELDS).order_by("legal_last_name", "legal_first_name", "pk")
+    pupils = pupil_list_for_reader(reader, status=status, year_group=year_group, query=query)
     page = Paginator(pupils, PAGE_SIZE).get_page(data.get("page"))
     # Pages of a search by name are POSTed with the filters as hidden fields; pages of the
     # list without one are links carrying the filters that identify nobody.
@@ -439,12 +420,7 @@ def pupil_search(request: HttpRequest) -> HttpResponse:
     pupils: list[Pupil] = []
     more = False
     if len(query) >= SEARCH_MIN_LENGTH:
-        found: QuerySet[Pupil] = (
-            Pupil.objects.filter(pupil_names_match(query), leaving_date__isnull=True)
-            .only(*_LIST_FIELDS)
-            .order_by("legal_last_name", "legal_first_name", "pk")
-        )
-        pupils = list(found[: SEARCH_LIMIT + 1])
+        pupils = list(pupils_on_roll_named(query)[: SEARCH_LIMIT + 1])
         more = len(pupils) > SEARCH_LIMIT
         pupils = pupils[:SEARCH_LIMIT]
     return render(
