@@ -33,7 +33,7 @@ from safeguarding.services.allegations import (
     allegation_settings_get,
     case_manager_candidates,
 )
-from safeguarding.views.common import acting_person, acting_user
+from safeguarding.views.common import acting_person, acting_user, error_text
 from tenants.selectors import school_of_request_or_404
 from trustplatform.accounts.models import Role
 from trustplatform.permissions import (
@@ -138,7 +138,7 @@ def allegation_update(request: HttpRequest, allegation: Allegation) -> HttpRespo
         )
         messages.success(request, "Saved as a new version; the earlier ones are kept.")
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_text(error))
     return redirect("safeguarding:allegation_detail", concern_id=allegation.concern_id)
 
 
@@ -160,7 +160,7 @@ def allegation_case_manager(request: HttpRequest) -> HttpResponse:
             messages.success(request, "The case manager is saved.")
             return redirect("safeguarding:allegation_case_manager")
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, error_text(error))
     return render(
         request,
         "safeguarding/concerns/case_manager.html",

@@ -5,19 +5,19 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from safeguarding.forms.concerns import ContactForm, CorrectionForm
 from safeguarding.models import ChronologyEntry
-from safeguarding.permissions import reader_for
+from safeguarding.permissions import reader_for, reader_required
 from safeguarding.selectors.categories import categories_visible
 from safeguarding.selectors.chronology import chronology_entries, chronology_entry_get_for_reader
 from safeguarding.selectors.pupils import pupil_get_for_reader
 from safeguarding.services.chronology import chronology_correct
 from safeguarding.services.concerns import contact_record
-from safeguarding.views.common import acting_person
+from safeguarding.views.common import acting_person, error_text
 from trustplatform.fields import BoundedDateField, IdField, form_errors_text
 from trustplatform.permissions import Capability, require
 
@@ -34,9 +34,7 @@ class ChronologyFilter(forms.Form):
 @require(Capability.SEARCH_RECORDS)
 @require_GET
 def pupil_chronology(request: HttpRequest, pupil_id: int) -> HttpResponse:
-    reader = reader_for(request)
-    if reader is None:
-        raise Http404
+    reader = reader_required(request)
     pupil = pupil_get_for_reader(reader=reader, pupil_id=pupil_id, request=request)
     form = ChronologyFilter(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -81,7 +79,7 @@ def contact_add(request: HttpRequest, pupil_id: int) -> HttpResponse:
         )
         messages.success(request, "Added to the chronology.")
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_text(error))
     return redirect("safeguarding:pupil_chronology", pupil_id=pupil.pk)
 
 
@@ -103,5 +101,5 @@ def entry_correct(request: HttpRequest, entry_id: int) -> HttpResponse:
         )
         messages.success(request, "Correction added; the earlier version is kept.")
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_text(error))
     return redirect("safeguarding:pupil_chronology", pupil_id=entry.pupil_id)

@@ -27,10 +27,15 @@ def acting_person(request: HttpRequest) -> Person:
     return Person(user_id=user.pk, name=user.full_name, role=str(role or ""))
 
 
-def form_errors_add(form: forms.Form, error: ValidationError) -> None:
+def form_errors_add(form: forms.BaseForm, error: ValidationError) -> None:
     """Shows a service's refusal on the form: on its field when it names one, else on top."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
     for name, problems in error.message_dict.items():
         form.add_error(name if name in form.fields else None, problems)
+
+
+def error_text(error: ValidationError) -> str:
+    """A service's refusal as one line, for a message after a redirect."""
+    return " ".join(error.messages)

@@ -30,7 +30,7 @@ from safeguarding.selectors.concerns import (
 from safeguarding.services import concerns as services
 from safeguarding.services.access import access_log_record
 from safeguarding.services.chronology import Person
-from safeguarding.views.common import acting_person, acting_user, form_errors_add
+from safeguarding.views.common import acting_person, acting_user, error_text, form_errors_add
 from tenants.selectors import school_of_request_or_404
 from trustplatform.accounts.models import Role, User
 from trustplatform.permissions import Capability, require
@@ -216,7 +216,7 @@ def concern_screen(request: HttpRequest, concern_id: int) -> HttpResponse:
             )
             messages.success(request, "Screening recorded.")
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, error_text(error))
     else:
         messages.error(request, "Choose a level and give the reason for it.")
     return _back(concern)
@@ -245,7 +245,7 @@ def action_add(request: HttpRequest, concern_id: int) -> HttpResponse:
             )
             messages.success(request, "Action added to the case and the chronology.")
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, error_text(error))
     else:
         messages.error(request, "The action could not be read; check the form.")
     return _back(concern)
@@ -267,7 +267,7 @@ def action_complete(request: HttpRequest, concern_id: int, action_id: int) -> Ht
         )
         messages.success(request, "Action completed.")
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_text(error))
     return _back(concern)
 
 
@@ -287,5 +287,5 @@ def concern_status(request: HttpRequest, concern_id: int) -> HttpResponse:
         )
         messages.success(request, "Case status changed.")
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_text(error))
     return _back(concern)

@@ -22,6 +22,7 @@ from safeguarding.services.exports import (
     export_request,
     inline_max_entries,
 )
+from safeguarding.views.common import error_text
 from tenants.db import school_connection
 from trustplatform.downloads import file_download
 from trustplatform.permissions import Capability, require
@@ -73,7 +74,7 @@ def export_create(request: HttpRequest, pupil_id: int) -> HttpResponse:
             request=request,
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_text(error))
         return redirect("safeguarding:pupil_exports", pupil_id=pupil.pk)
     if job.status == ExportJob.Status.FAILED:
         messages.error(request, "The PDF could not be made.")

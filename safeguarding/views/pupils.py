@@ -54,7 +54,7 @@ from safeguarding.services.pupils import (
     pupil_update,
     upn_normalise,
 )
-from safeguarding.views.common import acting_person, acting_user, form_errors_add
+from safeguarding.views.common import acting_person, acting_user, error_text, form_errors_add
 from tenants.db import school_connection
 from trustplatform.permissions import Capability, can, require
 
@@ -70,10 +70,6 @@ SESSION_IMPORT_RESULT = "pupil_import_result"
 def _reads_records(request: HttpRequest) -> bool:
     # The school administrator imports pupils but reads no child records: identity fields only.
     return can(request, Capability.VIEW_ALL_RECORDS)
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 # --- for readers of child records ---------------------------------------------------------------
@@ -280,7 +276,7 @@ def pupil_relative_add(request: HttpRequest, pupil_id: int) -> HttpResponse:
             pupil=pupil, relative=relative, relationship=form.cleaned_data["relationship"]
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, "The family link is saved.")
     return redirect(_back_to(request, pupil))
@@ -294,7 +290,7 @@ def pupil_relative_remove(request: HttpRequest, pupil_id: int, relative_id: int)
     try:
         family_link_remove(pupil=pupil, relative=relative)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, "The family link is removed.")
     return redirect(_back_to(request, pupil))
@@ -391,7 +387,7 @@ def pupil_import_confirm(request: HttpRequest) -> HttpResponse:
             preview, actor_id=acting_user(request).pk, safeguarding_flags=_reads_records(request)
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
         return redirect("safeguarding:pupil_import")
     # Counts only: the session is in the public schema, which holds no child data.
     request.session[SESSION_IMPORT_RESULT] = {

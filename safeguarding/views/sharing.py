@@ -35,6 +35,7 @@ from safeguarding.services.sharing import (
     disclosure_record_shared,
     disclosure_request_record,
 )
+from safeguarding.views.common import form_errors_add
 from trustplatform.permissions import Capability, require
 
 FORM_PAGE = "safeguarding/sharing/form_page.html"
@@ -64,7 +65,7 @@ def agency_add(request: HttpRequest) -> HttpResponse:
         try:
             agency = agency_create(author=reader_required(request).person, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, f"{agency.name} is in the directory.")
             return redirect("safeguarding:agency_list")
@@ -95,7 +96,7 @@ def agency_edit(request: HttpRequest, agency_id: int) -> HttpResponse:
                 agency=agency, author=reader_required(request).person, **form.cleaned_data
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, f"{agency.name} is updated.")
             return redirect("safeguarding:agency_list")
@@ -119,7 +120,7 @@ def agency_contact_add(request: HttpRequest, agency_id: int) -> HttpResponse:
                 agency=agency, author=reader_required(request).person, **form.cleaned_data
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, f"{contact.name} is added to {agency.name}.")
             return redirect("safeguarding:agency_list")
@@ -145,7 +146,7 @@ def agency_contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
                 contact=contact, author=reader_required(request).person, **form.cleaned_data
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, f"{contact.name} is updated.")
             return redirect("safeguarding:agency_list")
@@ -194,7 +195,7 @@ def disclosure_request(request: HttpRequest, pupil_id: int) -> HttpResponse:
                 author=reader.person,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_add(form, error)
         else:
             messages.success(
                 request,
@@ -267,7 +268,7 @@ def disclosure_decision(request: HttpRequest, disclosure_id: int) -> HttpRespons
                 notes=data["notes"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, "Your decision is recorded.")
             return _back_to(disclosure)
@@ -305,7 +306,7 @@ def disclosure_sharing(request: HttpRequest, disclosure_id: int) -> HttpResponse
                 author=reader.person,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, "What was shared is recorded.")
             return _back_to(disclosure)
@@ -341,7 +342,7 @@ def disclosure_child_informed(request: HttpRequest, disclosure_id: int) -> HttpR
                 author=reader.person,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, "Recorded.")
             return _back_to(disclosure)
