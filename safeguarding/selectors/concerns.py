@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
-from safeguarding.models import Concern
+from safeguarding.models import Alert, Concern
 from safeguarding.permissions import Reader
 
 
@@ -70,3 +70,17 @@ def concerns_of_author(*, author_id: int) -> QuerySet[Concern]:
         .prefetch_related("pupils", "categories")
         .order_by("-recorded_at")
     )
+
+
+def concern_inbox_for_reader(reader: Reader, *, status: str = "") -> QuerySet[Concern]:
+    """The concerns this reader may see, by status then newest first; only those of `status`
+    when it is one (anything else is ignored)."""
+    concerns = concerns_visible(reader).prefetch_related("pupils", "categories")
+    if status in Concern.Status.values:
+        concerns = concerns.filter(status=status)
+    return concerns.order_by("status", "-recorded_at")
+
+
+def alerts_of_user(*, user_id: int) -> QuerySet[Alert]:
+    """A person's own alerts. An alert says only that something needs attention."""
+    return Alert.objects.filter(user_id=user_id).select_related("concern__allegation")

@@ -21,11 +21,12 @@ from safeguarding.permissions import reader_required
 from safeguarding.selectors.allegations import allegation_of_concern
 from safeguarding.selectors.categories import category_list_current
 from safeguarding.selectors.concerns import (
+    alerts_of_user,
     concern_get_for_reader,
     concern_get_own,
+    concern_inbox_for_reader,
     concern_versions,
     concerns_of_author,
-    concerns_visible,
 )
 from safeguarding.services import concerns as services
 from safeguarding.services.access import access_log_record
@@ -130,9 +131,7 @@ def my_concerns(request: HttpRequest) -> HttpResponse:
 @require(Capability.VIEW_CATEGORY_GUIDANCE)
 @require_GET
 def alerts(request: HttpRequest) -> HttpResponse:
-    mine = Alert.objects.filter(user_id=acting_user(request).pk).select_related(
-        "concern__allegation"
-    )[:100]
+    mine = alerts_of_user(user_id=acting_user(request).pk)[:100]
     return render(request, "safeguarding/concerns/alerts.html", {"alerts": mine})
 
 
@@ -144,10 +143,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
 def concern_inbox(request: HttpRequest) -> HttpResponse:
     reader = reader_required(request)
     status = request.GET.get("status", "")
-    concerns = concerns_visible(reader).prefetch_related("pupils", "categories")
-    if status in Concern.Status.values:
-        concerns = concerns.filter(status=status)
-    concerns = concerns.order_by("status", "-recorded_at")[:200]
+    concerns = concern_inbox_for_reader(reader, status=status)[:200]
     return render(
         request,
         "safeguarding/concerns/inbox.html",
