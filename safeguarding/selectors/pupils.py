@@ -30,6 +30,17 @@ def pupils_visible(reader: Reader) -> QuerySet[Pupil]:
     return pupils.filter(year_group__in=reader.year_groups)
 
 
+def pupil_get_unlogged(*, reader: Reader | None, pupil_id: int) -> Pupil:
+    """The pupil, if this reader may see them, without writing to the access log: for a service
+    that writes its own entry (an export); the same 404 for missing and not allowed."""
+    if reader is None:
+        raise Http404
+    pupil = pupils_visible(reader).filter(pk=pupil_id).first()
+    if pupil is None:
+        raise Http404
+    return pupil
+
+
 def pupil_get_for_reader(
     *,
     reader: Reader | None,
@@ -43,9 +54,7 @@ def pupil_get_for_reader(
     """
     if reader is None:
         raise Http404
-    pupil = pupils_visible(reader).filter(pk=pupil_id).first()
-    if pupil is None:
-        raise Http404
+    pupil = pupil_get_unlogged(reader=reader, pupil_id=pupil_id)
     access_log_record(
         person=reader.person,
         action=action,

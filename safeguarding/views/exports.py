@@ -13,10 +13,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from safeguarding.models import ExportJob, Pupil
+from safeguarding.models import ExportJob
 from safeguarding.permissions import reader_for, reader_required
 from safeguarding.selectors.exports import export_get_for_reader, exports_of_pupil
-from safeguarding.selectors.pupils import pupil_get_for_reader, pupils_visible
+from safeguarding.selectors.pupils import pupil_get_for_reader, pupil_get_unlogged
 from safeguarding.services.exports import (
     export_download_record,
     export_request,
@@ -59,9 +59,7 @@ def pupil_exports(request: HttpRequest, pupil_id: int) -> HttpResponse:
 def export_create(request: HttpRequest, pupil_id: int) -> HttpResponse:
     reader = reader_required(request)
     # Found without a "viewed" row in the access log: the service writes the export itself.
-    pupil: Pupil | None = pupils_visible(reader).filter(pk=pupil_id).first()
-    if pupil is None:
-        raise Http404
+    pupil = pupil_get_unlogged(reader=reader, pupil_id=pupil_id)
     form = ExportForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose the full or the external version.")
