@@ -7,6 +7,7 @@ import ast
 from pathlib import Path
 
 import safeguarding
+from safeguarding import queueing, tasks
 
 APP = Path(safeguarding.__file__).parent
 
@@ -65,3 +66,9 @@ def test_no_module_of_the_app_imports_itself_through_others() -> None:
                 seen.add(name)
                 stack.extend(graph.get(name, ()))
     assert cycles == []
+
+
+def test_every_task_the_services_send_by_name_is_registered_under_that_name() -> None:
+    registered = {task.name for task in vars(tasks).values() if hasattr(task, "delay")}
+    sent = {queueing.CONCERN_ALERT_EMAILS, queueing.CHRONOLOGY_EXPORT}
+    assert sent <= registered
