@@ -13,18 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from safeguarding.models import (
-    AccessAction,
-    Category,
-    ChronologyEntry,
-    Concern,
-    KeyHolderGrant,
-    Pupil,
-)
-from safeguarding.services.access import access_log_record
+from safeguarding.models import Category, KeyHolderGrant
 from safeguarding.services.chronology import Person
 from trustplatform.accounts.models import Role
 from trustplatform.permissions import Capability, can, roles_here
@@ -90,71 +81,3 @@ def reader_required(request: HttpRequest) -> Reader:
     if reader is None:
         raise Http404
     return reader
-
-
-def pupils_visible(reader: Reader) -> QuerySet[Pupil]:
-    pupils = Pupil.objects.all()
-    if reader.reads_everything:
-        return pupils
-    return pupils.filter(year_group__in=reader.year_groups)
-
-
-def chronology_visible(reader: Reader, pupil: Pupil) -> QuerySet[ChronologyEntry]:
-    entries = ChronologyEntry.objects.filter(pupil=pupil)
-    if reader.reads_everything:
-        return entries.filter(Q(concern__isnull=True) | Q(concern__in=concerns_visible(reader)))
-    # A key holder sees an entry only when all its categories are granted (an entry with none,
-    # such as a call or a disclosure outside any concern, is not theirs), and, when it belongs
-    # to a concern, only when that whole concern is theirs to see.
-    return entries.filter(
-        Q(concern__isnull=True) | Q(concern__in=concerns_visible(reader)),
-        category_ids__contained_by=sorted(reader.category_ids),
-    ).exclude(category_ids=[])
-
-
-def concerns_visible(reader: Reader) -> QuerySet[Concern]:
-    concerns = Concern.objects.all()
-    if not reader.sees_allegations:
-        concerns = concerns.filter(allegation__isnull=True)
-    else:
-        # An allegation is never shown to the adult it is about (KCSIE Part 4).
-        concerns = concerns.exclude(allegation__adult_user_id=reader.user_id)
-    if reader.reads_everything:
-        return concerns
-    # Wholly inside the grant, or not at all: no category and no pupil outside it.
-    category_outside = Concern.categories.through.objects.filter(concern=OuterRef("pk")).exclude(
-        category_id__in=reader.category_ids
-    )
-    pupil_outside = Concern.pupils.through.objects.filter(concern=OuterRef("pk")).exclude(
-        pupil__year_group__in=reader.year_groups
-    )
-    return concerns.filter(~Exists(category_outside), ~Exists(pupil_outside))
-
-
-def pupil_get_for_reader(
-    *,
-    reader: Reader | None,
-    pupil_id: int,
-    request: HttpRequest | None = None,
-    action: AccessAction = AccessAction.VIEWED_RECORD,
-) -> Pupil:
-    """The pupil, if this reader may see them; the same 404 for missing and not allowed.
-
-    Every successful read is written to the school's access log.
-    """
-    if reader is None:
-        raise Http404
-    pupil = pupils_visible(reader).filter(pk=pupil_id).first()
-    if pupil is None:
-        raise Http404
-    access_log_record(
-        actor_id=reader.user_id,
-        actor_name=reader.name,
-        actor_role=str(reader.role),
-        action=action,
-        object_type="pupil",
-        object_id=pupil.pk,
-        pupil_id=pupil.pk,
-        request=request,
-    )
-    return pupil

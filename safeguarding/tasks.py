@@ -1,4 +1,5 @@
-"""Celery tasks of a school: thin, ids only, safe to run twice.
+"""Celery tasks of a school: thin, ids only, safe to run twice. Tasks call services; services
+send tasks by name (safeguarding/queueing.py) and never import this module.
 
 Ids only: docs/rules.md, "No side channels".
 """
@@ -12,6 +13,7 @@ from django.utils import timezone
 from safeguarding.models import Alert, Allegation
 from safeguarding.services.allegations import allegations_escalate_overdue
 from safeguarding.services.concerns import concerns_escalate_overdue
+from safeguarding.services.exports import export_render
 from tenants.addresses import site_url
 from tenants.db import school_connection
 from tenants.models import School
@@ -70,7 +72,4 @@ def concerns_escalate_school_task() -> int:
 @app.task(base=SchoolTask, name="safeguarding.chronology_export")
 def chronology_export_task(job_id: int) -> bool:
     """Makes the PDF of a queued chronology export; a second run finds the job claimed."""
-    # Imported at run time: the service enqueues this task, and neither module loads the other.
-    from safeguarding.services.exports import export_render  # noqa: PLC0415
-
     return export_render(job_id=job_id)

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from safeguarding.models import Concern, Pupil
-from safeguarding.permissions import Reader, concerns_visible
+from safeguarding.permissions import Reader
+from safeguarding.selectors.concerns import concerns_visible
 from safeguarding.services.documents import (
     ACCEPTED_EXTENSIONS,
     ACCEPTED_SUMMARY,

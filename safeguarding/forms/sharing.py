@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from safeguarding.models import Agency, AgencyContact, Disclosure, Document, LawfulBasis
-from safeguarding.services.sharing import agencies_current, agency_contacts_current
+from safeguarding.selectors.sharing import agencies_current, agency_contacts_current
 
 BACKDATE_HELP = "Needed only when this is recorded more than 15 minutes after it happened."
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django_tenants.utils import get_public_schema_name
 
 from safeguarding.models import AccessAction, AccessLogEntry, Category, KeyHolderGrant, YearGroup
+from safeguarding.services.chronology import Person
 from tenants.db import school_connection
 from tenants.models import School
 from trustplatform import grants
@@ -23,24 +24,26 @@ from trustplatform.hashchain import chain_append
 @transaction.atomic
 def access_log_record(
     *,
-    actor_id: int,
-    actor_name: str,
-    actor_role: str,
+    person: Person,
     action: AccessAction,
     object_type: str,
     object_id: object,
     pupil_id: int | None = None,
     request: HttpRequest | None = None,
 ) -> AccessLogEntry:
-    """Appends to the current school's access log: a view, opened search hit, export or print."""
+    """Appends to the current school's access log: a view, opened search hit, export or print.
+
+    `person` is who read, as records keep people (a reader's `.person`, or `person_of` a
+    request): one spelling of the role everywhere.
+    """
     if school_connection.schema_name == get_public_schema_name():
         # The public schema has no access log; a call from there is a bug, not a no-op.
         raise RuntimeError("access_log_record must run inside a school's schema.")
     return chain_append(
         AccessLogEntry,
-        user_id=actor_id,
-        user_name=actor_name,
-        user_role=actor_role,
+        user_id=person.user_id,
+        user_name=person.name,
+        user_role=person.role,
         action=AccessAction(action),
         object_type=object_type,
         object_id=str(object_id),

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from safeguarding.models import Alert, Concern
+from safeguarding.queueing import CONCERN_ALERT_EMAILS, task_send_after_commit
 from tenants.db import school_connection
 from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership
-from trustplatform.celery import on_commit_in_this_school
 from trustplatform.statistics.services import statistics_refresh_soon
 
 
@@ -39,8 +39,5 @@ def statistics_changed() -> None:
 
 
 def alert_emails_after_commit(concern: Concern) -> None:
-    from safeguarding.tasks import concern_alert_emails_task  # noqa: PLC0415 - task imports services
-
-    # Arguments are ids; the school travels in the message header (tenant-schemas-celery), the
-    # school current now, whatever schema the connection is in when the transaction commits.
-    on_commit_in_this_school(lambda: concern_alert_emails_task.delay(concern.pk))
+    # Arguments are ids; the school travels in the message header (safeguarding/queueing.py).
+    task_send_after_commit(CONCERN_ALERT_EMAILS, concern.pk)

@@ -138,10 +138,6 @@ def allegation_handler_ids(school: School, allegation: Allegation) -> set[int]:
     return handlers
 
 
-def allegation_versions(allegation: Allegation) -> list[AllegationVersion]:
-    return list(allegation.versions.order_by("recorded_at", "pk"))
-
-
 @transaction.atomic
 def allegation_record_update(
     *,

@@ -17,8 +17,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -37,11 +37,11 @@ from safeguarding.models import (
     ExportJob,
     Pupil,
 )
-from safeguarding.permissions import Reader, pupil_get_for_reader
+from safeguarding.permissions import Reader
+from safeguarding.queueing import CHRONOLOGY_EXPORT, task_send
+from safeguarding.selectors.exports import export_entries
+from safeguarding.selectors.pupils import pupil_get_for_reader
 from safeguarding.services.access import access_log_record
-
-# The chronology's one query, shared with its page: an export holds what the page shows.
-from safeguarding.views.chronology import chronology_entries
 from tenants.db import school_connection
 from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership
@@ -67,28 +67,6 @@ def inline_max_entries() -> int:
 
 class RequesterNoLongerAllowed(Exception):
     """The person who asked for an export lost the right to read every record before it ran."""
-
-
-def export_entries(reader: Reader, job: ExportJob) -> QuerySet[ChronologyEntry]:
-    """The entries an export holds: the pupil's chronology as `chronology_entries` reads it, cut
-    at the job's chain head; superseded entries are marked, and left out of the external version.
-
-    "Superseded" is judged at the chain head too: a correction added after the export was asked
-    for is not in it, so the entry it replaces is still current there.
-    """
-    entries = chronology_entries(reader, job.pupil, {})
-    if job.chain_head_entry_id is None:
-        return entries.none()
-    entries = entries.filter(pk__lte=job.chain_head_entry_id).annotate(
-        superseded_at_head=Exists(
-            ChronologyEntry.objects.filter(
-                supersedes=OuterRef("pk"), pk__lte=job.chain_head_entry_id
-            )
-        )
-    )
-    if job.version == ExportJob.Version.EXTERNAL:
-        entries = entries.filter(superseded_at_head=False)
-    return entries
 
 
 def _reader_of(job: ExportJob) -> Reader:
@@ -161,11 +139,9 @@ def export_request(
 
 
 def _enqueue(job_id: int) -> None:
-    from safeguarding.tasks import chronology_export_task  # noqa: PLC0415 - the task imports us
-
     try:
-        # Only the id: the school travels in the message header (tenant-schemas-celery).
-        chronology_export_task.delay(job_id)
+        # Only the id: the school travels in the message header (safeguarding/queueing.py).
+        task_send(CHRONOLOGY_EXPORT, job_id)
     except OperationalError:
         logger.warning("Export job %s could not be queued: the broker is unreachable.", job_id)
         ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(
@@ -323,29 +299,12 @@ def _still_allowed(job: ExportJob, school: School) -> bool:
     return role is not None and role_allows(frozenset({Role(role)}), Capability.VIEW_ALL_RECORDS)
 
 
-def export_get_for_reader(*, reader: Reader | None, job_id: int) -> ExportJob:
-    """The export, to the person who asked for it while they may still read the pupil's record;
-    the same 404 for missing and not theirs.
-
-    Only its requester: the file is stamped with their name, and a copy handed to someone else
-    would carry the wrong one. Anyone else allowed can ask for their own.
-    """
-    if reader is None or not reader.reads_everything:
-        raise Http404
-    job = ExportJob.objects.select_related("pupil").filter(pk=job_id).first()
-    if job is None or job.requested_by_id != reader.user_id:
-        raise Http404
-    return job
-
-
 def export_download_record(
     *, reader: Reader, job: ExportJob, request: HttpRequest | None = None
 ) -> None:
     """Each download is an export of the record: written to the school's access log."""
     access_log_record(
-        actor_id=reader.user_id,
-        actor_name=reader.name,
-        actor_role=str(reader.role),
+        person=reader.person,
         action=AccessAction.EXPORTED,
         object_type="export",
         object_id=job.pk,

@@ -14,8 +14,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from safeguarding.models import (
@@ -28,7 +26,6 @@ from safeguarding.models import (
     Pupil,
 )
 from safeguarding.models.concerns import BACKDATE_GRACE, CLOCK_SKEW
-from safeguarding.permissions import Reader, pupil_get_for_reader
 from safeguarding.services.chronology import Person, chronology_append
 from trustplatform.accounts.models import Role
 from trustplatform.permissions import Capability, role_allows
@@ -106,17 +103,6 @@ def agency_contact_update(
         updated_by_id=author.user_id, updated_by_name=author.name, updated_at=timezone.now()
     )
     return contact
-
-
-def agencies_current() -> QuerySet[Agency]:
-    """Agencies that may be chosen for a new request: not retired."""
-    return Agency.objects.filter(retired=False)
-
-
-def agency_contacts_current() -> QuerySet[AgencyContact]:
-    return AgencyContact.objects.filter(retired=False, agency__retired=False).select_related(
-        "agency"
-    )
 
 
 # --- disclosures -------------------------------------------------------------------------------
@@ -443,36 +429,3 @@ def disclosure_record_child_informed(
 # --- reads -------------------------------------------------------------------------------------
 # Reads that need the reader's permission; here beside the writes because safeguarding/selectors.py
 # is shared across areas.
-
-
-def disclosures_of_pupil(pupil: Pupil) -> QuerySet[Disclosure]:
-    """A pupil's disclosure log, newest request first. The caller has checked the reader."""
-    return (
-        Disclosure.objects.filter(pupil=pupil)
-        .select_related("agency", "contact")
-        .prefetch_related("documents")
-    )
-
-
-def disclosure_get_for_reader(
-    *, reader: Reader | None, disclosure_id: int, request: HttpRequest | None = None
-) -> Disclosure:
-    """The disclosure, if the reader may see its pupil; the same 404 for missing and forbidden.
-
-    Disclosures are the DSL's, deputies' and headteacher's: a key holder sees none. Opening one
-    is an opening of the pupil's record, written to the access log.
-    """
-    if reader is None or not reader.reads_everything:
-        raise Http404
-    disclosure = (
-        Disclosure.objects.select_related("agency", "contact")
-        .prefetch_related("documents")
-        .filter(pk=disclosure_id)
-        .first()
-    )
-    if disclosure is None:
-        raise Http404
-    disclosure.pupil = pupil_get_for_reader(
-        reader=reader, pupil_id=disclosure.pupil_id, request=request
-    )
-    return disclosure

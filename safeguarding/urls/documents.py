@@ -10,7 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("pupils/<int:pupil_id>/documents/", documents.document_list, name="document_list"),
     path(
         "pupils/<int:pupil_id>/documents/upload/",
-        documents.document_upload_page,
+        documents.document_new,
         name="document_upload",
     ),
     path("documents/<int:document_id>/", documents.document_download, name="document_download"),

@@ -20,12 +20,12 @@ urlpatterns: list[URLPattern] = [
     path("pupils/<int:pupil_id>/edit/", pupils.pupil_edit, name="pupil_edit"),
     path(
         "pupils/<int:pupil_id>/family/",
-        pupils.family_link_add_view,
+        pupils.pupil_relative_add,
         name="family_link_add",
     ),
     path(
         "pupils/<int:pupil_id>/family/<int:relative_id>/remove/",
-        pupils.family_link_remove_view,
+        pupils.pupil_relative_remove,
         name="family_link_remove",
     ),
 ]

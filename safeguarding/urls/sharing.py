@@ -29,17 +29,17 @@ urlpatterns: list[URLPattern] = [
     path("disclosures/<int:disclosure_id>/", sharing.disclosure_detail, name="disclosure_detail"),
     path(
         "disclosures/<int:disclosure_id>/decide/",
-        sharing.disclosure_decide_page,
+        sharing.disclosure_decision,
         name="disclosure_decide",
     ),
     path(
         "disclosures/<int:disclosure_id>/shared/",
-        sharing.disclosure_shared_page,
+        sharing.disclosure_sharing,
         name="disclosure_shared",
     ),
     path(
         "disclosures/<int:disclosure_id>/child-informed/",
-        sharing.disclosure_child_informed_page,
+        sharing.disclosure_child_informed,
         name="disclosure_child_informed",
     ),
 ]

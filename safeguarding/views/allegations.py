@@ -20,16 +20,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from safeguarding.forms.concerns import AllegationUpdateForm
 from safeguarding.models import AccessAction, Allegation, AllegationVersion
-from safeguarding.permissions import concerns_visible, reader_for
+from safeguarding.permissions import reader_for
+from safeguarding.selectors.allegations import (
+    allegation_get_for_case_manager,
+    allegation_get_for_reader,
+    allegation_versions,
+)
 from safeguarding.services.access import access_log_record
 from safeguarding.services.allegations import (
     allegation_case_manager_set,
     allegation_record_update,
     allegation_settings_get,
-    allegation_versions,
     case_manager_candidates,
 )
-from safeguarding.views.concerns import _person
+from safeguarding.views.common import acting_person, acting_user, error_text
 from tenants.selectors import school_of_request_or_404
 from trustplatform.accounts.models import Role
 from trustplatform.permissions import (
@@ -49,19 +53,11 @@ def _allegation_for(request: HttpRequest, concern_id: int) -> Allegation | Decis
         return Decision.LOGIN_REQUIRED
     if decide(request, Capability.MANAGE_ALLEGATIONS) is Decision.TWO_FACTOR_REQUIRED:
         return Decision.TWO_FACTOR_REQUIRED
-    reader = reader_for(request)
-    if reader is not None and reader.sees_allegations:
-        found = Allegation.objects.filter(
-            concern_id=concern_id, concern__in=concerns_visible(reader)
-        ).first()
-        if found is not None:
-            return found
+    found = allegation_get_for_reader(reader=reader_for(request), concern_id=concern_id)
+    if found is not None:
+        return found
     # The case manager: a member here, named on this allegation when it was recorded.
-    found = (
-        Allegation.objects.filter(concern_id=concern_id, case_manager_id=request.user.pk)
-        .exclude(adult_user_id=request.user.pk)
-        .first()
-    )
+    found = allegation_get_for_case_manager(user_id=acting_user(request).pk, concern_id=concern_id)
     if found is None or not roles_here(request):
         return Decision.DENIED
     if not two_factor_passed(request):
@@ -90,12 +86,10 @@ def require_allegation_handler(
 def allegation_detail(request: HttpRequest, allegation: Allegation) -> HttpResponse:
     concern = allegation.concern
     pupils = list(concern.pupils.all())
-    me = _person(request)
+    me = acting_person(request)
     for pupil in pupils:  # one entry per child named on the page, as for a concern
         access_log_record(
-            actor_id=me.user_id,
-            actor_name=me.name,
-            actor_role=me.role,
+            person=me,
             action=AccessAction.VIEWED_RECORD,
             object_type="allegation",
             object_id=allegation.pk,
@@ -136,7 +130,7 @@ def allegation_update(request: HttpRequest, allegation: Allegation) -> HttpRespo
     try:
         allegation_record_update(
             allegation=allegation,
-            actor=_person(request),
+            actor=acting_person(request),
             lado_referred_at=timezone.now() if data["lado_referred"] else None,
             lado_reference=given("lado_reference"),
             outcome=given("outcome") or None,
@@ -144,7 +138,7 @@ def allegation_update(request: HttpRequest, allegation: Allegation) -> HttpRespo
         )
         messages.success(request, "Saved as a new version; the earlier ones are kept.")
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_text(error))
     return redirect("safeguarding:allegation_detail", concern_id=allegation.concern_id)
 
 
@@ -160,13 +154,13 @@ def allegation_case_manager(request: HttpRequest) -> HttpResponse:
         try:
             allegation_case_manager_set(
                 school=school,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=acting_user(request),
                 user_id=int(chosen) if chosen.isdigit() else None,
             )
             messages.success(request, "The case manager is saved.")
             return redirect("safeguarding:allegation_case_manager")
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, error_text(error))
     return render(
         request,
         "safeguarding/concerns/case_manager.html",

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from safeguarding.models import Category
 from safeguarding.services import categories as services
+from safeguarding.views.common import error_text, form_errors_add
 from trustplatform.permissions import Capability, require
 
 
@@ -63,8 +64,7 @@ def category_edit(request: HttpRequest, category_id: int | None = None) -> HttpR
                 parent=data["parent"],
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_errors_add(form, error)
         else:
             messages.success(request, "Category saved.")
             return redirect("safeguarding:category_list")
@@ -91,5 +91,5 @@ def category_retire(request: HttpRequest, category_id: int) -> HttpResponse:
             services.category_retire(category=category)
             messages.success(request, f"“{category.name}” is retired; past concerns keep it.")
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_text(error))
     return redirect("safeguarding:category_list")

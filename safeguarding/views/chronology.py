@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from safeguarding.forms.concerns import ContactForm, CorrectionForm
-from safeguarding.models import Category, ChronologyEntry, Pupil
-from safeguarding.permissions import Reader, chronology_visible, pupil_get_for_reader, reader_for
+from safeguarding.models import ChronologyEntry
+from safeguarding.permissions import reader_for, reader_required
+from safeguarding.selectors.categories import categories_visible
+from safeguarding.selectors.chronology import chronology_entries, chronology_entry_get_for_reader
+from safeguarding.selectors.pupils import pupil_get_for_reader
 from safeguarding.services.chronology import chronology_correct
 from safeguarding.services.concerns import contact_record
-from safeguarding.views.concerns import _person
+from safeguarding.views.common import acting_person, error_text
 from trustplatform.fields import BoundedDateField, IdField, form_errors_text
 from trustplatform.permissions import Capability, require
-from trustplatform.schooldays.calendar import LONDON
 
 
 class ChronologyFilter(forms.Form):
@@ -32,38 +31,10 @@ class ChronologyFilter(forms.Form):
     until = BoundedDateField(required=False, label="To")
 
 
-def chronology_entries(
-    reader: Reader, pupil: Pupil, filters: dict[str, object]
-) -> QuerySet[ChronologyEntry]:
-    """The entries this reader may see, oldest first, each marked when a correction replaced it.
-
-    One query whatever the number of entries: everything shown is on the entry row itself.
-    """
-    entries = chronology_visible(reader, pupil).annotate(
-        is_superseded=Exists(ChronologyEntry.objects.filter(supersedes=OuterRef("pk")))
-    )
-    if not reader.reads_everything:
-        # Earlier versions are for those who read everything; others see the current text
-        # (docs/rules.md, "Corrections").
-        entries = entries.filter(is_superseded=False)
-    if filters.get("category"):
-        entries = entries.filter(category_ids__contains=[filters["category"]])
-    if filters.get("kind"):
-        entries = entries.filter(kind=filters["kind"])
-    if isinstance(since := filters.get("since"), dt.date):
-        entries = entries.filter(occurred_at__gte=dt.datetime.combine(since, dt.time(0), LONDON))
-    if isinstance(until := filters.get("until"), dt.date):
-        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(0), LONDON)
-        entries = entries.filter(occurred_at__lt=end)
-    return entries.order_by("occurred_at", "id")
-
-
 @require(Capability.SEARCH_RECORDS)
 @require_GET
 def pupil_chronology(request: HttpRequest, pupil_id: int) -> HttpResponse:
-    reader = reader_for(request)
-    if reader is None:
-        raise Http404
+    reader = reader_required(request)
     pupil = pupil_get_for_reader(reader=reader, pupil_id=pupil_id, request=request)
     form = ChronologyFilter(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -77,9 +48,7 @@ def pupil_chronology(request: HttpRequest, pupil_id: int) -> HttpResponse:
             "filters": request.GET,
             "kinds": ChronologyEntry.Kind.choices,
             # A key holder filters by the categories they were granted, and learns of no other.
-            "categories": Category.objects.filter(retired_at__isnull=True).filter(
-                Q() if reader.reads_everything else Q(pk__in=reader.category_ids)
-            ),
+            "categories": categories_visible(reader),
             "contact_form": ContactForm(),
             "correction_form": CorrectionForm(),
             "filter_error": ""
@@ -100,7 +69,7 @@ def contact_add(request: HttpRequest, pupil_id: int) -> HttpResponse:
         data = form.cleaned_data
         contact_record(
             pupil=pupil,
-            author=_person(request),
+            author=acting_person(request),
             kind=ChronologyEntry.Kind(data["kind"]),
             occurred_at=data["occurred_at"],
             summary=data["summary"],
@@ -110,29 +79,27 @@ def contact_add(request: HttpRequest, pupil_id: int) -> HttpResponse:
         )
         messages.success(request, "Added to the chronology.")
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_text(error))
     return redirect("safeguarding:pupil_chronology", pupil_id=pupil.pk)
 
 
 @require(Capability.CORRECT_ENTRIES)
 @require_POST
 def entry_correct(request: HttpRequest, entry_id: int) -> HttpResponse:
-    reader = reader_for(request)
-    entry = ChronologyEntry.objects.filter(pk=entry_id).select_related("pupil").first()
-    if entry is None or reader is None:
-        raise Http404
-    pupil_get_for_reader(reader=reader, pupil_id=entry.pupil_id, request=request)
+    entry = chronology_entry_get_for_reader(
+        reader=reader_for(request), entry_id=entry_id, request=request
+    )
     form = CorrectionForm(request.POST)
     try:
         if not form.is_valid():
             raise ValidationError("Give the corrected text and the reason.")
         chronology_correct(
             entry=entry,
-            author=_person(request),
+            author=acting_person(request),
             body=form.cleaned_data["body"],
             reason=form.cleaned_data["reason"],
         )
         messages.success(request, "Correction added; the earlier version is kept.")
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_text(error))
     return redirect("safeguarding:pupil_chronology", pupil_id=entry.pupil_id)

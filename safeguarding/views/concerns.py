@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,26 +16,25 @@ from safeguarding.forms.concerns import (
     ScreeningForm,
     StatusForm,
 )
-from safeguarding.models import AccessAction, Action, Alert, Allegation, Concern, Pupil, Source
-from safeguarding.permissions import Reader, concerns_visible, reader_required
-from safeguarding.selectors import category_list_current
+from safeguarding.models import AccessAction, Action, Alert, Concern, Pupil, Source
+from safeguarding.permissions import reader_required
+from safeguarding.selectors.allegations import allegation_of_concern
+from safeguarding.selectors.categories import category_list_current
+from safeguarding.selectors.concerns import (
+    alerts_of_user,
+    concern_get_for_reader,
+    concern_get_own,
+    concern_inbox_for_reader,
+    concern_versions,
+    concerns_of_author,
+)
 from safeguarding.services import concerns as services
 from safeguarding.services.access import access_log_record
 from safeguarding.services.chronology import Person
+from safeguarding.views.common import acting_person, acting_user, error_text, form_errors_add
 from tenants.selectors import school_of_request_or_404
 from trustplatform.accounts.models import Role, User
-from trustplatform.permissions import Capability, require, roles_here
-
-
-def _person(request: HttpRequest) -> Person:
-    role = next(iter(roles_here(request)), None)
-    user: User = request.user  # type: ignore[assignment]
-    return Person(user_id=user.pk, name=user.full_name, role=str(role or ""))
-
-
-def _user_id(request: HttpRequest) -> int:
-    # Every view here is behind @require, so the user is signed in.
-    return int(request.user.pk or 0)
+from trustplatform.permissions import Capability, require
 
 
 def _colleagues(request: HttpRequest) -> list[User]:
@@ -44,15 +42,10 @@ def _colleagues(request: HttpRequest) -> list[User]:
         User.objects.filter(
             school_memberships__school=school_of_request_or_404(request), is_active=True
         )
-        .exclude(pk=_user_id(request))
+        .exclude(pk=acting_user(request).pk)
         .only("pk", "full_name")
         .order_by("full_name")
     )
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 # --- recording ---------------------------------------------------------------------------------
@@ -62,7 +55,7 @@ def _add_errors(form: Form, error: ValidationError) -> None:
 @require_http_methods(["GET", "POST"])
 def concern_new(request: HttpRequest) -> HttpResponse:
     school = school_of_request_or_404(request)
-    author = _person(request)
+    author = acting_person(request)
     form = ConcernForm(
         request.POST or None,
         request.FILES or None,
@@ -93,7 +86,7 @@ def concern_new(request: HttpRequest) -> HttpResponse:
                 attachments=request.FILES.getlist("attachments"),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, "Your concern is recorded and the DSL has been alerted.")
             return redirect("safeguarding:concern_receipt", concern_id=concern.pk)
@@ -114,17 +107,6 @@ def concern_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _own_concern(request: HttpRequest, concern_id: int) -> Concern:
-    concern = (
-        Concern.objects.filter(pk=concern_id, author_id=_user_id(request))
-        .prefetch_related("pupils", "categories")
-        .first()
-    )
-    if concern is None:
-        raise Http404
-    return concern
-
-
 @require(Capability.VIEW_OWN_RECEIPTS)
 @require_GET
 def concern_receipt(request: HttpRequest, concern_id: int) -> HttpResponse:
@@ -132,18 +114,14 @@ def concern_receipt(request: HttpRequest, concern_id: int) -> HttpResponse:
     return render(
         request,
         "safeguarding/concerns/receipt.html",
-        {"concern": _own_concern(request, concern_id)},
+        {"concern": concern_get_own(author_id=acting_user(request).pk, concern_id=concern_id)},
     )
 
 
 @require(Capability.VIEW_OWN_RECEIPTS)
 @require_GET
 def my_concerns(request: HttpRequest) -> HttpResponse:
-    concerns = (
-        Concern.objects.filter(author_id=_user_id(request))
-        .prefetch_related("pupils", "categories")
-        .order_by("-recorded_at")
-    )
+    concerns = concerns_of_author(author_id=acting_user(request).pk)
     return render(request, "safeguarding/concerns/mine.html", {"concerns": concerns})
 
 
@@ -153,9 +131,7 @@ def my_concerns(request: HttpRequest) -> HttpResponse:
 @require(Capability.VIEW_CATEGORY_GUIDANCE)
 @require_GET
 def alerts(request: HttpRequest) -> HttpResponse:
-    mine = Alert.objects.filter(user_id=_user_id(request)).select_related("concern__allegation")[
-        :100
-    ]
+    mine = alerts_of_user(user_id=acting_user(request).pk)[:100]
     return render(request, "safeguarding/concerns/alerts.html", {"alerts": mine})
 
 
@@ -167,10 +143,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
 def concern_inbox(request: HttpRequest) -> HttpResponse:
     reader = reader_required(request)
     status = request.GET.get("status", "")
-    concerns = concerns_visible(reader).prefetch_related("pupils", "categories")
-    if status in Concern.Status.values:
-        concerns = concerns.filter(status=status)
-    concerns = concerns.order_by("status", "-recorded_at")[:200]
+    concerns = concern_inbox_for_reader(reader, status=status)[:200]
     return render(
         request,
         "safeguarding/concerns/inbox.html",
@@ -178,25 +151,16 @@ def concern_inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visible_concern(request: HttpRequest, concern_id: int) -> Concern:
-    concern = concerns_visible(reader_required(request)).filter(pk=concern_id).first()
-    if concern is None:
-        raise Http404
-    return concern
-
-
 @require(Capability.SEARCH_RECORDS)
 @require_GET
 def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
     reader = reader_required(request)
-    concern = _visible_concern(request, concern_id)
+    concern = concern_get_for_reader(reader=reader, concern_id=concern_id)
     pupils = list(concern.pupils.all())
     # One entry per child named on the page, so the DSL finds it when filtering by pupil.
     for pupil in pupils:
         access_log_record(
-            actor_id=reader.user_id,
-            actor_name=reader.name,
-            actor_role=str(reader.role),
+            person=reader.person,
             action=AccessAction.VIEWED_RECORD,
             object_type="concern",
             object_id=concern.pk,
@@ -207,9 +171,7 @@ def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
         read_at=timezone.now()
     )
     colleagues = _colleagues(request)
-    allegation = (
-        Allegation.objects.filter(concern=concern).first() if reader.sees_allegations else None
-    )
+    allegation = allegation_of_concern(reader, concern)
     return render(
         request,
         "safeguarding/concerns/detail.html",
@@ -219,7 +181,7 @@ def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
             "categories": concern.categories.all(),
             "actions": concern.actions.all(),
             "allegation": allegation,
-            "versions": _versions(concern, reader),
+            "versions": concern_versions(concern, reader),
             "screening_form": ScreeningForm(
                 initial={"level": concern.level, "rationale": concern.level_rationale}
             ),
@@ -230,20 +192,6 @@ def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
     )
 
 
-def _versions(concern: Concern, reader: Reader) -> list[Concern]:
-    """Every version of the concern this reader may see, oldest first (corrections supersede,
-    both stay; an earlier version outside a key holder's grant is not theirs to read)."""
-    versions = [concern]
-    while versions[0].supersedes_id:
-        versions.insert(0, Concern.objects.get(pk=versions[0].supersedes_id))
-    visible = set(
-        concerns_visible(reader)
-        .filter(pk__in=[v.pk for v in versions])
-        .values_list("pk", flat=True)
-    )
-    return [v for v in versions if v.pk in visible]
-
-
 def _back(concern: Concern) -> HttpResponse:
     return redirect("safeguarding:concern_detail", concern_id=concern.pk)
 
@@ -251,20 +199,20 @@ def _back(concern: Concern) -> HttpResponse:
 @require(Capability.SCREEN_CONCERNS)
 @require_POST
 def concern_screen(request: HttpRequest, concern_id: int) -> HttpResponse:
-    concern = _visible_concern(request, concern_id)
+    concern = concern_get_for_reader(reader=reader_required(request), concern_id=concern_id)
     form = ScreeningForm(request.POST)
     if form.is_valid():
         try:
             services.concern_screen(
                 concern=concern,
-                screener=_person(request),
+                screener=acting_person(request),
                 level=Concern.Level(form.cleaned_data["level"]),
                 rationale=form.cleaned_data["rationale"],
                 next_steps=form.cleaned_data["next_steps"],
             )
             messages.success(request, "Screening recorded.")
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, error_text(error))
     else:
         messages.error(request, "Choose a level and give the reason for it.")
     return _back(concern)
@@ -273,18 +221,18 @@ def concern_screen(request: HttpRequest, concern_id: int) -> HttpResponse:
 @require(Capability.MANAGE_CASES)
 @require_POST
 def action_add(request: HttpRequest, concern_id: int) -> HttpResponse:
-    concern = _visible_concern(request, concern_id)
+    concern = concern_get_for_reader(reader=reader_required(request), concern_id=concern_id)
     colleagues = _colleagues(request)
     form = ActionForm(request.POST, colleagues=colleagues)
     if form.is_valid():
         data = form.cleaned_data
         assignee = next((u for u in colleagues if u.pk == data["assignee"]), None)
-        if data["assignee"] == request.user.pk:
-            assignee = request.user
+        if data["assignee"] == acting_user(request).pk:
+            assignee = acting_user(request)
         try:
             services.action_add(
                 concern=concern,
-                actor=_person(request),
+                actor=acting_person(request),
                 kind=Action.Kind(data["kind"]),
                 description=data["description"],
                 decision_rationale=data["decision_rationale"],
@@ -293,7 +241,7 @@ def action_add(request: HttpRequest, concern_id: int) -> HttpResponse:
             )
             messages.success(request, "Action added to the case and the chronology.")
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, error_text(error))
     else:
         messages.error(request, "The action could not be read; check the form.")
     return _back(concern)
@@ -302,7 +250,7 @@ def action_add(request: HttpRequest, concern_id: int) -> HttpResponse:
 @require(Capability.MANAGE_CASES)
 @require_POST
 def action_complete(request: HttpRequest, concern_id: int, action_id: int) -> HttpResponse:
-    concern = _visible_concern(request, concern_id)
+    concern = concern_get_for_reader(reader=reader_required(request), concern_id=concern_id)
     action = Action.objects.filter(pk=action_id, concern=concern).first()
     if action is None:
         raise Http404
@@ -311,29 +259,29 @@ def action_complete(request: HttpRequest, concern_id: int, action_id: int) -> Ht
         if not form.is_valid():
             raise ValidationError("Record the outcome.")
         services.action_complete(
-            action=action, actor=_person(request), outcome=form.cleaned_data["outcome"]
+            action=action, actor=acting_person(request), outcome=form.cleaned_data["outcome"]
         )
         messages.success(request, "Action completed.")
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_text(error))
     return _back(concern)
 
 
 @require(Capability.MANAGE_CASES)
 @require_POST
 def concern_status(request: HttpRequest, concern_id: int) -> HttpResponse:
-    concern = _visible_concern(request, concern_id)
+    concern = concern_get_for_reader(reader=reader_required(request), concern_id=concern_id)
     form = StatusForm(request.POST)
     try:
         if not form.is_valid():
             raise ValidationError("Choose what to do with the case.")
         services.concern_status_set(
             concern=concern,
-            actor=_person(request),
+            actor=acting_person(request),
             status=Concern.Status(form.cleaned_data["status"]),
             summary=form.cleaned_data["summary"],
         )
         messages.success(request, "Case status changed.")
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_text(error))
     return _back(concern)

@@ -9,19 +9,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from safeguarding.forms.documents import DocumentUploadForm
-from safeguarding.permissions import pupil_get_for_reader, reader_for
-from safeguarding.services.documents import (
-    document_get_for_reader,
-    document_upload,
-    documents_visible,
-)
+from safeguarding.permissions import reader_for, reader_required
+from safeguarding.selectors.documents import document_get_for_reader, documents_visible
+from safeguarding.selectors.pupils import pupil_get_for_reader
+from safeguarding.services.documents import document_upload
+from safeguarding.views.common import form_errors_add
 from tenants.db import school_connection
+from trustplatform.downloads import file_download
 from trustplatform.permissions import Capability, Decision, decide, refusal, require
 
 # Everyone who reads some child records: the DSL, deputies, headteacher, and key holders (who
@@ -56,9 +56,7 @@ def require_reader(
 @require_GET
 @require_reader
 def document_list(request: HttpRequest, pupil_id: int) -> HttpResponse:
-    reader = reader_for(request)
-    if reader is None:
-        raise Http404
+    reader = reader_required(request)
     pupil = pupil_get_for_reader(reader=reader, pupil_id=pupil_id, request=request)
     return render(
         request,
@@ -73,10 +71,8 @@ def document_list(request: HttpRequest, pupil_id: int) -> HttpResponse:
 
 @require(Capability.VIEW_ALL_RECORDS)
 @require_http_methods(["GET", "POST"])
-def document_upload_page(request: HttpRequest, pupil_id: int) -> HttpResponse:
-    reader = reader_for(request)
-    if reader is None:
-        raise Http404
+def document_new(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    reader = reader_required(request)
     pupil = pupil_get_for_reader(reader=reader, pupil_id=pupil_id, request=request)
     form = DocumentUploadForm(
         request.POST or None, request.FILES or None, pupil=pupil, reader=reader
@@ -91,7 +87,7 @@ def document_upload_page(request: HttpRequest, pupil_id: int) -> HttpResponse:
                 concern=form.cleaned_data["concern"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_add(form, error)
         else:
             # No file name: messages travel in a cookie, and a file is often named after the child.
             messages.success(request, "The document is stored on the record and in its chronology.")
@@ -110,20 +106,10 @@ def document_download(request: HttpRequest, document_id: int) -> HttpResponseBas
     document = document_get_for_reader(
         reader=reader_for(request), document_id=document_id, request=request
     )
-    # Defence in depth: the file must be under this school's own prefix in the storage.
-    if not (document.file.name or "").startswith(f"{school_connection.schema_name}/"):
-        raise Http404
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        # A neutral name: uploaded files are often named after the child, and the browser keeps
-        # the name in its downloads list.
+    return file_download(
+        document.file,
+        # A neutral name: uploaded files are often named after the child.
         filename=f"document-{document.pk}{PurePath(document.original_name).suffix.lower()}",
         content_type=document.content_type,
+        under=f"{school_connection.schema_name}/",
     )
-    # Never rendered by the browser as a page (an HTML file would run as our site), never kept
-    # in a shared or browser cache.
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

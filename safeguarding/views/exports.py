@@ -13,20 +13,18 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from safeguarding.models import ExportJob, Pupil
-from safeguarding.permissions import (
-    pupil_get_for_reader,
-    pupils_visible,
-    reader_for,
-    reader_required,
-)
+from safeguarding.models import ExportJob
+from safeguarding.permissions import reader_for, reader_required
+from safeguarding.selectors.exports import export_get_for_reader, exports_of_pupil
+from safeguarding.selectors.pupils import pupil_get_for_reader, pupil_get_unlogged
 from safeguarding.services.exports import (
     export_download_record,
-    export_get_for_reader,
     export_request,
     inline_max_entries,
 )
+from safeguarding.views.common import error_text
 from tenants.db import school_connection
+from trustplatform.downloads import file_download
 from trustplatform.permissions import Capability, require
 
 
@@ -48,7 +46,7 @@ def pupil_exports(request: HttpRequest, pupil_id: int) -> HttpResponse:
         "safeguarding/exports/list.html",
         {
             "pupil": pupil,
-            "exports": ExportJob.objects.filter(pupil=pupil),
+            "exports": exports_of_pupil(pupil),
             "form": ExportForm(initial={"version": ExportJob.Version.FULL}),
             "reader": reader,
             "inline_max": inline_max_entries(),
@@ -61,9 +59,7 @@ def pupil_exports(request: HttpRequest, pupil_id: int) -> HttpResponse:
 def export_create(request: HttpRequest, pupil_id: int) -> HttpResponse:
     reader = reader_required(request)
     # Found without a "viewed" row in the access log: the service writes the export itself.
-    pupil: Pupil | None = pupils_visible(reader).filter(pk=pupil_id).first()
-    if pupil is None:
-        raise Http404
+    pupil = pupil_get_unlogged(reader=reader, pupil_id=pupil_id)
     form = ExportForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose the full or the external version.")
@@ -76,7 +72,7 @@ def export_create(request: HttpRequest, pupil_id: int) -> HttpResponse:
             request=request,
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_text(error))
         return redirect("safeguarding:pupil_exports", pupil_id=pupil.pk)
     if job.status == ExportJob.Status.FAILED:
         messages.error(request, "The PDF could not be made.")
@@ -111,18 +107,16 @@ def export_download(request: HttpRequest, job_id: int) -> FileResponse:
     job = export_get_for_reader(reader=reader, job_id=job_id)
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404
-    # Defence in depth: the file must be under this school's own prefix in the storage.
-    if not (job.file.name or "").startswith(f"{school_connection.schema_name}/"):
+    # Checked before the download is written to the access log: a file outside this school's
+    # own prefix in the storage is never handed over.
+    under = f"{school_connection.schema_name}/"
+    if not (job.file.name or "").startswith(under):
         raise Http404
     export_download_record(reader=reader, job=job, request=request)
-    response = FileResponse(
-        job.file.open("rb"),
-        as_attachment=True,
+    return file_download(
+        job.file,
         # Ids only: file names end up in download folders, histories and proxies' logs.
         filename=f"chronology-pupil-{job.pupil_id}-{job.version}-export-{job.pk}.pdf",
         content_type="application/pdf",
+        under=under,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    # Never kept in a shared or browser cache.
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -7,7 +7,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from safeguarding.models import AccessAction
-from safeguarding.selectors import access_log_list, category_list_current
+from safeguarding.selectors.access import access_log_list
+from safeguarding.selectors.categories import category_list_current
 from trustplatform.fields import BoundedDateField, IdField, form_errors_text
 from trustplatform.permissions import Capability, require
 

@@ -8,15 +8,13 @@ cookie, and a child's name must not leave the school's schema
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,11 +28,14 @@ from safeguarding.forms.pupils import (
     PupilImportForm,
     UpnLookupForm,
 )
-from safeguarding.models import AccessAction, FamilyLink, Pupil, YearGroup
-from safeguarding.permissions import (
+from safeguarding.models import AccessAction, Pupil, YearGroup
+from safeguarding.permissions import reader_required
+from safeguarding.selectors.pupils import (
+    pupil_family,
+    pupil_family_visible,
     pupil_get_for_reader,
-    pupils_visible,
-    reader_required,
+    pupil_list_for_reader,
+    pupils_on_roll_named,
 )
 from safeguarding.services.access import access_log_record
 from safeguarding.services.pupil_import import (
@@ -53,9 +54,9 @@ from safeguarding.services.pupils import (
     pupil_update,
     upn_normalise,
 )
+from safeguarding.views.common import acting_person, acting_user, error_text, form_errors_add
 from tenants.db import school_connection
-from trustplatform.accounts.models import User
-from trustplatform.permissions import Capability, can, require, roles_here
+from trustplatform.permissions import Capability, can, require
 
 PAGE_SIZE = 50
 # While recording a concern: enough to find a child, too few to browse the school's roll.
@@ -64,71 +65,11 @@ SEARCH_MIN_LENGTH = 2
 # A preview is confirmed within the idle timeout of a child-data session, or uploaded again.
 IMPORT_PREVIEW_MAX_AGE = 30 * 60
 SESSION_IMPORT_RESULT = "pupil_import_result"
-# The fields the list and the recording search show: nothing else is loaded.
-_LIST_FIELDS = (
-    "legal_first_name",
-    "legal_last_name",
-    "preferred_first_name",
-    "preferred_last_name",
-    "year_group",
-    "form",
-    "leaving_date",
-)
-
-
-# --- reads (selectors.py belongs to the whole app; these serve only the pages below) -----------
-
-
-def _names_match(query: str, *, upn: bool = False) -> Q:
-    """Every word of `query` in a legal or preferred name ('jo smi' finds Joanna Smith)."""
-    matches = Q()
-    for term in query.split():
-        term_matches = (
-            Q(legal_first_name__icontains=term)
-            | Q(legal_last_name__icontains=term)
-            | Q(preferred_first_name__icontains=term)
-            | Q(preferred_last_name__icontains=term)
-        )
-        if upn:
-            term_matches |= Q(upn__icontains=upn_normalise(term))
-        matches &= term_matches
-    return matches
-
-
-def _family(pupil: Pupil) -> list[tuple[FamilyLink, Pupil]]:
-    """The pupil's family links, each with the other pupil, whichever way round it was stored."""
-    links = (
-        FamilyLink.objects.filter(Q(pupil=pupil) | Q(relative=pupil))
-        .select_related("pupil", "relative")
-        .order_by("relationship", "pk")
-    )
-    return [(link, link.relative if link.pupil_id == pupil.pk else link.pupil) for link in links]
-
-
-def _actor(request: HttpRequest) -> User:
-    # Every view here is behind `require`, which lets only signed-in users through.
-    return cast(User, request.user)
-
-
-def _actor_role(request: HttpRequest) -> str:
-    return ",".join(sorted(roles_here(request)))
 
 
 def _reads_records(request: HttpRequest) -> bool:
     # The school administrator imports pupils but reads no child records: identity fields only.
     return can(request, Capability.VIEW_ALL_RECORDS)
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, problems in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, problems)
 
 
 # --- for readers of child records ---------------------------------------------------------------
@@ -162,18 +103,10 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
         data.pop("q", None)  # an old link's name is not searched for, nor shown back
     form = PupilFilterForm(data, year_groups=year_groups)
     filters: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
-    pupils = pupils_visible(reader)
     status = filters.get("status") or "on_roll"
-    if status == "on_roll":
-        pupils = pupils.filter(leaving_date__isnull=True)
-    elif status == "leavers":
-        pupils = pupils.filter(leaving_date__isnull=False)
-    if (year_group := filters.get("year_group")) is not None:
-        pupils = pupils.filter(year_group=year_group)
+    year_group = filters.get("year_group")
     query = (filters.get("q") or "").strip() if searching else ""
-    if query:
-        pupils = pupils.filter(_names_match(query, upn=True))
-    pupils = pupils.only(*_LIST_FIELDS).order_by("legal_last_name", "legal_first_name", "pk")
+    pupils = pupil_list_for_reader(reader, status=status, year_group=year_group, query=query)
     page = Paginator(pupils, PAGE_SIZE).get_page(data.get("page"))
     # Pages of a search by name are POSTed with the filters as hidden fields; pages of the
     # list without one are links carrying the filters that identify nobody.
@@ -213,18 +146,9 @@ def pupil_detail(request: HttpRequest, pupil_id: int) -> HttpResponse:
         else AccessAction.VIEWED_RECORD
     )
     pupil = pupil_get_for_reader(reader=reader, pupil_id=pupil_id, request=request, action=action)
-    links = _family(pupil)
-    if reader.reads_everything:
-        shown = links
-    else:
-        # A key holder sees relatives only within their own year groups; the rest are counted
-        # so they know to ask the DSL, but not named.
-        allowed = set(
-            pupils_visible(reader)
-            .filter(pk__in=[other.pk for _, other in links])
-            .values_list("pk", flat=True)
-        )
-        shown = [(link, other) for link, other in links if other.pk in allowed]
+    links = pupil_family(pupil)
+    # Relatives the reader may not see are counted, so they know to ask the DSL, but not named.
+    shown = pupil_family_visible(reader, links)
     return render(
         request,
         "safeguarding/pupils/detail.html",
@@ -271,9 +195,9 @@ def pupil_enrol(request: HttpRequest) -> HttpResponse:
     form = PupilForm(request.POST or None, safeguarding_flags=_reads_records(request))
     if request.method == "POST" and form.is_valid():
         try:
-            pupil = pupil_create(actor_id=_actor(request).pk, **form.pupil_fields())
+            pupil = pupil_create(actor_id=acting_user(request).pk, **form.pupil_fields())
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, "The pupil is enrolled. Add family links below if needed.")
             return redirect("safeguarding:pupil_edit", pupil_id=pupil.pk)
@@ -293,9 +217,9 @@ def pupil_edit(request: HttpRequest, pupil_id: int) -> HttpResponse:
         form = PupilForm(request.POST, safeguarding_flags=_reads_records(request))
         if form.is_valid():
             try:
-                pupil_update(pupil=pupil, actor_id=_actor(request).pk, **form.pupil_fields())
+                pupil_update(pupil=pupil, actor_id=acting_user(request).pk, **form.pupil_fields())
             except ValidationError as error:
-                _add_errors(form, error)
+                form_errors_add(form, error)
             else:
                 messages.success(request, "The changes are saved.")
                 return redirect("safeguarding:pupil_edit", pupil_id=pupil.pk)
@@ -306,9 +230,7 @@ def pupil_edit(request: HttpRequest, pupil_id: int) -> HttpResponse:
         # The form shows the pupil's details, so opening it is a view of the record
         # (docs/rules.md, "The access log").
         access_log_record(
-            actor_id=_actor(request).pk,
-            actor_name=_actor(request).full_name,
-            actor_role=_actor_role(request),
+            person=acting_person(request),
             action=AccessAction.VIEWED_RECORD,
             object_type="pupil",
             object_id=pupil.pk,
@@ -323,7 +245,7 @@ def pupil_edit(request: HttpRequest, pupil_id: int) -> HttpResponse:
             "pupil": pupil,
             "title": "Change a pupil's details",
             "submit": "Save the changes",
-            "family": _family(pupil),
+            "family": pupil_family(pupil),
             "family_hidden": 0,
             "family_form": FamilyLinkForm(),
             "back": "edit",
@@ -339,7 +261,7 @@ def _back_to(request: HttpRequest, pupil: Pupil) -> str:
 
 @require_POST
 @require(Capability.IMPORT_PUPILS)
-def family_link_add_view(request: HttpRequest, pupil_id: int) -> HttpResponse:
+def pupil_relative_add(request: HttpRequest, pupil_id: int) -> HttpResponse:
     pupil = get_object_or_404(Pupil, pk=pupil_id)
     form = FamilyLinkForm(request.POST)
     if not form.is_valid():
@@ -354,7 +276,7 @@ def family_link_add_view(request: HttpRequest, pupil_id: int) -> HttpResponse:
             pupil=pupil, relative=relative, relationship=form.cleaned_data["relationship"]
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, "The family link is saved.")
     return redirect(_back_to(request, pupil))
@@ -362,13 +284,13 @@ def family_link_add_view(request: HttpRequest, pupil_id: int) -> HttpResponse:
 
 @require_POST
 @require(Capability.IMPORT_PUPILS)
-def family_link_remove_view(request: HttpRequest, pupil_id: int, relative_id: int) -> HttpResponse:
+def pupil_relative_remove(request: HttpRequest, pupil_id: int, relative_id: int) -> HttpResponse:
     pupil = get_object_or_404(Pupil, pk=pupil_id)
     relative = get_object_or_404(Pupil, pk=relative_id)
     try:
         family_link_remove(pupil=pupil, relative=relative)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, "The family link is removed.")
     return redirect(_back_to(request, pupil))
@@ -386,7 +308,7 @@ def family_link_remove_view(request: HttpRequest, pupil_id: int, relative_id: in
 
 
 def _import_salt(request: HttpRequest) -> str:
-    return f"safeguarding.pupil_import:{school_connection.schema_name}:{_actor(request).pk}"
+    return f"safeguarding.pupil_import:{school_connection.schema_name}:{acting_user(request).pk}"
 
 
 def _token_fits(token: str) -> bool:
@@ -462,10 +384,10 @@ def pupil_import_confirm(request: HttpRequest) -> HttpResponse:
     try:
         preview = ImportPreview.from_payload(payload)
         result = pupil_import_apply(
-            preview, actor_id=_actor(request).pk, safeguarding_flags=_reads_records(request)
+            preview, actor_id=acting_user(request).pk, safeguarding_flags=_reads_records(request)
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
         return redirect("safeguarding:pupil_import")
     # Counts only: the session is in the public schema, which holds no child data.
     request.session[SESSION_IMPORT_RESULT] = {
@@ -494,12 +416,7 @@ def pupil_search(request: HttpRequest) -> HttpResponse:
     pupils: list[Pupil] = []
     more = False
     if len(query) >= SEARCH_MIN_LENGTH:
-        found: QuerySet[Pupil] = (
-            Pupil.objects.filter(_names_match(query), leaving_date__isnull=True)
-            .only(*_LIST_FIELDS)
-            .order_by("legal_last_name", "legal_first_name", "pk")
-        )
-        pupils = list(found[: SEARCH_LIMIT + 1])
+        pupils = list(pupils_on_roll_named(query)[: SEARCH_LIMIT + 1])
         more = len(pupils) > SEARCH_LIMIT
         pupils = pupils[:SEARCH_LIMIT]
     return render(

@@ -21,20 +21,21 @@ from safeguarding.forms.sharing import (
     DisclosureSharedForm,
 )
 from safeguarding.models import Agency, AgencyContact, Disclosure
-from safeguarding.permissions import pupil_get_for_reader, reader_required
-from safeguarding.services.documents import documents_visible
+from safeguarding.permissions import reader_required
+from safeguarding.selectors.documents import documents_visible
+from safeguarding.selectors.pupils import pupil_get_for_reader
+from safeguarding.selectors.sharing import disclosure_get_for_reader, disclosures_of_pupil
 from safeguarding.services.sharing import (
     agency_contact_create,
     agency_contact_update,
     agency_create,
     agency_update,
     disclosure_decide,
-    disclosure_get_for_reader,
     disclosure_record_child_informed,
     disclosure_record_shared,
     disclosure_request_record,
-    disclosures_of_pupil,
 )
+from safeguarding.views.common import form_errors_add
 from trustplatform.permissions import Capability, require
 
 FORM_PAGE = "safeguarding/sharing/form_page.html"
@@ -64,7 +65,7 @@ def agency_add(request: HttpRequest) -> HttpResponse:
         try:
             agency = agency_create(author=reader_required(request).person, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, f"{agency.name} is in the directory.")
             return redirect("safeguarding:agency_list")
@@ -95,7 +96,7 @@ def agency_edit(request: HttpRequest, agency_id: int) -> HttpResponse:
                 agency=agency, author=reader_required(request).person, **form.cleaned_data
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, f"{agency.name} is updated.")
             return redirect("safeguarding:agency_list")
@@ -119,7 +120,7 @@ def agency_contact_add(request: HttpRequest, agency_id: int) -> HttpResponse:
                 agency=agency, author=reader_required(request).person, **form.cleaned_data
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, f"{contact.name} is added to {agency.name}.")
             return redirect("safeguarding:agency_list")
@@ -145,7 +146,7 @@ def agency_contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
                 contact=contact, author=reader_required(request).person, **form.cleaned_data
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, f"{contact.name} is updated.")
             return redirect("safeguarding:agency_list")
@@ -194,7 +195,7 @@ def disclosure_request(request: HttpRequest, pupil_id: int) -> HttpResponse:
                 author=reader.person,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_add(form, error)
         else:
             messages.success(
                 request,
@@ -246,7 +247,7 @@ def _back_to(disclosure: Disclosure) -> HttpResponse:
 
 @require(Capability.APPROVE_INFORMATION_SHARING)
 @require_http_methods(["GET", "POST"])
-def disclosure_decide_page(request: HttpRequest, disclosure_id: int) -> HttpResponse:
+def disclosure_decision(request: HttpRequest, disclosure_id: int) -> HttpResponse:
     reader = reader_required(request)
     disclosure = disclosure_get_for_reader(
         reader=reader, disclosure_id=disclosure_id, request=request
@@ -267,7 +268,7 @@ def disclosure_decide_page(request: HttpRequest, disclosure_id: int) -> HttpResp
                 notes=data["notes"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, "Your decision is recorded.")
             return _back_to(disclosure)
@@ -276,7 +277,7 @@ def disclosure_decide_page(request: HttpRequest, disclosure_id: int) -> HttpResp
 
 @require(Capability.VIEW_ALL_RECORDS)
 @require_http_methods(["GET", "POST"])
-def disclosure_shared_page(request: HttpRequest, disclosure_id: int) -> HttpResponse:
+def disclosure_sharing(request: HttpRequest, disclosure_id: int) -> HttpResponse:
     reader = reader_required(request)
     disclosure = disclosure_get_for_reader(
         reader=reader, disclosure_id=disclosure_id, request=request
@@ -305,7 +306,7 @@ def disclosure_shared_page(request: HttpRequest, disclosure_id: int) -> HttpResp
                 author=reader.person,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, "What was shared is recorded.")
             return _back_to(disclosure)
@@ -314,7 +315,7 @@ def disclosure_shared_page(request: HttpRequest, disclosure_id: int) -> HttpResp
 
 @require(Capability.VIEW_ALL_RECORDS)
 @require_http_methods(["GET", "POST"])
-def disclosure_child_informed_page(request: HttpRequest, disclosure_id: int) -> HttpResponse:
+def disclosure_child_informed(request: HttpRequest, disclosure_id: int) -> HttpResponse:
     reader = reader_required(request)
     disclosure = disclosure_get_for_reader(
         reader=reader, disclosure_id=disclosure_id, request=request
@@ -341,7 +342,7 @@ def disclosure_child_informed_page(request: HttpRequest, disclosure_id: int) -> 
                 author=reader.person,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, "Recorded.")
             return _back_to(disclosure)

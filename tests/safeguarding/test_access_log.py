@@ -15,8 +15,9 @@ from django.test import RequestFactory
 from django_tenants.utils import schema_context
 
 from safeguarding.models import AccessAction, AccessLogEntry
-from safeguarding.selectors import access_log_list
+from safeguarding.selectors.access import access_log_list
 from safeguarding.services.access import access_log_record
+from safeguarding.services.chronology import Person
 from tenants.models import School
 from tenants.services import school_create
 from tests.conftest import World
@@ -32,9 +33,7 @@ def _view(
     action: AccessAction = AccessAction.VIEWED_RECORD,
 ) -> AccessLogEntry:
     return access_log_record(
-        actor_id=user_id,
-        actor_name="Dana Lead",
-        actor_role="dsl",
+        person=Person(user_id=user_id, name="Dana Lead", role="dsl"),
         action=action,
         object_type="pupil",
         object_id=pupil_id,
@@ -97,9 +96,7 @@ def test_an_entry_keeps_who_did_what_and_from_where(school_a: School) -> None:
     request = RequestFactory().get("/pupils/501/", REMOTE_ADDR="2001:0db8:0000::0001")
     with schema_context(school_a.schema_name):
         entry = access_log_record(
-            actor_id=42,
-            actor_name="Sam Deputy",
-            actor_role="deputy_dsl",
+            person=Person(user_id=42, name="Sam Deputy", role="deputy_dsl"),
             action=AccessAction.EXPORTED,
             object_type="chronology",
             object_id=9,

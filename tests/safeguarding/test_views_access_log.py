@@ -4,6 +4,7 @@ from django_tenants.utils import schema_context
 
 from safeguarding.models import AccessAction
 from safeguarding.services.access import access_log_record
+from safeguarding.services.chronology import Person
 from tenants.models import School
 from tests.conftest import World, school_client
 from trustplatform.accounts.models import Role
@@ -12,9 +13,7 @@ from trustplatform.accounts.models import Role
 def _log(school: School, *, user_id: int, action: AccessAction, pupil_id: int) -> None:
     with schema_context(school.schema_name):
         access_log_record(
-            actor_id=user_id,
-            actor_name=f"Person {user_id}",
-            actor_role="dsl",
+            person=Person(user_id=user_id, name=f"Person {user_id}", role="dsl"),
             action=action,
             object_type="pupil",
             object_id=pupil_id,

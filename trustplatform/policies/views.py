@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from tenants.selectors import school_of_request_or_404
 from trustplatform.accounts.models import User
+from trustplatform.downloads import file_download
 from trustplatform.permissions import Capability, require, trust_for_capability
 from trustplatform.policies import selectors, services
 from trustplatform.policies.forms import PolicyForm, ReviewForm
@@ -57,11 +58,8 @@ def policy_document(request: HttpRequest, policy_id: int) -> FileResponse:
     policy = selectors.policy_get(school=school_of_request_or_404(request), policy_id=policy_id)
     if not policy.document:
         raise Http404
-    return FileResponse(
-        policy.document.open("rb"),
-        as_attachment=True,
-        filename=f"policy-{policy.pk}.pdf",
-        content_type="application/pdf",
+    return file_download(
+        policy.document, filename=f"policy-{policy.pk}.pdf", content_type="application/pdf"
     )
 
 

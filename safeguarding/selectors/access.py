@@ -1,4 +1,4 @@
-"""Reads of a school's records. Runs inside the school's schema: never filters by school."""
+"""The school's access log, and the key holders' grants."""
 
 from __future__ import annotations
 
@@ -7,12 +7,7 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from safeguarding.models import AccessLogEntry, Category, KeyHolderGrant
-
-
-def category_list_current() -> QuerySet[Category]:
-    """Categories staff may choose today: not retired, parents before their children."""
-    return Category.objects.filter(retired_at__isnull=True).select_related("parent")
+from safeguarding.models import AccessLogEntry, KeyHolderGrant
 
 
 def _start_of_day(day: dt.date) -> dt.datetime:

@@ -1,0 +1,86 @@
+"""Concerns as a reader may see them: wholly inside a key holder's grant or not at all, and an
+allegation never to the adult it is about (docs/rules.md, "Who reads which records")."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
+
+from safeguarding.models import Alert, Concern
+from safeguarding.permissions import Reader
+
+
+def concerns_visible(reader: Reader) -> QuerySet[Concern]:
+    concerns = Concern.objects.all()
+    if not reader.sees_allegations:
+        concerns = concerns.filter(allegation__isnull=True)
+    else:
+        # An allegation is never shown to the adult it is about (KCSIE Part 4).
+        concerns = concerns.exclude(allegation__adult_user_id=reader.user_id)
+    if reader.reads_everything:
+        return concerns
+    # Wholly inside the grant, or not at all: no category and no pupil outside it.
+    category_outside = Concern.categories.through.objects.filter(concern=OuterRef("pk")).exclude(
+        category_id__in=reader.category_ids
+    )
+    pupil_outside = Concern.pupils.through.objects.filter(concern=OuterRef("pk")).exclude(
+        pupil__year_group__in=reader.year_groups
+    )
+    return concerns.filter(~Exists(category_outside), ~Exists(pupil_outside))
+
+
+def concern_get_for_reader(*, reader: Reader, concern_id: int) -> Concern:
+    """The concern, if this reader may see it; the same 404 for missing and not allowed."""
+    concern = concerns_visible(reader).filter(pk=concern_id).first()
+    if concern is None:
+        raise Http404
+    return concern
+
+
+def concern_versions(concern: Concern, reader: Reader) -> list[Concern]:
+    """Every version of the concern this reader may see, oldest first (corrections supersede,
+    both stay; an earlier version outside a key holder's grant is not theirs to read)."""
+    versions = [concern]
+    while versions[0].supersedes_id:
+        versions.insert(0, Concern.objects.get(pk=versions[0].supersedes_id))
+    visible = set(
+        concerns_visible(reader)
+        .filter(pk__in=[v.pk for v in versions])
+        .values_list("pk", flat=True)
+    )
+    return [v for v in versions if v.pk in visible]
+
+
+def concern_get_own(*, author_id: int, concern_id: int) -> Concern:
+    """A concern its author recorded, for their receipt; the same 404 for anyone else's."""
+    concern = (
+        Concern.objects.filter(pk=concern_id, author_id=author_id)
+        .prefetch_related("pupils", "categories")
+        .first()
+    )
+    if concern is None:
+        raise Http404
+    return concern
+
+
+def concerns_of_author(*, author_id: int) -> QuerySet[Concern]:
+    """The concerns a member of staff recorded, newest first: their receipts."""
+    return (
+        Concern.objects.filter(author_id=author_id)
+        .prefetch_related("pupils", "categories")
+        .order_by("-recorded_at")
+    )
+
+
+def concern_inbox_for_reader(reader: Reader, *, status: str = "") -> QuerySet[Concern]:
+    """The concerns this reader may see, by status then newest first; only those of `status`
+    when it is one (anything else is ignored)."""
+    concerns = concerns_visible(reader).prefetch_related("pupils", "categories")
+    if status in Concern.Status.values:
+        concerns = concerns.filter(status=status)
+    return concerns.order_by("status", "-recorded_at")
+
+
+def alerts_of_user(*, user_id: int) -> QuerySet[Alert]:
+    """A person's own alerts. An alert says only that something needs attention."""
+    return Alert.objects.filter(user_id=user_id).select_related("concern__allegation")
