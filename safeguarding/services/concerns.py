@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +35,7 @@ from safeguarding.services.chronology import Person, chronology_append
 from safeguarding.services.documents import CheckedFile, attachments_checked_first, document_store
 from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership
+from trustplatform.permissions import Capability, role_allows
 from trustplatform.schooldays.calendar import calendar_of
 
 ALLEGATION_CODE = "allegation-staff"
@@ -407,6 +408,134 @@ def concern_record(
     return concern
 
 
+# The recorded content a correction carries over unchanged from the version it replaces.
+_CARRIED_OVER = (
+    "source",
+    "occurred_at",
+    "recorded_at",
+    "backdate_reason",
+    "told_dsl_in_person",
+    "body_map",
+    "author_id",
+    "author_name",
+    "author_role",
+    "original_author_name",
+    "original_written_at",
+    "notify_user_ids",
+)
+# The case goes on from the current version: where it stands is carried over too.
+_CASE = (
+    "status",
+    "level",
+    "level_rationale",
+    "next_steps",
+    "screened_at",
+    "screened_by_id",
+    "screened_by_name",
+    "closed_at",
+    "closure_summary",
+    "escalated_at",
+)
+
+
+def _may_correct(role: str) -> bool:
+    try:
+        return role_allows(frozenset({Role(role)}), Capability.CORRECT_ENTRIES)
+    except ValueError:
+        return False
+
+
+@transaction.atomic
+def concern_correct(
+    *,
+    concern: Concern,
+    actor: Person,
+    account: str,
+    reason: str,
+    location: str | None = None,
+    action_taken: str | None = None,
+) -> Concern:
+    """The DSL or a deputy corrects a concern: a new version that supersedes it, with the reason.
+
+    The earlier version is never changed and stays readable by those who read every record
+    (docs/rules.md, "Corrections"). The case (its actions and where it stands) goes on from the
+    new version; each child's chronology gets the corrected entry, superseding the earlier one.
+    """
+    if not _may_correct(actor.role):
+        raise PermissionDenied("Entries are corrected by the DSL or a deputy.")
+    # Locked: two corrections of the same version at once would both pass the check below.
+    concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    errors: dict[str, str] = {}
+    if not account.strip():
+        errors["account"] = "Write the corrected account."
+    if not reason.strip():
+        errors["reason"] = "Say why the concern is being corrected."
+    if errors:
+        raise ValidationError(errors)
+    if Concern.objects.filter(supersedes=concern).exists():
+        raise ValidationError("This concern has already been corrected; correct the newer version.")
+    if Allegation.objects.filter(concern=concern).exists():
+        # What is learnt of an allegation is an AllegationVersion (docs/rules.md, "Allegations
+        # against staff"); a second concern row would be an allegation without its record.
+        raise ValidationError("An allegation is corrected on the allegation's own record.")
+    corrected = Concern.objects.create(
+        **{name: getattr(concern, name) for name in _CARRIED_OVER + _CASE},
+        account=account.strip(),
+        location=(concern.location if location is None else location).strip(),
+        action_taken=(concern.action_taken if action_taken is None else action_taken).strip(),
+        supersedes=concern,
+        correction_reason=reason.strip(),
+        corrected_at=timezone.now(),
+        corrected_by_id=actor.user_id,
+        corrected_by_name=actor.name,
+        corrected_by_role=actor.role,
+    )
+    pupils = list(concern.pupils.all())
+    categories = list(concern.categories.all())
+    _concern_link(corrected, pupils, categories)
+    # The case's follow-up moves with it; the entries that recorded each action stay as written.
+    Action.objects.filter(concern=concern).update(concern=corrected)
+    _concern_chronology_correct(concern, corrected, actor=actor, categories=categories)
+    _statistics_changed()
+    return corrected
+
+
+def _refuse_superseded(concern: Concern) -> None:
+    if Concern.objects.filter(supersedes=concern).exists():
+        raise ValidationError(
+            "This concern has been corrected; the case goes on from its newer version."
+        )
+
+
+def _concern_chronology_correct(
+    earlier: Concern, corrected: Concern, *, actor: Person, categories: Sequence[Category]
+) -> None:
+    """Each child's current entry of the concern's account is superseded by the corrected one."""
+    current = ChronologyEntry.objects.filter(
+        concern=earlier, kind=ChronologyEntry.Kind.CONCERN, superseded_by__isnull=True
+    ).select_related("pupil")
+    for entry in current:
+        chronology_append(
+            pupil=entry.pupil,
+            kind=ChronologyEntry.Kind.CONCERN,
+            author=actor,
+            title="Concern corrected: " + ", ".join(c.name for c in categories),
+            body=corrected.account,
+            occurred_at=entry.occurred_at,
+            backdate_reason=entry.backdate_reason,
+            source=Source(entry.source),
+            details={
+                **(entry.details if isinstance(entry.details, dict) else {}),
+                "location": corrected.location,
+                "action_taken": corrected.action_taken,
+            },
+            category_ids=entry.category_ids,
+            concern=corrected,
+            supersedes=entry,
+            correction_reason=corrected.correction_reason,
+        )
+
+
 def _entries_for_each_pupil(
     concern: Concern,
     *,
@@ -449,6 +578,7 @@ def concern_screen(
 ) -> Concern:
     """The DSL or a deputy screens a concern: reads it, sets a level with a rationale."""
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    _refuse_superseded(concern)
     errors: dict[str, str] = {}
     if level not in Concern.Level.values:
         errors["level"] = "Choose low, medium or high."
@@ -488,6 +618,7 @@ def concern_status_set(
 ) -> Concern:
     """Moves the case on: open it, or close it with a summary (new → screened → open → closed)."""
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    _refuse_superseded(concern)
     allowed = {
         Concern.Status.OPEN: {Concern.Status.SCREENED, Concern.Status.CLOSED},
         Concern.Status.CLOSED: {Concern.Status.SCREENED, Concern.Status.OPEN},
@@ -532,6 +663,7 @@ def action_add(
     assignee: Person | None = None,
     due_on: dt.date | None = None,
 ) -> Action:
+    _refuse_superseded(concern)
     errors: dict[str, str] = {}
     if kind not in Action.Kind.values:
         errors["kind"] = "Choose what is to be done."
@@ -667,7 +799,10 @@ def concerns_escalate_overdue(*, school: School, now: dt.datetime | None = None)
     hours = screening_deadline_hours()
     escalated = []
     candidates = Concern.objects.filter(
-        status=Concern.Status.NEW, escalated_at__isnull=True, allegation__isnull=True
+        status=Concern.Status.NEW,
+        escalated_at__isnull=True,
+        allegation__isnull=True,
+        superseded_by__isnull=True,  # a corrected concern's case goes on from its new version
     ).values_list("pk", "recorded_at")
     recipients = _member_ids(school, ESCALATION_ROLES)
     # Read from the calendar at every run: changed term dates move open deadlines at once.

@@ -19,6 +19,7 @@ urlpatterns = [
         name="action_complete",
     ),
     path("concerns/<int:concern_id>/status/", concerns.concern_status, name="concern_status"),
+    path("concerns/<int:concern_id>/correct/", concerns.concern_correct, name="concern_correct"),
     path(
         "concerns/<int:concern_id>/allegation/",
         allegations.allegation_update,

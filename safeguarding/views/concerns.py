@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from safeguarding.forms.concerns import (
     ActionForm,
+    ConcernCorrectionForm,
     ConcernForm,
     OutcomeForm,
     ScreeningForm,
@@ -116,7 +117,7 @@ def concern_new(request: HttpRequest) -> HttpResponse:
 
 def _own_concern(request: HttpRequest, concern_id: int) -> Concern:
     concern = (
-        Concern.objects.filter(pk=concern_id, author_id=_user_id(request))
+        Concern.objects.filter(pk=concern_id, author_id=_user_id(request), supersedes__isnull=True)
         .prefetch_related("pupils", "categories")
         .first()
     )
@@ -140,7 +141,8 @@ def concern_receipt(request: HttpRequest, concern_id: int) -> HttpResponse:
 @require_GET
 def my_concerns(request: HttpRequest) -> HttpResponse:
     concerns = (
-        Concern.objects.filter(author_id=_user_id(request))
+        # A receipt is what its author recorded: corrections are not theirs to file.
+        Concern.objects.filter(author_id=_user_id(request), supersedes__isnull=True)
         .prefetch_related("pupils", "categories")
         .order_by("-recorded_at")
     )
@@ -167,7 +169,8 @@ def alerts(request: HttpRequest) -> HttpResponse:
 def concern_inbox(request: HttpRequest) -> HttpResponse:
     reader = reader_required(request)
     status = request.GET.get("status", "")
-    concerns = concerns_visible(reader).prefetch_related("pupils", "categories")
+    concerns = concerns_visible(reader).filter(superseded_by__isnull=True)
+    concerns = concerns.prefetch_related("pupils", "categories")
     if status in Concern.Status.values:
         concerns = concerns.filter(status=status)
     concerns = concerns.order_by("status", "-recorded_at")[:200]
@@ -190,6 +193,8 @@ def _visible_concern(request: HttpRequest, concern_id: int) -> Concern:
 def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
     reader = reader_required(request)
     concern = _visible_concern(request, concern_id)
+    if (current := _current_version(concern)) != concern:
+        return redirect("safeguarding:concern_detail", concern_id=current.pk)
     pupils = list(concern.pupils.all())
     # One entry per child named on the page, so the DSL finds it when filtering by pupil.
     for pupil in pupils:
@@ -234,6 +239,9 @@ def _versions(concern: Concern, reader: Reader) -> list[Concern]:
     """Every version of the concern this reader may see, oldest first (corrections supersede,
     both stay; an earlier version outside a key holder's grant is not theirs to read)."""
     versions = [concern]
+    if not reader.reads_everything:
+        # Only those who read every record see an earlier version (docs/rules.md, "Corrections").
+        return versions
     while versions[0].supersedes_id:
         versions.insert(0, Concern.objects.get(pk=versions[0].supersedes_id))
     visible = set(
@@ -242,6 +250,48 @@ def _versions(concern: Concern, reader: Reader) -> list[Concern]:
         .values_list("pk", flat=True)
     )
     return [v for v in versions if v.pk in visible]
+
+
+def _current_version(concern: Concern) -> Concern:
+    """The newest version of a concern: its case goes on there, alerts and links may be older."""
+    while (newer := Concern.objects.filter(supersedes=concern).first()) is not None:
+        concern = newer
+    return concern
+
+
+@require(Capability.CORRECT_ENTRIES)
+@require_http_methods(["GET", "POST"])
+def concern_correct(request: HttpRequest, concern_id: int) -> HttpResponse:
+    """The DSL or a deputy writes a corrected version of a concern, with the reason."""
+    concern = _visible_concern(request, concern_id)
+    if (current := _current_version(concern)) != concern:
+        return redirect("safeguarding:concern_correct", concern_id=current.pk)
+    if Allegation.objects.filter(concern=concern).exists():
+        raise Http404  # an allegation is corrected on its own record
+    form = ConcernCorrectionForm(
+        request.POST or None,
+        initial={
+            "account": concern.account,
+            "location": concern.location,
+            "action_taken": concern.action_taken,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            corrected = services.concern_correct(
+                concern=concern,
+                actor=_person(request),
+                account=form.cleaned_data["account"],
+                location=form.cleaned_data["location"],
+                action_taken=form.cleaned_data["action_taken"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Correction saved; the earlier version is kept.")
+            return redirect("safeguarding:concern_detail", concern_id=corrected.pk)
+    return render(request, "safeguarding/concerns/correct.html", {"concern": concern, "form": form})
 
 
 def _back(concern: Concern) -> HttpResponse:
