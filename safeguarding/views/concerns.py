@@ -294,6 +294,27 @@ def concern_correct(request: HttpRequest, concern_id: int) -> HttpResponse:
     return render(request, "safeguarding/concerns/correct.html", {"concern": concern, "form": form})
 
 
+@require(Capability.SEARCH_RECORDS)
+@require_POST
+def concern_printed(request: HttpRequest, concern_id: int) -> HttpResponse:
+    """The concern page's Print button posts here before the browser prints: one entry per child
+    on the page, as viewing it writes (docs/rules.md, "The access log")."""
+    reader = reader_required(request)
+    concern = _visible_concern(request, concern_id)
+    for pupil in concern.pupils.all():
+        access_log_record(
+            actor_id=reader.user_id,
+            actor_name=reader.name,
+            actor_role=str(reader.role),
+            action=AccessAction.PRINTED,
+            object_type="concern",
+            object_id=concern.pk,
+            pupil_id=pupil.pk,
+            request=request,
+        )
+    return HttpResponse(status=204)
+
+
 def _back(concern: Concern) -> HttpResponse:
     return redirect("safeguarding:concern_detail", concern_id=concern.pk)
 
