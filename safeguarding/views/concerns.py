@@ -276,6 +276,8 @@ def concern_correct(request: HttpRequest, concern_id: int) -> HttpResponse:
             "action_taken": concern.action_taken,
         },
     )
+    if request.method == "GET":
+        _log_for_each_pupil(request, concern, AccessAction.VIEWED_RECORD)  # the form shows it
     if request.method == "POST" and form.is_valid():
         try:
             corrected = services.concern_correct(
@@ -299,20 +301,25 @@ def concern_correct(request: HttpRequest, concern_id: int) -> HttpResponse:
 def concern_printed(request: HttpRequest, concern_id: int) -> HttpResponse:
     """The concern page's Print button posts here before the browser prints: one entry per child
     on the page, as viewing it writes (docs/rules.md, "The access log")."""
-    reader = reader_required(request)
     concern = _visible_concern(request, concern_id)
+    _log_for_each_pupil(request, concern, AccessAction.PRINTED)
+    return HttpResponse(status=204)
+
+
+def _log_for_each_pupil(request: HttpRequest, concern: Concern, action: AccessAction) -> None:
+    """One access-log entry per child on the concern, so the DSL finds it filtering by pupil."""
+    reader = reader_required(request)
     for pupil in concern.pupils.all():
         access_log_record(
             actor_id=reader.user_id,
             actor_name=reader.name,
             actor_role=str(reader.role),
-            action=AccessAction.PRINTED,
+            action=action,
             object_type="concern",
             object_id=concern.pk,
             pupil_id=pupil.pk,
             request=request,
         )
-    return HttpResponse(status=204)
 
 
 def _back(concern: Concern) -> HttpResponse:

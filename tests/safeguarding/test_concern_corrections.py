@@ -14,7 +14,15 @@ from django_tenants.utils import schema_context
 from pypdf import PdfReader
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from safeguarding.models import Action, ChronologyEntry, Concern, ExportJob, Pupil
+from safeguarding.models import (
+    AccessAction,
+    AccessLogEntry,
+    Action,
+    ChronologyEntry,
+    Concern,
+    ExportJob,
+    Pupil,
+)
 from safeguarding.services.access import key_holder_access_set
 from safeguarding.services.concerns import action_add, concern_correct, concern_record
 from tenants.models import School
@@ -165,6 +173,13 @@ def test_the_dsl_corrects_a_concern_from_its_page_and_sees_both_versions(
     form = client.get(f"/concerns/{concern.pk}/correct/")
     assert form.status_code == 200
     assert EARLIER in form.text  # the form starts from the current text
+    with schema_context(school_a.schema_name):
+        assert (
+            AccessLogEntry.objects.filter(
+                action=AccessAction.VIEWED_RECORD, object_type="concern", pupil_id=pupil.pk
+            ).count()
+            == 2
+        )  # the concern's page, then the form showing its account
 
     refused = client.post(f"/concerns/{concern.pk}/correct/", {"account": CORRECTED})
     assert refused.status_code == 200
