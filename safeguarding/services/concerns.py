@@ -493,8 +493,10 @@ def concern_correct(
     pupils = list(concern.pupils.all())
     categories = list(concern.categories.all())
     _concern_link(corrected, pupils, categories)
-    # The case's follow-up moves with it; the entries that recorded each action stay as written.
+    # The case's follow-up and its alerts move with it (screening the new version marks them
+    # read); the chronology entries that recorded each action stay as written.
     Action.objects.filter(concern=concern).update(concern=corrected)
+    Alert.objects.filter(concern=concern).update(concern=corrected)
     _concern_chronology_correct(concern, corrected, actor=actor, categories=categories)
     _statistics_changed()
     return corrected

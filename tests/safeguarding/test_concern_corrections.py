@@ -18,6 +18,7 @@ from safeguarding.models import (
     AccessAction,
     AccessLogEntry,
     Action,
+    Alert,
     ChronologyEntry,
     Concern,
     ExportJob,
@@ -85,6 +86,9 @@ def test_a_correction_is_a_new_version_and_the_earlier_one_is_unchanged(
         assert corrected.recorded_at == earlier.recorded_at
         assert list(corrected.pupils.all()) == [pupil]
         assert Action.objects.get(pk=action.pk).concern_id == corrected.pk
+        # The DSL's alert about the new concern now leads to the version the case goes on from.
+        assert Alert.objects.filter(concern=corrected, reason=Alert.Reason.NEW_CONCERN).exists()
+        assert not Alert.objects.filter(concern=earlier).exists()
         entries = ChronologyEntry.objects.filter(pupil=pupil, kind=ChronologyEntry.Kind.CONCERN)
         first, correction = entries.order_by("pk")
         assert first.body == earlier.account
