@@ -210,6 +210,8 @@ def test_the_dsl_corrects_a_concern_from_its_page_and_sees_both_versions(
     assert CORRECTED in chronology
     assert EARLIER in chronology
     assert "correction</strong> of an earlier version: The pupil named his uncle." in chronology
+    dsl_name = world.person("a", Role.DSL).full_name
+    assert f"by {dsl_name}, reason: The pupil named his uncle." in chronology
     inbox = client.get("/concerns/").text
     assert f"C{corrected.pk}<" in inbox
     assert f"C{concern.pk}<" not in inbox
@@ -308,7 +310,8 @@ def test_the_full_pdf_holds_both_versions_and_the_external_one_the_current(
     assert EARLIER in full
     assert "Superseded" in full
     assert "his uncle, not his dad" in full
-    assert "The pupil named his uncle." in full
+    dsl_name = world.person("a", Role.DSL).full_name
+    assert f"by {dsl_name} (DSL), reason: The pupil named his uncle." in full
     assert "his uncle, not his dad" in external
     assert EARLIER not in external
     with schema_context(school_a.schema_name):
