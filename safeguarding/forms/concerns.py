@@ -181,6 +181,29 @@ class CorrectionForm(forms.Form):
     reason = forms.CharField(max_length=500, label="Why it is corrected")
 
 
+class ConcernCorrectionForm(forms.Form):
+    """A concern's corrected account; what is not corrected is carried over by the service."""
+
+    account = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=20_000,
+        label="Corrected account",
+        help_text="What was seen or heard, in the words used, as it should read.",
+    )
+    location = forms.CharField(required=False, max_length=200, label="Where")
+    action_taken = forms.CharField(
+        required=False,
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What the member of staff already did",
+    )
+    reason = forms.CharField(
+        max_length=500,
+        label="Why it is corrected",
+        help_text="Kept with the correction; the earlier version stays on the record.",
+    )
+
+
 class AllegationUpdateForm(forms.Form):
     """What a handler posts; a field left out of the post leaves its value as it is."""
 

@@ -68,6 +68,12 @@ class Concern(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
     correction_reason = models.TextField(blank=True)
+    # Who wrote a correction and when (docs/rules.md, "Corrections"): the account stays its
+    # author's, so `author_*` and `recorded_at` are those of the first version.
+    corrected_at = models.DateTimeField(null=True, blank=True)
+    corrected_by_id = models.BigIntegerField(null=True, blank=True)
+    corrected_by_name = models.CharField(max_length=200, blank=True)
+    corrected_by_role = models.CharField(max_length=30, blank=True)
 
     # The case as it moves on. Changed only by services, each change also written to the
     # chronology.
@@ -102,6 +108,15 @@ class Concern(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="closed") | ~models.Q(closure_summary=""),
                 name="concern_closed_needs_summary",
+            ),
+            # A correction says why, who wrote it and when (docs/rules.md, "Corrections").
+            models.CheckConstraint(
+                condition=models.Q(supersedes__isnull=True)
+                | (
+                    ~models.Q(correction_reason="")
+                    & models.Q(corrected_at__isnull=False, corrected_by_id__isnull=False)
+                ),
+                name="concern_correction_needs_reason",
             ),
         ]
 

@@ -35,3 +35,8 @@ def allegation_get_for_case_manager(*, user_id: int, concern_id: int) -> Allegat
 
 def allegation_versions(allegation: Allegation) -> list[AllegationVersion]:
     return list(allegation.versions.order_by("recorded_at", "pk"))
+
+
+def concern_records_allegation(concern: Concern) -> bool:
+    """Whether the concern records an allegation against an adult (corrected on its own record)."""
+    return Allegation.objects.filter(concern=concern).exists()

@@ -41,6 +41,9 @@ def concern_versions(concern: Concern, reader: Reader) -> list[Concern]:
     """Every version of the concern this reader may see, oldest first (corrections supersede,
     both stay; an earlier version outside a key holder's grant is not theirs to read)."""
     versions = [concern]
+    if not reader.reads_everything:
+        # Only those who read every record see an earlier version (docs/rules.md, "Corrections").
+        return versions
     while versions[0].supersedes_id:
         versions.insert(0, Concern.objects.get(pk=versions[0].supersedes_id))
     visible = set(
@@ -51,10 +54,17 @@ def concern_versions(concern: Concern, reader: Reader) -> list[Concern]:
     return [v for v in versions if v.pk in visible]
 
 
+def concern_current(concern: Concern) -> Concern:
+    """The newest version of a concern: its case goes on there, alerts and links may be older."""
+    while (newer := Concern.objects.filter(supersedes=concern).first()) is not None:
+        concern = newer
+    return concern
+
+
 def concern_get_own(*, author_id: int, concern_id: int) -> Concern:
     """A concern its author recorded, for their receipt; the same 404 for anyone else's."""
     concern = (
-        Concern.objects.filter(pk=concern_id, author_id=author_id)
+        Concern.objects.filter(pk=concern_id, author_id=author_id, supersedes__isnull=True)
         .prefetch_related("pupils", "categories")
         .first()
     )
@@ -64,9 +74,10 @@ def concern_get_own(*, author_id: int, concern_id: int) -> Concern:
 
 
 def concerns_of_author(*, author_id: int) -> QuerySet[Concern]:
-    """The concerns a member of staff recorded, newest first: their receipts."""
+    """The concerns a member of staff recorded, newest first: their receipts. A receipt is what
+    its author recorded: corrections are not theirs to file."""
     return (
-        Concern.objects.filter(author_id=author_id)
+        Concern.objects.filter(author_id=author_id, supersedes__isnull=True)
         .prefetch_related("pupils", "categories")
         .order_by("-recorded_at")
     )
@@ -75,7 +86,8 @@ def concerns_of_author(*, author_id: int) -> QuerySet[Concern]:
 def concern_inbox_for_reader(reader: Reader, *, status: str = "") -> QuerySet[Concern]:
     """The concerns this reader may see, by status then newest first; only those of `status`
     when it is one (anything else is ignored)."""
-    concerns = concerns_visible(reader).prefetch_related("pupils", "categories")
+    concerns = concerns_visible(reader).filter(superseded_by__isnull=True)
+    concerns = concerns.prefetch_related("pupils", "categories")
     if status in Concern.Status.values:
         concerns = concerns.filter(status=status)
     return concerns.order_by("status", "-recorded_at")

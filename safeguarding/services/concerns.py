@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -34,6 +35,7 @@ from safeguarding.services.chronology import Person, chronology_append
 from safeguarding.services.documents import CheckedFile, attachments_checked_first, document_store
 from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership
+from trustplatform.permissions import Capability, role_allows
 from trustplatform.schooldays.calendar import calendar_of
 
 ALLEGATION_CODE = "allegation-staff"
@@ -74,9 +76,257 @@ def _clean_body_map(marks: Any) -> list[dict[str, Any]]:
     return cleaned
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """What validation found: the rows a new concern links to and the cleaned inputs."""
+
+    pupils: list[Pupil]
+    categories: list[Category]
+    notified: list[int]
+    marks: list[dict[str, Any]]
+
+    @property
+    def is_allegation(self) -> bool:
+        return any(c.code == ALLEGATION_CODE for c in self.categories)
+
+
+def _errors_of_pupils_and_categories(
+    errors: dict[str, list[str]], pupil_ids: Sequence[int], category_ids: Sequence[int]
+) -> tuple[list[Pupil], list[Category]]:
+    pupils = list(Pupil.objects.filter(pk__in=set(pupil_ids), leaving_date__isnull=True))
+    if not pupil_ids:
+        errors.setdefault("pupils", []).append("Choose at least one pupil.")
+    elif len(pupils) != len(set(pupil_ids)):
+        errors.setdefault("pupils", []).append("One of the pupils chosen is not on roll here.")
+    categories = list(Category.objects.filter(pk__in=set(category_ids), retired_at__isnull=True))
+    if not category_ids:
+        errors.setdefault("categories", []).append("Choose at least one category.")
+    elif len(categories) != len(set(category_ids)):
+        errors.setdefault("categories", []).append("Choose categories from the current list.")
+    return pupils, categories
+
+
+def _errors_of_account_and_times(
+    errors: dict[str, list[str]],
+    *,
+    account: str,
+    now: dt.datetime,
+    occurred_at: dt.datetime,
+    backdate_reason: str,
+) -> None:
+    if not account.strip():
+        errors.setdefault("account", []).append("Write what you saw or heard, in the words used.")
+    if occurred_at > now + CLOCK_SKEW:
+        errors.setdefault("occurred_at", []).append("The time it happened cannot be in the future.")
+    if occurred_at < now - BACKDATE_GRACE and not backdate_reason.strip():
+        errors.setdefault("backdate_reason", []).append(
+            "This happened earlier than now: say why it is recorded later."
+        )
+
+
+def _errors_of_source(
+    errors: dict[str, list[str]],
+    *,
+    author: Person,
+    source: Source,
+    original_author_name: str,
+    original_written_at: dt.datetime | None,
+) -> None:
+    if source != Source.PAPER_FORM:
+        return
+    if author.role not in TRANSCRIBERS:
+        errors.setdefault("source", []).append(
+            "Paper significant-note forms are entered by the DSL or a deputy."
+        )
+    if not original_author_name.strip() or original_written_at is None:
+        errors.setdefault("original_author_name", []).append(
+            "Give the name of the person who wrote the form and when they wrote it."
+        )
+
+
+def _errors_of_allegation(
+    errors: dict[str, list[str]],
+    *,
+    has_attachments: bool,
+    adult_name: str,
+    adult_user_id: int | None,
+) -> None:
+    if has_attachments:
+        errors.setdefault("attachments", []).append(
+            "Give documents about an allegation to the DSL or headteacher directly."
+        )
+    if adult_user_id is None and not adult_name.strip():
+        errors.setdefault("adult_name", []).append(
+            "Choose the member of staff the allegation is about, or name the adult: it never "
+            "reaches them."
+        )
+
+
+def _notified_members(
+    errors: dict[str, list[str]], school: School, notify_user_ids: Sequence[int]
+) -> list[int]:
+    members = (
+        set(
+            SchoolMembership.objects.filter(school=school, user_id__in=notify_user_ids).values_list(
+                "user_id", flat=True
+            )
+        )
+        if notify_user_ids
+        else set()
+    )
+    if set(notify_user_ids) - members:
+        errors.setdefault("notify", []).append("Alerts go to members of this school only.")
+    return sorted(members)
+
+
+def _concern_validate(  # every broken rule is reported at once, so each step adds to `errors`
+    *,
+    school: School,
+    author: Person,
+    now: dt.datetime,
+    pupil_ids: Sequence[int],
+    category_ids: Sequence[int],
+    account: str,
+    occurred_at: dt.datetime,
+    backdate_reason: str,
+    body_map: Any,
+    source: Source,
+    original_author_name: str,
+    original_written_at: dt.datetime | None,
+    notify_user_ids: Sequence[int],
+    adult_name: str,
+    adult_user_id: int | None,
+    has_attachments: bool,
+) -> _Checked:
+    errors: dict[str, list[str]] = {}
+    pupils, categories = _errors_of_pupils_and_categories(errors, pupil_ids, category_ids)
+    _errors_of_account_and_times(
+        errors,
+        account=account,
+        now=now,
+        occurred_at=occurred_at,
+        backdate_reason=backdate_reason,
+    )
+    _errors_of_source(
+        errors,
+        author=author,
+        source=source,
+        original_author_name=original_author_name,
+        original_written_at=original_written_at,
+    )
+    if any(c.code == ALLEGATION_CODE for c in categories):
+        _errors_of_allegation(
+            errors,
+            has_attachments=has_attachments,
+            adult_name=adult_name,
+            adult_user_id=adult_user_id,
+        )
+    notified = _notified_members(errors, school, notify_user_ids)
+    marks: list[dict[str, Any]] = []
+    try:
+        marks = _clean_body_map(body_map)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return _Checked(pupils=pupils, categories=categories, notified=notified, marks=marks)
+
+
+def _concern_link(
+    concern: Concern, pupils: Sequence[Pupil], categories: Sequence[Category]
+) -> None:
+    # Straight inserts: a new concern has no links for add() or set() to compare against.
+    Concern.pupils.through.objects.bulk_create(
+        [Concern.pupils.through(concern=concern, pupil=pupil) for pupil in pupils]
+    )
+    Concern.categories.through.objects.bulk_create(
+        [Concern.categories.through(concern=concern, category=c) for c in categories]
+    )
+
+
+def _concern_alert(
+    *,
+    school: School,
+    concern: Concern,
+    author: Person,
+    checked: _Checked,
+    now: dt.datetime,
+    adult_user_id: int | None,
+    adult_name: str,
+    adult_role: str,
+) -> None:
+    if checked.is_allegation:
+        # A restricted record of its own, never in the children's chronologies (KCSIE Part 4).
+        allegation = allegation_create(
+            school=school,
+            concern=concern,
+            adult_user_id=adult_user_id,
+            adult_name=adult_name,
+            adult_role=adult_role,
+            now=now,
+        )
+        # Never the adult it is about (KCSIE Part 4): who handles it depends on who that is.
+        recipients = sorted(allegation_handler_ids(school, allegation))
+    else:
+        recipients = _member_ids(school, SCREENERS) + checked.notified
+    _alert((r for r in recipients if r != author.user_id), concern, Alert.Reason.NEW_CONCERN)
+
+
+def _concern_chronology(concern: Concern, *, author: Person, checked: _Checked) -> None:
+    if checked.is_allegation:
+        return  # allegations stay out of the children's chronologies
+    original_written_at = concern.original_written_at
+    shown_author = (
+        f"{concern.original_author_name} (paper form, entered by {author.name})"
+        if concern.source == Source.PAPER_FORM
+        else author.name
+    )
+    for pupil in checked.pupils:
+        chronology_append(
+            pupil=pupil,
+            kind=ChronologyEntry.Kind.CONCERN,
+            author=author,
+            title="Concern recorded: " + ", ".join(c.name for c in checked.categories),
+            body=concern.account,
+            occurred_at=concern.occurred_at,
+            backdate_reason=concern.backdate_reason,
+            source=Source(concern.source),
+            details={
+                "location": concern.location,
+                "action_taken": concern.action_taken,
+                "told_dsl_in_person": concern.told_dsl_in_person,
+                "body_map_marks": len(checked.marks),
+                "written_by": shown_author,
+                "original_written_at": original_written_at.isoformat()
+                if original_written_at
+                else None,
+            },
+            category_ids=[c.pk for c in checked.categories],
+            concern=concern,
+        )
+
+
+def _concern_attach(
+    concern: Concern,
+    *,
+    author: Person,
+    pupils: Sequence[Pupil],
+    attachments: Sequence[UploadedFile | CheckedFile],
+) -> None:
+    for checked in attachments:
+        for pupil in pupils:
+            document_store(
+                pupil=pupil,
+                checked=cast(CheckedFile, checked),  # checked by the decorator, before the txn
+                overview=f"Attached to concern C{concern.pk} by the member of staff",
+                author=author,
+                concern=concern,
+            )
+
+
 @attachments_checked_first  # each file scanned once, before the transaction opens
 @transaction.atomic
-def concern_record(  # noqa: PLR0912, PLR0915 - one branch per rule; all broken rules are reported
+def concern_record(
     *,
     school: School,
     author: Person,
@@ -105,63 +355,24 @@ def concern_record(  # noqa: PLR0912, PLR0915 - one branch per rule; all broken 
     """
     now = timezone.now()
     occurred_at = occurred_at or now
-    errors: dict[str, list[str]] = {}
-
-    pupils = list(Pupil.objects.filter(pk__in=set(pupil_ids), leaving_date__isnull=True))
-    if not pupil_ids:
-        errors.setdefault("pupils", []).append("Choose at least one pupil.")
-    elif len(pupils) != len(set(pupil_ids)):
-        errors.setdefault("pupils", []).append("One of the pupils chosen is not on roll here.")
-    categories = list(Category.objects.filter(pk__in=set(category_ids), retired_at__isnull=True))
-    if not category_ids:
-        errors.setdefault("categories", []).append("Choose at least one category.")
-    elif len(categories) != len(set(category_ids)):
-        errors.setdefault("categories", []).append("Choose categories from the current list.")
-    if not account.strip():
-        errors.setdefault("account", []).append("Write what you saw or heard, in the words used.")
-    if occurred_at > now + CLOCK_SKEW:
-        errors.setdefault("occurred_at", []).append("The time it happened cannot be in the future.")
-    if occurred_at < now - BACKDATE_GRACE and not backdate_reason.strip():
-        errors.setdefault("backdate_reason", []).append(
-            "This happened earlier than now: say why it is recorded later."
-        )
-    if source == Source.PAPER_FORM:
-        if author.role not in TRANSCRIBERS:
-            errors.setdefault("source", []).append(
-                "Paper significant-note forms are entered by the DSL or a deputy."
-            )
-        if not original_author_name.strip() or original_written_at is None:
-            errors.setdefault("original_author_name", []).append(
-                "Give the name of the person who wrote the form and when they wrote it."
-            )
-    is_allegation = any(c.code == ALLEGATION_CODE for c in categories)
-    if is_allegation and attachments:
-        errors.setdefault("attachments", []).append(
-            "Give documents about an allegation to the DSL or headteacher directly."
-        )
-    if is_allegation and adult_user_id is None and not adult_name.strip():
-        errors.setdefault("adult_name", []).append(
-            "Choose the member of staff the allegation is about, or name the adult: it never "
-            "reaches them."
-        )
-    members = (
-        set(
-            SchoolMembership.objects.filter(school=school, user_id__in=notify_user_ids).values_list(
-                "user_id", flat=True
-            )
-        )
-        if notify_user_ids
-        else set()
+    checked = _concern_validate(
+        school=school,
+        author=author,
+        now=now,
+        pupil_ids=pupil_ids,
+        category_ids=category_ids,
+        account=account,
+        occurred_at=occurred_at,
+        backdate_reason=backdate_reason,
+        body_map=body_map,
+        source=source,
+        original_author_name=original_author_name,
+        original_written_at=original_written_at,
+        notify_user_ids=notify_user_ids,
+        adult_name=adult_name,
+        adult_user_id=adult_user_id,
+        has_attachments=bool(attachments),
     )
-    if set(notify_user_ids) - members:
-        errors.setdefault("notify", []).append("Alerts go to members of this school only.")
-    try:
-        marks = _clean_body_map(body_map)
-    except ValidationError as error:
-        errors.update(error.message_dict)
-    if errors:
-        raise ValidationError(errors)
-
     concern = Concern.objects.create(
         source=source,
         occurred_at=occurred_at,
@@ -171,79 +382,160 @@ def concern_record(  # noqa: PLR0912, PLR0915 - one branch per rule; all broken 
         account=account.strip(),
         action_taken=action_taken.strip(),
         told_dsl_in_person=told_dsl_in_person,
-        body_map=marks,
+        body_map=checked.marks,
         author_id=author.user_id,
         author_name=author.name,
         author_role=author.role,
         original_author_name=original_author_name.strip(),
         original_written_at=original_written_at,
-        notify_user_ids=sorted(members),
+        notify_user_ids=checked.notified,
     )
-    # Straight inserts: a new concern has no links for add() or set() to compare against.
-    Concern.pupils.through.objects.bulk_create(
-        [Concern.pupils.through(concern=concern, pupil=pupil) for pupil in pupils]
+    _concern_link(concern, checked.pupils, checked.categories)
+    _concern_alert(
+        school=school,
+        concern=concern,
+        author=author,
+        checked=checked,
+        now=now,
+        adult_user_id=adult_user_id,
+        adult_name=adult_name,
+        adult_role=adult_role,
     )
-    Concern.categories.through.objects.bulk_create(
-        [Concern.categories.through(concern=concern, category=c) for c in categories]
-    )
-
-    if is_allegation:
-        # A restricted record of its own, never in the children's chronologies (KCSIE Part 4).
-        allegation = allegation_create(
-            school=school,
-            concern=concern,
-            adult_user_id=adult_user_id,
-            adult_name=adult_name,
-            adult_role=adult_role,
-            now=now,
-        )
-        # Never the adult it is about (KCSIE Part 4): who handles it depends on who that is.
-        recipients = sorted(allegation_handler_ids(school, allegation))
-    else:
-        recipients = _member_ids(school, SCREENERS) + sorted(members)
-    _alert((r for r in recipients if r != author.user_id), concern, Alert.Reason.NEW_CONCERN)
-
-    if not is_allegation:
-        shown_author = (
-            f"{original_author_name.strip()} (paper form, entered by {author.name})"
-            if source == Source.PAPER_FORM
-            else author.name
-        )
-        for pupil in pupils:
-            chronology_append(
-                pupil=pupil,
-                kind=ChronologyEntry.Kind.CONCERN,
-                author=author,
-                title="Concern recorded: " + ", ".join(c.name for c in categories),
-                body=concern.account,
-                occurred_at=occurred_at,
-                backdate_reason=concern.backdate_reason,
-                source=source,
-                details={
-                    "location": concern.location,
-                    "action_taken": concern.action_taken,
-                    "told_dsl_in_person": told_dsl_in_person,
-                    "body_map_marks": len(marks),
-                    "written_by": shown_author,
-                    "original_written_at": original_written_at.isoformat()
-                    if original_written_at
-                    else None,
-                },
-                category_ids=[c.pk for c in categories],
-                concern=concern,
-            )
-    for checked in attachments:
-        for pupil in pupils:
-            document_store(
-                pupil=pupil,
-                checked=cast(CheckedFile, checked),  # checked by the decorator, before the txn
-                overview=f"Attached to concern C{concern.pk} by the member of staff",
-                author=author,
-                concern=concern,
-            )
+    _concern_chronology(concern, author=author, checked=checked)
+    _concern_attach(concern, author=author, pupils=checked.pupils, attachments=attachments)
     _send_alert_emails_after_commit(concern)
     _statistics_changed()
     return concern
+
+
+# The recorded content a correction carries over unchanged from the version it replaces.
+_CARRIED_OVER = (
+    "source",
+    "occurred_at",
+    "recorded_at",
+    "backdate_reason",
+    "told_dsl_in_person",
+    "body_map",
+    "author_id",
+    "author_name",
+    "author_role",
+    "original_author_name",
+    "original_written_at",
+    "notify_user_ids",
+)
+# The case goes on from the current version: where it stands is carried over too.
+_CASE = (
+    "status",
+    "level",
+    "level_rationale",
+    "next_steps",
+    "screened_at",
+    "screened_by_id",
+    "screened_by_name",
+    "closed_at",
+    "closure_summary",
+    "escalated_at",
+)
+
+
+def _may_correct(role: str) -> bool:
+    try:
+        return role_allows(frozenset({Role(role)}), Capability.CORRECT_ENTRIES)
+    except ValueError:
+        return False
+
+
+@transaction.atomic
+def concern_correct(
+    *,
+    concern: Concern,
+    actor: Person,
+    account: str,
+    reason: str,
+    location: str | None = None,
+    action_taken: str | None = None,
+) -> Concern:
+    """The DSL or a deputy corrects a concern: a new version that supersedes it, with the reason.
+
+    The earlier version is never changed and stays readable by those who read every record
+    (docs/rules.md, "Corrections"). The case (its actions and where it stands) goes on from the
+    new version; each child's chronology gets the corrected entry, superseding the earlier one.
+    """
+    if not _may_correct(actor.role):
+        raise PermissionDenied("Entries are corrected by the DSL or a deputy.")
+    # Locked: two corrections of the same version at once would both pass the check below.
+    concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    errors: dict[str, str] = {}
+    if not account.strip():
+        errors["account"] = "Write the corrected account."
+    if not reason.strip():
+        errors["reason"] = "Say why the concern is being corrected."
+    if errors:
+        raise ValidationError(errors)
+    if Concern.objects.filter(supersedes=concern).exists():
+        raise ValidationError("This concern has already been corrected; correct the newer version.")
+    if Allegation.objects.filter(concern=concern).exists():
+        # What is learnt of an allegation is an AllegationVersion (docs/rules.md, "Allegations
+        # against staff"); a second concern row would be an allegation without its record.
+        raise ValidationError("An allegation is corrected on the allegation's own record.")
+    corrected = Concern.objects.create(
+        **{name: getattr(concern, name) for name in _CARRIED_OVER + _CASE},
+        account=account.strip(),
+        location=(concern.location if location is None else location).strip(),
+        action_taken=(concern.action_taken if action_taken is None else action_taken).strip(),
+        supersedes=concern,
+        correction_reason=reason.strip(),
+        corrected_at=timezone.now(),
+        corrected_by_id=actor.user_id,
+        corrected_by_name=actor.name,
+        corrected_by_role=actor.role,
+    )
+    pupils = list(concern.pupils.all())
+    categories = list(concern.categories.all())
+    _concern_link(corrected, pupils, categories)
+    # The case's follow-up and its alerts move with it (screening the new version marks them
+    # read); the chronology entries that recorded each action stay as written.
+    Action.objects.filter(concern=concern).update(concern=corrected)
+    Alert.objects.filter(concern=concern).update(concern=corrected)
+    _concern_chronology_correct(concern, corrected, actor=actor, categories=categories)
+    _statistics_changed()
+    return corrected
+
+
+def _refuse_superseded(concern: Concern) -> None:
+    if Concern.objects.filter(supersedes=concern).exists():
+        raise ValidationError(
+            "This concern has been corrected; the case goes on from its newer version."
+        )
+
+
+def _concern_chronology_correct(
+    earlier: Concern, corrected: Concern, *, actor: Person, categories: Sequence[Category]
+) -> None:
+    """Each child's current entry of the concern's account is superseded by the corrected one."""
+    current = ChronologyEntry.objects.filter(
+        concern=earlier, kind=ChronologyEntry.Kind.CONCERN, superseded_by__isnull=True
+    ).select_related("pupil")
+    for entry in current:
+        chronology_append(
+            pupil=entry.pupil,
+            kind=ChronologyEntry.Kind.CONCERN,
+            author=actor,
+            title="Concern corrected: " + ", ".join(c.name for c in categories),
+            body=corrected.account,
+            occurred_at=entry.occurred_at,
+            backdate_reason=entry.backdate_reason,
+            source=Source(entry.source),
+            details={
+                **(entry.details if isinstance(entry.details, dict) else {}),
+                "location": corrected.location,
+                "action_taken": corrected.action_taken,
+            },
+            category_ids=entry.category_ids,
+            concern=corrected,
+            supersedes=entry,
+            correction_reason=corrected.correction_reason,
+        )
 
 
 def _entries_for_each_pupil(
@@ -288,6 +580,7 @@ def concern_screen(
 ) -> Concern:
     """The DSL or a deputy screens a concern: reads it, sets a level with a rationale."""
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    _refuse_superseded(concern)
     errors: dict[str, str] = {}
     if level not in Concern.Level.values:
         errors["level"] = "Choose low, medium or high."
@@ -327,6 +620,7 @@ def concern_status_set(
 ) -> Concern:
     """Moves the case on: open it, or close it with a summary (new → screened → open → closed)."""
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    _refuse_superseded(concern)
     allowed = {
         Concern.Status.OPEN: {Concern.Status.SCREENED, Concern.Status.CLOSED},
         Concern.Status.CLOSED: {Concern.Status.SCREENED, Concern.Status.OPEN},
@@ -371,6 +665,7 @@ def action_add(
     assignee: Person | None = None,
     due_on: dt.date | None = None,
 ) -> Action:
+    _refuse_superseded(concern)
     errors: dict[str, str] = {}
     if kind not in Action.Kind.values:
         errors["kind"] = "Choose what is to be done."
@@ -506,7 +801,10 @@ def concerns_escalate_overdue(*, school: School, now: dt.datetime | None = None)
     hours = screening_deadline_hours()
     escalated = []
     candidates = Concern.objects.filter(
-        status=Concern.Status.NEW, escalated_at__isnull=True, allegation__isnull=True
+        status=Concern.Status.NEW,
+        escalated_at__isnull=True,
+        allegation__isnull=True,
+        superseded_by__isnull=True,  # a corrected concern's case goes on from its new version
     ).values_list("pk", "recorded_at")
     recipients = _member_ids(school, ESCALATION_ROLES)
     # Read from the calendar at every run: changed term dates move open deadlines at once.

@@ -11,5 +11,10 @@ urlpatterns = [
         name="pupil_chronology",
     ),
     path("pupils/<int:pupil_id>/contacts/", chronology.contact_add, name="contact_add"),
+    path(
+        "pupils/<int:pupil_id>/chronology/printed/",
+        chronology.chronology_printed,
+        name="chronology_printed",
+    ),
     path("chronology/<int:entry_id>/correct/", chronology.entry_correct, name="entry_correct"),
 ]

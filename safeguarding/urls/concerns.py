@@ -19,6 +19,8 @@ urlpatterns = [
         name="action_complete",
     ),
     path("concerns/<int:concern_id>/status/", concerns.concern_status, name="concern_status"),
+    path("concerns/<int:concern_id>/correct/", concerns.concern_correct, name="concern_correct"),
+    path("concerns/<int:concern_id>/printed/", concerns.concern_printed, name="concern_printed"),
     path(
         "concerns/<int:concern_id>/allegation/",
         allegations.allegation_update,

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from safeguarding.forms.concerns import ContactForm, CorrectionForm
-from safeguarding.models import ChronologyEntry
+from safeguarding.models import AccessAction, ChronologyEntry
 from safeguarding.permissions import reader_for, reader_required
 from safeguarding.selectors.categories import categories_visible
 from safeguarding.selectors.chronology import chronology_entries, chronology_entry_get_for_reader
@@ -103,3 +103,14 @@ def entry_correct(request: HttpRequest, entry_id: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error_text(error))
     return redirect("safeguarding:pupil_chronology", pupil_id=entry.pupil_id)
+
+
+@require(Capability.SEARCH_RECORDS)
+@require_POST
+def chronology_printed(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    """The page's Print button posts here before the browser prints: the print is logged
+    (docs/rules.md, "The access log"). No content: the page stays as it is."""
+    pupil_get_for_reader(
+        reader=reader_for(request), pupil_id=pupil_id, request=request, action=AccessAction.PRINTED
+    )
+    return HttpResponse(status=204)

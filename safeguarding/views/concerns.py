@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from safeguarding.forms.concerns import (
     ActionForm,
+    ConcernCorrectionForm,
     ConcernForm,
     OutcomeForm,
     ScreeningForm,
@@ -18,10 +19,11 @@ from safeguarding.forms.concerns import (
 )
 from safeguarding.models import AccessAction, Action, Alert, Concern, Pupil, Source
 from safeguarding.permissions import reader_required
-from safeguarding.selectors.allegations import allegation_of_concern
+from safeguarding.selectors.allegations import allegation_of_concern, concern_records_allegation
 from safeguarding.selectors.categories import category_list_current
 from safeguarding.selectors.concerns import (
     alerts_of_user,
+    concern_current,
     concern_get_for_reader,
     concern_get_own,
     concern_inbox_for_reader,
@@ -156,6 +158,8 @@ def concern_inbox(request: HttpRequest) -> HttpResponse:
 def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
     reader = reader_required(request)
     concern = concern_get_for_reader(reader=reader, concern_id=concern_id)
+    if (current := concern_current(concern)) != concern:
+        return redirect("safeguarding:concern_detail", concern_id=current.pk)
     pupils = list(concern.pupils.all())
     # One entry per child named on the page, so the DSL finds it when filtering by pupil.
     for pupil in pupils:
@@ -190,6 +194,67 @@ def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
             "status_form": StatusForm(),
         },
     )
+
+
+@require(Capability.CORRECT_ENTRIES)
+@require_http_methods(["GET", "POST"])
+def concern_correct(request: HttpRequest, concern_id: int) -> HttpResponse:
+    """The DSL or a deputy writes a corrected version of a concern, with the reason."""
+    concern = concern_get_for_reader(reader=reader_required(request), concern_id=concern_id)
+    if (current := concern_current(concern)) != concern:
+        return redirect("safeguarding:concern_correct", concern_id=current.pk)
+    if concern_records_allegation(concern):
+        raise Http404  # an allegation is corrected on its own record
+    form = ConcernCorrectionForm(
+        request.POST or None,
+        initial={
+            "account": concern.account,
+            "location": concern.location,
+            "action_taken": concern.action_taken,
+        },
+    )
+    if request.method == "GET":
+        _log_for_each_pupil(request, concern, AccessAction.VIEWED_RECORD)  # the form shows it
+    if request.method == "POST" and form.is_valid():
+        try:
+            corrected = services.concern_correct(
+                concern=concern,
+                actor=acting_person(request),
+                account=form.cleaned_data["account"],
+                location=form.cleaned_data["location"],
+                action_taken=form.cleaned_data["action_taken"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form_errors_add(form, error)
+        else:
+            messages.success(request, "Correction saved; the earlier version is kept.")
+            return redirect("safeguarding:concern_detail", concern_id=corrected.pk)
+    return render(request, "safeguarding/concerns/correct.html", {"concern": concern, "form": form})
+
+
+@require(Capability.SEARCH_RECORDS)
+@require_POST
+def concern_printed(request: HttpRequest, concern_id: int) -> HttpResponse:
+    """The concern page's Print button posts here before the browser prints: one entry per child
+    on the page, as viewing it writes (docs/rules.md, "The access log")."""
+    concern = concern_get_for_reader(reader=reader_required(request), concern_id=concern_id)
+    _log_for_each_pupil(request, concern, AccessAction.PRINTED)
+    return HttpResponse(status=204)
+
+
+def _log_for_each_pupil(request: HttpRequest, concern: Concern, action: AccessAction) -> None:
+    """One access-log entry per child on the concern, so the DSL finds it filtering by pupil."""
+    reader = reader_required(request)
+    for pupil in concern.pupils.all():
+        access_log_record(
+            person=reader.person,
+            action=action,
+            object_type="concern",
+            object_id=concern.pk,
+            pupil_id=pupil.pk,
+            request=request,
+        )
 
 
 def _back(concern: Concern) -> HttpResponse:
