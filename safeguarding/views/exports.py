@@ -24,7 +24,6 @@ from safeguarding.services.exports import (
     export_download_record,
     export_get_for_reader,
     export_request,
-    inline_max_entries,
 )
 from tenants.db import school_connection
 from trustplatform.permissions import Capability, require
@@ -51,7 +50,6 @@ def pupil_exports(request: HttpRequest, pupil_id: int) -> HttpResponse:
             "exports": ExportJob.objects.filter(pupil=pupil),
             "form": ExportForm(initial={"version": ExportJob.Version.FULL}),
             "reader": reader,
-            "inline_max": inline_max_entries(),
         },
     )
 
@@ -78,6 +76,7 @@ def export_create(request: HttpRequest, pupil_id: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("safeguarding:pupil_exports", pupil_id=pupil.pk)
+    # Failed already when it could not be queued (the broker is unreachable).
     if job.status == ExportJob.Status.FAILED:
         messages.error(request, "The PDF could not be made.")
     return redirect("safeguarding:export_detail", job_id=job.pk)
