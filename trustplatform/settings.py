@@ -330,28 +330,39 @@ S3_ENDPOINT_URL: str = env.str("S3_ENDPOINT_URL", default="")
 S3_KMS_KEY_ID: str = env.str("S3_KMS_KEY_ID", default="")
 if (S3_ENDPOINT_URL or S3_KMS_KEY_ID) and not S3_BUCKET:
     raise ImproperlyConfigured("S3_ENDPOINT_URL and S3_KMS_KEY_ID need S3_BUCKET.")
+
+
+def s3_storage(
+    *, bucket: str, prefix: str, region: str, endpoint_url: str = "", kms_key_id: str = ""
+) -> dict[str, object]:
+    """The STORAGES entry of one kind of file in the private bucket (also used by the tests)."""
+    return {
+        "BACKEND": "trustplatform.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "location": prefix,
+            "region_name": region,
+            "endpoint_url": endpoint_url or None,
+            # A second file never replaces the first under the same name.
+            "file_overwrite": False,
+            "object_parameters": (
+                {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id}
+                if kms_key_id
+                else {"ServerSideEncryption": "AES256"}
+            ),
+        },
+    }
+
+
 if S3_BUCKET:
-    _S3_OPTIONS: dict[str, object] = {
-        "bucket_name": S3_BUCKET,
-        "region_name": S3_REGION,
-        "endpoint_url": S3_ENDPOINT_URL or None,
-        "default_acl": "private",
-        # A second file never replaces the first under the same name.
-        "file_overwrite": False,
-        "object_parameters": (
-            {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": S3_KMS_KEY_ID}
-            if S3_KMS_KEY_ID
-            else {"ServerSideEncryption": "AES256"}
-        ),
-    }
-    STORAGES["documents"] = {
-        "BACKEND": "trustplatform.storage.PrivateS3Storage",
-        "OPTIONS": _S3_OPTIONS | {"location": "documents"},
-    }
-    STORAGES["policies"] = {
-        "BACKEND": "trustplatform.storage.PrivateS3Storage",
-        "OPTIONS": _S3_OPTIONS | {"location": "policies"},
-    }
+    for _alias in ("documents", "policies"):
+        STORAGES[_alias] = s3_storage(
+            bucket=S3_BUCKET,
+            prefix=_alias,
+            region=S3_REGION,
+            endpoint_url=S3_ENDPOINT_URL,
+            kms_key_id=S3_KMS_KEY_ID,
+        )
 
 # --- email --------------------------------------------------------------------------------------
 # Production has refused to start without an SMTP one (PRODUCTION_REQUIREMENTS).
