@@ -1,7 +1,8 @@
 """The one settings module, read from environment variables (see `.env.example`).
 
-Development works with no variable set; production (`ENVIRONMENT=production`) refuses to start
-without the variables that keep it safe, and passes `manage.py check --deploy` without warnings.
+Development needs only ENVIRONMENT=development; production (`ENVIRONMENT=production`) refuses to
+start without the variables that keep it safe (PRODUCTION_REQUIREMENTS, docs/operations.md), and
+passes `manage.py check --deploy` without warnings.
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import socket
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -497,3 +499,36 @@ def test_staff_names_are_found_in_any_case_and_with_a_title_but_the_pupils_name_
         "Member of staff spoke to Mr Quillfeather and Tamsin Quillfeather."
     )
     assert names.redact("Adaline stayed.") == "Adaline stayed."
+
+
+@contextmanager
+def _broker_down() -> Iterator[None]:
+    """Redis down: messages are sent to an address where nothing listens (a port the OS handed
+    out, now closed), for real rather than run in this process."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    before = (app.conf.broker_url, app.conf.task_always_eager)
+    app.conf.broker_url, app.conf.task_always_eager = f"redis://127.0.0.1:{port}/0", False
+    app.amqp._producer_pool = None  # producers are made again, for the address now configured
+    try:
+        yield
+    finally:
+        app.conf.broker_url, app.conf.task_always_eager = before
+        app.amqp._producer_pool = None
+
+
+def test_with_the_broker_down_the_export_fails_at_once_and_says_to_ask_again(
+    world: World, school_a_entered: School
+) -> None:
+    pupil, _ = _record(world, school_a_entered)
+    client = school_client(school_a_entered, world.person("a", Role.DSL))
+
+    with _broker_down(), TestCase.captureOnCommitCallbacks(execute=True):
+        job = _ask(client, pupil.pk, "full")
+
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.FAILED
+    page = client.get(f"/exports/{job.pk}/").text
+    assert "Could not be queued. Please ask for the export again." in page
+    assert 'hx-trigger="every 1s"' not in page
