@@ -41,8 +41,10 @@ def pupil(world: World, django_db_blocker: object) -> Iterator[Pupil]:
 def export_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A real Celery worker that makes the PDFs the pages ask for, on a queue of this test's own."""
     queue = own_queue("browser-exports")
-    # Sent where that worker listens: Celery reads a task's own `queue` when it sends it.
+    # Sent where that worker listens: Celery reads a task's own `queue` when it sends it, and
+    # keeps what it read at the first send (`_exec_options`), so that is read again.
     monkeypatch.setattr(chronology_export_task, "queue", queue, raising=False)
+    monkeypatch.setattr(chronology_export_task, "_exec_options", None)
     with worker_on(queue):
         yield
 
