@@ -15,16 +15,19 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Runs the web server, a Celery worker and beat with an invented trust of three schools.
+demo: export ENVIRONMENT = development
 demo: $(STAMP)
 	$(BIN)/python manage.py demo
 
 ## Runs the whole test suite against real PostgreSQL (DATABASE_URL, else the embedded server)
 ## and real Redis for Celery and the cache (REDIS_URL, else the local Redis on its usual port).
+## ENVIRONMENT=test comes from the pytest configuration in pyproject.toml.
 test: export REDIS_URL ?= redis://127.0.0.1:6379/15
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-## Static checks run by CI besides the tests.
+## Static checks run by CI besides the tests (makemigrations and mypy load the settings).
+lint: export ENVIRONMENT ?= test
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -2,8 +2,8 @@
 
 Files are never public: the storage has no URL, and a file is served only by the
 permission-checked download view (safeguarding/views/documents.py). Everything goes through
-Django's storage API, so production can move to S3 with KMS encryption by adding a "documents"
-entry to `settings.STORAGES` (e.g. django-storages' S3Storage) without touching this code.
+Django's storage API: production keeps them in a private S3 bucket, through the "documents"
+entry that settings.py adds to `settings.STORAGES` when S3_BUCKET is set (trustplatform/storage.py).
 """
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ from django_tenants.utils import get_public_schema_name
 from tenants.db import school_connection
 from tenants.models import Domain
 
-# Paths a suspended school still answers: the load balancer's health check.
-SUSPENDED_SCHOOL_ALLOWED_PATHS = frozenset({"/healthz"})
+# Paths a suspended school still answers: the load balancer's health and readiness checks.
+SUSPENDED_SCHOOL_ALLOWED_PATHS = frozenset({"/healthz", "/readyz"})
 
 
 def root_hosts() -> frozenset[str]:

@@ -1,7 +1,8 @@
 """The one settings module, read from environment variables (see `.env.example`).
 
-Development works with no variable set; production (`ENVIRONMENT=production`) refuses to start
-without the variables that keep it safe, and passes `manage.py check --deploy` without warnings.
+Development needs only ENVIRONMENT=development; production (`ENVIRONMENT=production`) refuses to
+start without the variables that keep it safe (PRODUCTION_REQUIREMENTS, docs/operations.md), and
+passes `manage.py check --deploy` without warnings.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
-# development | test | production. Anything but development needs its secrets set explicitly.
-ENVIRONMENT: str = env.str("ENVIRONMENT", default="development")
+# development | test | production, always said: a server started without it must not guess that
+# it is a developer's laptop (`make demo` and the test configuration set it).
+ENVIRONMENT: str = env.str("ENVIRONMENT", default="")
 if ENVIRONMENT not in {"development", "test", "production"}:
     raise ImproperlyConfigured(
-        f"ENVIRONMENT must be development, test or production, not {ENVIRONMENT!r}"
+        "ENVIRONMENT must be set to development, test or production"
+        + (f", not {ENVIRONMENT!r}" if ENVIRONMENT else "")
+        + "."
     )
 IS_PRODUCTION = ENVIRONMENT == "production"
 
@@ -34,20 +38,52 @@ if DEBUG and IS_PRODUCTION:
     )
 
 _DEV_SECRET_KEY = "development-only-secret-key-never-used-in-production-0123456789abcdef"  # noqa: S105
-SECRET_KEY: str = env.str("SECRET_KEY", default="" if IS_PRODUCTION else _DEV_SECRET_KEY)
-if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY is required outside development.")
+
+# --- production requirements --------------------------------------------------------------------
+# Production starts with every service it depends on named, or not at all: without them it would
+# fall back to what suits a laptop (an embedded database, a broker in a folder, a cache per
+# process, documents on the container's disk that vanish with it, uploads not scanned, email
+# printed to the console). One error names everything missing, so a deployment is fixed in one go
+# (docs/operations.md, "Required production settings").
+PRODUCTION_REQUIREMENTS: dict[str, str] = {
+    "SECRET_KEY": "a long random string, not the development key",
+    "DATABASE_URL": "postgres://user:password@host:5432/name",
+    "REDIS_URL": "redis://host:6379/0, the Celery broker and the shared cache",
+    "S3_BUCKET": "the private S3 bucket of documents and policy files",
+    "CLAMD_HOST": "clamd's host (or CLAMD_SOCKET), to scan every upload",
+    "EMAIL_URL": "an SMTP address, smtp+tls://user:password@host:587",
+    "BASE_DOMAIN": "the root domain that schools are served under",
+    "TOTP_ENCRYPTION_KEY": "a Fernet key that encrypts two-factor secrets",
+}
+
+
+def _production_missing() -> list[str]:
+    """The PRODUCTION_REQUIREMENTS that the environment leaves unset or sets unsafely."""
+    given = {name: env.str(name, default="").strip() for name in PRODUCTION_REQUIREMENTS}
+    if given["SECRET_KEY"] == _DEV_SECRET_KEY:
+        given["SECRET_KEY"] = ""
+    if env.str("CLAMD_SOCKET", default="").strip():
+        given["CLAMD_HOST"] = "socket"
+    if not given["EMAIL_URL"].lower().startswith("smtp"):
+        given["EMAIL_URL"] = ""
+    return [name for name, value in given.items() if not value]
+
+
+if IS_PRODUCTION and (_missing := _production_missing()):
+    raise ImproperlyConfigured(
+        "Production cannot start without: "
+        + "; ".join(f"{name} ({PRODUCTION_REQUIREMENTS[name]})" for name in _missing)
+        + "."
+    )
+
+SECRET_KEY: str = env.str("SECRET_KEY", default=_DEV_SECRET_KEY)
 
 # Fernet keys that encrypt TOTP secrets at rest, comma-separated: the first encrypts, every one
 # decrypts, so a new key goes first and an old one is dropped once `manage.py rotate_totp_key`
 # has re-encrypted. Outside production a key is derived from SECRET_KEY.
 TOTP_ENCRYPTION_KEYS: list[str] = env.list("TOTP_ENCRYPTION_KEY", default=[])
+# Production has refused to start without one (PRODUCTION_REQUIREMENTS).
 if not TOTP_ENCRYPTION_KEYS:
-    if IS_PRODUCTION:
-        raise ImproperlyConfigured(
-            "TOTP_ENCRYPTION_KEY is required in production (a Fernet key: "
-            "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key())')."
-        )
     TOTP_ENCRYPTION_KEYS = [
         base64.urlsafe_b64encode(hashlib.sha256(f"totp:{SECRET_KEY}".encode()).digest()).decode()
     ]
@@ -149,8 +185,6 @@ WSGI_APPLICATION = "trustplatform.wsgi.application"
 DATABASE_ENGINE = "django_tenants.postgresql_backend"
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL", engine=DATABASE_ENGINE)}
-elif IS_PRODUCTION:
-    raise ImproperlyConfigured("DATABASE_URL is required in production.")
 else:
     from trustplatform.embedded_postgres import embedded_database
 
@@ -256,7 +290,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = (
     env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")) if IS_PRODUCTION else None
 )
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -268,8 +302,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 
 # --- school documents -----------------------------------------------------------------------
-# Private files per school, never under a public URL (safeguarding/storage.py); S3 with KMS in
-# production through STORAGES["documents"].
+# Private files per school, never under a public URL (safeguarding/storage.py); on S3 in
+# production through STORAGES["documents"] (below).
 SCHOOL_DOCUMENTS_ROOT = env.path(
     "SCHOOL_DOCUMENTS_ROOT", default=str(BASE_DIR / ".data" / "documents")
 )
@@ -282,25 +316,67 @@ CLAMD_SOCKET: str = env.str("CLAMD_SOCKET", default="")
 CLAMD_HOST: str = env.str("CLAMD_HOST", default="")
 CLAMD_PORT: int = env.int("CLAMD_PORT", default=3310)
 CLAMD_TIMEOUT: int = env.int("CLAMD_TIMEOUT", default=30)
-# Chronologies longer than this are exported as PDF by a Celery worker, with progress shown.
-SAFEGUARDING_EXPORT_INLINE_MAX_ENTRIES: int = env.int(
-    "SAFEGUARDING_EXPORT_INLINE_MAX_ENTRIES", default=200
-)
+
+# --- document storage on S3 ---------------------------------------------------------------------
+# With S3_BUCKET (required in production), school documents, chronology exports and approved
+# policy files are kept in that private bucket instead of on the server's disk, each kind under
+# its own prefix (safeguarding/storage.py, trustplatform/policies/storage.py). Nothing there is
+# public: objects are written with the private ACL and encrypted at rest (KMS when S3_KMS_KEY_ID
+# is set), and the storage refuses to make URLs, so every file is still streamed by the app's own
+# download views, after their permission checks and access log. Credentials come from boto3's
+# usual chain (the container's role, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+S3_BUCKET: str = env.str("S3_BUCKET", default="")
+S3_REGION: str = env.str("S3_REGION", default="eu-west-2")
+# Another S3-compatible endpoint (a local one in tests); unset for AWS itself.
+S3_ENDPOINT_URL: str = env.str("S3_ENDPOINT_URL", default="")
+S3_KMS_KEY_ID: str = env.str("S3_KMS_KEY_ID", default="")
+if (S3_ENDPOINT_URL or S3_KMS_KEY_ID) and not S3_BUCKET:
+    raise ImproperlyConfigured("S3_ENDPOINT_URL and S3_KMS_KEY_ID need S3_BUCKET.")
+
+
+def s3_storage(
+    *, bucket: str, prefix: str, region: str, endpoint_url: str = "", kms_key_id: str = ""
+) -> dict[str, object]:
+    """The STORAGES entry of one kind of file in the private bucket (also used by the tests)."""
+    return {
+        "BACKEND": "trustplatform.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "location": prefix,
+            "region_name": region,
+            "endpoint_url": endpoint_url or None,
+            # A second file never replaces the first under the same name.
+            "file_overwrite": False,
+            "object_parameters": (
+                {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id}
+                if kms_key_id
+                else {"ServerSideEncryption": "AES256"}
+            ),
+        },
+    }
+
+
+if S3_BUCKET:
+    for _alias in ("documents", "policies"):
+        STORAGES[_alias] = s3_storage(
+            bucket=S3_BUCKET,
+            prefix=_alias,
+            region=S3_REGION,
+            endpoint_url=S3_ENDPOINT_URL,
+            kms_key_id=S3_KMS_KEY_ID,
+        )
 
 # --- email --------------------------------------------------------------------------------------
-EMAIL_URL: str = env.str("EMAIL_URL", default="" if IS_PRODUCTION else "consolemail://")
-if not EMAIL_URL:
-    raise ImproperlyConfigured(
-        "EMAIL_URL is required in production (e.g. smtp+tls://user:pass@host:587)."
-    )
+# Production has refused to start without an SMTP one (PRODUCTION_REQUIREMENTS).
+EMAIL_URL: str = env.str("EMAIL_URL", default="consolemail://")
 vars().update(env.email_url_config(EMAIL_URL))
 DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default=f"safeguarding@{BASE_DOMAIN}")
 
 # --- security headers (production) --------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if IS_PRODUCTION else None
 SECURE_SSL_REDIRECT: bool = env.bool("SECURE_SSL_REDIRECT", default=IS_PRODUCTION)
-# /healthz is probed by the load balancer over plain HTTP inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# /healthz and /readyz are probed by the load balancer over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = IS_PRODUCTION
 CSRF_COOKIE_SECURE = IS_PRODUCTION
 SECURE_HSTS_SECONDS: int = env.int(

@@ -10,6 +10,7 @@ from trustplatform import views
 urlpatterns = [
     path("", views.public_home, name="public_home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("accounts/", include("trustplatform.accounts.urls")),
     path("portal/statistics/", include("trustplatform.statistics.urls")),
     path("portal/policies/", include("trustplatform.policies.urls")),

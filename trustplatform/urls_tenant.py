@@ -8,6 +8,7 @@ from trustplatform import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("accounts/", include("trustplatform.accounts.urls")),
     path("staff/", include("trustplatform.accounts.urls_school")),
     path("statistics/", include("trustplatform.statistics.urls_school")),

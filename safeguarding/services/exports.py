@@ -1,4 +1,4 @@
-"""PDF exports of a pupil's chronology: requesting one, and rendering it (now, or in Celery).
+"""PDF exports of a pupil's chronology: requesting one, and rendering it in a Celery worker.
 
 docs/rules.md, "Exports": an export carries the hash it was made from, and every export is
 written to the school's access log. The hash is the chain head: the row_hash of the school's
@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -51,18 +50,11 @@ from trustplatform.permissions import Capability, role_allows
 
 logger = logging.getLogger(__name__)
 
-# Up to this many entries the PDF is made in the request (WeasyPrint takes about 3 seconds for
-# 200 entries on one core); longer chronologies go to a Celery worker. Overridable in tests.
-INLINE_MAX_ENTRIES = 200
 # A job left "running" this long was lost with its worker (Celery redelivers it: acks_late), so
 # the next run may claim it again. Far longer than any render takes.
 STALE_RUNNING_AFTER = timedelta(hours=1)
 # Progress is written at most every this many percentage points: each write is a query.
 PROGRESS_STEP = 5
-
-
-def inline_max_entries() -> int:
-    return int(getattr(settings, "SAFEGUARDING_EXPORT_INLINE_MAX_ENTRIES", INLINE_MAX_ENTRIES))
 
 
 class RequesterNoLongerAllowed(Exception):
@@ -122,18 +114,18 @@ def export_request(
     version: ExportJob.Version,
     request: HttpRequest | None = None,
 ) -> ExportJob:
-    """Asks for a PDF of the pupil's chronology: made at once when short, else by a worker.
+    """Asks for a PDF of the pupil's chronology, which a worker makes, however short.
+
+    Never made in the request: WeasyPrint holds a web process for seconds even for a short
+    chronology (about 3 for 200 entries on one core), and a few such requests at once would
+    leave no web process for anyone else. The job's page shows its progress meanwhile.
 
     Deliberately not atomic as a whole: the access-log row is appended under the log's chain
-    lock, held until commit, so the job is committed first and rendering happens after, without
-    holding up every other page of the school that writes to the log.
+    lock, held until commit, so the job is committed first and queued after.
     """
     job = export_job_create(reader=reader, pupil=pupil, version=version, request=request)
-    if job.entries_count <= inline_max_entries():
-        export_render(job_id=job.pk)
-    else:
-        # Sent for this school, whatever schema the connection is in when the commit comes.
-        on_commit_in_this_school(lambda: _enqueue(job.pk))
+    # Sent for this school, whatever schema the connection is in when the commit comes.
+    on_commit_in_this_school(lambda: _enqueue(job.pk))
     job.refresh_from_db()
     return job
 

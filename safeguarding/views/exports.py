@@ -20,7 +20,6 @@ from safeguarding.selectors.pupils import pupil_get_for_reader, pupil_get_unlogg
 from safeguarding.services.exports import (
     export_download_record,
     export_request,
-    inline_max_entries,
 )
 from safeguarding.views.common import error_text
 from tenants.db import school_connection
@@ -49,7 +48,6 @@ def pupil_exports(request: HttpRequest, pupil_id: int) -> HttpResponse:
             "exports": exports_of_pupil(pupil),
             "form": ExportForm(initial={"version": ExportJob.Version.FULL}),
             "reader": reader,
-            "inline_max": inline_max_entries(),
         },
     )
 
@@ -74,6 +72,7 @@ def export_create(request: HttpRequest, pupil_id: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error_text(error))
         return redirect("safeguarding:pupil_exports", pupil_id=pupil.pk)
+    # Failed already when it could not be queued (the broker is unreachable).
     if job.status == ExportJob.Status.FAILED:
         messages.error(request, "The PDF could not be made.")
     return redirect("safeguarding:export_detail", job_id=job.pk)

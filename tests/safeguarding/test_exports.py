@@ -1,17 +1,25 @@
-"""PDF exports of a pupil's chronology: stamp, versions, access log, the Celery path, refusals."""
+"""PDF exports of a pupil's chronology: stamp, versions, access log, the Celery path, refusals.
+
+Every PDF is made by the Celery task that the request queues after its commit, never in the
+request. Here the task runs when the test's transaction would commit, in this process and with
+the school the message names (Celery's eager mode): the worker's own code on this test's rows,
+which a worker with its own connection could not see before they are committed.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import re
+import socket
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.http import FileResponse
-from django.test import Client
+from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -41,6 +49,7 @@ from tenants.models import School
 from tests.conftest import World, school_client
 from tests.safeguarding.conftest import category_ids, make_pupil, person
 from trustplatform.accounts.models import Role, SchoolMembership
+from trustplatform.celery import app
 from trustplatform.schooldays.calendar import LONDON
 
 STAFF_ACCOUNT = 'He said "nobody picked me up yesterday" and waited by the gate until 5pm.'
@@ -94,12 +103,35 @@ def _record(world: World, school: School) -> tuple[Pupil, Concern]:
     return pupil, concern
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_when_sent() -> Iterator[None]:
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 def _ask(client: Client, pupil_id: int, version: str) -> ExportJob:
+    """Asks for an export; it is queued for the worker, and not made yet."""
     response = client.post(f"/pupils/{pupil_id}/exports/new/", {"version": version})
     assert response.status_code == 302
     job_id = int(response["Location"].rstrip("/").rsplit("/", 1)[1])
     assert response["Location"] == f"/exports/{job_id}/"
     return ExportJob.objects.get(pk=job_id)
+
+
+def _made(client: Client, pupil_id: int, version: str) -> ExportJob:
+    """Asks for an export, sees it waiting, and lets the task queued on commit make it."""
+    with TestCase.captureOnCommitCallbacks(execute=True) as queued:
+        job = _ask(client, pupil_id, version)
+        # The request answered before anything was made: the PDF's page shows it waiting.
+        assert (job.status, job.progress, job.file.name) == (ExportJob.Status.QUEUED, 0, "")
+        waiting = client.get(f"/exports/{job.pk}/").text
+        assert "Waiting to start" in waiting
+        assert 'hx-trigger="every 1s"' in waiting
+    assert len(queued) == 1
+    job.refresh_from_db()
+    return job
 
 
 def _download(client: Client, job_id: int) -> tuple[FileResponse, str]:
@@ -139,7 +171,7 @@ def test_the_dsl_downloads_the_full_chronology_stamped_with_who_when_and_the_cha
     assert head is not None
     client = school_client(school_a_entered, dsl)
 
-    job = _ask(client, pupil.pk, "full")
+    job = _made(client, pupil.pk, "full")
 
     assert job.status == ExportJob.Status.DONE
     assert job.progress == 100
@@ -179,7 +211,7 @@ def test_every_page_carries_the_stamp(world: World, school_a_entered: School) ->
             participants="Class teacher, family support worker",
         )
     client = school_client(school_a_entered, dsl)
-    job = _ask(client, pupil.pk, "full")
+    job = _made(client, pupil.pk, "full")
     response = client.get(f"/exports/{job.pk}/download/")
     pages = _pages(b"".join(response.streaming_content))  # type: ignore[attr-defined]
 
@@ -226,8 +258,8 @@ def test_the_external_version_has_roles_instead_of_staff_names(
     )
     client = school_client(school_a_entered, dsl)
 
-    full = _download(client, _ask(client, pupil.pk, "full").pk)[1]
-    job = _ask(client, pupil.pk, "external")
+    full = _download(client, _made(client, pupil.pk, "full").pk)[1]
+    job = _made(client, pupil.pk, "external")
     external = _download(client, job.pk)[1]
 
     assert "Hollis Tremayne" in full
@@ -259,9 +291,9 @@ def test_corrections_are_marked_in_the_full_version_and_only_current_in_the_exte
     )
     client = school_client(school_a_entered, dsl)
 
-    full_job = _ask(client, pupil.pk, "full")
+    full_job = _made(client, pupil.pk, "full")
     full = _download(client, full_job.pk)[1]
-    external_job = _ask(client, pupil.pk, "external")
+    external_job = _made(client, pupil.pk, "external")
     external = _download(client, external_job.pk)[1]
 
     assert (full_job.entries_count, external_job.entries_count) == (5, 4)
@@ -281,7 +313,7 @@ def test_asking_for_an_export_and_each_download_are_written_to_the_access_log(
     client = school_client(school_a_entered, dsl)
     logged = AccessLogEntry.objects.filter(user_id=dsl.pk, action=AccessAction.EXPORTED)
 
-    job = _ask(client, pupil.pk, "external")
+    job = _made(client, pupil.pk, "external")
     asked = logged.get()
     assert (asked.object_type, asked.object_id, asked.pupil_id) == (
         "pupil",
@@ -299,14 +331,12 @@ def test_asking_for_an_export_and_each_download_are_written_to_the_access_log(
     assert downloads.count() == 2
 
 
-def test_a_long_chronology_is_made_by_the_celery_task_once_with_progress(
+def test_even_a_short_chronology_is_made_by_the_celery_task_once_with_progress(
     world: World,
     school_a_entered: School,
-    settings: SettingsWrapper,
     django_capture_on_commit_callbacks: Callable[..., object],
     _private_storage: Path,
 ) -> None:
-    settings.SAFEGUARDING_EXPORT_INLINE_MAX_ENTRIES = 2
     dsl = world.person("a", Role.DSL)
     pupil, _ = _record(world, school_a_entered)
     client = school_client(school_a_entered, dsl)
@@ -351,9 +381,8 @@ def test_a_long_chronology_is_made_by_the_celery_task_once_with_progress(
 
 
 def test_an_export_holds_the_chain_as_it_was_when_asked_for(
-    world: World, school_a_entered: School, settings: SettingsWrapper
+    world: World, school_a_entered: School
 ) -> None:
-    settings.SAFEGUARDING_EXPORT_INLINE_MAX_ENTRIES = 0
     dsl = world.person("a", Role.DSL)
     pupil, _ = _record(world, school_a_entered)
     client = school_client(school_a_entered, dsl)
@@ -378,9 +407,8 @@ def test_an_export_holds_the_chain_as_it_was_when_asked_for(
 
 
 def test_an_export_is_not_made_for_someone_who_lost_their_role_meanwhile(
-    world: World, school_a_entered: School, settings: SettingsWrapper
+    world: World, school_a_entered: School
 ) -> None:
-    settings.SAFEGUARDING_EXPORT_INLINE_MAX_ENTRIES = 0
     deputy = world.person("a", Role.DEPUTY_DSL)
     pupil, _ = _record(world, school_a_entered)
     job = _ask(school_client(school_a_entered, deputy), pupil.pk, "full")
@@ -471,3 +499,36 @@ def test_staff_names_are_found_in_any_case_and_with_a_title_but_the_pupils_name_
         "Member of staff spoke to Mr Quillfeather and Tamsin Quillfeather."
     )
     assert names.redact("Adaline stayed.") == "Adaline stayed."
+
+
+@contextmanager
+def _broker_down() -> Iterator[None]:
+    """Redis down: messages are sent to an address where nothing listens (a port the OS handed
+    out, now closed), for real rather than run in this process."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    before = (app.conf.broker_url, app.conf.task_always_eager)
+    app.conf.broker_url, app.conf.task_always_eager = f"redis://127.0.0.1:{port}/0", False
+    app.amqp._producer_pool = None  # producers are made again, for the address now configured
+    try:
+        yield
+    finally:
+        app.conf.broker_url, app.conf.task_always_eager = before
+        app.amqp._producer_pool = None
+
+
+def test_with_the_broker_down_the_export_fails_at_once_and_says_to_ask_again(
+    world: World, school_a_entered: School
+) -> None:
+    pupil, _ = _record(world, school_a_entered)
+    client = school_client(school_a_entered, world.person("a", Role.DSL))
+
+    with _broker_down(), TestCase.captureOnCommitCallbacks(execute=True):
+        job = _ask(client, pupil.pk, "full")
+
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.FAILED
+    page = client.get(f"/exports/{job.pk}/").text
+    assert "Could not be queued. Please ask for the export again." in page
+    assert 'hx-trigger="every 1s"' not in page

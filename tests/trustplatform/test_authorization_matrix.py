@@ -48,6 +48,7 @@ def _public_pages(everyone: frozenset[str]) -> dict[str, Row]:
     bad_link = {"uidb64": "MQ", "token": "not-a-token"}
     return {
         "healthz": Row(allowed=everyone, anonymous=OK),
+        "readyz": Row(allowed=everyone, anonymous=OK),
         "accounts:login": Row(allowed=everyone, anonymous=OK),
         "accounts:logout": Row(allowed=everyone, method="POST", anonymous=OK),
         "accounts:account": Row(allowed=signed_in),

@@ -8,16 +8,14 @@ session fixture `world`, and a test commits its own rows and removes them again.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from celery.backends.redis import RedisBackend
-from celery.contrib.testing.worker import start_worker
 from celery.result import AsyncResult
-from celery.signals import before_task_publish, setup_logging
+from celery.signals import before_task_publish
 from celery.worker import WorkController
 from django.conf import settings
 from django.core.cache import cache
@@ -27,13 +25,12 @@ from safeguarding.models import Category
 from tenants.db import school_connection
 from tenants.selectors import schools_active
 from tenants.tasks import escalate_unscreened_concerns_task
+from tests.celery_worker import own_queue, worker_on
 from tests.conftest import World
 from trustplatform.celery import SchoolContextMissing, SchoolTask, app, task_send
 from trustplatform.statistics.services import SCHOOL_REFRESH_TASK
 
-# A queue of this test process alone: a message left by an aborted run, or sent by another test
-# run on the same Redis, is never picked up here, and this worker takes no one else's.
-QUEUE = f"tests-isolation-{os.getpid()}-{uuid4().hex[:8]}"
+QUEUE = own_queue("isolation")
 MARKER = "Celery isolation marker category"
 
 # Celery's Redis result backend (used by these tests only) calls redis-py's deprecated `setex`.
@@ -50,10 +47,6 @@ def category_report_task(category_id: int) -> dict[str, object]:
     }
 
 
-def _keep_django_logging(**kwargs: Any) -> None:
-    """Connected to `setup_logging`: Celery then leaves the logging configuration alone."""
-
-
 @pytest.fixture(scope="module")
 def celery_worker(world: World) -> Iterator[WorkController]:
     if not settings.REDIS_URL:
@@ -68,21 +61,10 @@ def celery_worker(world: World) -> Iterator[WorkController]:
     # can wait for it and read how it ended. Set on the task, not the app, so nothing else changes.
     backend = RedisBackend(app=app, url=settings.REDIS_URL)
     category_report_task.backend = backend
-    consumed_before = list(app.amqp.queues.consume_from)
-    # Without a `setup_logging` receiver the embedded worker replaces the root logger's handlers
-    # and level for the rest of the test session.
-    setup_logging.connect(_keep_django_logging)
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, queues=[QUEUE]) as worker:
+        with worker_on(QUEUE) as worker:
             yield worker
     finally:
-        setup_logging.disconnect(_keep_django_logging)
-        app.amqp.queues.select(consumed_before)
-        with app.connection_for_write() as broker:
-            # Declared again on this connection so that kombu knows the bindings to remove too.
-            queue = app.amqp.queues[QUEUE].bind(broker.default_channel)
-            queue.declare()
-            queue.delete()
         backend.client.connection_pool.disconnect()
 
 

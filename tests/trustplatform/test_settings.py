@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from trustplatform.logformat import NoExceptionTextFormatter
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -19,11 +21,25 @@ PRODUCTION = {
     "BASE_DOMAIN": "safeguarding.example.org",
     "REDIS_URL": "redis://cache.internal:6379/0",
     "TOTP_ENCRYPTION_KEY": "q2vN0x3pZyYk8bq3Yt4m0Jc1nqf0o5G8dJb7mW9rT6E=",
+    "S3_BUCKET": "safeguarding-documents",
+    "CLAMD_HOST": "clamd.internal",
 }
+# Everything production refuses to start without, as the error names it.
+REQUIRED = [
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "S3_BUCKET",
+    "CLAMD_HOST",
+    "EMAIL_URL",
+    "BASE_DOMAIN",
+    "TOTP_ENCRYPTION_KEY",
+]
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DEBUG"}
+    ignored = {*PRODUCTION, "DEBUG", "CLAMD_SOCKET", "S3_ENDPOINT_URL", "S3_KMS_KEY_ID"}
+    clean = {k: v for k, v in os.environ.items() if k not in ignored}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=PROJECT,
@@ -42,11 +58,46 @@ def test_production_configuration_passes_check_deploy_without_warnings() -> None
     assert "System check identified no issues" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key() -> None:
-    result = _manage("check", **(PRODUCTION | {"SECRET_KEY": ""}))
+def _missing_named(result: subprocess.CompletedProcess[str]) -> list[str]:
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "Production cannot start without:" in result.stderr
+    return [name for name in REQUIRED if f"{name} (" in result.stderr]
+
+
+@pytest.mark.parametrize("name", REQUIRED)
+def test_production_refuses_to_start_without_each_required_setting(name: str) -> None:
+    assert _missing_named(_manage("check", **(PRODUCTION | {name: ""}))) == [name]
+
+
+def test_production_names_everything_missing_at_once() -> None:
+    assert _missing_named(_manage("check", ENVIRONMENT="production")) == REQUIRED
+
+
+def test_production_refuses_the_development_secret_key() -> None:
+    development_key = "development-only-secret-key-never-used-in-production-0123456789abcdef"
+    result = _manage("check", **(PRODUCTION | {"SECRET_KEY": development_key}))
+
+    assert _missing_named(result) == ["SECRET_KEY"]
+
+
+def test_production_refuses_email_printed_to_the_console() -> None:
+    result = _manage("check", **(PRODUCTION | {"EMAIL_URL": "consolemail://"}))
+
+    assert _missing_named(result) == ["EMAIL_URL"]
+
+
+def test_a_clamd_socket_stands_for_the_clamd_host() -> None:
+    result = _manage("check", **(PRODUCTION | {"CLAMD_HOST": "", "CLAMD_SOCKET": "/run/clamd.ctl"}))
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_nothing_starts_without_an_environment() -> None:
+    result = _manage("check", ENVIRONMENT="")
 
     assert result.returncode != 0
-    assert "SECRET_KEY is required outside development" in result.stderr
+    assert "ENVIRONMENT must be set to development, test or production." in result.stderr
 
 
 def test_production_refuses_debug() -> None:
@@ -54,20 +105,6 @@ def test_production_refuses_debug() -> None:
 
     assert result.returncode != 0
     assert "DEBUG must stay off in production" in result.stderr
-
-
-def test_production_refuses_to_start_without_a_database_url() -> None:
-    result = _manage("check", **(PRODUCTION | {"DATABASE_URL": ""}))
-
-    assert result.returncode != 0
-    assert "DATABASE_URL is required in production" in result.stderr
-
-
-def test_production_refuses_to_start_without_a_key_for_totp_secrets() -> None:
-    result = _manage("check", **(PRODUCTION | {"TOTP_ENCRYPTION_KEY": ""}))
-
-    assert result.returncode != 0
-    assert "TOTP_ENCRYPTION_KEY is required in production" in result.stderr
 
 
 def test_console_tracebacks_keep_the_exception_type_but_not_its_message() -> None:
