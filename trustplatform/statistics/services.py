@@ -12,6 +12,7 @@ the number of schools.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,8 @@ SCREENING_WINDOW = dt.timedelta(hours=24)
 REFRESH_DEBOUNCE_SECONDS = 30
 # A pending marker outlives a lost task by this much at most; the nightly rebuild repairs the rest.
 _PENDING_TIMEOUT_SECONDS = 10 * 60
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -314,4 +317,12 @@ def _refresh_enqueue(school_schema: str) -> None:
     with schema_context(school_schema):
         if not cache.add(refresh_pending_key(school_schema), 1, _PENDING_TIMEOUT_SECONDS):
             return
-        school_statistics_refresh_task.apply_async(countdown=REFRESH_DEBOUNCE_SECONDS)
+        try:
+            school_statistics_refresh_task.apply_async(
+                countdown=REFRESH_DEBOUNCE_SECONDS, retry=False
+            )
+        except Exception as error:
+            # Never raised into the request that committed: the nightly rebuild repairs the
+            # figures, and the next commit after the broker is back refreshes them sooner.
+            cache.delete(refresh_pending_key(school_schema))
+            logger.warning("statistics refresh not queued (%s)", type(error).__name__)
