@@ -418,6 +418,9 @@ if SENTRY_DSN:
 # The cache and the broker are optimisations: signing in, recording a concern and every page work
 # while Redis is down (docs/outbox.md). Sessions and sign-in lockouts live in PostgreSQL.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# django-axes counts failures in its tables (never its cache handler); the growing cool-off reads
+# accounts.SignInLockout (trustplatform/accounts/lockout.py).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 if REDIS_URL:
     # mypy typed CACHES from its first value, whose options are all strings.
     CACHES["default"] = {  # type: ignore[assignment]

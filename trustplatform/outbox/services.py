@@ -29,11 +29,12 @@ logger = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=5)
 
 
-def outbox_add(*, kind: str, object_id: int) -> None:
+def outbox_add(*, kind: str, object_id: int, send_after_commit: bool = True) -> int | None:
     """Adds the email of `kind` about row `object_id` to this transaction; sent after the commit.
 
     Adding the same email twice is a no-op. If the task cannot be queued after the commit (the
-    broker is down), the record stands and the sweeper sends the email later.
+    broker is down), the record stands and the sweeper sends the email later. A caller that is a
+    worker already passes `send_after_commit=False` and sends the returned id itself.
     """
     outbox_kind(kind)  # an unknown kind fails here, inside the caller's transaction
     OutboxMessage.objects.bulk_create(
@@ -44,8 +45,9 @@ def outbox_add(*, kind: str, object_id: int) -> None:
         .values_list("pk", flat=True)
         .first()
     )
-    if message_id is not None:
+    if message_id is not None and send_after_commit:
         _send_after_commit(message_id)
+    return message_id
 
 
 def _send_after_commit(message_id: int) -> None:
