@@ -8,6 +8,7 @@ by a worker after the commit, retried until the mail server accepts (docs/outbox
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from tenants.models import School
 from tenants.services import school_url
 from trustplatform.accounts.models import Role, SchoolMembership, User
 from trustplatform.outbox.registry import Email, outbox_kind_register
+from trustplatform.outbox.selectors import outbox_undelivered
 from trustplatform.outbox.services import outbox_add
 from trustplatform.statistics.services import statistics_refresh_soon
 
@@ -82,6 +84,38 @@ def alert_email(alert_id: int) -> Email | None:
         body=ALERT_BODY.format(school=school.name, link=link),
         to=[email],
     )
+
+
+@dataclass(frozen=True)
+class UndeliveredAlert:
+    concern_id: int
+    reason: str
+    recipient: str
+
+
+def alerts_undelivered() -> list[UndeliveredAlert]:
+    """Alert emails given up after the last attempt, newest first: the DSL tells those people.
+
+    Shown to screeners only; the concern's link and the recipient, never anything of the child.
+    """
+    alert_ids = outbox_undelivered(kind=ALERT_EMAIL).values("object_id")
+    alerts = list(
+        Alert.objects.filter(pk__in=alert_ids, emailed_at__isnull=True)
+        # An allegation's alerts go to its case manager, whose business it stays.
+        .exclude(concern__allegation__isnull=False)
+        .order_by("-created_at")
+    )
+    names = dict(
+        User.objects.filter(pk__in={a.user_id for a in alerts}).values_list("pk", "full_name")
+    )
+    return [
+        UndeliveredAlert(
+            concern_id=a.concern_id,
+            reason=Alert.Reason(a.reason).label,
+            recipient=names.get(a.user_id, "a former member of staff"),
+        )
+        for a in alerts
+    ]
 
 
 def _alert_emailed(alert_id: int) -> None:
