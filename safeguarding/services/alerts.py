@@ -122,4 +122,11 @@ def _alert_emailed(alert_id: int) -> None:
     Alert.objects.filter(pk=alert_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
 
 
-outbox_kind_register(ALERT_EMAIL, render=alert_email, on_sent=_alert_emailed)
+def _alert_not_delivered(alert_id: int) -> None:
+    # The trust lead's overdue figures count alert emails not delivered.
+    statistics_changed()
+
+
+outbox_kind_register(
+    ALERT_EMAIL, render=alert_email, on_sent=_alert_emailed, on_given_up=_alert_not_delivered
+)

@@ -32,6 +32,7 @@ from trustplatform.accounts.models import Role
 from trustplatform.celery import app
 from trustplatform.outbox.models import OutboxMessage
 from trustplatform.outbox.tasks import outbox_sweep_task
+from trustplatform.statistics.services import school_statistics_refresh
 
 ACCOUNT = 'She said "I have not had breakfast all week" and asked to keep it secret.'
 
@@ -257,3 +258,11 @@ def test_an_alert_given_up_after_the_last_attempt_shows_as_not_delivered_to_the_
     # Staff who record concerns are not told.
     staff_home = school_client(world.school_a, world.person("a", Role.STAFF)).get("/").text
     assert "Alert not delivered" not in staff_home
+
+    # The trust lead's figures count them (a count, no names), once the school is refreshed.
+    school_statistics_refresh(school=world.school_a)
+    lead = school_client(None, world.person("trust", Role.TRUST_SAFEGUARDING_LEAD))
+    dashboard = lead.get("/portal/statistics/").text
+    assert "Alert not delivered" in dashboard
+    assert "Alder Lane Primary: 2 alert emails" in dashboard
+    assert world.person("a", Role.DEPUTY_DSL).full_name not in dashboard

@@ -19,6 +19,8 @@ class Kind:
     render: Callable[[int], Email | None]
     # Called once the mail server accepted the email.
     on_sent: Callable[[int], None] | None = None
+    # Called when the last attempt failed and the email is shown as not delivered.
+    on_given_up: Callable[[int], None] | None = None
 
 
 _kinds: dict[str, Kind] = {}
@@ -29,8 +31,9 @@ def outbox_kind_register(
     *,
     render: Callable[[int], Email | None],
     on_sent: Callable[[int], None] | None = None,
+    on_given_up: Callable[[int], None] | None = None,
 ) -> None:
-    _kinds[name] = Kind(render=render, on_sent=on_sent)
+    _kinds[name] = Kind(render=render, on_sent=on_sent, on_given_up=on_given_up)
 
 
 def outbox_kind(name: str) -> Kind:

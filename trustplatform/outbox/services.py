@@ -138,7 +138,8 @@ def outbox_send(*, message_id: int) -> bool:
                 headers={"Message-ID": message_id_header(message)},
             ).send()
     except (smtplib.SMTPException, OSError) as error:
-        _failed(message, mine, error)
+        if _failed(message, mine, error) and kind.on_given_up is not None:
+            kind.on_given_up(message.object_id)
         return False
     now = timezone.now()
     mine.update(
@@ -151,7 +152,8 @@ def outbox_send(*, message_id: int) -> bool:
     return email is not None
 
 
-def _failed(message: OutboxMessage, mine: QuerySet[OutboxMessage], error: BaseException) -> None:
+def _failed(message: OutboxMessage, mine: QuerySet[OutboxMessage], error: BaseException) -> bool:
+    """Records the failed attempt; True when it was the last one."""
     now = timezone.now()
     given_up = message.attempts >= settings.OUTBOX_MAX_ATTEMPTS
     mine.update(
@@ -167,6 +169,7 @@ def _failed(message: OutboxMessage, mine: QuerySet[OutboxMessage], error: BaseEx
         _error_of(error),
         "; given up" if given_up else "",
     )
+    return given_up
 
 
 def outbox_sweep_here(*, now: dt.datetime | None = None) -> int:

@@ -27,6 +27,7 @@ from django_tenants.utils import schema_context
 
 from safeguarding.models import Action, AllegationVersion, Concern, Pupil
 from tenants.models import School, Trust
+from trustplatform.outbox.selectors import outbox_undelivered
 from trustplatform.statistics.models import (
     CategoryRollup,
     ConcernRollup,
@@ -75,6 +76,7 @@ class SchoolFigures:
     open_cases: int
     overdue_actions: int
     unscreened_over_24h: int
+    alerts_undelivered: int
     next_change_at: dt.datetime | None
     concerns: list[ConcernCounts]
     categories: list[CategoryCounts]
@@ -132,6 +134,7 @@ def school_figures_compute(*, now: dt.datetime) -> SchoolFigures:
         open_cases=current.filter(status=Concern.Status.OPEN).count(),
         overdue_actions=Action.objects.filter(completed_at__isnull=True, due_on__lt=today).count(),
         unscreened_over_24h=waiting.filter(recorded_at__lte=now - SCREENING_WINDOW).count(),
+        alerts_undelivered=outbox_undelivered().count(),
         next_change_at=_next_change_at(now=now, today=today, waiting=waiting),
         concerns=[ConcernCounts(**row) for row in concern_rows],
         categories=[
@@ -196,6 +199,7 @@ def school_statistics_refresh(*, school: School, now: dt.datetime | None = None)
     snapshot.open_cases = figures.open_cases
     snapshot.overdue_actions = figures.overdue_actions
     snapshot.unscreened_over_24h = figures.unscreened_over_24h
+    snapshot.alerts_undelivered = figures.alerts_undelivered
     snapshot.next_change_at = figures.next_change_at
     snapshot.refreshed_at = now
     snapshot.save()
