@@ -8,7 +8,9 @@ from tenants.models import School
 from trustplatform.celery import app
 
 
-@app.task(name="tenants.escalate_unscreened_concerns")
+@app.task(
+    name="tenants.escalate_unscreened_concerns", acks_late=True, soft_time_limit=120, time_limit=180
+)
 def escalate_unscreened_concerns_task() -> int:
     """Beat: asks each active school to escalate its overdue concerns, in its own schema."""
     from safeguarding.tasks import concerns_escalate_school_task  # noqa: PLC0415 - app loading

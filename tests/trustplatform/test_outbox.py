@@ -266,3 +266,23 @@ def test_an_alert_given_up_after_the_last_attempt_shows_as_not_delivered_to_the_
     assert "Alert not delivered" in dashboard
     assert "Alder Lane Primary: 2 alert emails" in dashboard
     assert world.person("a", Role.DEPUTY_DSL).full_name not in dashboard
+
+
+def test_alert_emails_never_wait_behind_exports_and_every_task_has_time_limits() -> None:
+    def queue_of(task_name: str) -> str:
+        return str(app.amqp.router.route({}, task_name)["queue"].name)
+
+    assert queue_of("outbox.send") == queue_of("outbox.sweep") == "alerts"
+    assert queue_of("safeguarding.chronology_export") == "exports"
+    assert queue_of("statistics.school_refresh") == "statistics"
+    assert queue_of("policies.policy_reminders_send") == "default"
+    app.loader.import_default_modules()  # every app's tasks module, as a worker loads them
+    ours = [task for name, task in app.tasks.items() if not name.startswith(("celery.", "tests."))]
+    assert {"outbox.sweep", "statistics.rebuild_all", "tenants.escalate_unscreened_concerns"} <= {
+        task.name for task in ours
+    }
+    for task in ours:
+        assert task.acks_late, task.name
+        assert task.soft_time_limit and task.time_limit, task.name
+        assert task.soft_time_limit < task.time_limit, task.name
+    assert app.conf.worker_prefetch_multiplier == 1
