@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import logging
 import smtplib
+import time
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -19,6 +20,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from trustplatform.celery import app
 from trustplatform.outbox.models import OutboxMessage
 from trustplatform.outbox.registry import outbox_kind
 
@@ -27,6 +29,10 @@ logger = logging.getLogger(__name__)
 # A claim outlives the slowest send (EMAIL_TIMEOUT per SMTP step) by far; a worker killed while
 # sending leaves a claim that lapses after this, and the sweeper queues the message again.
 LEASE = dt.timedelta(minutes=5)
+# After the broker refused a message, this process stops trying for a while: each try costs the
+# broker's connect timeout, and a request must not pay it once per alert. The sweeper catches up.
+BROKER_PAUSE_SECONDS = 30.0
+_broker_paused_until: dict[str, float] = {}  # by broker URL
 
 
 def outbox_add(*, kind: str, object_id: int, send_after_commit: bool = True) -> int | None:
@@ -65,10 +71,15 @@ def outbox_queue(message_id: int) -> bool:
     """Hands the message to a worker; False, logged and never raised, if the broker is down."""
     from trustplatform.outbox.tasks import outbox_send_task  # noqa: PLC0415 - task imports us
 
+    broker = "" if app.conf.task_always_eager else str(app.conf.broker_url)
+    if time.monotonic() < _broker_paused_until.get(broker, 0.0):
+        logger.warning("outbox %s: not queued (broker down); the sweeper will send it", message_id)
+        return False
     try:
         # No publish retries: a request must not wait on a dead broker; the sweeper retries.
         outbox_send_task.apply_async((message_id,), retry=False)
     except Exception as error:
+        _broker_paused_until[broker] = time.monotonic() + BROKER_PAUSE_SECONDS
         logger.warning(
             "outbox %s: not queued (%s); the sweeper will send it", message_id, _error_of(error)
         )
