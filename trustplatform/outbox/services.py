@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import smtplib
 import time
 
 from django.conf import settings
@@ -148,7 +147,9 @@ def outbox_send(*, message_id: int) -> bool:
                 email.to,
                 headers={"Message-ID": message_id_header(message)},
             ).send()
-    except (smtplib.SMTPException, OSError) as error:
+    except Exception as error:
+        # Any failure, the mail server's or a bug in rendering, counts as an attempt: a message
+        # that can never be sent is given up and shown, instead of being retried for ever.
         if _failed(message, mine, error) and kind.on_given_up is not None:
             kind.on_given_up(message.object_id)
         return False
