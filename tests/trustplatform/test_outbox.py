@@ -12,14 +12,19 @@ import asyncio
 import datetime as dt
 import json
 import socket
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from typing import Any
 
 import pytest
+import redis
 import time_machine
 from aiosmtpd.controller import Controller
+from celery.contrib.testing.worker import start_worker
+from celery.signals import setup_logging
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from pytest_django.fixtures import Settings as SettingsWrapper
@@ -31,6 +36,8 @@ from tests.safeguarding.conftest import category_ids, make_pupil
 from trustplatform.accounts.models import Role
 from trustplatform.celery import app
 from trustplatform.outbox.models import OutboxMessage
+from trustplatform.outbox.registry import Email, outbox_kind_register
+from trustplatform.outbox.services import outbox_add
 from trustplatform.outbox.tasks import outbox_sweep_task
 from trustplatform.statistics.services import school_statistics_refresh
 
@@ -286,3 +293,95 @@ def test_alert_emails_never_wait_behind_exports_and_every_task_has_time_limits()
         assert task.soft_time_limit and task.time_limit, task.name
         assert task.soft_time_limit < task.time_limit, task.name
     assert app.conf.worker_prefetch_multiplier == 1
+
+
+# --- a real worker, on a Redis that is stopped and started again ---------------------------------
+
+NOTE_EMAIL = "tests.outbox_note"
+outbox_kind_register(
+    NOTE_EMAIL,
+    render=lambda object_id: Email(
+        subject="A note from the outbox test", body=f"Note {object_id}", to=["dsl@example.org"]
+    ),
+)
+
+
+@pytest.fixture
+def redis_stopped(tmp_path: Any) -> Iterator[Callable[[], None]]:
+    """The broker's address, with nothing listening yet; calling the result starts a private
+    redis-server there (stopped again after the test)."""
+    port = _closed_port()
+    configured = app.conf.broker_url
+    _broker_at(f"redis://127.0.0.1:{port}/0")
+    servers: list[subprocess.Popen[bytes]] = []
+
+    def start() -> None:
+        servers.append(
+            subprocess.Popen(
+                [
+                    *("redis-server", "--port", str(port), "--bind", "127.0.0.1"),
+                    *("--save", "", "--appendonly", "no", "--dir", str(tmp_path)),
+                ],
+                stdout=subprocess.DEVNULL,
+            )
+        )
+        client = redis.Redis(port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+
+    yield start
+    _broker_at(configured)
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _keep_django_logging(**kwargs: Any) -> None:
+    """Connected to `setup_logging`: Celery then leaves the logging configuration alone."""
+
+
+@pytest.mark.celery
+@pytest.mark.usefixtures("world")
+def test_an_email_added_while_redis_was_stopped_is_sent_once_by_the_sweeper_and_a_real_worker(
+    django_db_blocker: Any,
+    smtp: RefusingThenAccepting,
+    redis_stopped: Callable[[], None],
+    settings: SettingsWrapper,
+) -> None:
+    settings.OUTBOX_SWEEP_AFTER_SECONDS = 0
+    with django_db_blocker.unblock():
+        try:
+            # Committed for real, in the public schema: the worker has its own connection.
+            outbox_add(kind=NOTE_EMAIL, object_id=4242)  # queuing fails: Redis is stopped
+            [message] = OutboxMessage.objects.filter(kind=NOTE_EMAIL)
+            assert message.sent_at is None
+
+            redis_stopped()
+            setup_logging.connect(_keep_django_logging)
+            try:
+                with start_worker(
+                    app,
+                    pool="solo",
+                    perform_ping_check=False,
+                    queues=["alerts"],
+                    loglevel="WARNING",
+                ):
+                    assert outbox_sweep_task.apply().get() >= 1
+                    for _ in range(200):
+                        if smtp.accepted:
+                            break
+                        time.sleep(0.1)
+                    assert outbox_sweep_task.apply().get() == 0
+                    time.sleep(1)
+            finally:
+                setup_logging.disconnect(_keep_django_logging)
+            message.refresh_from_db()
+        finally:
+            OutboxMessage.objects.filter(kind=NOTE_EMAIL).delete()
+
+    assert [to for to, _, _ in smtp.accepted] == [["dsl@example.org"]]
+    assert message.sent_at is not None and message.attempts == 1

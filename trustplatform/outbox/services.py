@@ -60,8 +60,13 @@ def _send_after_commit(message_id: int) -> None:
     schema = connection.schema_name  # type: ignore[attr-defined]
 
     def queue() -> None:
+        broker = "" if app.conf.task_always_eager else str(app.conf.broker_url)
+        if time.monotonic() < _broker_paused_until.get(broker, 0.0):
+            logger.warning("outbox %s: not queued (broker down); the sweeper sends it", message_id)
+            return
         with schema_context(schema):
-            outbox_queue(message_id)
+            if not outbox_queue(message_id):
+                _broker_paused_until[broker] = time.monotonic() + BROKER_PAUSE_SECONDS
 
     transaction.on_commit(queue)
 
@@ -70,15 +75,10 @@ def outbox_queue(message_id: int) -> bool:
     """Hands the message to a worker; False, logged and never raised, if the broker is down."""
     from trustplatform.outbox.tasks import outbox_send_task  # noqa: PLC0415 - task imports us
 
-    broker = "" if app.conf.task_always_eager else str(app.conf.broker_url)
-    if time.monotonic() < _broker_paused_until.get(broker, 0.0):
-        logger.warning("outbox %s: not queued (broker down); the sweeper will send it", message_id)
-        return False
     try:
         # No publish retries: a request must not wait on a dead broker; the sweeper retries.
         outbox_send_task.apply_async((message_id,), retry=False)
     except Exception as error:
-        _broker_paused_until[broker] = time.monotonic() + BROKER_PAUSE_SECONDS
         logger.warning(
             "outbox %s: not queued (%s); the sweeper will send it", message_id, _error_of(error)
         )
