@@ -14,11 +14,12 @@ import time
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from tenants.db import school_connection
 from trustplatform.celery import app
 from trustplatform.outbox.models import OutboxMessage
 from trustplatform.outbox.registry import outbox_kind
@@ -57,7 +58,7 @@ def outbox_add(*, kind: str, object_id: int, send_after_commit: bool = True) -> 
 
 def _send_after_commit(message_id: int) -> None:
     # The schema is read now: the callback may run when the connection is in another school's.
-    schema = connection.schema_name  # type: ignore[attr-defined]
+    schema = school_connection.schema_name
 
     def queue() -> None:
         broker = "" if app.conf.task_always_eager else str(app.conf.broker_url)
@@ -88,7 +89,7 @@ def outbox_queue(message_id: int) -> bool:
 
 def message_id_header(message: OutboxMessage) -> str:
     """The same Message-ID at every attempt, so a resend after a lost reply is one email."""
-    schema = connection.schema_name  # type: ignore[attr-defined]
+    schema = school_connection.schema_name
     digest = hashlib.sha256(f"{schema}:{message.kind}:{message.object_id}".encode()).hexdigest()
     return f"<outbox.{digest[:40]}@{settings.BASE_DOMAIN}>"
 
