@@ -6,61 +6,45 @@ Ids only: docs/rules.md, "No side channels".
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.utils import timezone
-
-from safeguarding.models import Alert, Allegation
+from safeguarding.models import Alert
+from safeguarding.services.alerts import ALERT_EMAIL
 from safeguarding.services.allegations import allegations_escalate_overdue
 from safeguarding.services.concerns import concerns_escalate_overdue
 from safeguarding.services.exports import export_render
-from tenants.addresses import site_url
 from tenants.db import school_connection
 from tenants.models import School
-from trustplatform.accounts.models import User
 from trustplatform.celery import SchoolTask, app
+from trustplatform.outbox.models import OutboxMessage
+from trustplatform.outbox.services import outbox_send
 
-# The email says only that something needs attention, with a link: no name, no text.
-ALERT_SUBJECT = "A safeguarding concern needs your attention"
-ALERT_BODY = (
-    "A safeguarding concern at {school} needs your attention.\n\n"
-    "Sign in to see it: {link}\n\n"
-    "This email deliberately contains no details."
+
+@app.task(
+    base=SchoolTask,
+    name="safeguarding.concern_alert_emails",
+    acks_late=True,
+    soft_time_limit=120,
+    time_limit=180,
 )
-
-
-@app.task(base=SchoolTask, name="safeguarding.concern_alert_emails")
 def concern_alert_emails_task(concern_id: int) -> int:
-    """Emails each not-yet-emailed alert of the concern; each alert is claimed before sending."""
-    school = School.objects.get(schema_name=school_connection.schema_name)
-    # An allegation opens on its own page: the case manager reads that page and no concern.
-    is_allegation = Allegation.objects.filter(concern_id=concern_id).exists()
-    link = site_url(
-        school, f"/allegations/{concern_id}/" if is_allegation else f"/concerns/{concern_id}/"
-    )
-    sent = 0
-    for alert_id, user_id in Alert.objects.filter(
-        concern_id=concern_id, emailed_at__isnull=True
-    ).values_list("pk", "user_id"):
-        if not Alert.objects.filter(pk=alert_id, emailed_at__isnull=True).update(
-            emailed_at=timezone.now()
-        ):
-            continue  # another run claimed it
-        email = (
-            User.objects.filter(pk=user_id, is_active=True).values_list("email", flat=True).first()
-        )
-        if email:
-            send_mail(
-                ALERT_SUBJECT,
-                ALERT_BODY.format(school=school.name, link=link),
-                settings.DEFAULT_FROM_EMAIL,
-                [email],
-            )
-            sent += 1
-    return sent
+    """Sends each due alert email of the concern from the outbox; returns how many went.
+
+    Each email is claimed before it goes (trustplatform/outbox/services.py), so a second run
+    sends nothing.
+    """
+    alert_ids = Alert.objects.filter(concern_id=concern_id).values("pk")
+    message_ids = OutboxMessage.objects.filter(
+        kind=ALERT_EMAIL, object_id__in=alert_ids
+    ).values_list("pk", flat=True)
+    return sum(outbox_send(message_id=message_id) for message_id in message_ids)
 
 
-@app.task(base=SchoolTask, name="safeguarding.concerns_escalate")
+@app.task(
+    base=SchoolTask,
+    name="safeguarding.concerns_escalate",
+    acks_late=True,
+    soft_time_limit=240,
+    time_limit=300,
+)
 def concerns_escalate_school_task() -> int:
     school = School.objects.get(schema_name=school_connection.schema_name)
     # Concerns not screened in time, and allegations not reported to the LADO in time.
@@ -69,7 +53,14 @@ def concerns_escalate_school_task() -> int:
     )
 
 
-@app.task(base=SchoolTask, name="safeguarding.chronology_export")
+@app.task(
+    base=SchoolTask,
+    name="safeguarding.chronology_export",
+    acks_late=True,
+    # A long chronology takes minutes to draw; a PDF that takes a quarter of an hour is stuck.
+    soft_time_limit=14 * 60,
+    time_limit=15 * 60,
+)
 def chronology_export_task(job_id: int) -> bool:
     """Makes the PDF of a queued chronology export; a second run finds the job claimed."""
     return export_render(job_id=job_id)

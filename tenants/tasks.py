@@ -11,7 +11,9 @@ from trustplatform.celery import app, task_send
 SCHOOL_ESCALATE_TASK = "safeguarding.concerns_escalate"
 
 
-@app.task(name="tenants.escalate_unscreened_concerns")
+@app.task(
+    name="tenants.escalate_unscreened_concerns", acks_late=True, soft_time_limit=120, time_limit=180
+)
 def escalate_unscreened_concerns_task() -> int:
     """Beat: asks each active school to escalate its overdue concerns, in its own schema."""
     schools = schools_active()

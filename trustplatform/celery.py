@@ -75,7 +75,9 @@ def task_send(name: str, *args: int, countdown: float | None = None) -> None:
     if name not in app.tasks:
         # A web process has imported no task module until Celery's autodiscovery runs.
         app.loader.import_default_modules()
-    app.tasks[name].apply_async(args=args, countdown=countdown)
+    # No publish retries: work queued after a commit must not hold a request on a dead broker;
+    # whoever queues decides what a refusal means (the outbox's sweeper sends it later).
+    app.tasks[name].apply_async(args=args, countdown=countdown, retry=False)
 
 
 class SchoolContextMissing(RuntimeError):

@@ -110,6 +110,8 @@ SHARED_APPS = [
     "trustplatform.policies",
     "trustplatform.schooldays",
     "trustplatform.portal",
+    # Also a school app: each school's alert emails are queued in its own schema.
+    "trustplatform.outbox",
     "trustplatform",
     "billing",
     "django.contrib.contenttypes",
@@ -127,6 +129,7 @@ SHARED_APPS = [
 # Each school's own schema: children, concerns, chronologies.
 TENANT_APPS = [
     "safeguarding",
+    "trustplatform.outbox",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -487,3 +490,51 @@ if SENTRY_DSN:
     from trustplatform.sentry import sentry_init
 
     sentry_init(dsn=SENTRY_DSN, environment=ENVIRONMENT)
+
+# --- resilience: cache, queues, outbox -----------------------------------------------------------
+# The cache and the broker are optimisations: signing in, recording a concern and every page work
+# while Redis is down (docs/outbox.md). Sessions and sign-in lockouts live in PostgreSQL.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# django-axes counts failures in its tables (never its cache handler); the growing cool-off reads
+# accounts.SignInLockout (trustplatform/accounts/lockout.py).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+if REDIS_URL:
+    # mypy typed CACHES from its first value, whose options are all strings.
+    CACHES["default"] = {  # type: ignore[assignment]
+        # Redis, whose errors read as a cache miss (trustplatform/cache.py), within half a second.
+        "BACKEND": "trustplatform.cache.ForgivingRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    } | _CACHE_KEYS
+# A mail server that stops answering fails the attempt (retried by the outbox), never hangs it.
+EMAIL_TIMEOUT: int = env.int("EMAIL_TIMEOUT", default=10)
+# Outbox emails: attempts 1, 2, 4 ... minutes apart; after the last, shown as "not delivered".
+OUTBOX_MAX_ATTEMPTS: int = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
+# A message still unsent this long after it was added is queued again by the sweeper.
+OUTBOX_SWEEP_AFTER_SECONDS: int = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=2 * 60)
+# A dead broker answers a sender within about two seconds instead of retrying for longer.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "max_retries": 1}
+# Alerts never wait behind PDF exports or statistics: each has a queue of its own, and workers
+# take one message at a time, acknowledged when done (tasks are safe to run twice).
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "outbox.*": {"queue": "alerts"},
+    "safeguarding.concern_alert_emails": {"queue": "alerts"},
+    "safeguarding.chronology_export": {"queue": "exports"},
+    "statistics.*": {"queue": "statistics"},
+}
+# What `manage.py demo` and deploy/ start a worker with: every queue.
+WORKER_QUEUES = ["alerts", "exports", "statistics", "default"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Tasks that set no limits of their own are stopped after five minutes.
+CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
+CELERY_TASK_TIME_LIMIT = 5 * 60
+CELERY_BEAT_SCHEDULE["outbox-sweep"] = {
+    # Emails whose task was lost or not queued (broker down), and retries that are due: sent
+    # within a minute of OUTBOX_SWEEP_AFTER_SECONDS.
+    "task": "outbox.sweep",
+    "schedule": 60,
+}

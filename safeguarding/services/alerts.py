@@ -1,19 +1,36 @@
 """Alerting people of this school, shared by concerns and allegations.
 
-An alert says only that something needs attention; the email after commit too
-(docs/rules.md, "No side channels").
+An alert says only that something needs attention; its email too (docs/rules.md, "No side
+channels"). Emails go through the outbox: added in the transaction that writes the alert, sent
+by a worker after the commit, retried until the mail server accepts (docs/outbox.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from safeguarding.models import Alert, Concern
-from safeguarding.queueing import CONCERN_ALERT_EMAILS, task_send_after_commit
+from django.utils import timezone
+
+from safeguarding.models import Alert, Allegation, Concern
+from tenants.addresses import site_url
 from tenants.db import school_connection
 from tenants.models import School
-from trustplatform.accounts.models import Role, SchoolMembership
+from trustplatform.accounts.models import Role, SchoolMembership, User
+from trustplatform.outbox.registry import Email, outbox_kind_register
+from trustplatform.outbox.selectors import outbox_undelivered
+from trustplatform.outbox.services import outbox_add
 from trustplatform.statistics.services import statistics_refresh_soon
+
+ALERT_EMAIL = "safeguarding.alert"
+
+# The email says only that something needs attention, with a link: no name, no text.
+ALERT_SUBJECT = "A safeguarding concern needs your attention"
+ALERT_BODY = (
+    "A safeguarding concern at {school} needs your attention.\n\n"
+    "Sign in to see it: {link}\n\n"
+    "This email deliberately contains no details."
+)
 
 
 def member_ids(school: School, roles: Iterable[Role]) -> list[int]:
@@ -39,5 +56,77 @@ def statistics_changed() -> None:
 
 
 def alert_emails_after_commit(concern: Concern) -> None:
-    # Arguments are ids; the school travels in the message header (safeguarding/queueing.py).
-    task_send_after_commit(CONCERN_ALERT_EMAILS, concern.pk)
+    """Adds an email for each alert of the concern not emailed yet, in this transaction; they are
+    sent after the commit, and a broker that is down delays them, never the concern."""
+    for alert_id in Alert.objects.filter(concern=concern, emailed_at__isnull=True).values_list(
+        "pk", flat=True
+    ):
+        outbox_add(kind=ALERT_EMAIL, object_id=alert_id)
+
+
+def alert_email(alert_id: int) -> Email | None:
+    """The email of one alert, rendered when it is sent; None once there is no one to send to."""
+    alert = Alert.objects.filter(pk=alert_id).values_list("user_id", "concern_id").first()
+    if alert is None:
+        return None
+    user_id, concern_id = alert
+    email = User.objects.filter(pk=user_id, is_active=True).values_list("email", flat=True).first()
+    if not email:
+        return None
+    school = School.objects.get(schema_name=school_connection.schema_name)
+    # An allegation opens on its own page: the case manager reads that page and no concern.
+    is_allegation = Allegation.objects.filter(concern_id=concern_id).exists()
+    link = site_url(
+        school, f"/allegations/{concern_id}/" if is_allegation else f"/concerns/{concern_id}/"
+    )
+    return Email(
+        subject=ALERT_SUBJECT,
+        body=ALERT_BODY.format(school=school.name, link=link),
+        to=[email],
+    )
+
+
+@dataclass(frozen=True)
+class UndeliveredAlert:
+    concern_id: int
+    reason: str
+    recipient: str
+
+
+def alerts_undelivered() -> list[UndeliveredAlert]:
+    """Alert emails given up after the last attempt, newest first: the DSL tells those people.
+
+    Shown to screeners only; the concern's link and the recipient, never anything of the child.
+    """
+    alert_ids = outbox_undelivered(kind=ALERT_EMAIL).values("object_id")
+    alerts = list(
+        Alert.objects.filter(pk__in=alert_ids, emailed_at__isnull=True)
+        # An allegation's alerts go to its case manager, whose business it stays.
+        .exclude(concern__allegation__isnull=False)
+        .order_by("-created_at")
+    )
+    names = dict(
+        User.objects.filter(pk__in={a.user_id for a in alerts}).values_list("pk", "full_name")
+    )
+    return [
+        UndeliveredAlert(
+            concern_id=a.concern_id,
+            reason=Alert.Reason(a.reason).label,
+            recipient=names.get(a.user_id, "a former member of staff"),
+        )
+        for a in alerts
+    ]
+
+
+def _alert_emailed(alert_id: int) -> None:
+    Alert.objects.filter(pk=alert_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
+
+
+def _alert_not_delivered(alert_id: int) -> None:
+    # The trust lead's overdue figures count alert emails not delivered.
+    statistics_changed()
+
+
+outbox_kind_register(
+    ALERT_EMAIL, render=alert_email, on_sent=_alert_emailed, on_given_up=_alert_not_delivered
+)

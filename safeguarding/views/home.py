@@ -9,14 +9,23 @@ from django.views.decorators.http import require_GET
 from safeguarding.models import AccessAction
 from safeguarding.selectors.access import access_log_list
 from safeguarding.selectors.categories import category_list_current
+from safeguarding.services.alerts import alerts_undelivered
 from trustplatform.fields import BoundedDateField, IdField, form_errors_text
-from trustplatform.permissions import Capability, require
+from trustplatform.permissions import Capability, can, require
 
 
 @require_GET
 def school_home(request: HttpRequest) -> HttpResponse:
-    """The school's front page: its name, and for signed-in staff what they may do here."""
-    return render(request, "safeguarding/home.html")
+    """The school's front page: its name, and for signed-in staff what they may do here.
+
+    Screeners also see alert emails the outbox gave up on, so that they tell those people.
+    """
+    undelivered = (
+        alerts_undelivered()
+        if request.user.is_authenticated and can(request, Capability.SCREEN_CONCERNS)
+        else []
+    )
+    return render(request, "safeguarding/home.html", {"alerts_undelivered": undelivered})
 
 
 @require_GET

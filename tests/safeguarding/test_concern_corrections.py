@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
+from django.test import Client, TestCase
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from pypdf import PdfReader
@@ -283,7 +283,9 @@ def test_anonymous_is_sent_to_sign_in(world: World, school_a: School) -> None:
 
 
 def _pdf_text(client: Client, pupil_id: int, version: str) -> str:
-    response = client.post(f"/pupils/{pupil_id}/exports/new/", {"version": version})
+    # Every PDF is made by a worker: the task queued on commit makes it here.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(f"/pupils/{pupil_id}/exports/new/", {"version": version})
     job_id = int(response["Location"].rstrip("/").rsplit("/", 1)[1])
     download = client.get(f"/exports/{job_id}/download/")
     pdf = b"".join(download.streaming_content)  # type: ignore[attr-defined]
@@ -291,6 +293,7 @@ def _pdf_text(client: Client, pupil_id: int, version: str) -> str:
     return " ".join(" ".join(page.extract_text().split()) for page in pages)
 
 
+@pytest.mark.usefixtures("tasks_run_when_sent")
 def test_the_full_pdf_holds_both_versions_and_the_external_one_the_current(
     world: World, school_a: School
 ) -> None:

@@ -103,12 +103,7 @@ def _record(world: World, school: School) -> tuple[Pupil, Concern]:
     return pupil, concern
 
 
-@pytest.fixture(autouse=True)
-def _tasks_run_when_sent() -> Iterator[None]:
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
+pytestmark = pytest.mark.usefixtures("tasks_run_when_sent")
 
 
 def _ask(client: Client, pupil_id: int, version: str) -> ExportJob:

@@ -70,5 +70,5 @@ def test_no_module_of_the_app_imports_itself_through_others() -> None:
 
 def test_every_task_the_services_send_by_name_is_registered_under_that_name() -> None:
     registered = {task.name for task in vars(tasks).values() if hasattr(task, "delay")}
-    sent = {queueing.CONCERN_ALERT_EMAILS, queueing.CHRONOLOGY_EXPORT}
+    sent = {queueing.CHRONOLOGY_EXPORT}
     assert sent <= registered

@@ -14,34 +14,26 @@ from django_tenants.utils import schema_context
 from tenant_schemas_celery.task import headers_with_schema
 
 from safeguarding.services.concerns import concern_record
-from safeguarding.tasks import concern_alert_emails_task
 from tests.conftest import World
 from tests.safeguarding.conftest import category_ids, make_pupil, person
 from trustplatform.accounts.models import Role
-from trustplatform.celery import app
-
-# The alert emails task, by the name services send it under.
-ALERT_TASK = concern_alert_emails_task.name
+from trustplatform.outbox.tasks import outbox_send_task
 
 
 @pytest.fixture
 def sent_for(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The broker is the network edge: the school each alert task would be sent for."""
     schools: list[str] = []
-    send_task = app.send_task
 
-    def send(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name != ALERT_TASK:
-            return send_task(name, *args, **kwargs)
+    def apply_async(*args: Any, **kwargs: Any) -> None:
         # The header tenant-schemas-celery would put on the message.
         schools.append(str(headers_with_schema(kwargs.get("headers"))["_schema_name"]))
-        return None
 
-    monkeypatch.setattr(app, "send_task", send)
+    monkeypatch.setattr(outbox_send_task, "apply_async", apply_async)
     return schools
 
 
-def test_the_alert_task_carries_the_school_the_concern_was_recorded_in(
+def test_the_alert_email_tasks_carry_the_school_the_concern_was_recorded_in(
     world: World,
     db: None,
     sent_for: list[str],
@@ -61,4 +53,5 @@ def test_the_alert_task_carries_the_school_the_concern_was_recorded_in(
         with schema_context(world.school_b.schema_name):
             pass
 
-    assert sent_for == [world.school_a.schema_name]
+    # One email task per alert (the DSL and the deputy), each for school A.
+    assert sent_for == [world.school_a.schema_name] * 2

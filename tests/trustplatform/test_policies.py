@@ -16,12 +16,14 @@ from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tenants.models import School
 from tests.conftest import World, school_client
 from tests.safeguarding.fixtures import enrol
 from trustplatform.accounts.models import Role
+from trustplatform.outbox.models import OutboxMessage
 from trustplatform.policies.demo import DEMO_POLICIES, seed_demo_policies
 from trustplatform.policies.models import (
     Policy,
@@ -34,6 +36,7 @@ from trustplatform.policies.models import (
 )
 from trustplatform.policies.services import (
     EMAIL_CLAIM_LEASE,
+    REMINDER_EMAIL,
     policy_create,
     policy_review_record,
     reminder_kind_on,
@@ -417,11 +420,15 @@ def test_an_email_claimed_by_a_worker_that_died_is_sent_once_after_the_lease(
     governor = world.person("a", Role.GOVERNOR)
     with time_machine.travel(dt.datetime(2026, 3, 1, 6, tzinfo=LONDON), tick=False) as clock:
         reminders_send_due(today=dt.date(2026, 3, 1))
-        # The worker died between claiming the governor's email and sending it.
+        # The worker died between claiming the governor's email and sending it: the email is
+        # still claimed in the outbox.
         died = PolicyReminder.objects.get(
             policy=policy, recipient=governor, channel=ReminderChannel.EMAIL
         )
         PolicyReminder.objects.filter(pk=died.pk).update(sent_at=None)
+        OutboxMessage.objects.filter(kind=REMINDER_EMAIL, object_id=died.pk).update(
+            sent_at=None, leased_until=timezone.now() + EMAIL_CLAIM_LEASE
+        )
         mail.outbox.clear()
 
         reminders_send_due(today=dt.date(2026, 3, 1))  # within the lease: the claim holds

@@ -18,12 +18,11 @@ from typing import Any
 from axes.helpers import get_failure_limit
 from axes.models import AccessAttemptExpiration, AccessFailureLog
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name, schema_context
 
 from trustplatform.accounts.middleware import pending_email
+from trustplatform.accounts.models import SignInLockout
 from trustplatform.audit.models import AuditAction
 from trustplatform.audit.services import audit_record, email_sha256
 
@@ -37,7 +36,7 @@ def _key(request: HttpRequest | None, username: str | None) -> str:
     )
     # The address as the sign-in form cleans it (stripped, lower case), however it was typed.
     digest = hashlib.sha256(f"{(username or '').strip().lower()}|{ip}".encode()).hexdigest()
-    return f"lockouts:{digest}"
+    return digest
 
 
 def _username(request: HttpRequest | None) -> str | None:
@@ -49,10 +48,10 @@ def _username(request: HttpRequest | None) -> str | None:
 
 
 def _lockouts_today(key: str) -> int:
-    # In the public schema: the cache prefixes keys with the current schema, but attempts are
-    # counted across every site, so one school's site must not forget a lockout on another's.
-    with schema_context(get_public_schema_name()):
-        return int(cache.get(key) or 0)
+    # A table of the public schema, so every site counts the same lockouts; in PostgreSQL, not
+    # the cache, so that signing in never depends on Redis.
+    since = timezone.now() - timedelta(seconds=LOCKOUT_MEMORY_SECONDS)
+    return SignInLockout.objects.filter(key_sha256=key, locked_at__gt=since).count()
 
 
 def cooloff(request: HttpRequest | None) -> timedelta:
@@ -71,15 +70,18 @@ def lockout_recorded(
     if failures != get_failure_limit(request, getattr(request, "axes_credentials", None)):
         return
     key = _key(request, username)
-    with schema_context(get_public_schema_name()):
-        cache.add(key, 0, LOCKOUT_MEMORY_SECONDS)
-        cache.incr(key)
-        # axes set this attempt's expiry from the cool-off before the count above went up:
-        # stretch it to the cool-off this lockout has earned, so no one else's sign-in (which
-        # cleans expired attempts) can cut it short.
-        AccessAttemptExpiration.objects.filter(
-            access_attempt__username=username, access_attempt__ip_address=ip_address
-        ).update(expires_at=timezone.now() + cooloff(request))
+    now = timezone.now()
+    # Lockouts older than a day no longer grow a cool-off: forgotten as new ones are written.
+    SignInLockout.objects.filter(
+        locked_at__lte=now - timedelta(seconds=LOCKOUT_MEMORY_SECONDS)
+    ).delete()
+    SignInLockout.objects.create(key_sha256=key, locked_at=now)
+    # axes set this attempt's expiry from the cool-off before the count above went up:
+    # stretch it to the cool-off this lockout has earned, so no one else's sign-in (which
+    # cleans expired attempts) can cut it short.
+    AccessAttemptExpiration.objects.filter(
+        access_attempt__username=username, access_attempt__ip_address=ip_address
+    ).update(expires_at=now + cooloff(request))
     audit_record(
         action=AuditAction.LOCKOUT,
         data={"email_sha256": email_sha256(username or "")},

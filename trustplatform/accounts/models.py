@@ -231,3 +231,20 @@ class DslHandoverRequest(models.Model):
 
     def __str__(self) -> str:
         return f"DSL handover request {self.pk} at {self.school_id}: {self.status}"
+
+
+class SignInLockout(models.Model):
+    """One lockout of an email+IP pair, remembered for a day to grow the next cool-off.
+
+    In PostgreSQL, not the cache: signing in reads it, and must work while Redis is down
+    (trustplatform/accounts/lockout.py). The pair is kept as a digest only.
+    """
+
+    key_sha256 = models.CharField(max_length=64)
+    locked_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key_sha256", "locked_at"], name="lockout_key_time")]
+
+    def __str__(self) -> str:
+        return f"lockout {self.pk}"

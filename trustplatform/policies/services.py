@@ -9,10 +9,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -21,6 +19,8 @@ from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership, TrustMembership, User
 from trustplatform.audit.models import AuditAction
 from trustplatform.audit.services import audit_record
+from trustplatform.outbox.registry import Email, outbox_kind_register
+from trustplatform.outbox.services import outbox_add, outbox_send
 from trustplatform.policies.models import (
     Policy,
     PolicyReminder,
@@ -30,6 +30,8 @@ from trustplatform.policies.models import (
 )
 
 logger = logging.getLogger(__name__)
+
+REMINDER_EMAIL = "policies.reminder"
 
 # The school people reminded of every review; the trust safeguarding lead hears of overdue ones.
 SCHOOL_RECIPIENT_ROLES = (Role.GOVERNOR, Role.HEADTEACHER, Role.DSL)
@@ -283,7 +285,7 @@ def _claim(delivery: _Delivery, channel: str, now: dt.datetime) -> PolicyReminde
     try:
         # A savepoint of its own: a conflict must not spoil the caller's transaction, if any.
         with transaction.atomic():
-            return PolicyReminder.objects.create(
+            reminder = PolicyReminder.objects.create(
                 policy=delivery.policy,
                 due_date=delivery.policy.next_review_due,
                 kind=delivery.kind,
@@ -293,6 +295,10 @@ def _claim(delivery: _Delivery, channel: str, now: dt.datetime) -> PolicyReminde
                 # In the app, inserting the row is the delivery.
                 sent_at=now if channel == ReminderChannel.IN_APP else None,
             )
+            if channel == ReminderChannel.EMAIL:
+                # With the claim: an email whose sender dies is sent by the outbox's sweeper.
+                outbox_add(kind=REMINDER_EMAIL, object_id=reminder.pk, send_after_commit=False)
+            return reminder
     except IntegrityError:
         return None
 
@@ -320,17 +326,32 @@ def reminder_email(reminder: PolicyReminder) -> tuple[str, str]:
 
 
 def _send_email(reminder: PolicyReminder) -> bool:
+    """Sends the reminder's email through the outbox now; a failure is retried by its sweeper."""
+    with transaction.atomic():
+        message_id = outbox_add(kind=REMINDER_EMAIL, object_id=reminder.pk, send_after_commit=False)
+    return message_id is not None and outbox_send(message_id=message_id)
+
+
+def reminder_outbox_email(reminder_id: int) -> Email | None:
+    """The email of one reminder, rendered when it is sent; None once it no longer applies."""
+    reminder = (
+        PolicyReminder.objects.filter(pk=reminder_id, channel=ReminderChannel.EMAIL)
+        .select_related("policy__school", "recipient")
+        .first()
+    )
+    if reminder is None or reminder.policy.next_review_due != reminder.due_date:
+        return None  # reviewed meanwhile: the reminder no longer applies
     subject, body = reminder_email(reminder)
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [reminder.recipient.email])
-    except Exception:
-        # The claim stays unsent; a later run takes it over once the lease has passed.
-        logger.exception("policy reminder %s: email failed", reminder.pk)
-        return False
-    PolicyReminder.objects.filter(pk=reminder.pk, sent_at__isnull=True).update(
+    return Email(subject=subject, body=body, to=[reminder.recipient.email])
+
+
+def _reminder_sent(reminder_id: int) -> None:
+    PolicyReminder.objects.filter(pk=reminder_id, sent_at__isnull=True).update(
         sent_at=timezone.now()
     )
-    return True
+
+
+outbox_kind_register(REMINDER_EMAIL, render=reminder_outbox_email, on_sent=_reminder_sent)
 
 
 def _take_over_abandoned_claims(now: dt.datetime) -> int:

@@ -32,6 +32,9 @@ class SchoolSnapshot(models.Model):
     open_cases = models.PositiveIntegerField(default=0)
     overdue_actions = models.PositiveIntegerField(default=0)
     unscreened_over_24h = models.PositiveIntegerField(default=0)
+    # Alert emails the school's outbox gave up on: not a count of children or concerns, shown
+    # to the trust lead as it is, so that someone makes sure the alert is heard.
+    alerts_undelivered = models.PositiveIntegerField(default=0)
     refreshed_at = models.DateTimeField(null=True, blank=True)
     # When a figure changes with no commit at all (a concern passes 24 hours unscreened, an
     # action passes its due date, a pupil's leaving date arrives): the school is refreshed then.

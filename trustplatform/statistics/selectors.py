@@ -84,6 +84,8 @@ class Statistics:
     refreshed_at: dt.datetime | None  # the oldest school's figures
     not_refreshed: list[str]  # names of schools with no figures yet
     tables: list[Table]
+    # (school name, how many) for schools with alert emails that were not delivered.
+    alerts_undelivered: tuple[tuple[str, int], ...] = ()
 
     def table(self, key: str) -> Table | None:
         return next((t for t in self.tables if t.key == key), None)
@@ -234,6 +236,7 @@ def _school_rows(trust: Trust, since: dt.date) -> list[dict[str, Any]]:
             "name",
             "snapshot__pupils_on_roll",
             "snapshot__refreshed_at",
+            "snapshot__alerts_undelivered",
             *(f"snapshot__{f}" for f, _ in SNAPSHOT_FIGURES),
         )
         .annotate(**{f"sum_{f}": Sum(f"recent__{f}") for f in fields})
@@ -273,6 +276,11 @@ def trust_statistics(*, trust: Trust, today: dt.date | None = None) -> Statistic
         pupils_on_roll=trust_pupils,
         refreshed_at=min((r for r in refreshed if r is not None), default=None),
         not_refreshed=[row["name"] for row in school_rows if not row["snapshot__refreshed_at"]],
+        alerts_undelivered=tuple(
+            (row["name"], row["snapshot__alerts_undelivered"])
+            for row in school_rows
+            if row["snapshot__alerts_undelivered"]
+        ),
         tables=[
             _schools_table(out, school_rows, columns, totals, pupils),
             *_breakdown_tables(

@@ -12,6 +12,7 @@ the number of schools.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from django_tenants.utils import schema_context
 from safeguarding.models import Action, AllegationVersion, Concern, Pupil
 from tenants.models import School, Trust
 from trustplatform.celery import task_send
+from trustplatform.outbox.selectors import outbox_undelivered
 from trustplatform.statistics.models import (
     CategoryRollup,
     ConcernRollup,
@@ -43,6 +45,8 @@ SCREENING_WINDOW = dt.timedelta(hours=24)
 REFRESH_DEBOUNCE_SECONDS = 30
 # A pending marker outlives a lost task by this much at most; the nightly rebuild repairs the rest.
 _PENDING_TIMEOUT_SECONDS = 10 * 60
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class SchoolFigures:
     open_cases: int
     overdue_actions: int
     unscreened_over_24h: int
+    alerts_undelivered: int
     next_change_at: dt.datetime | None
     concerns: list[ConcernCounts]
     categories: list[CategoryCounts]
@@ -130,6 +135,7 @@ def school_figures_compute(*, now: dt.datetime) -> SchoolFigures:
         open_cases=current.filter(status=Concern.Status.OPEN).count(),
         overdue_actions=Action.objects.filter(completed_at__isnull=True, due_on__lt=today).count(),
         unscreened_over_24h=waiting.filter(recorded_at__lte=now - SCREENING_WINDOW).count(),
+        alerts_undelivered=outbox_undelivered().count(),
         next_change_at=_next_change_at(now=now, today=today, waiting=waiting),
         concerns=[ConcernCounts(**row) for row in concern_rows],
         categories=[
@@ -194,6 +200,7 @@ def school_statistics_refresh(*, school: School, now: dt.datetime | None = None)
     snapshot.open_cases = figures.open_cases
     snapshot.overdue_actions = figures.overdue_actions
     snapshot.unscreened_over_24h = figures.unscreened_over_24h
+    snapshot.alerts_undelivered = figures.alerts_undelivered
     snapshot.next_change_at = figures.next_change_at
     snapshot.refreshed_at = now
     snapshot.save()
@@ -318,4 +325,10 @@ def _refresh_enqueue(school_schema: str) -> None:
     with schema_context(school_schema):
         if not cache.add(refresh_pending_key(school_schema), 1, _PENDING_TIMEOUT_SECONDS):
             return
-        task_send(SCHOOL_REFRESH_TASK, countdown=REFRESH_DEBOUNCE_SECONDS)
+        try:
+            task_send(SCHOOL_REFRESH_TASK, countdown=REFRESH_DEBOUNCE_SECONDS)
+        except Exception as error:
+            # Never raised into the request that committed: the nightly rebuild repairs the
+            # figures, and the next commit after the broker is back refreshes them sooner.
+            cache.delete(refresh_pending_key(school_schema))
+            logger.warning("statistics refresh not queued (%s)", type(error).__name__)

@@ -17,7 +17,13 @@ from trustplatform.statistics.services import (
 )
 
 
-@app.task(base=SchoolTask, name=SCHOOL_REFRESH_TASK)
+@app.task(
+    base=SchoolTask,
+    name=SCHOOL_REFRESH_TASK,
+    acks_late=True,
+    soft_time_limit=120,
+    time_limit=180,
+)
 def school_statistics_refresh_task() -> None:
     """Recounts the school the message was sent from; safe to run twice (it replaces rows)."""
     schema = school_connection.schema_name
@@ -27,7 +33,8 @@ def school_statistics_refresh_task() -> None:
     school_statistics_refresh(school=school)
 
 
-@app.task(name="statistics.rebuild_all")
+# Sends one task per school: quick whatever the trust's size.
+@app.task(name="statistics.rebuild_all", acks_late=True, soft_time_limit=120, time_limit=180)
 def statistics_rebuild_all_task() -> int:
     """Beat, nightly: one refresh per active school, each sent from inside its school.
 
@@ -42,7 +49,7 @@ def statistics_rebuild_all_task() -> int:
     return len(schools)
 
 
-@app.task(name="statistics.refresh_due")
+@app.task(name="statistics.refresh_due", acks_late=True, soft_time_limit=120, time_limit=180)
 def statistics_refresh_due_task() -> int:
     """Beat, every 15 minutes: refreshes schools whose figures changed by time alone (a concern
     passing 24 hours unscreened, an action passing its due date), which no commit announces."""

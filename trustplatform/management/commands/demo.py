@@ -63,6 +63,9 @@ class Command(BaseCommand):
                 "INFO",
                 "--concurrency",
                 "1",
+                # Every queue: alerts, exports, statistics and the rest, in the one demo worker.
+                "--queues",
+                ",".join(settings.WORKER_QUEUES),
             ],
             "beat": [
                 python,

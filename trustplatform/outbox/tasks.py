@@ -1,0 +1,27 @@
+"""Tasks of the outbox: thin, ids only, safe to run twice (a message is claimed before it goes)."""
+
+from __future__ import annotations
+
+from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
+
+from tenants.models import School
+from trustplatform.celery import app
+from trustplatform.outbox.services import OUTBOX_SEND_TASK, outbox_send, outbox_sweep_here
+
+
+# Runs in the schema the message was added in (the header tenant-schemas-celery adds): public
+# for the trust's own emails, a school's for its alerts.
+@app.task(name=OUTBOX_SEND_TASK, acks_late=True, soft_time_limit=60, time_limit=90)
+def outbox_send_task(message_id: int) -> bool:
+    return outbox_send(message_id=message_id)
+
+
+@app.task(name="outbox.sweep", acks_late=True, soft_time_limit=120, time_limit=180)
+def outbox_sweep_task() -> int:
+    """Beat, every minute: queues again what is unsent, in the public schema and every school."""
+    with schema_context(get_public_schema_name()):
+        queued = outbox_sweep_here()
+    for school in School.objects.filter(status=School.Status.ACTIVE):
+        with tenant_context(school):
+            queued += outbox_sweep_here()
+    return queued
