@@ -335,8 +335,8 @@ def _crossing(points: list[tuple[float, float]]) -> str:
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schools", type=int, default=50, help="schools in the trust (50)")
-    parser.add_argument("--users", default="4,8,16,32", help="users per stage (4,8,16,32)")
-    parser.add_argument("--seconds", type=int, default=20, help="length of a stage (20)")
+    parser.add_argument("--users", default="1,2,4,8,16,32", help="users per stage (1,2,4,8,16,32)")
+    parser.add_argument("--seconds", type=int, default=15, help="length of a stage (15)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
     return parser.parse_args()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
@@ -20,9 +21,12 @@ from urllib.request import HTTPRedirectHandler, Request, build_opener
 import pytest
 from django.conf import settings
 from django.db import connections
+from django.utils import timezone
+from django_tenants.utils import schema_context
 
+from safeguarding.models import Pupil
 from tenants.models import School
-from tests.conftest import host_of
+from tests.conftest import World, host_of, signed_in_cookie
 from tests.faults import plugin
 from tests.faults.servers import (
     PgBouncer,
@@ -33,6 +37,9 @@ from tests.faults.servers import (
     port_open,
     wait_until,
 )
+from tests.safeguarding.conftest import category_ids
+from tests.safeguarding.fixtures import enrol
+from trustplatform.accounts.models import Role
 
 HERE = Path(__file__).resolve().parent
 
@@ -161,6 +168,54 @@ class _NoRedirect(HTTPRedirectHandler):
 
 
 _OPENER = build_opener(_NoRedirect)
+
+
+@dataclass
+class Recorder:
+    """A member of staff of a school, signed in, with a concern form filled in about `pupil`."""
+
+    pupil: Pupil
+    cookies: dict[str, str]
+    form: dict[str, object]
+
+
+def staff_recorder(world: World, school: School, first: str, last: str) -> Recorder:
+    """A new pupil and the school's member of staff, committed: call it with the database
+    unblocked, outside a test transaction, so that the web process sees them."""
+    with schema_context(school.schema_name):
+        pupil = enrol(first=first, last=last)
+        categories = [str(c) for c in category_ids("physical-abuse")]
+    place = "a" if school.pk == world.school_a.pk else "b"
+    name, value = signed_in_cookie(world.person(place, Role.STAFF), school).split("=", 1)
+    connections.close_all()
+    form: dict[str, object] = {
+        "pupils": [str(pupil.pk)],
+        "categories": categories,
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "location": "Corridor",
+        "body_map": "[]",
+    }
+    return Recorder(pupil=pupil, cookies={name: value}, form=form)
+
+
+def record_concern(
+    web: Web, school: School, cookies: dict[str, str], form: dict[str, object]
+) -> tuple[str, Reply]:
+    """A member of staff opens the concern form and sends it; the account starts with a token
+    of its own, returned with the answer ("" when the form did not open)."""
+    page = http(web, school, "/concerns/new/", cookies=cookies)
+    if page.status != 200:
+        return "", page
+    token = f"Token {uuid.uuid4().hex}"
+    reply = http(
+        web,
+        school,
+        "/concerns/new/",
+        cookies=cookies | page.cookies,
+        form=form
+        | {"account": f"{token}: a bruise on the arm.", "csrfmiddlewaretoken": csrf_of(page.text)},
+    )
+    return token, reply
 
 
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

@@ -6,19 +6,14 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 
 from django.db import connections
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from safeguarding.models import ChronologyEntry, Concern
-from tests.conftest import World, signed_in_cookie
+from tests.conftest import World
 from tests.faults import plugin
-from tests.faults.conftest import Reply, Web, csrf_of, http
-from tests.safeguarding.conftest import category_ids
-from tests.safeguarding.fixtures import enrol
-from trustplatform.accounts.models import Role
+from tests.faults.conftest import Recorder, Reply, Web, record_concern, staff_recorder
 from trustplatform.hashchain import chain_verify
 
 STAFF = 6
@@ -31,33 +26,15 @@ def _record_until(
     web: Web,
     world: World,
     *,
-    cookie: str,
-    form: dict[str, object],
+    recorder: Recorder,
     stop: threading.Event,
     results: list[tuple[str, Reply]],
 ) -> None:
-    name, value = cookie.split("=", 1)
     while not stop.is_set():
-        cookies = {name: value}
-        page = http(web, world.school_a, "/concerns/new/", cookies=cookies)
-        if page.status != 200:
-            results.append(("", page))
-            time.sleep(0.1)
-            continue
-        cookies |= page.cookies
-        token = f"Token {uuid.uuid4().hex}"
-        reply = http(
-            web,
-            world.school_a,
-            "/concerns/new/",
-            cookies=cookies,
-            form=form
-            | {
-                "account": f"{token}: a bruise on the arm.",
-                "csrfmiddlewaretoken": csrf_of(page.text),
-            },
-        )
+        token, reply = record_concern(web, world.school_a, recorder.cookies, recorder.form)
         results.append((token, reply))
+        if not token:
+            time.sleep(0.1)
 
 
 def test_a_database_restart_while_staff_record_concerns_loses_or_halves_nothing(
@@ -65,25 +42,15 @@ def test_a_database_restart_while_staff_record_concerns_loses_or_halves_nothing(
 ) -> None:
     school = world.school_a
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        with schema_context(school.schema_name):
-            pupil = enrol(first="Tamsin", last="Okonedo")
-            categories = [str(c) for c in category_ids("physical-abuse")]
-        cookie = signed_in_cookie(world.person("a", Role.STAFF), school)
-        connections.close_all()
-    form: dict[str, object] = {
-        "pupils": [str(pupil.pk)],
-        "categories": categories,
-        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-        "location": "Corridor",
-        "body_map": "[]",
-    }
+        recorder = staff_recorder(world, school, "Tamsin", "Okonedo")
+    pupil = recorder.pupil
     stop = threading.Event()
     results: list[tuple[str, Reply]] = []
     staff = [
         threading.Thread(
             target=_record_until,
             args=(web, world),
-            kwargs={"cookie": cookie, "form": form, "stop": stop, "results": results},
+            kwargs={"recorder": recorder, "stop": stop, "results": results},
         )
         for _ in range(STAFF)
     ]

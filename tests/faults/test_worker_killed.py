@@ -28,7 +28,7 @@ from trustplatform.accounts.models import Role
 ENTRIES = 400
 CLAIM_SECONDS = 60
 # How soon a DSL may expect the export after the worker making it died.
-REDONE_SECONDS = 45
+REDONE_SECONDS = 30
 
 
 def _job_status(job_id: int) -> str:
