@@ -309,7 +309,8 @@ def _locust(
 
 
 def _print_stage(users: int, rows: list[dict[str, str]], leaks: int) -> None:
-    print(f"\n  {users} users (offered up to {users} tasks/s); cross-school rows: {leaks}")
+    who = "1 user" if users == 1 else f"{users} users"
+    print(f"\n  {who} (offered up to {users} tasks/s); cross-school rows: {leaks}")
     print(f"    {'page':<30} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'errors':>7}")
     for row in sorted(rows, key=lambda r: r["Name"]):
         print(

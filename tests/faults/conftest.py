@@ -71,7 +71,8 @@ def app_env(servers: plugin.Servers, test_database_url: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "trustplatform.settings",
         "DATABASE_URL": test_database_url,
         "REDIS_URL": servers.redis.url(0),
-        "SCHOOL_DOCUMENTS_ROOT": str(Path(servers.postgres.folder.parent) / "faults-documents"),
+        # Removed with the private server's folder at the end of the run.
+        "SCHOOL_DOCUMENTS_ROOT": str(servers.postgres.folder / "documents"),
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }
