@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install clean-data
+.PHONY: demo test test-faults lint install clean-data
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ demo: $(STAMP)
 test: export REDIS_URL ?= redis://127.0.0.1:6379/15
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## Fault tests: private PostgreSQL, Redis, PgBouncer, SMTP and Celery workers on ports of their
+## own (never the shared servers), restarted and killed under load (tests/faults/). Bounded in time.
+test-faults: $(STAMP)
+	timeout -k 20 --signal=INT 240 $(BIN)/python -m pytest -p tests.faults.plugin -m faults tests/faults
 
 ## Static checks run by CI besides the tests (makemigrations and mypy load the settings).
 lint: export ENVIRONMENT ?= test

@@ -18,3 +18,6 @@ urlpatterns = [
     path("portal/", include("trustplatform.portal.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Also for the database out of reach: a 503 page that needs no database (trustplatform/views.py).
+handler500 = "trustplatform.views.server_error"

@@ -16,3 +16,6 @@ urlpatterns = [
     path("calendar/", include("trustplatform.schooldays.urls_school")),
     path("", include("safeguarding.urls")),
 ]
+
+# Also for the database out of reach: a 503 page that needs no database (trustplatform/views.py).
+handler500 = "trustplatform.views.server_error"

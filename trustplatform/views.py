@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.db import connection
-from django.db.utils import DatabaseError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db.utils import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -48,3 +51,19 @@ def readyz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def public_home(request: HttpRequest) -> HttpResponse:
     return render(request, "trustplatform/public_home.html")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the database out of reach (a restart, a failover) answers 503, "try again
+    shortly"; any other failure the plain 500 page.
+
+    Both pages are rendered without a request context: the context processors read the
+    database, which may be what failed. Django calls this inside its `except` block, so the
+    exception being handled is at hand.
+    """
+    error = sys.exc_info()[1]
+    # Lost or refused connections only: a failed constraint or bad SQL is a fault of ours.
+    if isinstance(error, OperationalError | InterfaceError):
+        page = loader.get_template("503.html").render()
+        return HttpResponse(page, status=503, headers={"Retry-After": "30"})
+    return HttpResponseServerError(loader.get_template("500.html").render())

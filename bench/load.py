@@ -1,0 +1,411 @@
+"""Load on the web pages through gunicorn with the production settings, and cross-school rows seen.
+
+Makes a trust of 50 invented schools (`--schools`) whose rows each carry a sentinel token of
+their school, starts gunicorn on 127.0.0.1 with ENVIRONMENT=production (every variable it needs
+set here), then runs locust headless (bench/locustfile.py) in stages of a growing number of
+users, each user starting one task a second at most:
+
+- staff record a concern with a PDF attachment (GET the form, POST it);
+- DSLs read their busiest pupil's chronology, their concern inbox and their school dashboard;
+- the trust's safeguarding lead reads the trust statistics;
+
+and the same stages against /healthz alone, the ceiling of the stack. Prints per stage and page:
+requests/s, p50/p95/p99 (ms), errors; the rate at which p95 of recording a concern crosses
+300 ms; and the number of responses showing another school's token (must be 0). Figures only.
+
+Runs against its own throwaway database (`bench_load`) on the server named by DATABASE_URL (as
+the other scripts here), and a Redis of its own (redis-server on a free port). Usage:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/load.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from _benchdb import PROJECT_ROOT, bench_database  # also puts the project on the path
+
+if TYPE_CHECKING:
+    from tenants.models import School, Trust
+    from trustplatform.accounts.models import User
+
+BENCH_DATABASE = "bench_load"
+BASE_DOMAIN = "bench.test"
+RECORDING = "record concern"
+RECORDING_GOAL_MS = 300.0
+PUPILS_PER_SCHOOL = 30
+CONCERNS_PER_SCHOOL = 40
+BUSIEST_ENTRIES = 150
+
+
+# --- the production environment -----------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _production_env(folder: Path, redis_url: str) -> dict[str, str]:
+    """Every variable production start-up asks for, set for this run (never the shell's)."""
+    from cryptography.fernet import Fernet  # noqa: PLC0415
+
+    return {
+        "ENVIRONMENT": "production",
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "TOTP_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "BASE_DOMAIN": BASE_DOMAIN,
+        "REDIS_URL": redis_url,
+        # Alert emails are sent by workers, of which this run has none.
+        "EMAIL_URL": "consolemail://",
+        "STATIC_ROOT": str(folder / "static"),
+        "SCHOOL_DOCUMENTS_ROOT": str(folder / "documents"),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+@contextlib.contextmanager
+def _redis(folder: Path) -> Iterator[str]:
+    port = _free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", folder],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for_port(port)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _wait_for_port(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on port {port}")
+
+
+@contextlib.contextmanager
+def _gunicorn(port: int, workers: int, log: Path) -> Iterator[None]:
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "trustplatform.wsgi:application",
+                f"--bind=127.0.0.1:{port}",
+                f"--workers={workers}",
+                "--threads=4",
+                "--timeout=60",
+            ],
+            cwd=PROJECT_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_for_port(port)
+            yield
+        finally:
+            server.terminate()
+            server.wait(30)
+
+
+# --- the trust and its schools (invented) --------------------------------------------------------
+
+
+def _person(email: str, name: str) -> User:
+    import pyotp  # noqa: PLC0415
+
+    from trustplatform.accounts.services import (  # noqa: PLC0415
+        totp_enrolment_begin,
+        totp_enrolment_confirm,
+        user_create,
+    )
+
+    user = user_create(email=email, full_name=name, password=None)
+    totp_enrolment_begin(user=user)
+    user.refresh_from_db()
+    totp_enrolment_confirm(user=user, code=pyotp.TOTP(user.totp_secret).now())
+    user.refresh_from_db()
+    return user
+
+
+def _session(user: User, place: str) -> str:
+    """A session as the sign-in leaves it, past two-factor, bound to `place`."""
+    from django.contrib.auth import (  # noqa: PLC0415
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+    )
+    from django.contrib.sessions.backends.db import SessionStore  # noqa: PLC0415
+
+    from trustplatform.accounts.middleware import (  # noqa: PLC0415
+        SESSION_LAST_ACTIVITY,
+        SESSION_PLACE,
+    )
+    from trustplatform.permissions import SESSION_OTP_VERIFIED  # noqa: PLC0415
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[SESSION_PLACE] = place
+    session[SESSION_LAST_ACTIVITY] = int(time.time())
+    session[SESSION_OTP_VERIFIED] = True
+    session.create()
+    return str(session.session_key)
+
+
+def _school(trust: Trust, index: int) -> dict[str, Any]:
+    """A school whose pupils, concerns and chronology carry its own token; its staff and DSL."""
+    from django.db import transaction  # noqa: PLC0415
+    from django_tenants.utils import schema_context  # noqa: PLC0415
+
+    from safeguarding.models import Category, ChronologyEntry, Concern, Pupil  # noqa: PLC0415
+    from safeguarding.services.chronology import Person, chronology_append  # noqa: PLC0415
+    from tenants.models import School  # noqa: PLC0415
+    from tenants.services import school_create, school_domain_name  # noqa: PLC0415
+    from trustplatform.accounts.models import Role  # noqa: PLC0415
+    from trustplatform.accounts.services import school_membership_add  # noqa: PLC0415
+
+    token = f"SENTINEL{index:03d}X{secrets.token_hex(3)}"
+    school: School = school_create(
+        trust=trust,
+        name=f"Load School {index:03d}",
+        slug=f"load-{index:03d}",
+        urn=f"{700000 + index:06d}",
+        phase=School.Phase.PRIMARY,
+    )
+    staff = _person(f"staff.{index:03d}@load.example", f"Staff Member {index:03d}")
+    dsl = _person(f"dsl.{index:03d}@load.example", f"Designated Lead {index:03d}")
+    school_membership_add(user=staff, school=school, role=Role.STAFF)
+    school_membership_add(user=dsl, school=school, role=Role.DSL)
+    now = dt.datetime.now(dt.UTC)
+    with schema_context(school.schema_name), transaction.atomic():
+        pupils = Pupil.objects.bulk_create(
+            Pupil(
+                upn=f"Z{index:04d}{i:08d}",
+                legal_first_name="Invented",
+                legal_last_name=f"Pupil{i}",
+                date_of_birth=dt.date(2016, 1, 1),
+                sex=Pupil.Sex.FEMALE if i % 2 else Pupil.Sex.MALE,
+                year_group=1 + i % 6,
+            )
+            for i in range(PUPILS_PER_SCHOOL)
+        )
+        category = Category.objects.order_by("pk").values_list("pk", flat=True).first()
+        concerns = Concern.objects.bulk_create(
+            Concern(
+                occurred_at=now - dt.timedelta(days=n),
+                recorded_at=now - dt.timedelta(days=n),
+                account=f"{token}: invented concern {n}.",
+                author_id=staff.pk,
+                author_name=staff.full_name,
+                author_role=Role.STAFF,
+            )
+            for n in range(CONCERNS_PER_SCHOOL)
+        )
+        Concern.pupils.through.objects.bulk_create(
+            Concern.pupils.through(concern_id=c.pk, pupil_id=pupils[n % len(pupils)].pk)
+            for n, c in enumerate(concerns)
+        )
+        busiest = pupils[0]
+        author = Person(user_id=dsl.pk, name=dsl.full_name, role=Role.DSL)
+        for n in range(BUSIEST_ENTRIES):
+            chronology_append(
+                pupil=busiest,
+                kind=ChronologyEntry.Kind.NOTE,
+                author=author,
+                title=f"{token} note {n}",
+                body=f"{token}: met the family; invented text for the benchmark.",
+            )
+    return {
+        "index": index,
+        "host": school_domain_name(school.slug),
+        "token": token,
+        "pupils": [p.pk for p in pupils],
+        "busiest": busiest.pk,
+        "category": category,
+        "staff_session": _session(staff, school.schema_name),
+        "dsl_session": _session(dsl, school.schema_name),
+    }
+
+
+def _trust(schools: int) -> dict[str, Any]:
+    from django.conf import settings  # noqa: PLC0415
+
+    from tenants.services import trust_create  # noqa: PLC0415
+    from trustplatform.accounts.models import Role  # noqa: PLC0415
+    from trustplatform.accounts.services import trust_membership_add  # noqa: PLC0415
+
+    trust = trust_create(name="Load Test Learning Trust", slug="loadtrust")
+    lead = _person("lead@load.example", "Trust Lead")
+    trust_membership_add(user=lead, trust=trust, role=Role.TRUST_SAFEGUARDING_LEAD)
+    made = [_school(trust, index) for index in range(1, schools + 1)]
+    return {
+        "schools": made,
+        "root_host": settings.BASE_DOMAIN,
+        "lead_session": _session(lead, "public"),
+        "session_cookie": settings.SESSION_COOKIE_NAME,
+        "csrf_cookie": settings.CSRF_COOKIE_NAME,
+    }
+
+
+# --- locust and its figures ----------------------------------------------------------------------
+
+
+def _locust(
+    *, port: int, users: int, seconds: int, classes: list[str], data: Path, out: Path
+) -> tuple[list[dict[str, str]], int]:
+    leaks = out / f"leaks-{'-'.join(classes)}-{users}"
+    prefix = out / f"stage-{'-'.join(classes)}-{users}"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(PROJECT_ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "--only-summary",
+            f"--users={users}",
+            f"--spawn-rate={users}",
+            f"--run-time={seconds}s",
+            f"--host=http://127.0.0.1:{port}",
+            f"--csv={prefix}",
+            "--loglevel=ERROR",
+            *classes,
+        ],
+        env=os.environ | {"LOAD_DATA": str(data), "LOAD_LEAKS": str(leaks)},
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    with Path(f"{prefix}_stats.csv").open() as stats:
+        rows = [row for row in csv.DictReader(stats) if row["Name"] != "Aggregated"]
+    return rows, int(leaks.read_text()) if leaks.exists() else -1
+
+
+def _print_stage(users: int, rows: list[dict[str, str]], leaks: int) -> None:
+    who = "1 user" if users == 1 else f"{users} users"
+    print(f"\n  {who} (offered up to {users} tasks/s); cross-school rows: {leaks}")
+    print(f"    {'page':<30} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'errors':>7}")
+    for row in sorted(rows, key=lambda r: r["Name"]):
+        print(
+            f"    {row['Name']:<30} {float(row['Requests/s']):>7.1f} {row['50%']:>6} "
+            f"{row['95%']:>6} {row['99%']:>6} {row['Failure Count']:>7}"
+        )
+
+
+def _crossing(points: list[tuple[float, float]]) -> str:
+    """The rate (req/s of recording) at which p95 first passes the goal, interpolated."""
+    previous: tuple[float, float] | None = None
+    for rate, p95 in points:
+        if p95 > RECORDING_GOAL_MS:
+            if previous is None:
+                return f"already above {RECORDING_GOAL_MS:.0f} ms at {rate:.1f} recordings/s"
+            (r0, p0), (r1, p1) = previous, (rate, p95)
+            at = r0 + (RECORDING_GOAL_MS - p0) * (r1 - r0) / (p1 - p0) if p1 != p0 else r1
+            return f"about {at:.1f} recordings/s (between {r0:.1f} and {r1:.1f})"
+        previous = (rate, p95)
+    return f"not reached (p95 under {RECORDING_GOAL_MS:.0f} ms up to the last stage)"
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--schools", type=int, default=50, help="schools in the trust (50)")
+    parser.add_argument("--users", default="1,2,4,8,16,32", help="users per stage (1,2,4,8,16,32)")
+    parser.add_argument("--seconds", type=int, default=15, help="length of a stage (15)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = _arguments()
+    stages = [int(n) for n in args.users.split(",")]
+    folder = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    try:
+        with _redis(folder) as redis_url:
+            os.environ.update(_production_env(folder, redis_url))
+            with bench_database(BENCH_DATABASE):
+                return _run(args, stages, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, stages: list[int], folder: Path) -> int:
+    from django.core.management import call_command  # noqa: PLC0415
+    from django.db import connections  # noqa: PLC0415
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    started = time.perf_counter()
+    data = _trust(args.schools)
+    made = time.perf_counter() - started
+    connections.close_all()
+    data_file = folder / "data.json"
+    data_file.write_text(json.dumps(data))
+    port = _free_port()
+    print(
+        f"{args.schools} schools, each {PUPILS_PER_SCHOOL} pupils, {CONCERNS_PER_SCHOOL} concerns, "
+        f"a pupil with {BUSIEST_ENTRIES} chronology entries (made in {made:.0f} s); gunicorn "
+        f"{args.workers} workers x 4 threads, production settings; stages of {args.seconds} s"
+    )
+    recording: list[tuple[float, float]] = []
+    total_leaks = 0
+    with _gunicorn(port, args.workers, folder / "gunicorn.log"):
+        print("\nThe product's pages:")
+        for users in stages:
+            rows, leaks = _locust(
+                port=port,
+                users=users,
+                seconds=args.seconds,
+                classes=["Staff", "Dsl", "TrustLead"],
+                data=data_file,
+                out=folder,
+            )
+            total_leaks += max(leaks, 0)
+            _print_stage(users, rows, leaks)
+            for row in rows:
+                if row["Name"] == RECORDING and row["95%"] not in {"", "N/A"}:
+                    recording.append((float(row["Requests/s"]), float(row["95%"])))
+        print("\nThe bare view (/healthz), the ceiling:")
+        for users in stages:
+            rows, leaks = _locust(
+                port=port,
+                users=users * 4,
+                seconds=max(args.seconds // 2, 5),
+                classes=["Bare"],
+                data=data_file,
+                out=folder,
+            )
+            _print_stage(users * 4, rows, leaks)
+    crossing = _crossing(recording)
+    print(f"\np95 of recording a concern crosses {RECORDING_GOAL_MS:.0f} ms: {crossing}")
+    print(f"Cross-school rows seen in all responses: {total_leaks} (must be 0)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

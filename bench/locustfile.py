@@ -1,0 +1,157 @@
+"""The users of the load benchmark (bench/load.py runs locust on this file; not on its own).
+
+Staff record concerns with an attachment, DSLs read their busiest pupil's chronology and their
+dashboards, the trust's safeguarding lead reads the trust statistics; `Bare` asks /healthz only,
+for the ceiling. Every school's rows carry a sentinel token of their own: a page showing another
+school's token is counted as a cross-school row (failure "cross-school row").
+
+Reads its sessions and hosts from the JSON file named by LOAD_DATA; writes the number of
+cross-school rows seen to LOAD_LEAKS when the run ends.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from locust import HttpUser, constant_throughput, events, task
+
+DATA: dict[str, Any] = json.loads(Path(os.environ["LOAD_DATA"]).read_text())
+TOKEN = re.compile(r"SENTINEL(\d{3})X[0-9a-f]{6}")
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# The smallest document the content check accepts as a PDF.
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+LEAKS = [0]
+
+
+@events.quitting.add_listener
+def _write_leaks(**kwargs: Any) -> None:
+    Path(os.environ["LOAD_LEAKS"]).write_text(str(LEAKS[0]))
+
+
+class Visitor(HttpUser):
+    abstract = True
+    # Each user starts a task a second at most: the offered rate is the number of users.
+    wait_time = constant_throughput(1)
+    school: dict[str, Any] | None = None
+    session_key = ""
+
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        host = self.school["host"] if self.school else DATA["root_host"]
+        cookies = {DATA["session_cookie"]: self.session_key} | (extra or {})
+        return {
+            "Host": host,
+            # Behind the load balancer, as production is: HTTPS ended there.
+            "X-Forwarded-Proto": "https",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+        }
+
+    def get(self, path: str, name: str) -> str:
+        with self.client.get(
+            path, headers=self.headers(), name=name, catch_response=True, allow_redirects=False
+        ) as response:
+            self.check(response, 200)
+            return response.text
+
+    def check(self, response: Any, status: int) -> None:
+        if response.status_code != status:
+            response.failure(f"status {response.status_code}")
+            return
+        mine = self.school["index"] if self.school else None
+        others = [int(n) for n in TOKEN.findall(response.text) if int(n) != mine]
+        if others:
+            LEAKS[0] += len(others)
+            response.failure("cross-school row")
+        else:
+            response.success()
+
+
+class Staff(Visitor):
+    weight = 3
+
+    def on_start(self) -> None:
+        self.school = random.choice(DATA["schools"])
+        self.session_key = self.school["staff_session"]
+
+    @task
+    def record_a_concern(self) -> None:
+        school = self.school
+        assert school is not None
+        form = self.client.get(
+            "/concerns/new/", headers=self.headers(), name="concern form", allow_redirects=False
+        )
+        found = CSRF_FIELD.search(form.text)
+        csrf_cookie = form.cookies.get(DATA["csrf_cookie"])
+        if form.status_code != 200 or not found or not csrf_cookie:
+            return
+        headers = self.headers({DATA["csrf_cookie"]: csrf_cookie}) | {
+            "Origin": f"https://{school['host']}"
+        }
+        fields = {
+            "csrfmiddlewaretoken": found.group(1),
+            "pupils": [str(random.choice(school["pupils"]))],
+            "categories": [str(school["category"])],
+            "occurred_at": time.strftime("%Y-%m-%dT%H:%M"),
+            "location": "Playground",
+            "account": f"{school['token']}: said a parent shouted at him this morning.",
+            "body_map": "[]",
+        }
+        with self.client.post(
+            "/concerns/new/",
+            data=fields,
+            files={"attachments": ("note.pdf", PDF, "application/pdf")},
+            headers=headers,
+            name="record concern",
+            catch_response=True,
+            allow_redirects=False,
+        ) as response:
+            self.check(response, 302)
+
+
+class Dsl(Visitor):
+    weight = 2
+
+    def on_start(self) -> None:
+        self.school = random.choice(DATA["schools"])
+        self.session_key = self.school["dsl_session"]
+
+    @task(3)
+    def chronology(self) -> None:
+        assert self.school is not None
+        self.get(f"/pupils/{self.school['busiest']}/chronology/", "chronology (busiest pupil)")
+
+    @task(1)
+    def concern_inbox(self) -> None:
+        self.get("/concerns/", "concern inbox")
+
+    @task(1)
+    def school_dashboard(self) -> None:
+        self.get("/statistics/", "school dashboard")
+
+
+class TrustLead(Visitor):
+    weight = 1
+
+    def on_start(self) -> None:
+        self.session_key = DATA["lead_session"]
+
+    @task
+    def trust_statistics(self) -> None:
+        self.get("/portal/statistics/", "trust statistics")
+
+
+class Bare(Visitor):
+    def on_start(self) -> None:
+        self.school = DATA["schools"][0]
+
+    @task
+    def healthz(self) -> None:
+        self.get("/healthz", "healthz (bare view)")
