@@ -69,6 +69,8 @@ SCHOOL_ROWS: dict[str, Row] = {
     "safeguarding:concern_inbox": Row(allowed=LEADS | actors("a:key_holder")),
     # A key holder without a grant for this category sees no such concern.
     "safeguarding:concern_detail": Row(allowed=LEADS, kwargs=concern_kwargs()),
+    "safeguarding:concern_correct": Row(allowed=SCREENERS, kwargs=concern_kwargs()),
+    "safeguarding:concern_printed": Row(allowed=LEADS, method="POST", kwargs=concern_kwargs()),
     "safeguarding:concern_screen": Row(
         allowed=SCREENERS,
         method="POST",
@@ -98,6 +100,7 @@ SCHOOL_ROWS: dict[str, Row] = {
     # The DSL names the case manager for allegations about the headteacher: never the head.
     "safeguarding:allegation_case_manager": Row(allowed=actors("a:dsl")),
     "safeguarding:pupil_chronology": Row(allowed=LEADS, kwargs=pupil_kwargs),
+    "safeguarding:chronology_printed": Row(allowed=LEADS, method="POST", kwargs=pupil_kwargs),
     "safeguarding:contact_add": Row(
         allowed=LEADS, method="POST", data={"kind": "meeting"}, kwargs=pupil_kwargs
     ),
