@@ -337,6 +337,6 @@ def permissions_context(request: HttpRequest) -> dict[str, object]:
     return {"can": SimpleLazyObject(lambda: TemplatePermissions(request))}
 
 
-def actor_of(request: HttpRequest) -> User:
+def acting_user(request: HttpRequest) -> User:
     """The signed-in user making the request, for views behind `require` (never anonymous)."""
     return request.user  # type: ignore[return-value]
