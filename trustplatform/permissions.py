@@ -338,5 +338,6 @@ def permissions_context(request: HttpRequest) -> dict[str, object]:
 
 
 def acting_user(request: HttpRequest) -> User:
-    """The signed-in user making the request, for views behind `require` (never anonymous)."""
+    """The signed-in user making the request, for views only they reach (`require`,
+    `login_required`): never anonymous there."""
     return request.user  # type: ignore[return-value]
