@@ -337,6 +337,7 @@ def permissions_context(request: HttpRequest) -> dict[str, object]:
     return {"can": SimpleLazyObject(lambda: TemplatePermissions(request))}
 
 
-def actor_of(request: HttpRequest) -> User:
-    """The signed-in user making the request, for views behind `require` (never anonymous)."""
+def acting_user(request: HttpRequest) -> User:
+    """The signed-in user making the request, for views only they reach (`require`,
+    `login_required`): never anonymous there."""
     return request.user  # type: ignore[return-value]

@@ -607,8 +607,14 @@ def test_the_trust_lead_sees_suppressed_cells_totals_and_rates(
     categories = {row[0]: row[1] for row in stats.table("categories").rows}  # type: ignore[union-attr]
     assert categories["Neglect"] == SUPPRESSED
     assert categories["Bullying"] == 8
-    csv = client.get(DASHBOARD, {"format": "csv", "table": "schools"}).content.decode()
-    assert "Alder Lane Primary,9,10,111.1" in csv
+    download = client.get(DASHBOARD, {"format": "csv", "table": "schools"})
+    assert "Alder Lane Primary,9,10,111.1" in download.content.decode()
+    # Saved as a file, never shown as a page nor kept in a cache.
+    assert download["Content-Disposition"].startswith('attachment; filename="')
+    assert download["Content-Disposition"].endswith('.csv"')
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in download["Cache-Control"]
+    assert download["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert client.get(DASHBOARD, {"format": "csv", "table": "nonsense"}).status_code == 404
 
 

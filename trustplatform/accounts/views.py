@@ -41,7 +41,12 @@ from trustplatform.accounts.selectors import recovery_codes_remaining
 from trustplatform.accounts.tokens import invitation_tokens, password_reset_tokens
 from trustplatform.audit.models import AuditAction
 from trustplatform.audit.services import audit_record
-from trustplatform.permissions import SESSION_OTP_VERIFIED, roles_here, two_factor_passed
+from trustplatform.permissions import (
+    SESSION_OTP_VERIFIED,
+    acting_user,
+    roles_here,
+    two_factor_passed,
+)
 
 
 def _next_url(request: HttpRequest, default: str = "/") -> str:
@@ -52,10 +57,6 @@ def _next_url(request: HttpRequest, default: str = "/") -> str:
     ):
         return target
     return default
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 class SignInView(auth_views.LoginView):
@@ -100,7 +101,7 @@ def _code_passes(request: HttpRequest, user: User, code: str) -> bool:
 
 
 def _without_password_accepted(request: HttpRequest) -> HttpResponse:
-    signed_in = _user(request)
+    signed_in = acting_user(request)
     if not signed_in.is_authenticated:
         return redirect_to_login(_next_url(request), reverse("accounts:login"))
     if not signed_in.has_two_factor:
@@ -145,7 +146,7 @@ def _qr_svg(uri: str) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     if user.has_two_factor:
         return render(request, "accounts/two_factor_setup.html", {"enrolled": True})
     uri = services.totp_enrolment_begin(user=user)
@@ -185,13 +186,13 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
     if not two_factor_passed(request):
         return redirect(f"{reverse('accounts:two_factor')}?next={reverse('accounts:account')}")
-    codes = services.recovery_codes_regenerate(user=_user(request), request=request)
+    codes = services.recovery_codes_regenerate(user=acting_user(request), request=request)
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": "/"})
 
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     return render(
         request,
         "accounts/account.html",
@@ -206,7 +207,8 @@ def account(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
-    services.sessions_end_all(user=_user(request), actor=_user(request), request=request)
+    user = acting_user(request)
+    services.sessions_end_all(user=user, actor=user, request=request)
     logout(request)
     messages.info(request, "You have been signed out on every device.")
     return redirect("accounts:login")
@@ -219,7 +221,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: Form) -> HttpResponse:
         response = super().form_valid(form)
-        user = _user(self.request)
+        user = acting_user(self.request)
         audit_record(
             action=AuditAction.PASSWORD_CHANGED,
             actor=user,

@@ -20,19 +20,16 @@ from trustplatform.accounts.forms import (
     KeyHolderAccessForm,
     RoleChangeForm,
 )
-from trustplatform.accounts.models import DslHandoverRequest, Role, SchoolMembership, User
+from trustplatform.accounts.models import DslHandoverRequest, Role, SchoolMembership
 from trustplatform.accounts.selectors import (
     dsl_handover_pending,
     dsl_handover_pending_get,
     school_membership_get,
     school_staff,
 )
+from trustplatform.forms import error_text
 from trustplatform.grants import Way, allows, dsl_grant, grantable_roles, staff_options
-from trustplatform.permissions import Capability, require
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+from trustplatform.permissions import Capability, acting_user, require
 
 
 def _membership(request: HttpRequest, membership_id: int) -> SchoolMembership:
@@ -45,20 +42,16 @@ def _membership(request: HttpRequest, membership_id: int) -> SchoolMembership:
     return membership
 
 
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
 @require(Capability.VIEW_STAFF)
 def staff_list(request: HttpRequest) -> HttpResponse:
     school = school_of_request_or_404(request)
     memberships = list(school_staff(school=school))
     # Each button only where the rule of who may grant what allows it (docs/security.md).
-    options = staff_options(actor=_actor(request), school=school, memberships=memberships)
+    options = staff_options(actor=acting_user(request), school=school, memberships=memberships)
     pending = dsl_handover_pending(school=school)
     may_confirm = pending is not None and allows(
         dsl_grant(
-            Way.DSL_CONFIRMATION, school=school, nominee=pending.nominee, actor=_actor(request)
+            Way.DSL_CONFIRMATION, school=school, nominee=pending.nominee, actor=acting_user(request)
         )
     )
     return render(
@@ -76,7 +69,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_invite(request: HttpRequest) -> HttpResponse:
     school = school_of_request_or_404(request)
-    offered = grantable_roles(actor=_actor(request), way=Way.INVITATION, school=school)
+    offered = grantable_roles(actor=acting_user(request), way=Way.INVITATION, school=school)
     form = InvitationForm(request.POST or None, offered=offered)
     if request.method == "POST" and form.is_valid():
         try:
@@ -85,11 +78,11 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 full_name=form.cleaned_data["full_name"],
                 role=Role(form.cleaned_data["role"]),
-                actor=_actor(request),
+                actor=acting_user(request),
                 request=request,
             )
         except ValidationError as error:
-            form.add_error(None, _error_text(error))
+            form.add_error(None, error_text(error))
         else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("staff:list")
@@ -110,11 +103,11 @@ def staff_role_change(request: HttpRequest, membership_id: int) -> HttpResponse:
             services.school_membership_set_role(
                 membership=membership,
                 role=Role(form.cleaned_data["role"]),
-                actor=_actor(request),
+                actor=acting_user(request),
                 request=request,
             )
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, f"{membership.user.full_name}'s role is changed.")
     else:
@@ -128,10 +121,10 @@ def staff_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = _membership(request, membership_id)
     try:
         services.school_membership_remove(
-            membership=membership, actor=_actor(request), request=request
+            membership=membership, actor=acting_user(request), request=request
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, f"{membership.user.full_name} no longer has access.")
     return redirect("staff:list")
@@ -144,12 +137,12 @@ def staff_two_factor_reset(request: HttpRequest, membership_id: int) -> HttpResp
     try:
         services.totp_reset(
             user=membership.user,
-            actor=_actor(request),
+            actor=acting_user(request),
             school=school_of_request_or_404(request),
             request=request,
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(
             request, f"{membership.user.full_name} must set up two-factor again to read records."
@@ -168,11 +161,11 @@ def dsl_handover(request: HttpRequest) -> HttpResponse:
                 school=school,
                 new_dsl=form.cleaned_data["new_dsl"],
                 previous_dsl_role=Role(form.cleaned_data["previous_dsl_role"]),
-                actor=_actor(request),
+                actor=acting_user(request),
                 request=request,
             )
         except ValidationError as error:
-            form.add_error(None, _error_text(error))
+            form.add_error(None, error_text(error))
         else:
             messages.success(
                 request, f"{form.cleaned_data['new_dsl'].full_name} is now the school's DSL."
@@ -220,11 +213,11 @@ def key_holder_access(request: HttpRequest, membership_id: int) -> HttpResponse:
                 key_holder=membership.user,
                 category_ids=[int(pk) for pk in form.cleaned_data["categories"]],
                 year_groups=form.cleaned_data["year_groups"],
-                actor=_actor(request),
+                actor=acting_user(request),
                 request=request,
             )
         except ValidationError as error:
-            form.add_error(None, _error_text(error))
+            form.add_error(None, error_text(error))
         else:
             messages.success(request, f"{membership.user.full_name}'s access is saved.")
             return redirect("staff:list")
@@ -263,12 +256,12 @@ def dsl_confirm(request: HttpRequest, request_id: int) -> HttpResponse:
     try:
         services.dsl_handover_confirm(
             handover_request=handover,
-            actor=_actor(request),
+            actor=acting_user(request),
             previous_dsl_role=Role(form.cleaned_data["previous_dsl_role"]),
             request=request,
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, f"{handover.nominee.full_name} is now the school's DSL.")
     return redirect("staff:list")
@@ -281,10 +274,10 @@ def dsl_decline(request: HttpRequest, request_id: int) -> HttpResponse:
     handover = _pending_or_404(request, request_id)
     try:
         services.dsl_handover_decline(
-            handover_request=handover, actor=_actor(request), request=request
+            handover_request=handover, actor=acting_user(request), request=request
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, "The trust's naming is declined. Nothing has changed.")
     return redirect("staff:list")

@@ -14,16 +14,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from tenants.selectors import school_of_request_or_404
-from trustplatform.accounts.models import User
 from trustplatform.downloads import file_download
-from trustplatform.permissions import Capability, require, trust_for_capability
+from trustplatform.forms import error_text
+from trustplatform.permissions import Capability, acting_user, require, trust_for_capability
 from trustplatform.policies import selectors, services
 from trustplatform.policies.forms import PolicyForm, ReviewForm
 from trustplatform.policies.models import Policy
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 @require(Capability.VIEW_POLICY_REGISTER)
@@ -35,7 +31,7 @@ def register(request: HttpRequest) -> HttpResponse:
         "policies/register.html",
         {
             "rows": selectors.policy_register(school=school, today=today),
-            "reminders": selectors.reminders_in_app(user=_actor(request), school=school),
+            "reminders": selectors.reminders_in_app(user=acting_user(request), school=school),
             "today": today,
         },
     )
@@ -91,13 +87,13 @@ def policy_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             policy = services.policy_create(
-                actor=_actor(request),
+                actor=acting_user(request),
                 school=school,
                 last_reviewed_on=form.cleaned_data["last_reviewed_on"],
                 **_policy_fields(form),  # type: ignore[arg-type]
             )
         except ValidationError as error:
-            form.add_error(None, " ".join(error.messages))
+            form.add_error(None, error_text(error))
         else:
             messages.success(request, f"“{policy.title}” added to the register.")
             return redirect("policies:detail", policy_id=policy.pk)
@@ -121,12 +117,12 @@ def policy_edit(request: HttpRequest, policy_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.policy_update(
-                actor=_actor(request),
+                actor=acting_user(request),
                 policy=policy,
                 **_policy_fields(form),  # type: ignore[arg-type]
             )
         except ValidationError as error:
-            form.add_error(None, " ".join(error.messages))
+            form.add_error(None, error_text(error))
         else:
             messages.success(request, "Policy details saved.")
             return redirect("policies:detail", policy_id=policy.pk)
@@ -143,14 +139,14 @@ def policy_review(request: HttpRequest, policy_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             review = services.policy_review_record(
-                actor=_actor(request),
+                actor=acting_user(request),
                 policy=policy,
                 reviewed_on=form.cleaned_data["reviewed_on"],
                 approved_by=form.cleaned_data["approved_by"],
                 minutes_reference=form.cleaned_data["minutes_reference"],
             )
         except ValidationError as error:
-            form.add_error(None, " ".join(error.messages))
+            form.add_error(None, error_text(error))
         else:
             messages.success(
                 request,
@@ -184,7 +180,7 @@ def trust_review_dates(request: HttpRequest) -> HttpResponse:
         {
             "trust": trust,
             "rows": selectors.trust_review_dates(trust=trust, today=today),
-            "reminders": selectors.reminders_in_app(user=_actor(request), trust=trust),
+            "reminders": selectors.reminders_in_app(user=acting_user(request), trust=trust),
             "today": today,
         },
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from tenants.models import School
 
@@ -41,12 +40,3 @@ class DslTrainingForm(forms.Form):
         help_text="Leave empty to clear a wrongly entered date.",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Shows a service's errors on the form: beside their field, or above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)

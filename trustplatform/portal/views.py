@@ -15,19 +15,19 @@ from tenants import services as schools
 from tenants.addresses import site_host, site_host_as_requested, site_url_as_requested
 from tenants.models import Trust
 from trustplatform.accounts.forms import AssignDslForm
-from trustplatform.accounts.models import DslHandoverRequest, Role, User
+from trustplatform.accounts.models import DslHandoverRequest, Role
 from trustplatform.accounts.selectors import (
     dsl_handover_pending,
     school_dsl_membership,
     trust_people,
 )
 from trustplatform.accounts.services import school_dsl_assign, totp_reset
-from trustplatform.permissions import Capability, require, trust_for_capability
+from trustplatform.forms import error_text, form_errors_add
+from trustplatform.permissions import Capability, acting_user, require, trust_for_capability
 from trustplatform.portal.forms import (
     DslTrainingForm,
     SchoolCreateForm,
     SchoolDomainForm,
-    add_service_errors,
 )
 from trustplatform.portal.selectors import (
     trust_lead_membership_get,
@@ -42,12 +42,6 @@ def _trust(request: HttpRequest, action: Capability) -> Trust:
     if trust is None:  # the decorator already checked; defensive
         raise Http404
     return trust
-
-
-def _actor(request: HttpRequest) -> User:
-    # `require` has let only signed-in people through.
-    assert isinstance(request.user, User)  # noqa: S101 - narrows the type for mypy
-    return request.user
 
 
 @require(Capability.VIEW_TRUST_PORTAL)
@@ -74,9 +68,11 @@ def school_create(request: HttpRequest) -> HttpResponse:
     form = SchoolCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            school = schools.school_create(trust=trust, actor=_actor(request), **form.cleaned_data)
+            school = schools.school_create(
+                trust=trust, actor=acting_user(request), **form.cleaned_data
+            )
         except ValidationError as error:
-            add_service_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(
                 request,
@@ -108,10 +104,10 @@ def school_domain(request: HttpRequest, school_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             school = schools.school_domain_change(
-                school=school, slug=form.cleaned_data["slug"], actor=_actor(request)
+                school=school, slug=form.cleaned_data["slug"], actor=acting_user(request)
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(
                 request,
@@ -140,10 +136,10 @@ def _school_status_change(request: HttpRequest, school_id: int, *, suspend: bool
     school = trust_school_get(trust=trust, school_id=school_id)
     if request.method == "POST":
         if suspend:
-            schools.school_suspend(school=school, actor=_actor(request))
+            schools.school_suspend(school=school, actor=acting_user(request))
             messages.success(request, f"{school.name} is suspended. No records were removed.")
         else:
-            schools.school_reactivate(school=school, actor=_actor(request))
+            schools.school_reactivate(school=school, actor=acting_user(request))
             messages.success(request, f"{school.name} is active again.")
         return redirect("portal:home")
     return render(
@@ -177,11 +173,11 @@ def school_dsl(request: HttpRequest, school_id: int) -> HttpResponse:
                 school=school,
                 email=form.cleaned_data["email"],
                 full_name=form.cleaned_data["full_name"],
-                actor=_actor(request),
+                actor=acting_user(request),
                 request=request,
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            form_errors_add(form, error)
         else:
             if isinstance(named, DslHandoverRequest):
                 messages.success(
@@ -222,7 +218,9 @@ def two_factor_people(request: HttpRequest) -> HttpResponse:
     may not (someone with more access than the school's DSL)."""
     trust = _trust(request, Capability.RESET_USER_TWO_FACTOR)
     people = (
-        trust_people(trust=trust).exclude(totp_confirmed_at=None).exclude(pk=_actor(request).pk)
+        trust_people(trust=trust)
+        .exclude(totp_confirmed_at=None)
+        .exclude(pk=acting_user(request).pk)
     )
     return render(request, "portal/two_factor_people.html", {"trust": trust, "people": people})
 
@@ -236,9 +234,9 @@ def two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     if person is None:
         raise Http404
     try:
-        totp_reset(user=person, actor=_actor(request), trust=trust, request=request)
+        totp_reset(user=person, actor=acting_user(request), trust=trust, request=request)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, f"{person.full_name} must set up two-factor again.")
     return redirect("portal:two_factor_people")
@@ -255,10 +253,10 @@ def dsl_training(request: HttpRequest, membership_id: int) -> HttpResponse:
             dsl_training_record(
                 membership=membership,
                 trained_on=form.cleaned_data["trained_on"],
-                actor=_actor(request),
+                actor=acting_user(request),
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, f"DSL training of {membership.user.full_name} recorded.")
             return redirect("portal:home")

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tenants.selectors import school_of_request_or_404
 from trustplatform.forms import form_errors_add
-from trustplatform.permissions import Capability, actor_of, require, trust_for_capability
+from trustplatform.permissions import Capability, acting_user, require, trust_for_capability
 from trustplatform.schooldays import selectors, services
 from trustplatform.schooldays.forms import ClosureDayForm, DayStartForm, TermForm, TrustTermsForm
 from trustplatform.schooldays.models import academic_year_label, academic_year_of
@@ -58,7 +58,7 @@ def term_set(request: HttpRequest, term_id: int | None = None) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             term = services.term_set(
-                actor=actor_of(request),
+                actor=acting_user(request),
                 school=school,
                 academic_year=form.cleaned_data["academic_year"],
                 dates=form.term_dates(),
@@ -86,7 +86,7 @@ def term_set(request: HttpRequest, term_id: int | None = None) -> HttpResponse:
 @require_POST
 def term_remove(request: HttpRequest, term_id: int) -> HttpResponse:
     term = selectors.term_get(school=school_of_request_or_404(request), term_id=term_id)
-    services.term_remove(actor=actor_of(request), term=term, request=request)
+    services.term_remove(actor=acting_user(request), term=term, request=request)
     messages.success(request, f"{term.label} removed.")
     return redirect("schooldays:calendar")
 
@@ -99,7 +99,7 @@ def closure_add(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             closure = services.closure_day_add(
-                actor=actor_of(request),
+                actor=acting_user(request),
                 school=school,
                 day=form.cleaned_data["day"],
                 reason=form.cleaned_data["reason"],
@@ -129,7 +129,7 @@ def closure_remove(request: HttpRequest, closure_id: int) -> HttpResponse:
     closure = selectors.closure_day_get(
         school=school_of_request_or_404(request), closure_id=closure_id
     )
-    services.closure_day_remove(actor=actor_of(request), closure=closure, request=request)
+    services.closure_day_remove(actor=acting_user(request), closure=closure, request=request)
     messages.success(request, f"{closure.day:%A %d %B %Y} is no longer a closure day.")
     return redirect("schooldays:calendar")
 
@@ -142,7 +142,7 @@ def day_start(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.day_start_set(
-                actor=actor_of(request),
+                actor=acting_user(request),
                 school=school,
                 starts_at=form.cleaned_data["starts_at"],
                 request=request,
@@ -174,7 +174,7 @@ def trust_terms(request: HttpRequest) -> HttpResponse:
         year = form.cleaned_data["academic_year"]
         try:
             count = services.trust_terms_set(
-                actor=actor_of(request),
+                actor=acting_user(request),
                 trust=trust,
                 academic_year=year,
                 terms=form.terms(),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from tenants.selectors import school_of_request
+from trustplatform.downloads import written_download
 from trustplatform.permissions import Capability, require, trust_for_capability
 from trustplatform.statistics.charts import bar_chart
 from trustplatform.statistics.selectors import (
@@ -37,9 +38,10 @@ def _csv(stats: Statistics, table_key: str, name: str) -> HttpResponse:
     table = stats.table(table_key)
     if table is None:
         raise Http404
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"{slugify(name)}-{table.key}-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = written_download(
+        filename=f"{slugify(name)}-{table.key}-{timezone.localdate():%Y-%m-%d}.csv",
+        content_type="text/csv; charset=utf-8",
+    )
     writer = csv.writer(response)
     writer.writerow(table.headings)
     for row in [*table.rows, *([table.total] if table.total else [])]:
