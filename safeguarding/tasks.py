@@ -10,7 +10,7 @@ from safeguarding.models import Alert
 from safeguarding.services.alerts import ALERT_EMAIL
 from safeguarding.services.allegations import allegations_escalate_overdue
 from safeguarding.services.concerns import concerns_escalate_overdue
-from safeguarding.services.exports import export_render
+from safeguarding.services.exports import EXPORT_TIME_LIMIT, export_render
 from tenants.db import school_connection
 from tenants.models import School
 from trustplatform.celery import SchoolTask, app
@@ -58,8 +58,8 @@ def concerns_escalate_school_task() -> int:
     name="safeguarding.chronology_export",
     acks_late=True,
     # A long chronology takes minutes to draw; a PDF that takes a quarter of an hour is stuck.
-    soft_time_limit=14 * 60,
-    time_limit=15 * 60,
+    soft_time_limit=int(EXPORT_TIME_LIMIT.total_seconds()) - 60,
+    time_limit=int(EXPORT_TIME_LIMIT.total_seconds()),
 )
 def chronology_export_task(job_id: int) -> bool:
     """Makes the PDF of a queued chronology export; a second run finds the job claimed."""

@@ -510,12 +510,25 @@ if REDIS_URL:
 EMAIL_TIMEOUT: int = env.int("EMAIL_TIMEOUT", default=10)
 # Outbox emails: attempts 1, 2, 4 ... minutes apart; after the last, shown as "not delivered".
 OUTBOX_MAX_ATTEMPTS: int = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
+# The pause after the first failed attempt, doubled after each next one (at most an hour).
+OUTBOX_RETRY_AFTER_SECONDS: int = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=60)
 # A message still unsent this long after it was added is queued again by the sweeper.
 OUTBOX_SWEEP_AFTER_SECONDS: int = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=2 * 60)
 # A dead broker answers a sender within about two seconds instead of retrying for longer.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A message a worker took and never acknowledged (the worker was killed) is handed to another
+# worker this long after it was taken. Longer than the hard time limit of the slowest task (a
+# chronology export, 15 minutes), or a task still running would be started a second time. A
+# claim of a job or an email lapses no later than this (CELERY_VISIBILITY_TIMEOUT_SECONDS is read
+# by safeguarding/services/exports.py and trustplatform/outbox/services.py); the fault tests
+# shorten it to see a killed worker's task redone within seconds.
+CELERY_VISIBILITY_TIMEOUT_SECONDS: int = env.int("CELERY_VISIBILITY_TIMEOUT", default=20 * 60)
 if REDIS_URL:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "max_retries": 1}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 2,
+        "max_retries": 1,
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS,
+    }
 # Alerts never wait behind PDF exports or statistics: each has a queue of its own, and workers
 # take one message at a time, acknowledged when done (tasks are safe to run twice).
 CELERY_TASK_DEFAULT_QUEUE = "default"

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -50,9 +51,21 @@ from trustplatform.permissions import Capability, role_allows
 
 logger = logging.getLogger(__name__)
 
-# A job left "running" this long was lost with its worker (Celery redelivers it: acks_late), so
-# the next run may claim it again. Far longer than any render takes.
-STALE_RUNNING_AFTER = timedelta(hours=1)
+# The export task's hard time limit (safeguarding/tasks.py): a render still going after this has
+# been stopped by Celery, so a job "running" for longer was lost with its worker.
+EXPORT_TIME_LIMIT = timedelta(minutes=15)
+
+
+def stale_running_after() -> timedelta:
+    """How long a job's "running" claim lasts: a job claimed longer ago was lost with its worker,
+    and the next run (Celery redelivers the message: acks_late) claims it again.
+
+    The export's hard time limit, or the broker's visibility timeout when that is shorter (the
+    fault tests'): a redelivered message always finds the claim lapsed.
+    """
+    return min(EXPORT_TIME_LIMIT, timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT_SECONDS))
+
+
 # Progress is written at most every this many percentage points: each write is a query.
 PROGRESS_STEP = 5
 
@@ -149,7 +162,7 @@ def _claim(job_id: int) -> bool:
     return bool(
         ExportJob.objects.filter(
             Q(status=ExportJob.Status.QUEUED)
-            | Q(status=ExportJob.Status.RUNNING, started_at__lt=now - STALE_RUNNING_AFTER),
+            | Q(status=ExportJob.Status.RUNNING, started_at__lt=now - stale_running_after()),
             pk=job_id,
         ).update(status=ExportJob.Status.RUNNING, started_at=now, progress=0)
     )

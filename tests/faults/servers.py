@@ -19,7 +19,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -310,6 +311,9 @@ class SmtpServer:
     port: int = field(default_factory=free_port)
     received: list[Message] = field(default_factory=list)
     refusing: bool = False
+    # Called once, with the next message, before it is kept or answered (a test kills the
+    # sender there); the message is kept when it returns True, as a relay that had it does.
+    on_next_message: Callable[[Message], bool] | None = None
     controller: Any = None
 
     def url(self) -> str:
@@ -324,7 +328,11 @@ class SmtpServer:
             async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:
                 if server.refusing:
                     return "451 Requested action aborted: try again later"
-                server.received.append(message_from_bytes(envelope.content))
+                message = message_from_bytes(envelope.content)
+                hook, server.on_next_message = server.on_next_message, None
+                if hook is not None and not hook(message):
+                    return "451 Requested action aborted: try again later"
+                server.received.append(message)
                 return "250 Message accepted for delivery"
 
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
@@ -334,6 +342,10 @@ class SmtpServer:
     def stop(self) -> None:
         if self.controller is not None:
             self.controller.stop()
+
+    def count_by_message_id(self) -> dict[str, int]:
+        """How many times each Message-ID was received."""
+        return dict(Counter(str(message["Message-ID"]) for message in self.received))
 
 
 def python_process(
@@ -345,10 +357,15 @@ def python_process(
     )
 
 
+# settings.WORKER_QUEUES (this module does not import Django).
+WORKER_QUEUES = "alerts,exports,statistics,default"
+
+
 def celery_worker(
-    log: Path, env: Mapping[str, str], *, name: str, queue: str = "celery"
+    log: Path, env: Mapping[str, str], *, name: str, queue: str = WORKER_QUEUES
 ) -> Process:
-    """A Celery worker started as production starts it: one prefork child, late acks."""
+    """A Celery worker started as production starts it: one prefork child, late acks, every
+    queue unless `queue` names some."""
     return python_process(
         [
             "celery",

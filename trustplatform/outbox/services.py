@@ -27,8 +27,17 @@ from trustplatform.outbox.registry import outbox_kind
 logger = logging.getLogger(__name__)
 
 # A claim outlives the slowest send (EMAIL_TIMEOUT per SMTP step) by far; a worker killed while
-# sending leaves a claim that lapses after this, and the sweeper queues the message again.
+# sending leaves a claim that lapses after this, and the broker's redelivery of the unacknowledged
+# task (or the sweeper) sends the message again.
 LEASE = dt.timedelta(minutes=5)
+
+
+def _lease() -> dt.timedelta:
+    # Never longer than the broker's visibility timeout (shortened by the fault tests): the
+    # redelivered task must find the killed worker's claim lapsed.
+    return min(LEASE, dt.timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT_SECONDS))
+
+
 # After the broker refused a message, this process stops trying for a while: each try costs the
 # broker's connect timeout, and a request must not pay it once per alert. The sweeper catches up.
 BROKER_PAUSE_SECONDS = 30.0
@@ -76,12 +85,13 @@ def _send_after_commit(message_id: int) -> None:
 OUTBOX_SEND_TASK = "outbox.send"
 
 
-def outbox_queue(message_id: int) -> bool:
-    """Hands the message to a worker; False, logged and never raised, if the broker is down."""
+def outbox_queue(message_id: int, *, countdown: float | None = None) -> bool:
+    """Hands the message to a worker (after `countdown` seconds); False, logged and never
+    raised, if the broker is down."""
     try:
         # By name: the task module imports this one. No publish retries: a request must not
         # wait on a dead broker; the sweeper retries.
-        task_send(OUTBOX_SEND_TASK, message_id)
+        task_send(OUTBOX_SEND_TASK, message_id, countdown=countdown)
     except Exception as error:
         logger.warning(
             "outbox %s: not queued (%s); the sweeper will send it", message_id, _error_of(error)
@@ -104,8 +114,9 @@ def _error_of(error: BaseException) -> str:
 
 
 def _backoff(attempts: int) -> dt.timedelta:
-    # 1, 2, 4 ... minutes after each failed attempt, at most an hour.
-    return dt.timedelta(minutes=min(2 ** (attempts - 1), 60))
+    # 1, 2, 4 ... minutes (OUTBOX_RETRY_AFTER_SECONDS) after each failed attempt, at most an hour.
+    first = settings.OUTBOX_RETRY_AFTER_SECONDS
+    return dt.timedelta(seconds=min(first * 2 ** (attempts - 1), 60 * 60))
 
 
 def _claim(message_id: int, now: dt.datetime) -> OutboxMessage | None:
@@ -114,7 +125,7 @@ def _claim(message_id: int, now: dt.datetime) -> OutboxMessage | None:
         message = _due(now).select_for_update(skip_locked=True).filter(pk=message_id).first()
         if message is None:
             return None
-        message.leased_until = now + LEASE
+        message.leased_until = now + _lease()
         message.attempts += 1
         message.save(update_fields=["leased_until", "attempts"])
         return message
@@ -185,6 +196,11 @@ def _failed(message: OutboxMessage, mine: QuerySet[OutboxMessage], error: BaseEx
         _error_of(error),
         "; given up" if given_up else "",
     )
+    pause = _backoff(message.attempts)
+    if not given_up and pause < dt.timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT_SECONDS):
+        # The next attempt is queued for when it is due; a longer pause would outlast the
+        # broker's hold on a waiting message, and is left to the sweeper.
+        outbox_queue(message.pk, countdown=pause.total_seconds())
     return given_up
 
 

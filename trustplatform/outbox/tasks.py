@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from celery.signals import worker_ready
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
 from tenants.models import School
@@ -25,3 +28,10 @@ def outbox_sweep_task() -> int:
         with tenant_context(school):
             queued += outbox_sweep_here()
     return queued
+
+
+@worker_ready.connect
+def _sweep_when_a_worker_starts(**kwargs: Any) -> None:
+    # A worker that starts (after an outage, a deploy) sends what waited for it at once, not at
+    # the next beat.
+    outbox_sweep_task.delay()
