@@ -22,6 +22,8 @@ import psycopg2
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trustplatform.settings")
+# The settings refuse to start without it; a benchmark runs the development settings.
+os.environ.setdefault("ENVIRONMENT", "development")
 # One INFO line per created school or pupil would bury the figures.
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
