@@ -9,7 +9,8 @@ users, each user starting one task a second at most:
 - DSLs read their busiest pupil's chronology, their concern inbox and their school dashboard;
 - the trust's safeguarding lead reads the trust statistics;
 
-and the same stages against /healthz alone, the ceiling of the stack. Prints per stage and page:
+and the same stages against a bare view alone (bench/load_wsgi.py: signed in, behind the same
+middleware as the pages), the ceiling of the stack. Prints per stage and page:
 requests/s, p50/p95/p99 (ms), errors; the rate at which p95 of recording a concern crosses
 300 ms; and the number of responses showing another school's token (must be 0). Figures only.
 
@@ -107,17 +108,19 @@ def _wait_for_port(port: int, seconds: float = 60) -> None:
 
 
 @contextlib.contextmanager
-def _gunicorn(port: int, workers: int, log: Path) -> Iterator[None]:
+def _gunicorn(port: int, workers: int, threads: int, log: Path) -> Iterator[None]:
     with log.open("wb") as out:
         server = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "trustplatform.wsgi:application",
+                # The product's application with a bare view beside its pages (load_wsgi.py).
+                "--pythonpath=bench",
+                "load_wsgi:application",
                 f"--bind=127.0.0.1:{port}",
                 f"--workers={workers}",
-                "--threads=4",
+                f"--threads={threads}",
                 "--timeout=60",
             ],
             cwd=PROJECT_ROOT,
@@ -339,6 +342,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--users", default="1,2,4,8,16,32", help="users per stage (1,2,4,8,16,32)")
     parser.add_argument("--seconds", type=int, default=15, help="length of a stage (15)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
     return parser.parse_args()
 
 
@@ -370,11 +374,12 @@ def _run(args: argparse.Namespace, stages: list[int], folder: Path) -> int:
     print(
         f"{args.schools} schools, each {PUPILS_PER_SCHOOL} pupils, {CONCERNS_PER_SCHOOL} concerns, "
         f"a pupil with {BUSIEST_ENTRIES} chronology entries (made in {made:.0f} s); gunicorn "
-        f"{args.workers} workers x 4 threads, production settings; stages of {args.seconds} s"
+        f"{args.workers} workers x {args.threads} threads, production settings; "
+        f"stages of {args.seconds} s"
     )
     recording: list[tuple[float, float]] = []
     total_leaks = 0
-    with _gunicorn(port, args.workers, folder / "gunicorn.log"):
+    with _gunicorn(port, args.workers, args.threads, folder / "gunicorn.log"):
         print("\nThe product's pages:")
         for users in stages:
             rows, leaks = _locust(
@@ -390,7 +395,7 @@ def _run(args: argparse.Namespace, stages: list[int], folder: Path) -> int:
             for row in rows:
                 if row["Name"] == RECORDING and row["95%"] not in {"", "N/A"}:
                     recording.append((float(row["Requests/s"]), float(row["95%"])))
-        print("\nThe bare view (/healthz), the ceiling:")
+        print("\nThe bare view (/bare/, signed in, the same middleware), the ceiling:")
         for users in stages:
             rows, leaks = _locust(
                 port=port,

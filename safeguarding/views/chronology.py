@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,6 +32,40 @@ class ChronologyFilter(forms.Form):
     until = BoundedDateField(required=False, label="To")
 
 
+# A page of a busy chronology: the latest entries come first, earlier ones a link away. Showing
+# a thousand entries at once took most of a second to render.
+CHRONOLOGY_PAGE_SIZE = 50
+
+
+def _page_of(
+    entries: QuerySet[ChronologyEntry], request: HttpRequest
+) -> tuple[list[ChronologyEntry], str, str]:
+    """The requested page (?page=1 the latest entries), read in the order things happened, and
+    the query strings of the older and newer pages ("" when there is none), filters kept.
+
+    One query, whatever the length of the chronology: one more row than a page tells whether
+    older entries exist, without counting them all.
+    """
+    try:
+        number = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        number = 1
+    start = (number - 1) * CHRONOLOGY_PAGE_SIZE
+    latest_first = list(entries.reverse()[start : start + CHRONOLOGY_PAGE_SIZE + 1])
+    has_older = len(latest_first) > CHRONOLOGY_PAGE_SIZE
+
+    def query(page: int) -> str:
+        params = request.GET.copy()
+        params["page"] = str(page)
+        return params.urlencode()
+
+    return (
+        latest_first[:CHRONOLOGY_PAGE_SIZE][::-1],
+        query(number + 1) if has_older else "",
+        query(number - 1) if number > 1 else "",
+    )
+
+
 @require(Capability.SEARCH_RECORDS)
 @require_GET
 def pupil_chronology(request: HttpRequest, pupil_id: int) -> HttpResponse:
@@ -39,12 +74,16 @@ def pupil_chronology(request: HttpRequest, pupil_id: int) -> HttpResponse:
     form = ChronologyFilter(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
     # Filters not understood: the whole chronology, with a message naming each filter and why.
+    entries, older, newer = _page_of(chronology_entries(reader, pupil, filters), request)
     return render(
         request,
         "safeguarding/chronology/page.html",
         {
             "pupil": pupil,
-            "entries": chronology_entries(reader, pupil, filters),
+            "entries": entries,
+            "older_query": older,
+            "newer_query": newer,
+            "page_size": CHRONOLOGY_PAGE_SIZE,
             "filters": request.GET,
             "kinds": ChronologyEntry.Kind.choices,
             # A key holder filters by the categories they were granted, and learns of no other.

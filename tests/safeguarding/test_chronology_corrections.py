@@ -105,3 +105,37 @@ def test_a_weaker_role_another_school_and_anonymous_cannot_open_the_correction_p
             assert CALL not in response.text
     with schema_context(school_a.schema_name):
         assert not ChronologyEntry.objects.filter(supersedes=call).exists()
+
+
+def test_a_long_chronology_opens_on_its_latest_entries_with_older_ones_a_page_away(
+    world: World, school_a: School
+) -> None:
+    dsl = world.person("a", Role.DSL)
+    start = timezone.now() - dt.timedelta(days=60)
+    with schema_context(school_a.schema_name):
+        pupil = make_pupil("Ignatius", "Fairweather")
+        for n in range(55):
+            contact_record(
+                pupil=pupil,
+                author=person(dsl, Role.DSL),
+                kind=ChronologyEntry.Kind.MEETING,
+                occurred_at=start + dt.timedelta(days=n),
+                summary=f"Meeting number {n:02d}.",
+                participants="DSL",
+            )
+    client = school_client(school_a, dsl)
+
+    latest = client.get(f"/pupils/{pupil.pk}/chronology/", {"kind": "meeting"}).text
+    assert latest.count('class="entry ') == 50
+    assert "Meeting number 54." in latest
+    assert "Meeting number 04." not in latest
+    # Within a page, the order things happened.
+    assert latest.index("Meeting number 05.") < latest.index("Meeting number 54.")
+    assert 'href="?kind=meeting&amp;page=2"' in latest
+
+    older = client.get(f"/pupils/{pupil.pk}/chronology/", {"kind": "meeting", "page": "2"}).text
+    assert older.count('class="entry ') == 5
+    assert "Meeting number 00." in older
+    assert "Meeting number 05." not in older
+    assert 'href="?kind=meeting&amp;page=1"' in older
+    assert "Older entries" not in older
