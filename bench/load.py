@@ -15,7 +15,9 @@ requests/s, p50/p95/p99 (ms), errors; the rate at which p95 of recording a conce
 300 ms; and the number of responses showing another school's token (must be 0). Figures only.
 
 Runs against its own throwaway database (`bench_load`) on the server named by DATABASE_URL (as
-the other scripts here), and a Redis of its own (redis-server on a free port). Usage:
+the other scripts here), a Redis of its own (redis-server on a free port), an S3 server of its own
+(moto's, as the storage tests use) for the documents, and a stand-in for clamd that speaks its
+protocol and finds every upload clean (ClamAV is not installed here). Usage:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/load.py
 """
@@ -31,9 +33,11 @@ import os
 import secrets
 import shutil
 import socket
+import socketserver
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,7 +67,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _production_env(folder: Path, redis_url: str) -> dict[str, str]:
+def _production_env(
+    folder: Path, redis_url: str, s3_endpoint: str, clamd_port: int
+) -> dict[str, str]:
     """Every variable production start-up asks for, set for this run (never the shell's)."""
     from cryptography.fernet import Fernet  # noqa: PLC0415
 
@@ -74,12 +80,91 @@ def _production_env(folder: Path, redis_url: str) -> dict[str, str]:
         "TOTP_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "BASE_DOMAIN": BASE_DOMAIN,
         "REDIS_URL": redis_url,
-        # Alert emails are sent by workers, of which this run has none.
-        "EMAIL_URL": "consolemail://",
+        # Alert emails are sent by workers, of which this run has none: nothing connects here.
+        "EMAIL_URL": "smtp://127.0.0.1:1",
+        "S3_BUCKET": S3_BUCKET,
+        "S3_REGION": S3_REGION,
+        "S3_ENDPOINT_URL": s3_endpoint,
+        "AWS_ACCESS_KEY_ID": "invented-access-key",
+        "AWS_SECRET_ACCESS_KEY": "invented-secret-key",
+        "CLAMD_HOST": "127.0.0.1",
+        "CLAMD_PORT": str(clamd_port),
         "STATIC_ROOT": str(folder / "static"),
-        "SCHOOL_DOCUMENTS_ROOT": str(folder / "documents"),
         "LOG_LEVEL": "WARNING",
     }
+
+
+S3_BUCKET = "bench-load-documents"
+S3_REGION = "eu-west-2"
+S3_SERVER = """
+import sys
+from moto.server import ThreadedMotoServer
+
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+print(server.get_host_and_port()[1], flush=True)
+sys.stdin.read()  # until the benchmark closes it
+server.stop()
+"""
+
+
+@contextlib.contextmanager
+def _s3() -> Iterator[str]:
+    """A real S3 server (moto's, as the storage tests use) in its own process, with the bucket."""
+    import boto3  # noqa: PLC0415
+
+    server = subprocess.Popen(
+        [sys.executable, "-c", S3_SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        endpoint = f"http://127.0.0.1:{int(server.stdout.readline())}"
+        boto3.client(
+            "s3",
+            region_name=S3_REGION,
+            endpoint_url=endpoint,
+            aws_access_key_id="invented-access-key",
+            aws_secret_access_key="invented-secret-key",  # noqa: S106
+        ).create_bucket(
+            Bucket=S3_BUCKET, CreateBucketConfiguration={"LocationConstraint": S3_REGION}
+        )
+        yield endpoint
+    finally:
+        assert server.stdin is not None
+        server.stdin.close()
+        server.wait(10)
+
+
+class _CleanScanner(socketserver.ThreadingTCPServer):
+    """Stands in for clamd (not installed here): speaks its INSTREAM protocol and finds every file
+    clean, so each upload still makes the round trip production makes, minus ClamAV's own time."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _CleanScan(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        connection = self.request
+        received = b""
+        while not received.endswith(b"\0\0\0\0"):  # the zero-length chunk that ends the stream
+            chunk = connection.recv(65536)
+            if not chunk:
+                return
+            received += chunk
+        connection.sendall(b"stream: OK\0")
+
+
+@contextlib.contextmanager
+def _clamd() -> Iterator[int]:
+    server = _CleanScanner(("127.0.0.1", 0), _CleanScan)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @contextlib.contextmanager
@@ -188,8 +273,9 @@ def _school(trust: Trust, index: int) -> dict[str, Any]:
 
     from safeguarding.models import Category, ChronologyEntry, Concern, Pupil  # noqa: PLC0415
     from safeguarding.services.chronology import Person, chronology_append  # noqa: PLC0415
+    from tenants.addresses import host_for_slug  # noqa: PLC0415
     from tenants.models import School  # noqa: PLC0415
-    from tenants.services import school_create, school_domain_name  # noqa: PLC0415
+    from tenants.services import school_create  # noqa: PLC0415
     from trustplatform.accounts.models import Role  # noqa: PLC0415
     from trustplatform.accounts.services import school_membership_add  # noqa: PLC0415
 
@@ -246,7 +332,7 @@ def _school(trust: Trust, index: int) -> dict[str, Any]:
             )
     return {
         "index": index,
-        "host": school_domain_name(school.slug),
+        "host": host_for_slug(school.slug),
         "token": token,
         "pupils": [p.pk for p in pupils],
         "busiest": busiest.pk,
@@ -351,8 +437,8 @@ def main() -> int:
     stages = [int(n) for n in args.users.split(",")]
     folder = Path(tempfile.mkdtemp(prefix="bench-load-"))
     try:
-        with _redis(folder) as redis_url:
-            os.environ.update(_production_env(folder, redis_url))
+        with _redis(folder) as redis_url, _s3() as s3_endpoint, _clamd() as clamd_port:
+            os.environ.update(_production_env(folder, redis_url, s3_endpoint, clamd_port))
             with bench_database(BENCH_DATABASE):
                 return _run(args, stages, folder)
     finally:
