@@ -466,6 +466,16 @@ def _run(args: argparse.Namespace, stages: list[int], folder: Path) -> int:
     recording: list[tuple[float, float]] = []
     total_leaks = 0
     with _gunicorn(port, args.workers, args.threads, folder / "gunicorn.log"):
+        # Untimed: each worker's first requests load templates and open connections; a 1-user
+        # stage's p95 would be that one cold request.
+        _locust(
+            port=port,
+            users=4,
+            seconds=5,
+            classes=["Staff", "Dsl", "TrustLead", "Bare"],
+            data=data_file,
+            out=folder,
+        )
         print("\nThe product's pages:")
         for users in stages:
             rows, leaks = _locust(
