@@ -9,12 +9,15 @@ users, each user starting one task a second at most:
 - DSLs read their busiest pupil's chronology, their concern inbox and their school dashboard;
 - the trust's safeguarding lead reads the trust statistics;
 
-and the same stages against /healthz alone, the ceiling of the stack. Prints per stage and page:
+and the same stages against a bare view alone (bench/load_wsgi.py: signed in, behind the same
+middleware as the pages), the ceiling of the stack. Prints per stage and page:
 requests/s, p50/p95/p99 (ms), errors; the rate at which p95 of recording a concern crosses
 300 ms; and the number of responses showing another school's token (must be 0). Figures only.
 
 Runs against its own throwaway database (`bench_load`) on the server named by DATABASE_URL (as
-the other scripts here), and a Redis of its own (redis-server on a free port). Usage:
+the other scripts here), a Redis of its own (redis-server on a free port), an S3 server of its own
+(moto's, as the storage tests use) for the documents, and a stand-in for clamd that speaks its
+protocol and finds every upload clean (ClamAV is not installed here). Usage:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/load.py
 """
@@ -30,9 +33,11 @@ import os
 import secrets
 import shutil
 import socket
+import socketserver
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,7 +67,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _production_env(folder: Path, redis_url: str) -> dict[str, str]:
+def _production_env(
+    folder: Path, redis_url: str, s3_endpoint: str, clamd_port: int
+) -> dict[str, str]:
     """Every variable production start-up asks for, set for this run (never the shell's)."""
     from cryptography.fernet import Fernet  # noqa: PLC0415
 
@@ -73,12 +80,91 @@ def _production_env(folder: Path, redis_url: str) -> dict[str, str]:
         "TOTP_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "BASE_DOMAIN": BASE_DOMAIN,
         "REDIS_URL": redis_url,
-        # Alert emails are sent by workers, of which this run has none.
-        "EMAIL_URL": "consolemail://",
+        # Alert emails are sent by workers, of which this run has none: nothing connects here.
+        "EMAIL_URL": "smtp://127.0.0.1:1",
+        "S3_BUCKET": S3_BUCKET,
+        "S3_REGION": S3_REGION,
+        "S3_ENDPOINT_URL": s3_endpoint,
+        "AWS_ACCESS_KEY_ID": "invented-access-key",
+        "AWS_SECRET_ACCESS_KEY": "invented-secret-key",
+        "CLAMD_HOST": "127.0.0.1",
+        "CLAMD_PORT": str(clamd_port),
         "STATIC_ROOT": str(folder / "static"),
-        "SCHOOL_DOCUMENTS_ROOT": str(folder / "documents"),
         "LOG_LEVEL": "WARNING",
     }
+
+
+S3_BUCKET = "bench-load-documents"
+S3_REGION = "eu-west-2"
+S3_SERVER = """
+import sys
+from moto.server import ThreadedMotoServer
+
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+print(server.get_host_and_port()[1], flush=True)
+sys.stdin.read()  # until the benchmark closes it
+server.stop()
+"""
+
+
+@contextlib.contextmanager
+def _s3() -> Iterator[str]:
+    """A real S3 server (moto's, as the storage tests use) in its own process, with the bucket."""
+    import boto3  # noqa: PLC0415
+
+    server = subprocess.Popen(
+        [sys.executable, "-c", S3_SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        endpoint = f"http://127.0.0.1:{int(server.stdout.readline())}"
+        boto3.client(
+            "s3",
+            region_name=S3_REGION,
+            endpoint_url=endpoint,
+            aws_access_key_id="invented-access-key",
+            aws_secret_access_key="invented-secret-key",  # noqa: S106
+        ).create_bucket(
+            Bucket=S3_BUCKET, CreateBucketConfiguration={"LocationConstraint": S3_REGION}
+        )
+        yield endpoint
+    finally:
+        assert server.stdin is not None
+        server.stdin.close()
+        server.wait(10)
+
+
+class _CleanScanner(socketserver.ThreadingTCPServer):
+    """Stands in for clamd (not installed here): speaks its INSTREAM protocol and finds every file
+    clean, so each upload still makes the round trip production makes, minus ClamAV's own time."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _CleanScan(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        connection = self.request
+        received = b""
+        while not received.endswith(b"\0\0\0\0"):  # the zero-length chunk that ends the stream
+            chunk = connection.recv(65536)
+            if not chunk:
+                return
+            received += chunk
+        connection.sendall(b"stream: OK\0")
+
+
+@contextlib.contextmanager
+def _clamd() -> Iterator[int]:
+    server = _CleanScanner(("127.0.0.1", 0), _CleanScan)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @contextlib.contextmanager
@@ -107,17 +193,19 @@ def _wait_for_port(port: int, seconds: float = 60) -> None:
 
 
 @contextlib.contextmanager
-def _gunicorn(port: int, workers: int, log: Path) -> Iterator[None]:
+def _gunicorn(port: int, workers: int, threads: int, log: Path) -> Iterator[None]:
     with log.open("wb") as out:
         server = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "trustplatform.wsgi:application",
+                # The product's application with a bare view beside its pages (load_wsgi.py).
+                "--pythonpath=bench",
+                "load_wsgi:application",
                 f"--bind=127.0.0.1:{port}",
                 f"--workers={workers}",
-                "--threads=4",
+                f"--threads={threads}",
                 "--timeout=60",
             ],
             cwd=PROJECT_ROOT,
@@ -185,8 +273,9 @@ def _school(trust: Trust, index: int) -> dict[str, Any]:
 
     from safeguarding.models import Category, ChronologyEntry, Concern, Pupil  # noqa: PLC0415
     from safeguarding.services.chronology import Person, chronology_append  # noqa: PLC0415
+    from tenants.addresses import host_for_slug  # noqa: PLC0415
     from tenants.models import School  # noqa: PLC0415
-    from tenants.services import school_create, school_domain_name  # noqa: PLC0415
+    from tenants.services import school_create  # noqa: PLC0415
     from trustplatform.accounts.models import Role  # noqa: PLC0415
     from trustplatform.accounts.services import school_membership_add  # noqa: PLC0415
 
@@ -243,7 +332,7 @@ def _school(trust: Trust, index: int) -> dict[str, Any]:
             )
     return {
         "index": index,
-        "host": school_domain_name(school.slug),
+        "host": host_for_slug(school.slug),
         "token": token,
         "pupils": [p.pk for p in pupils],
         "busiest": busiest.pk,
@@ -339,6 +428,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--users", default="1,2,4,8,16,32", help="users per stage (1,2,4,8,16,32)")
     parser.add_argument("--seconds", type=int, default=15, help="length of a stage (15)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
     return parser.parse_args()
 
 
@@ -347,8 +437,8 @@ def main() -> int:
     stages = [int(n) for n in args.users.split(",")]
     folder = Path(tempfile.mkdtemp(prefix="bench-load-"))
     try:
-        with _redis(folder) as redis_url:
-            os.environ.update(_production_env(folder, redis_url))
+        with _redis(folder) as redis_url, _s3() as s3_endpoint, _clamd() as clamd_port:
+            os.environ.update(_production_env(folder, redis_url, s3_endpoint, clamd_port))
             with bench_database(BENCH_DATABASE):
                 return _run(args, stages, folder)
     finally:
@@ -370,11 +460,22 @@ def _run(args: argparse.Namespace, stages: list[int], folder: Path) -> int:
     print(
         f"{args.schools} schools, each {PUPILS_PER_SCHOOL} pupils, {CONCERNS_PER_SCHOOL} concerns, "
         f"a pupil with {BUSIEST_ENTRIES} chronology entries (made in {made:.0f} s); gunicorn "
-        f"{args.workers} workers x 4 threads, production settings; stages of {args.seconds} s"
+        f"{args.workers} workers x {args.threads} threads, production settings; "
+        f"stages of {args.seconds} s"
     )
     recording: list[tuple[float, float]] = []
     total_leaks = 0
-    with _gunicorn(port, args.workers, folder / "gunicorn.log"):
+    with _gunicorn(port, args.workers, args.threads, folder / "gunicorn.log"):
+        # Untimed: each worker's first requests load templates and open connections; a 1-user
+        # stage's p95 would be that one cold request.
+        _locust(
+            port=port,
+            users=4,
+            seconds=5,
+            classes=["Staff", "Dsl", "TrustLead", "Bare"],
+            data=data_file,
+            out=folder,
+        )
         print("\nThe product's pages:")
         for users in stages:
             rows, leaks = _locust(
@@ -390,7 +491,7 @@ def _run(args: argparse.Namespace, stages: list[int], folder: Path) -> int:
             for row in rows:
                 if row["Name"] == RECORDING and row["95%"] not in {"", "N/A"}:
                     recording.append((float(row["Requests/s"]), float(row["95%"])))
-        print("\nThe bare view (/healthz), the ceiling:")
+        print("\nThe bare view (/bare/, signed in, the same middleware), the ceiling:")
         for users in stages:
             rows, leaks = _locust(
                 port=port,

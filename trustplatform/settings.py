@@ -193,7 +193,12 @@ else:
 
     DATABASES = {"default": embedded_database(BASE_DIR / ".data", engine=DATABASE_ENGINE)}
 # Session-mode pooling only: transaction pooling would mix up search_path between schools.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Persistent connections are safe with schools: the routing middleware sets search_path at the
+# start of every request (trustplatform/middleware.py). Production keeps each connection a
+# minute rather than paying a new one per request; the health check replaces one the server
+# closed (a restart, a failover) before the request uses it.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if IS_PRODUCTION else 0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -19,7 +19,7 @@ from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership, User
 from trustplatform.outbox.registry import Email, outbox_kind_register
 from trustplatform.outbox.selectors import outbox_undelivered
-from trustplatform.outbox.services import outbox_add
+from trustplatform.outbox.services import outbox_add_many
 from trustplatform.statistics.services import statistics_refresh_soon
 
 ALERT_EMAIL = "safeguarding.alert"
@@ -58,10 +58,14 @@ def statistics_changed() -> None:
 def alert_emails_after_commit(concern: Concern) -> None:
     """Adds an email for each alert of the concern not emailed yet, in this transaction; they are
     sent after the commit, and a broker that is down delays them, never the concern."""
-    for alert_id in Alert.objects.filter(concern=concern, emailed_at__isnull=True).values_list(
-        "pk", flat=True
-    ):
-        outbox_add(kind=ALERT_EMAIL, object_id=alert_id)
+    outbox_add_many(
+        kind=ALERT_EMAIL,
+        object_ids=list(
+            Alert.objects.filter(concern=concern, emailed_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        ),
+    )
 
 
 def alert_email(alert_id: int) -> Email | None:

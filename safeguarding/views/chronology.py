@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safeguarding.forms.concerns import ContactForm, CorrectionForm
 from safeguarding.models import AccessAction, ChronologyEntry
@@ -17,7 +18,7 @@ from safeguarding.selectors.chronology import chronology_entries, chronology_ent
 from safeguarding.selectors.pupils import pupil_get_for_reader
 from safeguarding.services.chronology import chronology_correct
 from safeguarding.services.concerns import contact_record
-from safeguarding.views.common import acting_person, error_text
+from safeguarding.views.common import acting_person, error_text, form_errors_add
 from trustplatform.fields import BoundedDateField, IdField, form_errors_text
 from trustplatform.permissions import Capability, require
 
@@ -31,6 +32,40 @@ class ChronologyFilter(forms.Form):
     until = BoundedDateField(required=False, label="To")
 
 
+# A page of a busy chronology: the latest entries come first, earlier ones a link away. Showing
+# a thousand entries at once took most of a second to render.
+CHRONOLOGY_PAGE_SIZE = 50
+
+
+def _page_of(
+    entries: QuerySet[ChronologyEntry], request: HttpRequest
+) -> tuple[list[ChronologyEntry], str, str]:
+    """The requested page (?page=1 the latest entries), read in the order things happened, and
+    the query strings of the older and newer pages ("" when there is none), filters kept.
+
+    One query, whatever the length of the chronology: one more row than a page tells whether
+    older entries exist, without counting them all.
+    """
+    try:
+        number = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        number = 1
+    start = (number - 1) * CHRONOLOGY_PAGE_SIZE
+    latest_first = list(entries.reverse()[start : start + CHRONOLOGY_PAGE_SIZE + 1])
+    has_older = len(latest_first) > CHRONOLOGY_PAGE_SIZE
+
+    def query(page: int) -> str:
+        params = request.GET.copy()
+        params["page"] = str(page)
+        return params.urlencode()
+
+    return (
+        latest_first[:CHRONOLOGY_PAGE_SIZE][::-1],
+        query(number + 1) if has_older else "",
+        query(number - 1) if number > 1 else "",
+    )
+
+
 @require(Capability.SEARCH_RECORDS)
 @require_GET
 def pupil_chronology(request: HttpRequest, pupil_id: int) -> HttpResponse:
@@ -39,18 +74,21 @@ def pupil_chronology(request: HttpRequest, pupil_id: int) -> HttpResponse:
     form = ChronologyFilter(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
     # Filters not understood: the whole chronology, with a message naming each filter and why.
+    entries, older, newer = _page_of(chronology_entries(reader, pupil, filters), request)
     return render(
         request,
         "safeguarding/chronology/page.html",
         {
             "pupil": pupil,
-            "entries": chronology_entries(reader, pupil, filters),
+            "entries": entries,
+            "older_query": older,
+            "newer_query": newer,
+            "page_size": CHRONOLOGY_PAGE_SIZE,
             "filters": request.GET,
             "kinds": ChronologyEntry.Kind.choices,
             # A key holder filters by the categories they were granted, and learns of no other.
             "categories": categories_visible(reader),
             "contact_form": ContactForm(),
-            "correction_form": CorrectionForm(),
             "filter_error": ""
             if form.is_valid()
             else f"Some filters were not understood and are ignored. {form_errors_text(form)}",
@@ -84,25 +122,28 @@ def contact_add(request: HttpRequest, pupil_id: int) -> HttpResponse:
 
 
 @require(Capability.CORRECT_ENTRIES)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def entry_correct(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """One entry and the form for its corrected text; the chronology links here from each entry
+    rather than carrying a form under every one of them."""
     entry = chronology_entry_get_for_reader(
         reader=reader_for(request), entry_id=entry_id, request=request
     )
-    form = CorrectionForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError("Give the corrected text and the reason.")
-        chronology_correct(
-            entry=entry,
-            author=acting_person(request),
-            body=form.cleaned_data["body"],
-            reason=form.cleaned_data["reason"],
-        )
-        messages.success(request, "Correction added; the earlier version is kept.")
-    except ValidationError as error:
-        messages.error(request, error_text(error))
-    return redirect("safeguarding:pupil_chronology", pupil_id=entry.pupil_id)
+    form = CorrectionForm(request.POST or None, initial={"body": entry.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            chronology_correct(
+                entry=entry,
+                author=acting_person(request),
+                body=form.cleaned_data["body"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form_errors_add(form, error)
+        else:
+            messages.success(request, "Correction added; the earlier version is kept.")
+            return redirect("safeguarding:pupil_chronology", pupil_id=entry.pupil_id)
+    return render(request, "safeguarding/chronology/correct.html", {"entry": entry, "form": form})
 
 
 @require(Capability.SEARCH_RECORDS)

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -51,18 +52,31 @@ def outbox_add(*, kind: str, object_id: int, send_after_commit: bool = True) -> 
     broker is down), the record stands and the sweeper sends the email later. A caller that is a
     worker already passes `send_after_commit=False` and sends the returned id itself.
     """
+    added = outbox_add_many(kind=kind, object_ids=[object_id], send_after_commit=send_after_commit)
+    return added[0] if added else None
+
+
+def outbox_add_many(
+    *, kind: str, object_ids: Sequence[int], send_after_commit: bool = True
+) -> list[int]:
+    """`outbox_add` for several rows of one kind (a concern's alerts): one INSERT and one SELECT
+    whatever their number, inside the request that records the concern."""
     outbox_kind(kind)  # an unknown kind fails here, inside the caller's transaction
+    if not object_ids:
+        return []
     OutboxMessage.objects.bulk_create(
-        [OutboxMessage(kind=kind, object_id=object_id)], ignore_conflicts=True
+        [OutboxMessage(kind=kind, object_id=object_id) for object_id in object_ids],
+        ignore_conflicts=True,
     )
-    message_id = (
-        OutboxMessage.objects.filter(kind=kind, object_id=object_id, sent_at__isnull=True)
+    message_ids = list(
+        OutboxMessage.objects.filter(kind=kind, object_id__in=object_ids, sent_at__isnull=True)
+        .order_by("pk")
         .values_list("pk", flat=True)
-        .first()
     )
-    if message_id is not None and send_after_commit:
-        _send_after_commit(message_id)
-    return message_id
+    if send_after_commit:
+        for message_id in message_ids:
+            _send_after_commit(message_id)
+    return message_ids
 
 
 def _send_after_commit(message_id: int) -> None:
