@@ -19,15 +19,20 @@ from tests.safeguarding.conftest import category_ids, make_pupil, person
 from trustplatform.accounts.models import Role
 from trustplatform.outbox.tasks import outbox_send_task
 
+# How many emails each task sent was asked to send.
+emails: list[int] = []
+
 
 @pytest.fixture
 def sent_for(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The broker is the network edge: the school each alert task would be sent for."""
     schools: list[str] = []
+    emails.clear()
 
     def apply_async(*args: Any, **kwargs: Any) -> None:
         # The header tenant-schemas-celery would put on the message.
         schools.append(str(headers_with_schema(kwargs.get("headers"))["_schema_name"]))
+        emails.append(len(kwargs["args"]))
 
     monkeypatch.setattr(outbox_send_task, "apply_async", apply_async)
     return schools
@@ -53,5 +58,6 @@ def test_the_alert_email_tasks_carry_the_school_the_concern_was_recorded_in(
         with schema_context(world.school_b.schema_name):
             pass
 
-    # One email task per alert (the DSL and the deputy), each for school A.
-    assert sent_for == [world.school_a.schema_name] * 2
+    # One email task for the concern's alerts (the DSL's and the deputy's), for school A.
+    assert sent_for == [world.school_a.schema_name]
+    assert emails == [2]

@@ -73,23 +73,23 @@ def outbox_add_many(
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    if send_after_commit:
-        for message_id in message_ids:
-            _send_after_commit(message_id)
+    if send_after_commit and message_ids:
+        _send_after_commit(message_ids)
     return message_ids
 
 
-def _send_after_commit(message_id: int) -> None:
+def _send_after_commit(message_ids: list[int]) -> None:
+    # One task for the messages added together: one publish after the commit, not one each.
     # The schema is read now: the callback may run when the connection is in another school's.
     schema = school_connection.schema_name
 
     def queue() -> None:
         broker = "" if app.conf.task_always_eager else str(app.conf.broker_url)
         if time.monotonic() < _broker_paused_until.get(broker, 0.0):
-            logger.warning("outbox %s: not queued (broker down); the sweeper sends it", message_id)
+            logger.warning("outbox %s: not queued (broker down); the sweeper sends it", message_ids)
             return
         with schema_context(schema):
-            if not outbox_queue(message_id):
+            if not outbox_queue(*message_ids):
                 _broker_paused_until[broker] = time.monotonic() + BROKER_PAUSE_SECONDS
 
     transaction.on_commit(queue)
@@ -99,16 +99,16 @@ def _send_after_commit(message_id: int) -> None:
 OUTBOX_SEND_TASK = "outbox.send"
 
 
-def outbox_queue(message_id: int, *, countdown: float | None = None) -> bool:
-    """Hands the message to a worker (after `countdown` seconds); False, logged and never
-    raised, if the broker is down."""
+def outbox_queue(*message_ids: int, countdown: float | None = None) -> bool:
+    """Hands the messages to a worker, in one task (after `countdown` seconds); False, logged and
+    never raised, if the broker is down."""
     try:
         # By name: the task module imports this one. No publish retries: a request must not
         # wait on a dead broker; the sweeper retries.
-        task_send(OUTBOX_SEND_TASK, message_id, countdown=countdown)
+        task_send(OUTBOX_SEND_TASK, *message_ids, countdown=countdown)
     except Exception as error:
         logger.warning(
-            "outbox %s: not queued (%s); the sweeper will send it", message_id, _error_of(error)
+            "outbox %s: not queued (%s); the sweeper will send it", message_ids, _error_of(error)
         )
         return False
     return True

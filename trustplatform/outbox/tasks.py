@@ -15,8 +15,10 @@ from trustplatform.outbox.services import OUTBOX_SEND_TASK, outbox_send, outbox_
 # Runs in the schema the message was added in (the header tenant-schemas-celery adds): public
 # for the trust's own emails, a school's for its alerts.
 @app.task(name=OUTBOX_SEND_TASK, acks_late=True, soft_time_limit=60, time_limit=90)
-def outbox_send_task(message_id: int) -> bool:
-    return outbox_send(message_id=message_id)
+def outbox_send_task(*message_ids: int) -> int:
+    """Sends each message it can claim, one after another; returns how many the server accepted.
+    Redelivered after a crash, it skips those already sent."""
+    return sum(outbox_send(message_id=message_id) for message_id in message_ids)
 
 
 @app.task(name="outbox.sweep", acks_late=True, soft_time_limit=120, time_limit=180)
