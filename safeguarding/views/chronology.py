@@ -35,6 +35,9 @@ class ChronologyFilter(forms.Form):
 # A page of a busy chronology: the latest entries come first, earlier ones a link away. Showing
 # a thousand entries at once took most of a second to render.
 CHRONOLOGY_PAGE_SIZE = 50
+# Far beyond any child's chronology (half a million entries); a larger ?page= is read as this one
+# (an empty page), never handed to the database as an offset out of its range.
+CHRONOLOGY_LAST_PAGE = 10_000
 
 
 def _page_of(
@@ -47,7 +50,7 @@ def _page_of(
     older entries exist, without counting them all.
     """
     try:
-        number = max(int(request.GET.get("page", "1")), 1)
+        number = min(max(int(request.GET.get("page", "1")), 1), CHRONOLOGY_LAST_PAGE)
     except ValueError:
         number = 1
     start = (number - 1) * CHRONOLOGY_PAGE_SIZE

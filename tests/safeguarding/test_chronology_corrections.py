@@ -139,3 +139,11 @@ def test_a_long_chronology_opens_on_its_latest_entries_with_older_ones_a_page_aw
     assert "Meeting number 05." not in older
     assert 'href="?kind=meeting&amp;page=1"' in older
     assert "Older entries" not in older
+
+    # A page number that is not one, or past any chronology, shows the latest page or an empty one.
+    for page, shown in (("x", "Meeting number 54."), ("-3", "Meeting number 54."), ("9" * 30, "")):
+        response = client.get(f"/pupils/{pupil.pk}/chronology/", {"page": page})
+        assert response.status_code == 200
+        assert shown in response.text
+        if not shown:
+            assert "Meeting number" not in response.text
