@@ -27,6 +27,8 @@ class ChronologyEntry(HashChainedModel):
         DOCUMENT = "document", "Document"
         DISCLOSURE = "disclosure", "Information shared"
         NOTE = "note", "Note"
+        FLAG_CHANGE = "flag_change", "Flag changed"
+        CHILD_INFORMED = "child_informed", "Child informed"
 
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="chronology")
     kind = models.CharField(max_length=20, choices=Kind.choices)
