@@ -220,6 +220,38 @@ def trust_create(*, name: str, slug: str) -> Trust:
 
 
 @transaction.atomic
+def school_rename(*, school: School, name: str, actor: User | None = None) -> School:
+    """Gives a school a new name (after a conversion or a merger, say). Its subdomain, schema and
+    records stay as they are; the old and new names go into the audit trail."""
+    name = " ".join(name.split())
+    school = School.objects.select_for_update().get(pk=school.pk)
+    old_name = school.name
+    if not name:
+        raise ValidationError({"name": ["Enter the school's new name."]})
+    if name == old_name:
+        raise ValidationError({"name": ["This is already the school's name."]})
+    if (
+        School.objects.filter(trust_id=school.trust_id, name__iexact=name)
+        .exclude(pk=school.pk)
+        .exists()
+    ):
+        raise ValidationError({"name": [f"Another school of the trust is called “{name}”."]})
+    school.name = name
+    school.full_clean(exclude=["schema_name"])
+    school.save(update_fields=["name"])
+    audit_record(
+        action=AuditAction.SCHOOL_RENAMED,
+        actor=actor,
+        school=school,
+        target_type="school",
+        target_id=school.pk,
+        data={"old_name": old_name, "new_name": name},
+    )
+    logger.info("School id=%s renamed", school.pk)
+    return school
+
+
+@transaction.atomic
 def school_domain_change(*, school: School, slug: str, actor: User | None = None) -> School:
     """Moves a school to a new subdomain: its Domain row and slug change, its schema does not.
 

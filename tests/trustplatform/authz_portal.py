@@ -37,6 +37,7 @@ ROOT_ROWS: dict[str, Row] = {
     "portal:school_create": Row(allowed=actors("trust:trust_admin", "other_trust:trust_admin")),
     "portal:school_dsl": Row(allowed=TRUST_ADMIN, kwargs=_school_a),
     "portal:school_domain": Row(allowed=TRUST_ADMIN, kwargs=_school_a),
+    "portal:school_rename": Row(allowed=TRUST_ADMIN, kwargs=_school_a),
     # GET: the confirmation step; the POST is tested in tests/trustplatform/test_portal.py.
     "portal:school_suspend": Row(allowed=TRUST_ADMIN, kwargs=_school_a),
     "portal:school_reactivate": Row(allowed=TRUST_ADMIN, kwargs=_school_a),

@@ -181,6 +181,43 @@ def test_a_bad_new_subdomain_is_refused(world: World, slug: str, message: str) -
     assert not AuditEvent.objects.filter(action=AuditAction.SCHOOL_DOMAIN_CHANGED).exists()
 
 
+# --- the name ------------------------------------------------------------------------------------
+
+
+def test_renaming_a_school_changes_its_name_everywhere_and_keeps_its_site(world: World) -> None:
+    client, admin = admin_client(world)
+    school = world.school_b
+    response = client.post(url("portal:school_rename", school_id=school.pk), {"name": "Birch Hill"})
+    assert response.status_code == 302
+    assert (
+        "Birchwood Academy is now called Birch Hill."
+        in client.get(response["Location"]).content.decode()
+    )
+    renamed = School.objects.get(pk=school.pk)
+    assert renamed.name == "Birch Hill"
+    assert (renamed.slug, renamed.schema_name) == (school.slug, school.schema_name)
+    assert "Birch Hill" in client.get(url("portal:home")).content.decode()
+    event = AuditEvent.objects.get(action=AuditAction.SCHOOL_RENAMED)
+    assert event.actor_id == admin.pk
+    assert event.data == {"old_name": school.name, "new_name": "Birch Hill"}
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("   ", "This field is required"), ("ALDER LANE  primary", "Another school of the trust")],
+)
+def test_a_bad_new_name_is_refused_and_keeps_what_was_typed(
+    world: World, name: str, message: str
+) -> None:
+    client, _ = admin_client(world)
+    old_name = world.school_b.name
+    response = client.post(url("portal:school_rename", school_id=world.school_b.pk), {"name": name})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert School.objects.get(pk=world.school_b.pk).name == old_name
+    assert not AuditEvent.objects.filter(action=AuditAction.SCHOOL_RENAMED).exists()
+
+
 # --- suspending ----------------------------------------------------------------------------------
 
 

@@ -33,6 +33,10 @@ class SchoolDomainForm(forms.Form):
     )
 
 
+class SchoolRenameForm(forms.Form):
+    name = forms.CharField(label="New name", max_length=200)
+
+
 class DslTrainingForm(forms.Form):
     trained_on = forms.DateField(
         label="Date of the last DSL training",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("schools/new/", views.school_create, name="school_create"),
     path("schools/<int:school_id>/dsl/", views.school_dsl, name="school_dsl"),
     path("schools/<int:school_id>/domain/", views.school_domain, name="school_domain"),
+    path("schools/<int:school_id>/name/", views.school_rename, name="school_rename"),
     path("schools/<int:school_id>/suspend/", views.school_suspend, name="school_suspend"),
     path(
         "schools/<int:school_id>/reactivate/",

@@ -28,6 +28,7 @@ from trustplatform.portal.forms import (
     DslTrainingForm,
     SchoolCreateForm,
     SchoolDomainForm,
+    SchoolRenameForm,
 )
 from trustplatform.portal.selectors import (
     trust_lead_membership_get,
@@ -127,6 +128,38 @@ def school_domain(request: HttpRequest, school_id: int) -> HttpResponse:
                 "again on the new one."
             ),
             "submit": "Change subdomain",
+        },
+    )
+
+
+@require(Capability.MANAGE_SCHOOLS)
+@require_http_methods(["GET", "POST"])
+def school_rename(request: HttpRequest, school_id: int) -> HttpResponse:
+    trust = _trust(request, Capability.MANAGE_SCHOOLS)
+    school = trust_school_get(trust=trust, school_id=school_id)
+    old_name = school.name
+    form = SchoolRenameForm(request.POST or None, initial={"name": school.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            school = schools.school_rename(
+                school=school, name=form.cleaned_data["name"], actor=acting_user(request)
+            )
+        except ValidationError as error:
+            form_errors_add(form, error)
+        else:
+            messages.success(request, f"{old_name} is now called {school.name}.")
+            return redirect("portal:home")
+    return render(
+        request,
+        "accounts/form_page.html",
+        {
+            "form": form,
+            "title": f"Rename {old_name}",
+            "intro": (
+                "The new name shows on the school's site, its reports and the trust's "
+                "statistics at once. Its address and records do not change."
+            ),
+            "submit": "Rename school",
         },
     )
 
