@@ -10,3 +10,22 @@ document.addEventListener("change", (event) => {
     field.form.requestSubmit();
   }
 });
+
+// Tables become cards on a phone (site.css, under 600 px): each cell shows its column's heading,
+// copied here from the table's own <th> so no template repeats it. Htmx swaps label new rows too.
+function tableCellsLabel(root) {
+  root.querySelectorAll("table.table").forEach((table) => {
+    const headings = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent.trim());
+    if (!headings.length) return;
+    table.classList.add("table--cards");
+    table.querySelectorAll("tbody tr").forEach((row) => {
+      Array.from(row.children).forEach((cell, index) => {
+        if (!cell.hasAttribute("data-label") && headings[index]) {
+          cell.setAttribute("data-label", headings[index]);
+        }
+      });
+    });
+  });
+}
+document.addEventListener("DOMContentLoaded", () => tableCellsLabel(document));
+document.addEventListener("htmx:afterSwap", (event) => tableCellsLabel(event.target.closest("table")?.parentElement || event.target));
