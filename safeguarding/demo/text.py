@@ -736,8 +736,8 @@ TEMPLATES: tuple[Template, ...] = (
         min_year=1,
         told_dsl=True,
         body_map=(
-            ("back", 0.44, 0.66, "two red marks, about 8 cm"),
-            ("back", 0.56, 0.66, "two red marks, about 8 cm"),
+            ("back", "left_thigh", "two red marks, about 8 cm"),
+            ("back", "right_thigh", "two red marks, about 8 cm"),
         ),
         screen_note="Linear marks on the back of the legs; {name} names a sibling.",
     ),
@@ -926,7 +926,7 @@ ALLEGATION_TEMPLATES: tuple[Template, ...] = (
         (0.0, 0.0, 1.0),
         1.0,
         told_dsl=True,
-        body_map=(("front", 0.3, 0.28, "red marks, upper right arm"),),
+        body_map=(("front", "right_upper_arm", "red marks"),),
     ),
     Template(
         "allegation_messages",

@@ -10,11 +10,14 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
 from django.test import TestCase
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from safeguarding.body_map import mark_place
+from safeguarding.demo.text import ALLEGATION_TEMPLATES, TEMPLATES
 from safeguarding.models import Concern, ExportJob, Pupil
 from safeguarding.services.access import key_holder_access_set
 from safeguarding.services.chronology import Person
@@ -353,13 +356,14 @@ def test_both_pdfs_list_the_marks_and_the_external_one_names_no_staff(
             occurred_at=timezone.now() - dt.timedelta(minutes=5),
         )
     client = school_client(school_a, world.person("a", Role.DSL))
-    texts = {}
+    texts: dict[str, str] = {}
     for version in (ExportJob.Version.FULL, ExportJob.Version.EXTERNAL):
         with TestCase.captureOnCommitCallbacks(execute=True):
             response = client.post(f"/pupils/{pupil.pk}/exports/new/", {"version": version})
         job_id = int(response["Location"].rstrip("/").rsplit("/", 1)[1])
         download = client.get(f"/exports/{job_id}/download/")
         assert download.status_code == 200
+        assert isinstance(download, FileResponse)
         texts[version] = _pdf_text(b"".join(download.streaming_content), tmp_path)
 
     for text in texts.values():
@@ -369,3 +373,14 @@ def test_both_pdfs_list_the_marks_and_the_external_one_names_no_staff(
     assert f"2. Back, lower back: seen by {staff.full_name}" in texts[ExportJob.Version.FULL]
     assert "2. Back, lower back: seen by Member of staff" in texts[ExportJob.Version.EXTERNAL]
     assert staff.full_name not in texts[ExportJob.Version.EXTERNAL]
+
+
+def test_every_demo_mark_names_a_place_on_the_body() -> None:
+    marks = [
+        {"view": view, "region": region, "note": note}
+        for template in (*TEMPLATES, *ALLEGATION_TEMPLATES)
+        for view, region, note in template.body_map
+    ]
+    assert marks
+    for mark in marks:
+        mark_place(mark)  # raises MarkRefused for a place the outline does not have
