@@ -153,7 +153,7 @@ def regions_in_list_order() -> list[Region]:
 
 
 class MarkRefused(ValueError):
-    """A mark that cannot be recorded; the message says why, in the words shown to the person."""
+    """A mark that cannot be recorded; the message says why, to follow "Mark 2 (Front)"."""
 
 
 @dataclass(frozen=True)
@@ -201,20 +201,20 @@ def mark_place(raw: Mapping[str, Any]) -> tuple[str, float, float, Region]:
     Raises MarkRefused when it is not on the body."""
     view = raw.get("view")
     if view not in VIEWS:
-        raise MarkRefused("say whether it is on the front or the back")
+        raise MarkRefused("is on neither the front nor the back view")
     if raw.get("region") and raw.get("x") in (None, ""):
         region = region_of(view, str(raw["region"]))
         if region is None:
-            raise MarkRefused("choose the place from the list")
+            raise MarkRefused("names no place on the body: choose the place from the list")
         return (view, *region.centre, region)
     try:
         x, y = _number(raw.get("x")), _number(raw.get("y"))
     except (TypeError, ValueError):
-        raise MarkRefused("it could not be read: place it again") from None
+        raise MarkRefused("could not be read: place it again") from None
     region = region_at(view, x, y)
     if region is None:
         raise MarkRefused(
-            "it is not on the body: tap on the outline, or choose the place from the list"
+            "is not on the body: tap on the outline, or choose the place from the list"
         )
     return view, round(x, 1), round(y, 1), region
 

@@ -67,7 +67,7 @@ def _clean_body_map(marks: Any) -> list[dict[str, Any]]:
             view, x, y, region = mark_place(mark)
         except MarkRefused as refused:
             view = VIEWS.get(str(mark.get("view")), "")
-            errors.append(f"Mark {number}{f' ({view})' if view else ''}: {refused}.")
+            errors.append(f"Mark {number}{f' ({view})' if view else ''} {refused}.")
             continue
         note = " ".join(str(mark.get("note") or "").split())
         if len(note) > MAX_NOTE:

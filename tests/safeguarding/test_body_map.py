@@ -93,9 +93,9 @@ def test_a_mark_beside_the_arm_is_refused_by_its_number_and_one_on_the_arm_is_ke
                 ],
             )
         assert refused.value.message_dict["body_map"] == [
-            "Mark 2 (Front): it is not on the body: tap on the outline, or choose the place "
+            "Mark 2 (Front) is not on the body: tap on the outline, or choose the place "
             "from the list.",
-            "Mark 3 (Back): it is not on the body: tap on the outline, or choose the place "
+            "Mark 3 (Back) is not on the body: tap on the outline, or choose the place "
             "from the list.",
         ]
         assert not Concern.objects.exists()
@@ -172,11 +172,12 @@ def test_a_refused_mark_is_named_and_the_form_keeps_everything_typed(
     )
 
     assert page.status_code == 200
-    assert "Mark 2 (Front): it is not on the body" in page.text
+    assert "Mark 2 (Front) is not on the body" in page.text
     assert "She said &quot;I fell off my bike&quot; and held her arm close." in page.text
     assert 'value="Year 4 cloakroom"' in page.text
     assert f'value="{NOTE}"' in page.text  # the good mark and its note are still there
     assert 'value="small red mark"' in page.text  # and the refused one, to move or remove
+    assert "not on the body: remove it and place it again" in page.text
     assert "Ysolde Marchbanks" in page.text
     with schema_context(school_a.schema_name):
         assert not Concern.objects.exists()
