@@ -39,7 +39,6 @@ import argparse
 import cProfile
 import datetime as dt
 import io
-import json
 import logging
 import math
 import os
@@ -469,7 +468,11 @@ class Recorder:
             ),
             "action_taken": "Listened, did not ask leading questions, came straight to record it.",
             "told_dsl_in_person": "on",
-            "body_map": json.dumps([{"side": "front", "x": 0.31, "y": 0.46, "note": "bruise"}]),
+            # One mark on the child's left forearm (front view), as the form posts it.
+            "mark_view": "front",
+            "mark_x": "86",
+            "mark_y": "91.5",
+            "mark_note": "bruise",
             "adult_name": "",
             "adult_role": "",
         }

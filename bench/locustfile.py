@@ -103,7 +103,6 @@ class Staff(Visitor):
             "occurred_at": time.strftime("%Y-%m-%dT%H:%M"),
             "location": "Playground",
             "account": f"{school['token']}: said a parent shouted at him this morning.",
-            "body_map": "[]",
         }
         with self.client.post(
             "/concerns/new/",

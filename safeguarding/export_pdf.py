@@ -9,6 +9,7 @@ which chain head.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
 
+from safeguarding.body_map import Mark, marks_read
 from safeguarding.models import ChronologyEntry, Pupil
 from trustplatform.schooldays.calendar import LONDON
 
@@ -136,10 +138,18 @@ class EntryRow:
     correction_reason: str = ""
     is_correction: bool = False
     is_superseded: bool = False
+    body_marks: list[Mark] = field(default_factory=list)
 
 
-def entry_row(entry: ChronologyEntry, *, staff: StaffNames | None, superseded: bool) -> EntryRow:
-    """The entry as printed. `staff` set: the external version, names replaced by roles."""
+def entry_row(
+    entry: ChronologyEntry,
+    *,
+    staff: StaffNames | None,
+    superseded: bool,
+    body_map: object = None,
+) -> EntryRow:
+    """The entry as printed. `staff` set: the external version, names replaced by roles.
+    `body_map`: the concern's marks as stored, for the entry that records a concern."""
 
     def text(value: object) -> str:
         value = "" if value is None else str(value)
@@ -177,6 +187,9 @@ def entry_row(entry: ChronologyEntry, *, staff: StaffNames | None, superseded: b
         correction_reason=text(entry.correction_reason),
         is_correction=entry.supersedes_id is not None,
         is_superseded=superseded,
+        body_marks=[
+            dataclasses.replace(mark, note=text(mark.note)) for mark in marks_read(body_map)
+        ],
     )
 
 
@@ -188,13 +201,15 @@ def chronology_pdf(
     external: bool,
     staff: StaffNames | None,
     progress: Callable[[int], None],
+    body_maps: Mapping[int, object] | None = None,
 ) -> bytes:
     """The PDF of the entries, oldest first; calls `progress` with a percentage as it goes.
 
     The percentage follows the stages: preparing the entries (0-20), laying out the pages
     (20-70, page by page against an estimate of their number), writing the file (70-95). The
-    caller reports 100 once the file is stored.
+    caller reports 100 once the file is stored. `body_maps`: the marks of each concern, by id.
     """
+    body_maps = body_maps or {}
     # Deferred: WeasyPrint loads Pango through ctypes at import; pages that never export
     # should not pay for it, nor fail with it when a system library is missing.
     from weasyprint import HTML  # noqa: PLC0415
@@ -203,7 +218,12 @@ def chronology_pdf(
     step = max(1, stamp.entries_count // 20)
     for index, entry in enumerate(entries, start=1):
         superseded = bool(getattr(entry, "superseded_at_head", False))
-        rows.append(entry_row(entry, staff=staff, superseded=superseded))
+        body_map = (
+            body_maps.get(entry.concern_id)
+            if entry.kind == ChronologyEntry.Kind.CONCERN and entry.concern_id
+            else None
+        )
+        rows.append(entry_row(entry, staff=staff, superseded=superseded, body_map=body_map))
         if index % step == 0 and stamp.entries_count:
             progress(min(20, 20 * index // stamp.entries_count))
     progress(20)

@@ -150,7 +150,7 @@ class _Concerns(_FollowUp):
         account = case.fill(template.account)
         action_taken = case.fill(template.action_taken)
         location = self.rng.choice(template.locations)
-        body_map = [{"side": s, "x": x, "y": y, "note": n} for s, x, y, n in template.body_map]
+        body_map = [{"view": v, "region": r, "note": n} for v, r, n in template.body_map]
 
         def record() -> None:
             case.concern = concern_record(

@@ -277,8 +277,9 @@ class Template(NamedTuple):
     told_dsl: bool = False
     # Recorded by the DSL from a notification (Operation Encompass) rather than by staff.
     notification: bool = False
-    # Marks on the body map: (side, x, y, note), x and y as fractions of the outline.
-    body_map: tuple[tuple[str, float, float, str], ...] = ()
+    # Marks on the body map: (view, region, note), placed at the region's centre
+    # (safeguarding/body_map.py names the regions).
+    body_map: tuple[tuple[str, str, str], ...] = ()
     # Informing parents could put the child at risk: the Front Door decides when.
     parents_not_told: bool = False
 
@@ -471,7 +472,7 @@ TEMPLATES: tuple[Template, ...] = (
         3.0,
         max_year=4,
         other_pupil=True,
-        body_map=(("front", 0.44, 0.78, "graze on right knee"),),
+        body_map=(("front", "right_lower_leg", "graze on right knee"),),
         screen_note="Repeated physical bullying at playtime with a threat not to tell.",
     ),
     Template(
@@ -504,7 +505,7 @@ TEMPLATES: tuple[Template, ...] = (
         2.5,
         max_year=11,
         other_pupil=True,
-        body_map=(("front", 0.56, 0.86, "bruise about 3 cm, left shin"),),
+        body_map=(("front", "left_lower_leg", "bruise about 3 cm, left shin"),),
         screen_note="Repeated physical bullying on the way home.",
     ),
     Template(
@@ -669,7 +670,7 @@ TEMPLATES: tuple[Template, ...] = (
         medium_agency="camhs",
         min_year=8,
         told_dsl=True,
-        body_map=(("front", 0.27, 0.45, "several fresh cuts, left forearm"),),
+        body_map=(("front", "left_forearm", "several fresh cuts"),),
         screen_note="Self-harm by cutting; wounds cared for by the first aider.",
     ),
     Template(
@@ -700,7 +701,7 @@ TEMPLATES: tuple[Template, ...] = (
         (0.0, 0.4, 0.6),
         1.5,
         told_dsl=True,
-        body_map=(("front", 0.55, 0.07, "bruise about 2.5 cm, left cheek"),),
+        body_map=(("front", "head", "bruise about 2.5 cm, left cheek"),),
         screen_note="A facial bruise with two different explanations, one naming an adult.",
     ),
     Template(
@@ -735,8 +736,8 @@ TEMPLATES: tuple[Template, ...] = (
         min_year=1,
         told_dsl=True,
         body_map=(
-            ("back", 0.44, 0.66, "two red marks, about 8 cm"),
-            ("back", 0.56, 0.66, "two red marks, about 8 cm"),
+            ("back", "left_thigh", "two red marks, about 8 cm"),
+            ("back", "right_thigh", "two red marks, about 8 cm"),
         ),
         screen_note="Linear marks on the back of the legs; {name} names a sibling.",
     ),
@@ -925,7 +926,7 @@ ALLEGATION_TEMPLATES: tuple[Template, ...] = (
         (0.0, 0.0, 1.0),
         1.0,
         told_dsl=True,
-        body_map=(("front", 0.3, 0.28, "red marks, upper right arm"),),
+        body_map=(("front", "right_upper_arm", "red marks"),),
     ),
     Template(
         "allegation_messages",

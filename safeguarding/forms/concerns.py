@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 
+from safeguarding.body_map import MAX_NOTE, Mark, marks_posted, regions_in_list_order
 from safeguarding.models import Action, AllegationVersion, ChronologyEntry, Concern, Source
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -43,6 +44,46 @@ class IdListField(forms.Field):
             raise forms.ValidationError("Choose from the list.") from None
 
 
+MAX_POSTED_MARKS = 60  # above the service's limit, so that limit is the one people are told
+
+
+class BodyMapInput(forms.Widget):
+    """The marks as the form posts them: one `mark_view`, `mark_x`, `mark_y` and `mark_note` per
+    mark, in order; the mark a "Remove" button names dropped; and the place chosen in the list of
+    regions (`body_map_region`, "front:left_forearm", with `body_map_note`) added as a mark.
+
+    Drawn by the template, not by this widget: the page lays out the outline and the list.
+    """
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[dict[str, Any]] | None:
+        if not hasattr(data, "getlist"):
+            return []
+        columns = [data.getlist(f"mark_{key}") for key in ("view", "x", "y", "note")]
+        if len({len(column) for column in columns}) > 1 or len(columns[0]) > MAX_POSTED_MARKS:
+            return None  # not what the page posts: refused as unreadable
+        marks: list[dict[str, Any]] = [
+            {"view": view, "x": x, "y": y, "note": note}
+            for view, x, y, note in zip(*columns, strict=True)
+        ]
+        remove = str(data.get("body_map_remove", ""))
+        if remove.isdigit() and int(remove) < len(marks):
+            del marks[int(remove)]
+        view, _, region = str(data.get("body_map_region", "")).partition(":")
+        if region:
+            note = str(data.get("body_map_note", ""))[:MAX_NOTE]
+            marks.append({"view": view, "region": region, "note": note})
+        return marks
+
+
+class BodyMapField(forms.Field):
+    widget = BodyMapInput
+
+    def to_python(self, value: Any) -> list[dict[str, Any]]:
+        if value is None:
+            raise forms.ValidationError("The body map could not be read; mark it again.")
+        return list(value)
+
+
 class ConcernForm(forms.Form):
     # Pupils, categories and colleagues are drawn by the template from the view's lists; the
     # service checks every id, so a POST needs no list loaded to be validated.
@@ -65,7 +106,7 @@ class ConcernForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label="What you have done so far"
     )
     told_dsl_in_person = forms.BooleanField(required=False, label="I have told a DSL in person")
-    body_map = forms.CharField(required=False, widget=forms.HiddenInput)
+    body_map = BodyMapField(required=False, label="Body map")
     attachments = MultipleFileField(
         required=False,
         label="Attach a photo of a note or a document (optional)",
@@ -109,13 +150,29 @@ class ConcernForm(forms.Form):
             for name in ("source", "original_author_name", "original_written_at"):
                 del self.fields[name]
 
-    def clean_body_map(self) -> list[dict[str, Any]]:
-        raw = self.cleaned_data.get("body_map") or "[]"
-        try:
-            marks = json.loads(raw)
-        except ValueError:
-            raise forms.ValidationError("The body map could not be read; mark it again.") from None
-        return marks if isinstance(marks, list) else []
+    @property
+    def body_marks(self) -> list[Mark]:
+        """The marks to show on the form again: as posted, with their places found."""
+        if self.is_bound:
+            return marks_posted(self["body_map"].value() or [])
+        return list(self.initial.get("body_map") or [])
+
+    @property
+    def body_map_regions(self) -> list[Any]:
+        return regions_in_list_order()
+
+    @classmethod
+    def redrawn(cls, data: Mapping[str, Any], *, transcriber: bool) -> ConcernForm:
+        """The form as typed, after a mark was added or removed without JavaScript: nothing is
+        recorded, and no errors are shown for fields not yet filled in."""
+        form = cls(data, transcriber=transcriber)
+        marks = form.body_marks
+        form = cls(
+            initial={name: data.get(name) for name in form.fields if name != "body_map"},
+            transcriber=transcriber,
+        )
+        form.initial["body_map"] = marks
+        return form
 
 
 class ScreeningForm(forms.Form):

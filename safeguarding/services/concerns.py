@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from safeguarding.body_map import MAX_NOTE, VIEWS, MarkRefused, mark_place
 from safeguarding.models import (
     Action,
     Alert,
@@ -51,28 +52,29 @@ def screening_deadline_hours() -> float:
 
 
 def _clean_body_map(marks: Any) -> list[dict[str, Any]]:
+    """The marks as stored: view, point, the region found here from the outline's shapes, and the
+    note. Every mark not on the body is refused by its number (docs/rules.md, "The body map")."""
     if not marks:
         return []
     if not isinstance(marks, list) or len(marks) > MAX_BODY_MARKS:
         raise ValidationError({"body_map": "The body map could not be read; mark it again."})
-    cleaned = []
-    for mark in marks:
+    cleaned: list[dict[str, Any]] = []
+    errors: list[str] = []
+    for number, mark in enumerate(marks, start=1):
+        if not isinstance(mark, dict):
+            raise ValidationError({"body_map": "The body map could not be read; mark it again."})
         try:
-            side, x, y = mark["side"], float(mark["x"]), float(mark["y"])
-        except (KeyError, TypeError, ValueError):
-            raise ValidationError(
-                {"body_map": "The body map could not be read; mark it again."}
-            ) from None
-        if side not in {"front", "back"} or not (0 <= x <= 1 and 0 <= y <= 1):
-            raise ValidationError({"body_map": "A body-map mark is outside the outline."})
-        cleaned.append(
-            {
-                "side": side,
-                "x": round(x, 4),
-                "y": round(y, 4),
-                "note": str(mark.get("note", ""))[:200],
-            }
-        )
+            view, x, y, region = mark_place(mark)
+        except MarkRefused as refused:
+            view = VIEWS.get(str(mark.get("view")), "")
+            errors.append(f"Mark {number}{f' ({view})' if view else ''} {refused}.")
+            continue
+        note = " ".join(str(mark.get("note") or "").split())
+        if len(note) > MAX_NOTE:
+            errors.append(f"Mark {number}: keep the note to {MAX_NOTE} characters.")
+        cleaned.append({"view": view, "x": x, "y": y, "region": region.code, "note": note})
+    if errors:
+        raise ValidationError({"body_map": errors})
     return cleaned
 
 

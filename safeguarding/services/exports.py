@@ -39,7 +39,7 @@ from safeguarding.models import (
 )
 from safeguarding.permissions import Reader
 from safeguarding.queueing import CHRONOLOGY_EXPORT, task_send
-from safeguarding.selectors.exports import export_entries
+from safeguarding.selectors.exports import concern_body_maps, export_entries
 from safeguarding.selectors.pupils import pupil_get_for_reader
 from safeguarding.services.access import access_log_record
 from tenants.db import school_connection
@@ -259,6 +259,7 @@ def export_render(*, job_id: int) -> bool:
             external=external,
             staff=_staff_names(job, school) if external else None,
             progress=_progress_writer(job_id),
+            body_maps=concern_body_maps(export_entries(reader, job)),
         )
         job.file.save("export.pdf", ContentFile(pdf), save=False)
         stored = job.file.name or ""

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from safeguarding.body_map import drawings
 from safeguarding.forms.concerns import (
     ActionForm,
     ConcernCorrectionForm,
@@ -58,12 +59,12 @@ def _colleagues(request: HttpRequest) -> list[User]:
 def concern_new(request: HttpRequest) -> HttpResponse:
     school = school_of_request_or_404(request)
     author = acting_person(request)
-    form = ConcernForm(
-        request.POST or None,
-        request.FILES or None,
-        transcriber=author.role in {Role.DSL, Role.DEPUTY_DSL},
-    )
-    if request.method == "POST" and form.is_valid():
+    transcriber = author.role in {Role.DSL, Role.DEPUTY_DSL}
+    form = ConcernForm(request.POST or None, request.FILES or None, transcriber=transcriber)
+    if request.method == "POST" and _body_map_changed_only(request):
+        # Without JavaScript, adding or removing a mark posts the form: show it again, as typed.
+        form = ConcernForm.redrawn(request.POST, transcriber=transcriber)
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             concern = services.concern_record(
@@ -105,8 +106,14 @@ def concern_new(request: HttpRequest) -> HttpResponse:
             "ticked": set(request.POST.getlist("categories")),
             "notified": set(request.POST.getlist("notify")),
             "chosen_adult": request.POST.get("adult_user", ""),
+            "body_map_drawings": drawings(form.body_marks),
         },
     )
+
+
+def _body_map_changed_only(request: HttpRequest) -> bool:
+    """The "Add mark" or a "Remove" button of the body map was pressed, not "Record concern"."""
+    return "body_map_remove" in request.POST or request.POST.get("body_map_action") == "add"
 
 
 @require(Capability.VIEW_OWN_RECEIPTS)

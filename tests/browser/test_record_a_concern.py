@@ -104,8 +104,9 @@ def test_staff_records_a_concern_and_the_dsl_builds_the_chronology_and_exports_i
         {"name": "handwritten-note.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
     staff.get_by_text("Body map (optional)").click()
-    staff.locator(".body-outline[data-side=front]").click(position={"x": 30, "y": 80})
-    expect(staff.get_by_text("1 mark(s) on the body map.")).to_be_visible()
+    staff.get_by_label("Place on the body").select_option("front:right_forearm")
+    staff.get_by_role("button", name="Add mark").click()
+    expect(staff.get_by_text("Mark 1 added: Front, child's right forearm.")).to_be_visible()
     screenshot(staff, "1-staff-form")
     staff.get_by_role("button", name="Record concern").click()
     expect(staff.get_by_role("heading", name="Receipt for your concern")).to_be_visible()

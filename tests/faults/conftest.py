@@ -194,7 +194,6 @@ def staff_recorder(world: World, school: School, first: str, last: str) -> Recor
         "categories": categories,
         "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         "location": "Corridor",
-        "body_map": "[]",
     }
     return Recorder(pupil=pupil, cookies={name: value}, form=form)
 

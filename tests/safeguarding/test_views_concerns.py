@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -31,7 +30,11 @@ def _form(school: School, pupil_id: int, **overrides: object) -> dict[str, objec
         "occurred_at": _minute(),
         "location": "Playground",
         "account": 'He said "my dad did it" when I asked about the bruise.',
-        "body_map": json.dumps([{"side": "front", "x": 0.3, "y": 0.4}]),
+        # One mark on the child's right forearm, as the form posts it.
+        "mark_view": ["front"],
+        "mark_x": ["17"],
+        "mark_y": ["90"],
+        "mark_note": [""],
     } | overrides
 
 
@@ -51,7 +54,9 @@ def test_a_member_of_staff_records_a_concern_and_gets_a_receipt(
     assert "Jory Vantongeren" in receipt.text
     with schema_context(school_a.schema_name):
         concern = Concern.objects.get()
-        assert concern.body_map == [{"side": "front", "x": 0.3, "y": 0.4, "note": ""}]
+        assert concern.body_map == [
+            {"view": "front", "x": 17.0, "y": 90.0, "region": "right_forearm", "note": ""}
+        ]
     # Staff see their receipt, never the case.
     assert client.get(f"/concerns/{concern.pk}/").status_code == 404
     assert client.get(f"/pupils/{pupil.pk}/chronology/").status_code == 404

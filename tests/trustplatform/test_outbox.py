@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import socket
 import subprocess
 import time
@@ -128,7 +127,6 @@ def _record_through_the_page(world: World, school: School, on_commit: Callable[.
                 "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
                 "location": "Dining hall",
                 "account": ACCOUNT,
-                "body_map": json.dumps([]),
             },
         )
 

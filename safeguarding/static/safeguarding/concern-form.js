@@ -14,47 +14,134 @@
     }
   });
 
-  // Body map: marks are fractions of each outline's width and height, kept as JSON.
-  var input = form.querySelector("input[name=body_map]");
-  var count = form.querySelector("[data-body-map-count]");
-  var marks = [];
-  try { marks = JSON.parse(input.value || "[]"); } catch (e) { marks = []; }
+  // Body map. Each mark is a list item holding its view, point and note as form fields, so the
+  // form posts the same fields with or without JavaScript; here the drawing and the "Add mark"
+  // and "Remove" buttons work without reloading the page. The server finds each mark's region
+  // again and refuses one that is not on the body.
+  var map = form.querySelector("[data-body-map]");
+  if (!map) return;
+  var list = map.querySelector("#body-marks");
+  var status = map.querySelector("[data-body-map-status]");
+  var template = document.getElementById("body-mark-template");
+  var select = map.querySelector("#body-map-region");
+  var pendingNote = map.querySelector("#body-map-note");
   var SVG = "http://www.w3.org/2000/svg";
+  var VIEWS = { front: "Front", back: "Back" };
+
+  function items() { return Array.prototype.slice.call(list.querySelectorAll(".body-mark")); }
+  function field(item, name) { return item.querySelector("input[name=" + name + "]"); }
 
   function draw() {
-    form.querySelectorAll(".body-outline").forEach(function (svg) {
+    map.querySelectorAll(".body-outline").forEach(function (svg) {
       var layer = svg.querySelector("[data-marks]");
       while (layer.firstChild) layer.removeChild(layer.firstChild);
-      marks.forEach(function (mark, index) {
-        if (mark.side !== svg.dataset.side) return;
-        var dot = document.createElementNS(SVG, "circle");
-        dot.setAttribute("cx", mark.x * 100);
-        dot.setAttribute("cy", mark.y * 220);
-        dot.setAttribute("r", 4);
-        dot.setAttribute("fill", "#d4351c");
-        dot.dataset.index = index;
+      items().forEach(function (item, index) {
+        if (item.dataset.view !== svg.dataset.view) return;
+        var x = field(item, "mark_x").value, y = Number(field(item, "mark_y").value);
+        var dot = document.createElementNS(SVG, "g");
+        dot.setAttribute("class", "body-mark-dot");
+        dot.dataset.number = index + 1;
+        var circle = document.createElementNS(SVG, "circle");
+        circle.setAttribute("cx", x); circle.setAttribute("cy", y); circle.setAttribute("r", 4.5);
+        circle.setAttribute("fill", "#d4351c"); circle.setAttribute("stroke", "#ffffff");
+        circle.setAttribute("stroke-width", 0.8);
+        var label = document.createElementNS(SVG, "text");
+        label.setAttribute("x", x); label.setAttribute("y", y + 2);
+        label.setAttribute("text-anchor", "middle"); label.setAttribute("font-size", 5.5);
+        label.setAttribute("font-weight", "bold"); label.setAttribute("fill", "#ffffff");
+        label.textContent = index + 1;
+        dot.appendChild(circle); dot.appendChild(label);
         layer.appendChild(dot);
       });
     });
-    input.value = JSON.stringify(marks);
-    count.textContent = marks.length ? marks.length + " mark(s) on the body map." : "";
   }
 
-  form.querySelectorAll(".body-outline").forEach(function (svg) {
-    svg.addEventListener("click", function (event) {
-      if (event.target.dataset.index !== undefined) {
-        marks.splice(Number(event.target.dataset.index), 1);
-      } else {
-        var box = svg.getBoundingClientRect();
-        marks.push({
-          side: svg.dataset.side,
-          x: Math.round(((event.clientX - box.left) / box.width) * 1000) / 1000,
-          y: Math.round(((event.clientY - box.top) / box.height) * 1000) / 1000,
-          note: ""
-        });
-      }
-      draw();
+  function renumber() {
+    items().forEach(function (item, index) {
+      var n = index + 1, note = field(item, "mark_note"), label = item.querySelector("label");
+      item.querySelector(".body-mark__number").textContent = n + ".";
+      note.id = "body-mark-note-" + n;
+      label.setAttribute("for", note.id);
+      label.querySelector(".visually-hidden").textContent = " on mark " + n;
+      var remove = item.querySelector("button[name=body_map_remove]");
+      remove.value = index;
+      remove.querySelector(".visually-hidden").textContent = " mark " + n;
     });
+    if (!items().length) status.textContent = "No marks yet.";
+    draw();
+  }
+
+  function add(view, x, y, place, note) {
+    var item = template.content.firstElementChild.cloneNode(true);
+    item.dataset.view = view;
+    field(item, "mark_view").value = view;
+    field(item, "mark_x").value = x;
+    field(item, "mark_y").value = y;
+    field(item, "mark_note").value = note || "";
+    item.querySelector("[data-place]").textContent = VIEWS[view] + ", " + place;
+    list.appendChild(item);
+    renumber();
+    status.textContent = "Mark " + items().length + " added: " + VIEWS[view] + ", " + place + ".";
+    return item;
+  }
+
+  map.querySelectorAll(".body-outline").forEach(function (svg) {
+    svg.addEventListener("click", function (event) {
+      var dot = event.target.closest(".body-mark-dot");
+      if (dot) {  // a tap on a mark goes to its note, never removes it with its note
+        field(items()[Number(dot.dataset.number) - 1], "mark_note").focus();
+        return;
+      }
+      var region = event.target.closest("[data-region]");
+      if (!region) {
+        status.textContent = "That is not on the body: tap on the outline, or choose the place from the list.";
+        return;
+      }
+      var point = svg.createSVGPoint();
+      point.x = event.clientX; point.y = event.clientY;
+      point = point.matrixTransform(svg.getScreenCTM().inverse());
+      var item = add(svg.dataset.view, Math.round(point.x * 10) / 10,
+                     Math.round(point.y * 10) / 10, region.dataset.label, "");
+      field(item, "mark_note").focus();
+    });
+  });
+
+  function addChosen() {
+    var option = select.options[select.selectedIndex];
+    if (!select.value) {
+      status.textContent = "Choose a place on the body from the list first.";
+      select.focus();
+      return;
+    }
+    add(select.value.split(":")[0], option.dataset.x, option.dataset.y, option.dataset.label,
+        pendingNote.value);
+    select.value = "";
+    pendingNote.value = "";
+    select.focus();
+  }
+
+  map.addEventListener("click", function (event) {
+    var button = event.target.closest("button");
+    if (!button) return;
+    if (button.name === "body_map_action") {
+      event.preventDefault();
+      addChosen();
+    } else if (button.name === "body_map_remove") {
+      event.preventDefault();
+      var item = button.closest(".body-mark"), index = items().indexOf(item);
+      list.removeChild(item);
+      renumber();
+      status.textContent = "Mark " + (index + 1) + " removed.";
+      var next = items()[index] || items()[index - 1];
+      (next ? field(next, "mark_note") : select).focus();
+    }
+  });
+
+  // Enter in a note adds the chosen place or stays put: it never sends the form half-written.
+  map.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || event.target.tagName !== "INPUT") return;
+    event.preventDefault();
+    if (event.target === pendingNote) addChosen();
   });
   draw();
 })();
