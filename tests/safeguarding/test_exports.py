@@ -279,7 +279,8 @@ def test_corrections_are_marked_in_the_full_version_and_only_current_in_the_exte
     assert (full_job.entries_count, external_job.entries_count) == (5, 4)
     assert CALL_SUMMARY in full
     assert "Superseded: replaced by a later correction" in full
-    assert "correction of an earlier version: Wrong day noted" in full
+    assert "Correction of an earlier version." in full
+    assert "reason: Wrong day noted" in full
     assert CALL_SUMMARY not in external
     assert "Superseded" not in external
     assert "Duty desk will visit the family on Thursday." in external
