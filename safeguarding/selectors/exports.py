@@ -55,7 +55,7 @@ def export_filters_shown(job: ExportJob) -> list[tuple[str, str]]:
     shown: list[tuple[str, str]] = []
     if kind := filters.get("kind"):
         shown.append(("Kind", ChronologyEntry.Kind(str(kind)).label))
-    if category := filters.get("category"):
+    if isinstance(category := filters.get("category"), int):
         name = Category.objects.filter(pk=category).values_list("name", flat=True).first()
         shown.append(("Category", name or "a category since removed"))
     if since := filters.get("since"):

@@ -513,7 +513,9 @@ def test_no_other_childs_name_survives_the_external_version(
         st.tuples(st.just("filler"), st.integers(0, len(_FILLER) - 1)),
         *([st.tuples(st.just("staff"), st.integers(0, len(staff) - 1))] if staff else []),
     )
-    written, expected, letters = [], [], {}
+    written: list[str] = []
+    expected: list[str] = []
+    letters: dict[int, str] = {}
     for what, which in data.draw(st.lists(parts, min_size=1, max_size=20)):
         case = data.draw(_case)
         if what == "child":
