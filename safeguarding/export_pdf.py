@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
 
-from safeguarding.models import ChronologyEntry, Pupil
+from safeguarding.models import ChronologyEntry, Concern, Pupil
 from trustplatform.schooldays.calendar import LONDON
 
 # What a staff name becomes in the external version: the role, as people outside the school
@@ -300,8 +300,9 @@ def _contact_facts(entry: ChronologyEntry, details: Mapping[str, object]) -> Fac
         facts.append(("Agency", agency))
     facts.append(("Participants", details.get("participants")))
     if entry.kind == ChronologyEntry.Kind.STATUS_CHANGE and details.get("to"):
-        change = f"{details.get('from') or '?'} to {details.get('to')}"
-        facts.append(("Status", change.replace("_", " ")))
+        labels = dict(Concern.Status.choices)
+        before, after = str(details.get("from", "")), str(details["to"])
+        facts.append(("Status", f"{labels.get(before, before)} to {labels.get(after, after)}"))
     return facts
 
 
@@ -342,16 +343,25 @@ def _file_facts(entry: ChronologyEntry, details: Mapping[str, object]) -> Facts:
     return facts
 
 
+# Labels of details keys whose name does not read well as it is.
+_DETAIL_LABELS = {
+    "sha256": "SHA-256",
+    "agency_kind": "Kind of agency",
+    "lawful_basis_other": "Other lawful basis",
+}
+
+
 def _other_facts(details: Mapping[str, object]) -> Facts:
     """Details of kinds not named above, as they are; ids left out (the PDF names, not links)."""
     facts: Facts = []
     for key, value in details.items():
         if key in _DETAILS_PRINTED or key == "id" or key.endswith("_id"):
             continue
+        label = _DETAIL_LABELS.get(key, key.replace("_", " ").capitalize())
         if isinstance(value, bool):
-            facts.append((key.replace("_", " ").capitalize(), "yes" if value else "no"))
+            facts.append((label, "yes" if value else "no"))
         elif isinstance(value, str | int):
-            facts.append((key.replace("_", " ").capitalize(), value))
+            facts.append((label, str(value).replace("_", " ") if key != "sha256" else value))
     return facts
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from safeguarding.export_pdf import StaffNames, child_letter
+from safeguarding.export_pdf import StaffNames, child_letter, entry_row
 from safeguarding.models import (
     AccessAction,
     AccessLogEntry,
@@ -541,3 +541,55 @@ def test_no_other_childs_name_survives_the_external_version(
         for spelling in child.spellings():
             words = r"\s+".join(map(re.escape, spelling.split()))
             assert not re.search(rf"(?<!\w){words}(?!\w)", redacted, re.IGNORECASE)
+
+
+def test_the_facts_of_every_kind_of_entry_are_printed_with_their_labels() -> None:
+    when = dt.datetime(2026, 3, 2, 10, 5, tzinfo=dt.UTC)
+
+    def facts(kind: ChronologyEntry.Kind, details: dict[str, object]) -> list[tuple[str, str]]:
+        entry = ChronologyEntry(
+            pk=1,
+            kind=kind,
+            occurred_at=when,
+            recorded_at=when,
+            author_name="Ada Okonkwo-Reyes",
+            author_role="dsl",
+            title="t",
+            details=details,
+            row_hash="0" * 64,
+        )
+        return entry_row(entry, staff=None, superseded=False).facts
+
+    assert facts(ChronologyEntry.Kind.STATUS_CHANGE, {"from": "screened", "to": "open"}) == [
+        ("Status", "Screened to Open case")
+    ]
+    assert facts(
+        ChronologyEntry.Kind.DOCUMENT,
+        {
+            "original_name": "plan.pdf",
+            "content_type": "application/pdf",
+            "size": 2048,
+            "sha256": "ab" * 32,
+            "scanned": True,
+        },
+    ) == [
+        ("File", "plan.pdf (application/pdf, 2048 bytes)"),
+        ("SHA-256", "ab" * 32),
+        ("Scanned", "yes"),
+    ]
+    assert facts(
+        ChronologyEntry.Kind.DISCLOSURE,
+        {
+            "step": "requested",
+            "agency_id": 4,
+            "agency": "Northshire police",
+            "agency_kind": "police",
+            "contact": "PC Hale",
+            "requested_by": "DC Rowe",
+        },
+    ) == [
+        ("Agency", "Northshire police"),
+        ("Kind of agency", "police"),
+        ("Contact", "PC Hale"),
+        ("Requested by", "DC Rowe"),
+    ]
