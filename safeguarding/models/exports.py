@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.db import models
@@ -55,6 +56,10 @@ class ExportJob(models.Model):
     # zeros for an empty chain), and that entry's id: the entries rendered are those up to it.
     chain_head = models.CharField(max_length=64)
     chain_head_entry_id = models.BigIntegerField(null=True, blank=True)
+    # The chronology page's filters the export was asked with, as checked then: {"kind":
+    # "phone_call", "category": 3, "since": "2026-03-01", "until": "2026-03-31"}, each only when
+    # set. They narrow what the requester reads, never widen it (safeguarding/selectors/exports.py).
+    filters = models.JSONField(default=dict, blank=True)
     file = models.FileField(
         storage=document_storage, upload_to=export_upload_to, max_length=255, blank=True
     )
@@ -92,6 +97,20 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.pk}"  # never a name: str() ends up in logs
+
+    @property
+    def chronology_filters(self) -> dict[str, object]:
+        """The stored filters as `chronology_entries` takes them: dates as dates."""
+        stored = self.filters if isinstance(self.filters, dict) else {}
+        filters: dict[str, object] = {}
+        if stored.get("kind"):
+            filters["kind"] = str(stored["kind"])
+        if stored.get("category"):
+            filters["category"] = int(stored["category"])
+        for name in ("since", "until"):
+            if stored.get(name):
+                filters[name] = dt.date.fromisoformat(str(stored[name]))
+        return filters
 
     @property
     def is_finished(self) -> bool:

@@ -8,9 +8,10 @@ so an export rendered a minute later by a worker still shows exactly the chain i
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from safeguarding.export_pdf import (
     StaffNames,
     Stamp,
     chronology_pdf,
+    filters_sentence,
     role_label,
 )
 from safeguarding.models import (
@@ -35,11 +37,17 @@ from safeguarding.models import (
     ChronologyEntry,
     Concern,
     ExportJob,
+    FamilyLink,
     Pupil,
 )
 from safeguarding.permissions import Reader
 from safeguarding.queueing import CHRONOLOGY_EXPORT, task_send
-from safeguarding.selectors.exports import concern_body_maps, export_entries
+from safeguarding.selectors.categories import categories_visible
+from safeguarding.selectors.exports import (
+    concern_body_maps,
+    export_entries,
+    export_filters_shown,
+)
 from safeguarding.selectors.pupils import pupil_get_for_reader
 from safeguarding.services.access import access_log_record
 from tenants.db import school_connection
@@ -85,17 +93,49 @@ def _reader_of(job: ExportJob) -> Reader:
     )
 
 
+def _filters_checked(reader: Reader, filters: Mapping[str, object]) -> dict[str, object]:
+    """The chronology page's filters as the job keeps them (JSON), each checked; only the
+    page's own filters are kept, so nothing else can reach the query."""
+    kept: dict[str, object] = {}
+    kind = filters.get("kind")
+    if kind:
+        if kind not in ChronologyEntry.Kind.values:
+            raise ValidationError({"kind": "Choose a kind of entry from the list."})
+        kept["kind"] = str(kind)
+    category = filters.get("category")
+    if category:
+        # Only a category the reader may filter by on the page.
+        if not isinstance(category, int) or not categories_visible(reader).filter(pk=category):
+            raise ValidationError({"category": "Choose a category from the list."})
+        kept["category"] = category
+    since, until = filters.get("since"), filters.get("until")
+    for name, day in (("since", since), ("until", until)):
+        if day:
+            if not isinstance(day, dt.date):
+                raise ValidationError({name: "Enter a real date, like 2025-09-01."})
+            kept[name] = day.isoformat()
+    if isinstance(since, dt.date) and isinstance(until, dt.date) and since > until:
+        raise ValidationError({"until": "The start date is after the end date."})
+    return kept
+
+
 @transaction.atomic
 def export_job_create(
     *,
     reader: Reader,
     pupil: Pupil,
     version: ExportJob.Version,
+    filters: Mapping[str, object] | None = None,
     request: HttpRequest | None = None,
 ) -> ExportJob:
-    """Writes the export to the access log and fixes what it will hold: a queued job."""
+    """Writes the export to the access log and fixes what it will hold: a queued job.
+
+    `filters` are the chronology page's (kind, category, since, until): the export holds the
+    entries the filtered page shows, and says so on every page.
+    """
     if version not in ExportJob.Version.values:
         raise ValidationError({"version": "Choose the full or the external version."})
+    kept = _filters_checked(reader, filters or {})
     if not reader.reads_everything:
         # A key holder's chronology is partial; an export presented as "the chronology" must not
         # be. The views refuse them already (Capability.VIEW_ALL_RECORDS); this is a second check.
@@ -114,6 +154,7 @@ def export_job_create(
         requested_by_role=str(reader.role),
         chain_head=head[1] if head else GENESIS_HASH,
         chain_head_entry_id=head[0] if head else None,
+        filters=kept,
     )
     job.entries_count = export_entries(reader, job).count()
     job.save()
@@ -125,6 +166,7 @@ def export_request(
     reader: Reader,
     pupil: Pupil,
     version: ExportJob.Version,
+    filters: Mapping[str, object] | None = None,
     request: HttpRequest | None = None,
 ) -> ExportJob:
     """Asks for a PDF of the pupil's chronology, which a worker makes, however short.
@@ -136,7 +178,9 @@ def export_request(
     Deliberately not atomic as a whole: the access-log row is appended under the log's chain
     lock, held until commit, so the job is committed first and queued after.
     """
-    job = export_job_create(reader=reader, pupil=pupil, version=version, request=request)
+    job = export_job_create(
+        reader=reader, pupil=pupil, version=version, filters=filters, request=request
+    )
     # Sent for this school, whatever schema the connection is in when the commit comes.
     on_commit_in_this_school(lambda: _enqueue(job.pk))
     job.refresh_from_db()
@@ -168,8 +212,45 @@ def _claim(job_id: int) -> bool:
     )
 
 
+def _other_children(pupil: Pupil) -> dict[int, list[str]]:
+    """Every other child whose name the pupil's record may hold, with the spellings to replace:
+    each pupil of the school (leavers too) by full name, legal and preferred; the children on
+    the pupil's concerns and in the pupil's family by their first names on their own as well,
+    being those most often written so ("Oscar had no coat")."""
+    linked = {
+        *Concern.pupils.through.objects.filter(concern__pupils=pupil).values_list(
+            "pupil_id", flat=True
+        ),
+        *FamilyLink.objects.filter(pupil=pupil).values_list("relative_id", flat=True),
+        *FamilyLink.objects.filter(relative=pupil).values_list("pupil_id", flat=True),
+    }
+    own_words = {
+        word.casefold()
+        for name in (
+            pupil.legal_first_name,
+            pupil.legal_last_name,
+            pupil.first_name,
+            pupil.last_name,
+        )
+        for word in name.split()
+    }
+    children: dict[int, list[str]] = {}
+    others = Pupil.objects.exclude(pk=pupil.pk).values_list(
+        "pk", "legal_first_name", "legal_last_name", "preferred_first_name", "preferred_last_name"
+    )
+    for pk, legal_first, legal_last, preferred_first, preferred_last in others.iterator():
+        firsts = {legal_first, preferred_first or legal_first}
+        lasts = {legal_last, preferred_last or legal_last}
+        spellings = [f"{first} {last}" for first in firsts for last in lasts]
+        if pk in linked:
+            spellings += [first for first in firsts if first.casefold() not in own_words]
+        children[pk] = spellings
+    return children
+
+
 def _staff_names(job: ExportJob, school: School) -> StaffNames:
-    """Everyone whose name the pupil's record may hold as a member of staff, with their role.
+    """Everyone whose name the pupil's record may hold as a member of staff, with their role, and
+    every other child, to be named "Child B", "Child C", ...
 
     Today's staff with their current role first; then every author in the school's chronology
     (people who have left keep their last role there); then names written on this pupil's
@@ -207,7 +288,7 @@ def _staff_names(job: ExportJob, school: School) -> StaffNames:
         pupil.legal_first_name,
         pupil.legal_last_name,
     }
-    return StaffNames(roles, keep=keep)
+    return StaffNames(roles, keep=keep, children=_other_children(pupil))
 
 
 def _progress_writer(job_id: int) -> Callable[[int], None]:
@@ -253,6 +334,7 @@ def export_render(*, job_id: int) -> bool:
                 version_label=ExportJob.Version(job.version).label,
                 chain_head=job.chain_head,
                 entries_count=job.entries_count,
+                filters=filters_sentence(export_filters_shown(job)),
             ),
             pupil=job.pupil,
             entries=export_entries(reader, job).iterator(chunk_size=500),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -10,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from safeguarding.forms.chronology import ChronologyFilter
 from safeguarding.forms.concerns import ContactForm, CorrectionForm
 from safeguarding.models import AccessAction, ChronologyEntry
 from safeguarding.permissions import reader_for, reader_required
@@ -19,18 +19,8 @@ from safeguarding.selectors.pupils import pupil_get_for_reader
 from safeguarding.services.chronology import chronology_correct
 from safeguarding.services.concerns import contact_record
 from safeguarding.views.common import acting_person, error_text, form_errors_add
-from trustplatform.fields import BoundedDateField, IdField, form_errors_text
+from trustplatform.fields import form_errors_text
 from trustplatform.permissions import Capability, require
-
-
-class ChronologyFilter(forms.Form):
-    category = IdField(required=False, label="Category")
-    kind = forms.ChoiceField(
-        required=False, label="Kind", choices=[("", "All"), *ChronologyEntry.Kind.choices]
-    )
-    since = BoundedDateField(required=False, label="From")
-    until = BoundedDateField(required=False, label="To")
-
 
 # A page of a busy chronology: the latest entries come first, earlier ones a link away. Showing
 # a thousand entries at once took most of a second to render.

@@ -6,16 +6,24 @@ chronology must be the whole of it. Missing and forbidden look the same: a 404.
 
 from __future__ import annotations
 
-from django import forms
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from safeguarding.models import ExportJob
+from safeguarding.forms.chronology import ChronologyFilter, ExportForm
+from safeguarding.models import ChronologyEntry, ExportJob
 from safeguarding.permissions import reader_for, reader_required
-from safeguarding.selectors.exports import export_get_for_reader, exports_of_pupil
+from safeguarding.selectors.categories import categories_visible
+from safeguarding.selectors.exports import (
+    export_filters_shown,
+    export_get_for_reader,
+    exports_of_pupil,
+)
 from safeguarding.selectors.pupils import pupil_get_for_reader, pupil_get_unlogged
 from safeguarding.services.exports import (
     export_download_record,
@@ -24,29 +32,36 @@ from safeguarding.services.exports import (
 from safeguarding.views.common import error_text
 from tenants.db import school_connection
 from trustplatform.downloads import file_download
+from trustplatform.fields import form_errors_text
 from trustplatform.permissions import Capability, require
 
-
-class ExportForm(forms.Form):
-    version = forms.ChoiceField(
-        choices=ExportJob.Version.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose the full or the external version."},
-    )
+FILTER_NAMES = ("kind", "category", "since", "until")
 
 
 @require(Capability.VIEW_ALL_RECORDS)
 @require_GET
 def pupil_exports(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    """The export form, with the chronology page's filters (its "Export as PDF" brings them)."""
     reader = reader_required(request)
     pupil = pupil_get_for_reader(reader=reader, pupil_id=pupil_id, request=request)
+    chosen = ChronologyFilter(request.GET)
     return render(
         request,
         "safeguarding/exports/list.html",
         {
             "pupil": pupil,
             "exports": exports_of_pupil(pupil),
-            "form": ExportForm(initial={"version": ExportJob.Version.FULL}),
+            # Filters not understood are left out, and said so: the form shows what will be used.
+            "filters": {
+                name: request.GET[name]
+                for name in FILTER_NAMES
+                if request.GET.get(name) and name not in chosen.errors
+            },
+            "filter_error": ""
+            if chosen.is_valid()
+            else f"Some filters were not understood and are left out. {form_errors_text(chosen)}",
+            "kinds": ChronologyEntry.Kind.choices,
+            "categories": categories_visible(reader),
             "reader": reader,
         },
     )
@@ -59,19 +74,25 @@ def export_create(request: HttpRequest, pupil_id: int) -> HttpResponse:
     # Found without a "viewed" row in the access log: the service writes the export itself.
     pupil = pupil_get_unlogged(reader=reader, pupil_id=pupil_id)
     form = ExportForm(request.POST)
+    # Back to the form with the filters as they were sent: nothing typed is lost.
+    again = reverse("safeguarding:pupil_exports", kwargs={"pupil_id": pupil.pk})
+    sent = {name: request.POST[name] for name in FILTER_NAMES if request.POST.get(name)}
+    if sent:
+        again += "?" + urlencode(sent)
     if not form.is_valid():
-        messages.error(request, "Choose the full or the external version.")
-        return redirect("safeguarding:pupil_exports", pupil_id=pupil.pk)
+        messages.error(request, form_errors_text(form))
+        return redirect(again)
     try:
         job = export_request(
             reader=reader,
             pupil=pupil,
             version=ExportJob.Version(form.cleaned_data["version"]),
+            filters={name: form.cleaned_data.get(name) for name in FILTER_NAMES},
             request=request,
         )
     except ValidationError as error:
         messages.error(request, error_text(error))
-        return redirect("safeguarding:pupil_exports", pupil_id=pupil.pk)
+        return redirect(again)
     # Failed already when it could not be queued (the broker is unreachable).
     if job.status == ExportJob.Status.FAILED:
         messages.error(request, "The PDF could not be made.")
@@ -84,7 +105,11 @@ def export_create(request: HttpRequest, pupil_id: int) -> HttpResponse:
 @require_GET
 def export_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = export_get_for_reader(reader=reader_for(request), job_id=job_id)
-    return render(request, "safeguarding/exports/detail.html", {"job": job})
+    return render(
+        request,
+        "safeguarding/exports/detail.html",
+        {"job": job, "filters_shown": export_filters_shown(job)},
+    )
 
 
 @require(Capability.VIEW_ALL_RECORDS)

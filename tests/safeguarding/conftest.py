@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django_tenants.utils import schema_context
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from safeguarding.models import Category, Pupil
 from safeguarding.services.chronology import Person
@@ -54,3 +56,18 @@ def tasks_run_when_sent() -> Iterator[None]:
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def private_storage(settings: SettingsWrapper, tmp_path: Path) -> Path:
+    """Documents and exports kept in a folder of this test's own."""
+    root = tmp_path / "documents"
+    settings.SCHOOL_DOCUMENTS_ROOT = root
+    return root
+
+
+@pytest.fixture
+def school_a_entered(school_a: School) -> Iterator[School]:
+    """School A, its schema entered for the rest of the test."""
+    with schema_context(school_a.schema_name):
+        yield school_a
