@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, ViewportSize, expect
 
 from safeguarding.models import Pupil
 from tests.browser.conftest import PHONE_VIEWPORT, CheckAccessibility, TakeScreenshot
@@ -21,7 +21,7 @@ from trustplatform.accounts.models import Role
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ to those who may read it."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -22,6 +23,9 @@ from tests.safeguarding.conftest import category_ids, person
 from tests.safeguarding.fixtures import enrol, flag_set, make_upn, with_two_factor
 from trustplatform.accounts.models import Role
 from trustplatform.hashchain import chain_verify
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 FLAG = "child_in_need_plan"
 
@@ -42,7 +46,7 @@ def _change(
     change: str = "set",
     on: str | dt.date = "",
     note: str = "",
-):  # type: ignore[no-untyped-def]
+) -> Response:
     return client.post(
         f"/pupils/{pupil.pk}/flags/",
         {
