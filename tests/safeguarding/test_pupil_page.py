@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -363,3 +365,31 @@ def test_a_bad_free_school_meals_value_is_refused_by_row_and_nothing_is_imported
             pupil_import_apply(csv, actor_id=1)
         assert not Pupil.objects.get(upn=upn).free_school_meals
         assert not Pupil.objects.filter(upn=other).exists()
+
+
+def test_the_page_asks_the_database_as_often_whatever_the_number_of_records(
+    world: World, school_a: School
+) -> None:
+    staff = person(world.person("a", Role.STAFF), Role.STAFF)
+    with schema_context(school_a.schema_name):
+        pupil = enrol()
+    client = school_client(school_a, world.person("a", Role.DSL))
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/pupils/{pupil.pk}/").status_code == 200
+        return len(captured)
+
+    counts = []
+    for _ in range(2):
+        with schema_context(school_a.schema_name):
+            for _ in range(3):
+                concern_record(
+                    school=school_a,
+                    author=staff,
+                    pupil_ids=[pupil.pk],
+                    category_ids=category_ids("bullying", "online-safety"),
+                    account="Sntcount: one more concern.",
+                )
+        counts.append(queries())
+    assert counts[0] == counts[1]
