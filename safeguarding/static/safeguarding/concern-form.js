@@ -9,10 +9,10 @@
   // box, and the choice is said aloud, so a keyboard or screen-reader user stays in place.
   var chosen = document.getElementById("chosen-pupils");
   var results = document.getElementById("pupil-results");
-  var status = document.createElement("p");
-  status.setAttribute("role", "status");
-  status.className = "visually-hidden";
-  chosen.parentNode.insertBefore(status, chosen.nextSibling);
+  var chosenStatus = document.createElement("p");
+  chosenStatus.setAttribute("role", "status");
+  chosenStatus.className = "visually-hidden";
+  chosen.parentNode.insertBefore(chosenStatus, chosen.nextSibling);
   form.addEventListener("change", function (event) {
     var box = event.target;
     if (box.name === "pupils" && box.checked && results.contains(box)) {
@@ -23,7 +23,7 @@
       var name = Array.prototype.filter.call(item.querySelector("label").childNodes, function (node) {
         return node.nodeType === Node.TEXT_NODE;
       }).map(function (node) { return node.textContent; }).join("").trim();
-      status.textContent = name + " chosen.";
+      chosenStatus.textContent = name + " chosen.";
     }
   });
 
