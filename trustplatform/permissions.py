@@ -46,6 +46,7 @@ class Capability(enum.StrEnum):
     SCREEN_CONCERNS = "screen_concerns"
     MANAGE_CASES = "manage_cases"
     CORRECT_ENTRIES = "correct_entries"
+    SET_PUPIL_FLAGS = "set_pupil_flags"
     MANAGE_ALLEGATIONS = "manage_allegations"
     VIEW_STAFF = "view_staff"
     INVITE_STAFF = "invite_staff"
@@ -93,6 +94,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.SCREEN_CONCERNS,
         Capability.MANAGE_CASES,
         Capability.CORRECT_ENTRIES,
+        Capability.SET_PUPIL_FLAGS,
     },
     Role.DSL: _LEADS
     | {
@@ -109,6 +111,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.SCREEN_CONCERNS,
         Capability.MANAGE_CASES,
         Capability.CORRECT_ENTRIES,
+        # A child-protection plan, child in need, looked after, early help: docs/rules.md.
+        Capability.SET_PUPIL_FLAGS,
         Capability.MANAGE_ALLEGATIONS,
         # Family links and a pupil's details matter to the DSL's work, not only the office's.
         Capability.IMPORT_PUPILS,
@@ -174,6 +178,7 @@ NEEDS_TWO_FACTOR = frozenset(
         Capability.SCREEN_CONCERNS,
         Capability.MANAGE_CASES,
         Capability.CORRECT_ENTRIES,
+        Capability.SET_PUPIL_FLAGS,
         Capability.MANAGE_ALLEGATIONS,
         Capability.MANAGE_ROLES,
         Capability.HAND_OVER_DSL,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from safeguarding.demo import text
 from safeguarding.demo.concerns import _Concerns
 from safeguarding.demo.pupils import Child
@@ -15,7 +17,7 @@ from safeguarding.demo.term_dates import (
     _school_days_before,
 )
 from safeguarding.models import Concern, LawfulBasis
-from safeguarding.services.pupils import pupil_update
+from safeguarding.services.pupils import pupil_flag_change
 from trustplatform.schooldays.models import academic_year_of
 
 TEMPLATES_BY_KEY = {t.key: t for t in (*text.TEMPLATES, *text.ALLEGATION_TEMPLATES)}
@@ -64,8 +66,12 @@ class _Cases(_Concerns, _Sharing):
         )
         self._step(
             conference + dt.timedelta(minutes=30),
-            lambda: pupil_update(
-                pupil=child.enrolled, actor_id=self.dsl.user_id, child_protection_plan=True
+            lambda: pupil_flag_change(
+                actor=self.dsl,
+                pupil=child.enrolled,
+                flag="child_protection_plan",
+                set_on=True,
+                on_date=timezone.localdate(),
             ),
         )
         self._document(self._days_after(conference, 5, 8), "icpc_minutes", child=child, case=case)
@@ -181,8 +187,12 @@ class _Cases(_Concerns, _Sharing):
         )
         self._step(
             plan_start + dt.timedelta(minutes=20),
-            lambda: pupil_update(
-                pupil=child.enrolled, actor_id=self.dsl.user_id, child_in_need_plan=True
+            lambda: pupil_flag_change(
+                actor=self.dsl,
+                pupil=child.enrolled,
+                flag="child_in_need_plan",
+                set_on=True,
+                on_date=timezone.localdate(),
             ),
         )
         self._plan_meetings(case, child, plan_start, "cin", every=(35, 45), calls=False)

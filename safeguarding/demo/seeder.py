@@ -5,11 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
+from django.utils import timezone
+
 from safeguarding.demo.cases import _Cases
 from safeguarding.demo.pupils import Child, _household, demo_children
 from safeguarding.demo.term_dates import _at, _local_day, _school_days_before
 from safeguarding.models import FamilyLink
-from safeguarding.services.pupils import family_link_add, pupil_create, pupil_update
+from safeguarding.services.pupils import (
+    family_link_add,
+    pupil_create,
+    pupil_flag_change,
+    pupil_update,
+)
 
 
 class _Seeder(_Cases):
@@ -21,6 +28,7 @@ class _Seeder(_Cases):
         self.children = demo_children(
             self.rng, phase=self.school.phase, today=self.today, establishment=establishment
         )
+        self.looked_after_ids: set[int] = set()
         looked_after, protected, in_need = self._choose_arc_children()
         self._plan_directory()
         self._plan_enrolment()
@@ -51,7 +59,8 @@ class _Seeder(_Cases):
         # About 1% looked after, 1% on a child protection plan, 3% on a child in need plan.
         looked_after = self.rng.sample(settled, min(len(settled), max(1, round(on_roll * 0.01))))
         for child in looked_after:
-            child.fields.update(looked_after=True, pupil_premium=True)
+            child.fields.update(pupil_premium=True)
+            self.looked_after_ids.add(id(child))
             child.household = _household(self.rng, looked_after=True)
             child.weight *= 3
         arc_start = self.today - dt.timedelta(days=430)
@@ -93,6 +102,15 @@ class _Seeder(_Cases):
 
     def _enrol(self, child: Child) -> None:
         child.pupil = pupil_create(actor_id=self.admin_id, **child.fields)
+        if id(child) in self.looked_after_ids:
+            # Looked after when they joined: the DSL sets the flag as the child is enrolled.
+            pupil_flag_change(
+                actor=self.dsl,
+                pupil=child.pupil,
+                flag="looked_after",
+                set_on=True,
+                on_date=timezone.localdate(),
+            )
 
     def _leave(self, child: Child) -> None:
         pupil_update(pupil=child.enrolled, actor_id=self.admin_id, leaving_date=child.left)

@@ -48,21 +48,9 @@ class PupilForm(forms.Form):
         label="What the MIS records about the pupil",
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        # Never the safeguarding flags: the DSL sets those on the child's page, dated.
         choices=[(name, field_label(name)) for name in Pupil.FLAG_FIELDS],
     )
-
-    def __init__(self, *args: Any, safeguarding_flags: bool, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Only a reader of child records sees or sets the safeguarding flags; for anyone else
-        # they are not on the form, so saving it leaves them as they were.
-        self.shown_flags = tuple(
-            name
-            for name in Pupil.FLAG_FIELDS
-            if safeguarding_flags or name not in Pupil.SAFEGUARDING_FLAGS
-        )
-        self.fields["flags"].choices = [  # type: ignore[attr-defined]
-            (name, field_label(name)) for name in self.shown_flags
-        ]
 
     @classmethod
     def initial_for(cls, pupil: Pupil) -> dict[str, Any]:
@@ -75,7 +63,7 @@ class PupilForm(forms.Form):
         """The cleaned data as the services' keyword arguments."""
         data = {name: value for name, value in self.cleaned_data.items() if name != "flags"}
         chosen = set(self.cleaned_data.get("flags", []))
-        return data | {name: name in chosen for name in self.shown_flags}
+        return data | {name: name in chosen for name in Pupil.FLAG_FIELDS}
 
 
 class FamilyLinkForm(forms.Form):
@@ -120,3 +108,16 @@ class PupilFilterForm(forms.Form):
 
 class UpnLookupForm(forms.Form):
     upn = forms.CharField(label="UPN of the pupil to change", max_length=20)
+
+
+class PupilFlagForm(forms.Form):
+    """Set or end one safeguarding flag from a date. One per flag on the child's page, each
+    with the flag's name as prefix so their ids differ; the service decides what is valid."""
+
+    on_date = forms.DateField(label="From", widget=_date_input())
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -35,29 +35,43 @@ class Pupil(models.Model):
     leaving_date = models.DateField(null=True, blank=True)
     sen = models.BooleanField("SEN support", default=False)
     ehcp = models.BooleanField("EHC plan", default=False)
-    looked_after = models.BooleanField("looked-after child", default=False)
-    child_protection_plan = models.BooleanField(default=False)
-    child_in_need_plan = models.BooleanField(default=False)
     eal = models.BooleanField("English as an additional language", default=False)
-    pupil_premium = models.BooleanField("FSM / pupil premium", default=False)
+    pupil_premium = models.BooleanField("pupil premium", default=False)
+    free_school_meals = models.BooleanField("free school meals", default=False)
     young_carer = models.BooleanField(default=False)
+    # The safeguarding flags: set and cleared on the child's page by the DSL or a deputy only,
+    # each change a chronology entry (services/pupils.py, `pupil_flag_change`). The date is the
+    # day the plan or status began, as the DSL gave it; None while the flag is not set.
+    looked_after = models.BooleanField("looked after", default=False)
+    looked_after_since = models.DateField(null=True, blank=True)
+    child_protection_plan = models.BooleanField("child protection plan", default=False)
+    child_protection_plan_since = models.DateField(null=True, blank=True)
+    child_in_need_plan = models.BooleanField("child in need", default=False)
+    child_in_need_plan_since = models.DateField(null=True, blank=True)
+    early_help = models.BooleanField("early help", default=False)
+    early_help_since = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # What the school's MIS records, set by the import or the pupil form and shown read-only on
+    # the child's page.
     FLAG_FIELDS = (
         "sen",
         "ehcp",
-        "looked_after",
-        "child_protection_plan",
-        "child_in_need_plan",
         "eal",
         "pupil_premium",
+        "free_school_meals",
         "young_carer",
     )
-    # What only readers of child records see and set: the school administrator, who imports and
-    # enrols pupils, handles their identity and these others, never these
-    # (docs/rules.md, "Roles in a school").
-    SAFEGUARDING_FLAGS = ("looked_after", "child_protection_plan", "child_in_need_plan")
+    # What only readers of child records see, and only the DSL and deputies set, one dated
+    # change at a time: never the MIS import or the pupil form, so every change is in the
+    # chronology (docs/rules.md, "Roles in a school").
+    SAFEGUARDING_FLAGS = (
+        "child_protection_plan",
+        "child_in_need_plan",
+        "looked_after",
+        "early_help",
+    )
 
     class Meta:
         ordering = ["legal_last_name", "legal_first_name"]

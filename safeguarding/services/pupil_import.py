@@ -70,11 +70,10 @@ HEADINGS: dict[str, tuple[str, ...]] = {
     "leaving_date": ("Leaving Date", "Date of Leaving", "Leave Date", "End Date"),
     "sen": ("SEN", "SEN Support", "SEND"),
     "ehcp": ("EHCP", "EHC Plan"),
-    "looked_after": ("Looked After", "Looked After Child", "CLA", "LAC", "In Care"),
-    "child_protection_plan": ("CP Plan", "CP", "Child Protection Plan"),
-    "child_in_need_plan": ("CIN Plan", "CIN", "Child in Need", "Child in Need Plan"),
     "eal": ("EAL", "English as an Additional Language"),
-    "pupil_premium": ("FSM/Pupil Premium", "FSM", "Pupil Premium", "PP", "Free School Meals"),
+    # An older export's combined column stays the pupil premium, as it always was here.
+    "pupil_premium": ("Pupil Premium", "PP", "Pupil Premium Indicator", "FSM/Pupil Premium"),
+    "free_school_meals": ("Free School Meals", "FSM", "FSM Eligible", "Eligible for FSM"),
     "young_carer": ("Young Carer",),
 }
 # What a new pupil cannot be enrolled without. An update may leave any of these columns out.
@@ -302,12 +301,12 @@ def _decode(file_bytes: bytes) -> str:
 
 
 def _read_headings(
-    header: list[str], *, safeguarding_flags: bool
+    header: list[str],
 ) -> tuple[dict[int, str], dict[str, str], tuple[str, ...]]:
     """Which column fills which field: ({column index: field}, {field: heading}, ignored).
 
-    Without `safeguarding_flags` (an importer who reads no child records) the columns of
-    Pupil.SAFEGUARDING_FLAGS are ignored: neither shown back nor written.
+    Columns of Pupil.SAFEGUARDING_FLAGS (looked after, CP plan, ...) have no heading here, so
+    they are ignored: only the DSL or a deputy sets those, one dated change at a time.
     """
     columns: dict[int, str] = {}
     headings: dict[str, str] = {}
@@ -315,8 +314,6 @@ def _read_headings(
     for index, raw in enumerate(header):
         heading = raw.strip()
         name = _FIELD_BY_KEY.get(_key(heading))
-        if name in Pupil.SAFEGUARDING_FLAGS and not safeguarding_flags:
-            name = None
         if name is None:
             if heading:
                 ignored.append(heading)
@@ -441,7 +438,7 @@ def _parse_row(
 
 
 def _parse(
-    text: str, *, safeguarding_flags: bool
+    text: str,
 ) -> tuple[dict[str, str], tuple[str, ...], list[_Parsed]]:
     """The file's headings and rows, each row read but not yet compared with the pupils."""
     # Strict: a stray quote would otherwise swallow the rest of the file into one cell, and
@@ -458,9 +455,7 @@ def _parse(
             if not any(cell.strip() for cell in cells):
                 continue  # blank lines, often at the end of an Excel export
             if columns is None:
-                columns, headings, ignored = _read_headings(
-                    cells, safeguarding_flags=safeguarding_flags
-                )
+                columns, headings, ignored = _read_headings(cells)
                 width = len(cells)
                 continue
             if len(parsed) == MAX_ROWS:
@@ -584,13 +579,13 @@ def _plan(
     return planned
 
 
-def pupil_import_preview(file_bytes: bytes, *, safeguarding_flags: bool = True) -> ImportPreview:
+def pupil_import_preview(file_bytes: bytes) -> ImportPreview:
     """Reads and checks every row of an MIS export, and says what importing it would do.
 
     Writes nothing. Raises ValidationError when the file as a whole cannot be used (empty, not
     UTF-8 text, no UPN column, too large); problems of single rows are in the preview's rows.
     """
-    headings, ignored, parsed = _parse(_decode(file_bytes), safeguarding_flags=safeguarding_flags)
+    headings, ignored, parsed = _parse(_decode(file_bytes))
     planned = _plan(parsed, headings)
     return ImportPreview(
         headings=headings, rows=tuple(row for row, _ in planned), ignored_columns=ignored
@@ -621,9 +616,7 @@ def _lock_imports() -> None:
 
 
 @transaction.atomic
-def pupil_import_apply(
-    source: ImportPreview | bytes, *, actor_id: int, safeguarding_flags: bool = True
-) -> ImportResult:
+def pupil_import_apply(source: ImportPreview | bytes, *, actor_id: int) -> ImportResult:
     """Imports every row of a previewed file, or raises ValidationError and writes nothing.
 
     `source` is the preview (or the file itself); it is checked again here against the pupils
@@ -636,7 +629,7 @@ def pupil_import_apply(
         parsed = [_Parsed(r.number, r.upn, dict(r.values)) for r in source.rows]
         headings: Mapping[str, str] = source.headings
     else:
-        headings, _, parsed = _parse(_decode(source), safeguarding_flags=safeguarding_flags)
+        headings, _, parsed = _parse(_decode(source))
     planned = _plan(parsed, headings, lock=True)
     preview = ImportPreview(headings=headings, rows=tuple(row for row, _ in planned))
     if preview.has_errors:

@@ -6,6 +6,7 @@ keeps their record (retention runs from the date of birth: docs/rules.md, "Reten
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from typing import Any, cast
@@ -14,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from safeguarding.models import FamilyLink, Pupil
+from safeguarding.models import ChronologyEntry, FamilyLink, Pupil
+from safeguarding.services.chronology import Person, chronology_append
 from tenants.db import school_connection
 from trustplatform.statistics.services import statistics_refresh_soon
 
@@ -107,6 +109,89 @@ def pupil_problems(pupil: Pupil, *, exclude: frozenset[str] = frozenset()) -> di
             "The leaving date is before the admission date."
         )
     return problems
+
+
+# A note on a flag change is a line or two for the chronology, not a case file.
+FLAG_NOTE_MAX_LENGTH = 2000
+
+
+def flag_since_field(flag: str) -> str:
+    """The field holding the day a safeguarding flag took effect."""
+    return f"{flag}_since"
+
+
+def _flag_change_problems(
+    pupil: Pupil, *, flag: str, set_on: bool, on_date: dt.date, note: str
+) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    label = field_label(flag)
+    since = getattr(pupil, flag_since_field(flag))
+    if set_on and getattr(pupil, flag):
+        problems["flag"] = [f"{label} is already set, since {since:%-d %B %Y}."]
+    elif not set_on and not getattr(pupil, flag):
+        problems["flag"] = [f"{label} is not set, so there is nothing to end."]
+    if on_date > timezone.localdate():
+        problems["on_date"] = ["The date is in the future: record the change on the day."]
+    elif on_date < pupil.date_of_birth:
+        problems["on_date"] = ["The date is before the child's date of birth."]
+    elif not set_on and since is not None and on_date < since:
+        problems["on_date"] = [f"The date is before {label.lower()} began ({since:%-d %B %Y})."]
+    if len(note) > FLAG_NOTE_MAX_LENGTH:
+        problems["note"] = [f"Keep the note to {FLAG_NOTE_MAX_LENGTH} characters."]
+    return problems
+
+
+@transaction.atomic
+def pupil_flag_change(
+    *,
+    actor: Person,
+    pupil: Pupil,
+    flag: str,
+    set_on: bool,
+    on_date: dt.date | None,
+    note: str = "",
+) -> ChronologyEntry:
+    """Sets or ends a safeguarding flag (child-protection plan, child in need, looked after,
+    early help) from `on_date`, and adds the change to the child's chronology.
+
+    Raises ValidationError (by field) and changes nothing when the change cannot be made. Who
+    may call it is the caller's check (Capability.SET_PUPIL_FLAGS: the DSL and deputies).
+    """
+    if flag not in Pupil.SAFEGUARDING_FLAGS:
+        raise ValidationError({"flag": ["Choose a flag from the list."]})
+    if on_date is None:
+        raise ValidationError({"on_date": ["Give the date."]})
+    # The row is locked so two people changing the same flag at once cannot both succeed.
+    locked = Pupil.objects.select_for_update().get(pk=pupil.pk)
+    note = note.strip()
+    if problems := _flag_change_problems(
+        locked, flag=flag, set_on=set_on, on_date=on_date, note=note
+    ):
+        raise ValidationError(problems)
+    since = flag_since_field(flag)
+    setattr(locked, flag, set_on)
+    setattr(locked, since, on_date if set_on else None)
+    locked.save(update_fields=[flag, since, "updated_at"])
+    for name in (flag, since, "updated_at"):
+        setattr(pupil, name, getattr(locked, name))
+    label = field_label(flag)
+    title = f"{label}: {'set' if set_on else 'ended'} from {on_date:%-d %B %Y}"
+    entry = chronology_append(
+        pupil=locked,
+        kind=ChronologyEntry.Kind.FLAG_CHANGE,
+        author=actor,
+        title=title,
+        body=note,
+        details={"flag": flag, "set": set_on, "date": on_date.isoformat()},
+    )
+    logger.info(
+        "pupil %s flag %s %s by user %s",
+        pupil.pk,
+        flag,
+        "set" if set_on else "ended",
+        actor.user_id,
+    )
+    return entry
 
 
 def _check_fields(fields: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern] = [
     path("pupils/import/confirm/", pupils.pupil_import_confirm, name="pupil_import_confirm"),
     path("pupils/<int:pupil_id>/", pupils.pupil_detail, name="pupil_detail"),
     path("pupils/<int:pupil_id>/edit/", pupils.pupil_edit, name="pupil_edit"),
+    path("pupils/<int:pupil_id>/flags/", pupils.pupil_flag_set, name="pupil_flag_set"),
     path(
         "pupils/<int:pupil_id>/family/",
         pupils.pupil_relative_add,

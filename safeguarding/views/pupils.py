@@ -18,25 +18,32 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safeguarding.forms.pupils import (
     FamilyLinkForm,
     PupilFilterForm,
+    PupilFlagForm,
     PupilForm,
     PupilImportForm,
     UpnLookupForm,
 )
 from safeguarding.models import AccessAction, Pupil, YearGroup
-from safeguarding.permissions import reader_required
+from safeguarding.permissions import Reader, reader_required
+from safeguarding.selectors.chronology import chronology_entries
+from safeguarding.selectors.concerns import concerns_visible
+from safeguarding.selectors.documents import documents_visible
 from safeguarding.selectors.pupils import (
     pupil_family,
     pupil_family_visible,
     pupil_get_for_reader,
+    pupil_get_unlogged,
     pupil_list_for_reader,
     pupils_on_roll_named,
 )
+from safeguarding.selectors.sharing import disclosures_of_pupil
 from safeguarding.services.access import access_log_record
 from safeguarding.services.pupil_import import (
     HEADINGS,
@@ -50,13 +57,15 @@ from safeguarding.services.pupils import (
     family_link_add,
     family_link_remove,
     field_label,
+    flag_since_field,
     pupil_create,
+    pupil_flag_change,
     pupil_update,
     upn_normalise,
 )
 from safeguarding.views.common import acting_person, acting_user, error_text, form_errors_add
 from tenants.db import school_connection
-from trustplatform.permissions import Capability, can, require
+from trustplatform.permissions import Capability, require
 
 PAGE_SIZE = 50
 # While recording a concern: enough to find a child, too few to browse the school's roll.
@@ -65,11 +74,6 @@ SEARCH_MIN_LENGTH = 2
 # A preview is confirmed within the idle timeout of a child-data session, or uploaded again.
 IMPORT_PREVIEW_MAX_AGE = 30 * 60
 SESSION_IMPORT_RESULT = "pupil_import_result"
-
-
-def _reads_records(request: HttpRequest) -> bool:
-    # The school administrator imports pupils but reads no child records: identity fields only.
-    return can(request, Capability.VIEW_ALL_RECORDS)
 
 
 # --- for readers of child records ---------------------------------------------------------------
@@ -133,11 +137,16 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The child's page shows the newest few of each record and links to the whole.
+RECENT = 5
+
+
 @never_cache
 @require_GET
 @require(Capability.SEARCH_RECORDS)
 def pupil_detail(request: HttpRequest, pupil_id: int) -> HttpResponse:
-    """A pupil's record. Opening it is written to the school's access log."""
+    """A child's page: who they are, their flags with dates, and the newest of their records,
+    each section only for those who may read it. Opening it is written to the access log."""
     reader = reader_required(request)
     # The list is a search: a record opened from it is logged as an opened search result.
     action = (
@@ -146,25 +155,124 @@ def pupil_detail(request: HttpRequest, pupil_id: int) -> HttpResponse:
         else AccessAction.VIEWED_RECORD
     )
     pupil = pupil_get_for_reader(reader=reader, pupil_id=pupil_id, request=request, action=action)
+    return _detail_page(request, reader, pupil)
+
+
+def _detail_page(
+    request: HttpRequest,
+    reader: Reader,
+    pupil: Pupil,
+    *,
+    flag_form: tuple[str, PupilFlagForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
     links = pupil_family(pupil)
     # Relatives the reader may not see are counted, so they know to ask the DSL, but not named.
     shown = pupil_family_visible(reader, links)
+    # Every section reads through the selectors that decide what this reader may see: a key
+    # holder's grants, allegations never shown to the adult they are about.
+    chronology = chronology_entries(reader, pupil, {})
+    documents = documents_visible(reader, pupil)
+    concerns = (
+        concerns_visible(reader)
+        .filter(pupils=pupil, superseded_by__isnull=True)
+        .prefetch_related("categories")
+        .order_by("-occurred_at", "-pk")
+    )
+    disclosures = disclosures_of_pupil(pupil) if reader.reads_everything else None
     return render(
         request,
         "safeguarding/pupils/detail.html",
         {
             "pupil": pupil,
-            "flags": _flags(pupil),
+            "flags": _safeguarding_flags(pupil, flag_form),
+            "mis_flags": [(field_label(name), getattr(pupil, name)) for name in Pupil.FLAG_FIELDS],
+            "chronology": list(chronology.order_by("-occurred_at", "-id")[:RECENT]),
+            "chronology_count": chronology.count(),
+            "concerns": list(concerns[:RECENT]),
+            "concern_count": concerns.count(),
+            "documents": list(documents[:RECENT]),
+            "document_count": documents.count(),
+            "disclosures": None if disclosures is None else list(disclosures[:RECENT]),
+            "disclosure_count": 0 if disclosures is None else disclosures.count(),
             "family": shown,
             "family_hidden": len(links) - len(shown),
             "family_form": FamilyLinkForm(),
             "back": "detail",
         },
+        status=status,
     )
 
 
-def _flags(pupil: Pupil) -> list[str]:
-    return [field_label(name) for name in Pupil.FLAG_FIELDS if getattr(pupil, name)]
+def _safeguarding_flags(
+    pupil: Pupil, flag_form: tuple[str, PupilFlagForm] | None
+) -> list[dict[str, Any]]:
+    flags = []
+    for name in Pupil.SAFEGUARDING_FLAGS:
+        form = (
+            flag_form[1]
+            if flag_form and flag_form[0] == name
+            else PupilFlagForm(prefix=name, initial={"on_date": timezone.localdate()})
+        )
+        flags.append(
+            {
+                "name": name,
+                "label": field_label(name),
+                "on": getattr(pupil, name),
+                "since": getattr(pupil, flag_since_field(name)),
+                "form": form,
+            }
+        )
+    return flags
+
+
+@never_cache
+@require_POST
+@require(Capability.SET_PUPIL_FLAGS)
+def pupil_flag_set(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    """Sets or ends one safeguarding flag from a date, with an optional note: a chronology entry.
+
+    The flag is named in the POSTed form, never the URL: that a child has a child-protection
+    plan is not for server or proxy logs.
+    """
+    reader = reader_required(request)
+    pupil = pupil_get_unlogged(reader=reader, pupil_id=pupil_id)
+    flag = request.POST.get("flag", "")
+    if flag not in Pupil.SAFEGUARDING_FLAGS:
+        messages.error(request, "Choose a flag from the list.")
+        return redirect(reverse("safeguarding:pupil_detail", args=[pupil.pk]) + "#flags")
+    set_on = request.POST.get("change") == "set"
+    form = PupilFlagForm(request.POST, prefix=flag)
+    if form.is_valid():
+        try:
+            pupil_flag_change(
+                actor=reader.person,
+                pupil=pupil,
+                flag=flag,
+                set_on=set_on,
+                on_date=form.cleaned_data["on_date"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            form_errors_add(form, error)
+        else:
+            messages.success(
+                request,
+                f"{field_label(flag)} is {'set' if set_on else 'ended'}; "
+                "the change is in the chronology.",
+            )
+            return redirect(reverse("safeguarding:pupil_detail", args=[pupil.pk]) + "#flags")
+    # The page is shown again with what was typed and why it was refused: nothing is lost.
+    # It shows the record, so it is a view of it (docs/rules.md, "The access log").
+    access_log_record(
+        person=reader.person,
+        action=AccessAction.VIEWED_RECORD,
+        object_type="pupil",
+        object_id=pupil.pk,
+        pupil_id=pupil.pk,
+        request=request,
+    )
+    return _detail_page(request, reader, pupil, flag_form=(flag, form), status=400)
 
 
 # --- for whoever imports pupils (the school's administrator) -----------------------------------
@@ -192,7 +300,7 @@ def pupil_manage(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @require(Capability.IMPORT_PUPILS)
 def pupil_enrol(request: HttpRequest) -> HttpResponse:
-    form = PupilForm(request.POST or None, safeguarding_flags=_reads_records(request))
+    form = PupilForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             pupil = pupil_create(actor_id=acting_user(request).pk, **form.pupil_fields())
@@ -214,7 +322,7 @@ def pupil_enrol(request: HttpRequest) -> HttpResponse:
 def pupil_edit(request: HttpRequest, pupil_id: int) -> HttpResponse:
     pupil = get_object_or_404(Pupil, pk=pupil_id)
     if request.method == "POST":
-        form = PupilForm(request.POST, safeguarding_flags=_reads_records(request))
+        form = PupilForm(request.POST)
         if form.is_valid():
             try:
                 pupil_update(pupil=pupil, actor_id=acting_user(request).pk, **form.pupil_fields())
@@ -224,9 +332,7 @@ def pupil_edit(request: HttpRequest, pupil_id: int) -> HttpResponse:
                 messages.success(request, "The changes are saved.")
                 return redirect("safeguarding:pupil_edit", pupil_id=pupil.pk)
     else:
-        form = PupilForm(
-            initial=PupilForm.initial_for(pupil), safeguarding_flags=_reads_records(request)
-        )
+        form = PupilForm(initial=PupilForm.initial_for(pupil))
         # The form shows the pupil's details, so opening it is a view of the record
         # (docs/rules.md, "The access log").
         access_log_record(
@@ -331,9 +437,7 @@ def pupil_import(request: HttpRequest) -> HttpResponse:
             )
         else:
             try:
-                preview = pupil_import_preview(
-                    upload.read(), safeguarding_flags=_reads_records(request)
-                )
+                preview = pupil_import_preview(upload.read())
             except ValidationError as error:
                 form.add_error("file", error)
             else:
@@ -383,9 +487,7 @@ def pupil_import_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("safeguarding:pupil_import")
     try:
         preview = ImportPreview.from_payload(payload)
-        result = pupil_import_apply(
-            preview, actor_id=acting_user(request).pk, safeguarding_flags=_reads_records(request)
-        )
+        result = pupil_import_apply(preview, actor_id=acting_user(request).pk)
     except ValidationError as error:
         messages.error(request, error_text(error))
         return redirect("safeguarding:pupil_import")

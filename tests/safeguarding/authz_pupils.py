@@ -22,6 +22,8 @@ READERS = actors("a:key_holder", "a:deputy_dsl", "a:dsl", "a:headteacher")
 LEADS = actors("a:deputy_dsl", "a:dsl", "a:headteacher")
 RECORDERS = actors("a:staff", "a:key_holder", "a:deputy_dsl", "a:dsl", "a:headteacher")
 IMPORTERS = actors("a:school_admin", "a:dsl")
+# The safeguarding flags on a child's page: the DSL and deputies, not the headteacher.
+FLAG_SETTERS = actors("a:deputy_dsl", "a:dsl")
 # The world's school administrator has no two-factor yet; the DSL has.
 IMPORTERS_WITHOUT_TWO_FACTOR = actors("a:school_admin")
 
@@ -53,6 +55,7 @@ SCHOOL_ROWS: dict[str, Row] = {
     "safeguarding:pupil_manage": _importers(),
     "safeguarding:pupil_enrol": _importers(),
     "safeguarding:pupil_edit": _importers(kwargs=_a_pupil),
+    "safeguarding:pupil_flag_set": Row(allowed=FLAG_SETTERS, method="POST", kwargs=_a_pupil),
     "safeguarding:pupil_import": _importers(),
     "safeguarding:pupil_import_confirm": _importers(method="POST"),
     "safeguarding:family_link_add": _importers(method="POST", kwargs=_a_pupil),

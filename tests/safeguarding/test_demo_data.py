@@ -101,7 +101,18 @@ def test_a_fresh_school_is_seeded_with_eighteen_months_of_records_once(
         assert all(upn_problem(p.upn) is None for p in pupils)
         assert {p.year_group for p in pupils} <= set(PHASE_YEARS["secondary"])
         assert any(p.leaving_date for p in pupils)
-        flags = Counter(f for p in pupils for f in Pupil.FLAG_FIELDS if getattr(p, f))
+        flags = Counter(
+            f
+            for p in pupils
+            for f in (*Pupil.FLAG_FIELDS, *Pupil.SAFEGUARDING_FLAGS)
+            if getattr(p, f)
+        )
+        # Each safeguarding flag was set by the DSL with its date, as a chronology entry.
+        for flag in Pupil.SAFEGUARDING_FLAGS:
+            assert all(getattr(p, f"{flag}_since") for p in pupils if getattr(p, flag))
+        assert ChronologyEntry.objects.filter(kind=ChronologyEntry.Kind.FLAG_CHANGE).count() == (
+            sum(flags[flag] for flag in Pupil.SAFEGUARDING_FLAGS)
+        )
         assert flags["looked_after"] >= 1
         assert flags["child_protection_plan"] >= 1
         assert flags["child_in_need_plan"] >= 2

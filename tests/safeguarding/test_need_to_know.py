@@ -5,7 +5,6 @@ grant; the school administrator handles a pupil's identity, not their safeguardi
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -19,7 +18,7 @@ from safeguarding.services.pupil_import import pupil_import_apply, pupil_import_
 from tenants.models import School
 from tests.conftest import World, school_client
 from tests.safeguarding.conftest import category_ids, make_pupil, person
-from tests.safeguarding.fixtures import enrol, make_upn, with_two_factor
+from tests.safeguarding.fixtures import enrol, flag_set, make_upn, with_two_factor
 from trustplatform.accounts.models import Role
 
 
@@ -98,26 +97,22 @@ def test_a_grant_with_no_category_or_no_year_group_is_refused(
         _grant(world, school_a, codes, years)
 
 
-FLAGGED: dict[str, Any] = {
-    "child_protection_plan": True,
-    "child_in_need_plan": True,
-    "looked_after": True,
-}
+FLAGGED = ("child_protection_plan", "child_in_need_plan", "looked_after")
 
 
 def _admin(world: World):  # type: ignore[no-untyped-def]
     return with_two_factor(world.person("a", Role.SCHOOL_ADMIN))
 
 
-def test_the_school_administrator_neither_sees_nor_changes_safeguarding_flags(
+def test_the_pupil_form_neither_shows_nor_changes_safeguarding_flags(
     world: World, school_a: School
 ) -> None:
     with schema_context(school_a.schema_name):
-        pupil = enrol(serial=71, sen=True, **FLAGGED)
+        pupil = flag_set(enrol(serial=71, sen=True), *FLAGGED)
     client = school_client(school_a, _admin(world))
     page = client.get(f"/pupils/{pupil.pk}/edit/").text
     assert "SEN support" in page
-    for label in ("Child protection plan", "Child in need plan", "Looked-after child"):
+    for label in ("Child protection plan", "Child in need", "Looked after"):
         assert label.lower() not in page.lower()
 
     form = {
@@ -132,27 +127,24 @@ def test_the_school_administrator_neither_sees_nor_changes_safeguarding_flags(
     }
     saved = client.post(f"/pupils/{pupil.pk}/edit/", form)
     assert saved.status_code == 302, re.findall(r"field-error[^<]*", saved.text)
-    # A flag they are not shown, sent anyway, is refused, not written.
+    # A flag not on the form, sent anyway, is refused, not written.
     forged = client.post(f"/pupils/{pupil.pk}/edit/", form | {"flags": ["looked_after"]})
     assert forged.status_code == 200
     with schema_context(school_a.schema_name):
         pupil.refresh_from_db()
-    # Identity fields saved; the flags they were never shown are left as the DSL set them.
+    # Identity fields saved; the flags are left as the DSL set them.
     assert pupil.form == "7Z"
     assert (pupil.child_protection_plan, pupil.child_in_need_plan, pupil.looked_after) == (
         True,
         True,
         True,
     )
-
-    # The DSL still sees and sets them.
+    # Not even the DSL sets them on this form: they are set on the child's page, dated.
     dsl_page = school_client(school_a, world.person("a", Role.DSL)).get(f"/pupils/{pupil.pk}/edit/")
-    assert "child protection plan" in dsl_page.text.lower()
+    assert "child protection plan" not in dsl_page.text.lower()
 
 
-def test_the_school_administrators_import_writes_identity_fields_only(
-    world: World, school_a: School
-) -> None:
+def test_no_import_writes_the_safeguarding_flags(world: World, school_a: School) -> None:
     csv = (
         "UPN,Legal Surname,Legal Forename,Date of Birth,Sex,Year Group,CP Plan,CIN,Looked After\n"
         f"{make_upn(72)},Marlowe,Pip,01/02/2013,M,7,Y,Y,Y\n"
@@ -167,10 +159,8 @@ def test_the_school_administrators_import_writes_identity_fields_only(
     with schema_context(school_a.schema_name):
         pupil = Pupil.objects.get(upn=make_upn(72))
         assert not (pupil.child_protection_plan or pupil.child_in_need_plan or pupil.looked_after)
-        # The DSL's own import of the same file does set them.
-        pupil_import_apply(
-            pupil_import_preview(csv, safeguarding_flags=True),
-            actor_id=world.person("a", Role.DSL).pk,
-        )
+        # The DSL's own import of the same file does not set them either: each change of a
+        # flag is a dated chronology entry, made on the child's page.
+        pupil_import_apply(pupil_import_preview(csv), actor_id=world.person("a", Role.DSL).pk)
         pupil.refresh_from_db()
-        assert pupil.child_protection_plan and pupil.child_in_need_plan and pupil.looked_after
+        assert not (pupil.child_protection_plan or pupil.child_in_need_plan or pupil.looked_after)

@@ -44,7 +44,8 @@ def test_a_sims_export_is_previewed_row_by_row_and_nothing_is_written(school_a: 
     assert [row.number for row in preview.rows] == [2, 3, 4, 5, 6]
     assert (preview.creates, preview.updates, preview.errors) == (5, 0, 0)
     assert preview.leavers == 1
-    assert preview.ignored_columns == ("Address 1",)
+    # The safeguarding flags are set on the child's page, never imported.
+    assert preview.ignored_columns == ("CLA", "CP Plan", "CIN Plan", "Address 1")
     assert preview.rows[1].name == "Bram Ottersley"  # the preferred forename
 
 
@@ -69,7 +70,9 @@ def test_a_sims_export_with_a_byte_order_mark_is_imported_with_every_value(
     assert pupils["B999900124003"].year_group == YearGroup.NURSERY
     dov = pupils["Q999900124004"]
     assert dov.year_group == YearGroup.RECEPTION
-    assert dov.looked_after and dov.child_protection_plan and dov.pupil_premium
+    assert dov.pupil_premium
+    # CLA and CP Plan columns are not imported: the DSL sets those flags, dated, on the page.
+    assert not (dov.looked_after or dov.child_protection_plan)
     assert not dov.young_carer
     esme = pupils["E999900124005"]
     assert esme.leaving_date == dt.date(2024, 7, 20) and not esme.on_roll
@@ -82,8 +85,8 @@ def test_other_header_spellings_are_accepted_without_regard_to_case(school_a: Sc
         fen = Pupil.objects.get(upn="U999900124006")
         gid = Pupil.objects.get(upn="H999900124007")
     assert (fen.year_group, fen.form, fen.sex) == (10, "10W", "F")
-    assert fen.sen and fen.ehcp and fen.child_in_need_plan and fen.young_carer
-    assert not fen.looked_after
+    assert fen.sen and fen.ehcp and fen.young_carer
+    assert not (fen.looked_after or fen.child_in_need_plan)
     assert (gid.year_group, gid.preferred_first_name) == (YearGroup.RECEPTION, "Gid")
     assert gid.date_of_birth == dt.date(2020, 2, 29)
 

@@ -53,11 +53,11 @@ def test_a_pupil_is_enrolled_with_the_upn_as_the_mis_stores_it(school_a: School)
             date_of_birth=dt.date(2014, 5, 6),
             sex=Pupil.Sex.FEMALE,
             year_group=6,
-            child_protection_plan=True,
+            sen=True,
         )
         stored = Pupil.objects.get(pk=pupil.pk)
     assert stored.upn == "A123456789012"
-    assert stored.child_protection_plan and not stored.looked_after
+    assert stored.sen and not stored.ehcp
     assert stored.on_roll
 
 

@@ -17,7 +17,13 @@ from tests.authz import SCHOOL_ACTORS
 from tests.conftest import World, school_client
 from tests.safeguarding.authz_pupils import POST_VARIANTS
 from tests.safeguarding.conftest import category_ids
-from tests.safeguarding.fixtures import enrol, fixture_bytes, make_upn, with_two_factor
+from tests.safeguarding.fixtures import (
+    enrol,
+    fixture_bytes,
+    flag_set,
+    make_upn,
+    with_two_factor,
+)
 from tests.trustplatform.test_authorization_matrix import _request, expected
 from trustplatform.accounts.models import Role
 
@@ -134,7 +140,7 @@ def test_opening_a_pupil_is_written_to_the_access_log_with_how_it_was_opened(
     world: World, school_a: School
 ) -> None:
     with schema_context(school_a.schema_name):
-        pupil = enrol(first="Marigold", child_protection_plan=True)
+        pupil = flag_set(enrol(first="Marigold"), "child_protection_plan")
     dsl = world.person("a", Role.DSL)
     client = school_client(school_a, dsl)
 
@@ -328,9 +334,9 @@ def test_the_recording_search_shows_only_name_year_group_and_form(
             last="Quarrie",
             year_group=5,
             form="5Q",
-            looked_after=True,
             sen=True,
         )
+        flag_set(pupil, "looked_after")
         leaver = enrol(first="Rosamund", last="Quarrie")
         leaver.leaving_date = leaver.date_of_birth.replace(year=2024)
         leaver.save()

@@ -5,12 +5,25 @@
   if (!form) return;
 
   // A pupil ticked in the search results moves to the chosen list, so a new search keeps it.
+  // Moving a focused element drops the focus to the top of the page: it is put back on the
+  // box, and the choice is said aloud, so a keyboard or screen-reader user stays in place.
   var chosen = document.getElementById("chosen-pupils");
   var results = document.getElementById("pupil-results");
+  var chosenStatus = document.createElement("p");
+  chosenStatus.setAttribute("role", "status");
+  chosenStatus.className = "visually-hidden";
+  chosen.parentNode.insertBefore(chosenStatus, chosen.nextSibling);
   form.addEventListener("change", function (event) {
     var box = event.target;
     if (box.name === "pupils" && box.checked && results.contains(box)) {
-      chosen.appendChild(box.closest("li"));
+      var item = box.closest("li");
+      chosen.appendChild(item);
+      box.focus();
+      // The pupil's name: the label's own text, without the year group and form.
+      var name = Array.prototype.filter.call(item.querySelector("label").childNodes, function (node) {
+        return node.nodeType === Node.TEXT_NODE;
+      }).map(function (node) { return node.textContent; }).join("").trim();
+      chosenStatus.textContent = name + " chosen.";
     }
   });
 
