@@ -13,10 +13,12 @@ from django_tenants.utils import schema_context
 
 from safeguarding.models import Action, Concern
 from safeguarding.services.access import key_holder_access_set
+from safeguarding.services.allegations import allegation_case_manager_set
 from safeguarding.services.concerns import action_add, concern_record, concern_screen
 from tenants.models import School
 from tests.conftest import World, school_client
 from tests.safeguarding.conftest import category_ids, make_pupil, person
+from tests.safeguarding.fixtures import with_two_factor
 from trustplatform.accounts.models import Role
 
 SECTIONS = (
@@ -249,3 +251,28 @@ def test_the_dashboard_runs_the_same_number_of_queries_for_1_or_12_of_everything
 
     assert count_of(page, "awaiting-screening") == 12
     assert len(twelve.captured_queries) == len(one.captured_queries)
+
+
+def test_the_case_manager_sees_the_allegation_about_the_headteacher_and_no_other_governor_does(
+    world: World, school_a: School
+) -> None:
+    head = world.person("a", Role.HEADTEACHER)
+    chair = with_two_factor(world.person("a", Role.GOVERNOR))
+    with schema_context(school_a.schema_name):
+        allegation_case_manager_set(
+            school=school_a, actor=world.person("a", Role.DSL), user_id=chair.pk
+        )
+        about_head = _concern(
+            school_a, world, "Ottilie", code="allegation-staff", adult_user_id=head.pk
+        )
+        other = _concern(school_a, world, "Peregrine", code="allegation-staff")
+
+    page = school_client(school_a, chair).get("/").text
+    allegations = section(page, "allegations") or ""
+
+    assert f'href="/allegations/{about_head.pk}/"' in allegations
+    assert f"/allegations/{other.pk}/" not in page
+    assert "Ottilie" not in page  # the allegation's page, not the child's name
+    assert section(page, "awaiting-screening") is None
+    governor_b = school_client(school_a, world.person("b", Role.GOVERNOR)).get("/").text
+    assert section(governor_b, "allegations") is None
