@@ -80,20 +80,6 @@ class Dashboard:
     allegations: Section[AllegationDue] | None = None
     recent_activity: Section[ChronologyEntry] | None = None
 
-    @property
-    def is_empty(self) -> bool:
-        return not any(
-            section is not None and section.count
-            for section in (
-                self.assigned_to_me,
-                self.unread_alerts,
-                self.awaiting_screening,
-                self.overdue_actions,
-                self.allegations,
-                self.recent_activity,
-            )
-        )
-
 
 def _section(queryset: QuerySet[T]) -> Section[T]:  # type: ignore[type-var]
     return Section(count=queryset.count(), items=list(queryset[:SHOWN]))
