@@ -175,6 +175,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "trustplatform.context_processors.site",
                 "trustplatform.permissions.permissions_context",
+                "safeguarding.context_processors.menu",
             ],
         },
     },

@@ -15,7 +15,12 @@ from trustplatform.schooldays.calendar import LONDON
 
 
 def chronology_visible(reader: Reader, pupil: Pupil) -> QuerySet[ChronologyEntry]:
-    entries = ChronologyEntry.objects.filter(pupil=pupil)
+    return chronology_visible_school_wide(reader).filter(pupil=pupil)
+
+
+def chronology_visible_school_wide(reader: Reader) -> QuerySet[ChronologyEntry]:
+    """Every entry of the school's chronology this reader may see, whichever the pupil."""
+    entries = ChronologyEntry.objects.all()
     if reader.reads_everything:
         return entries.filter(Q(concern__isnull=True) | Q(concern__in=concerns_visible(reader)))
     # A key holder sees an entry only when all its categories are granted (an entry with none,

@@ -3,11 +3,13 @@ allegation never to the adult it is about (docs/rules.md, "Who reads which recor
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Case, DateField, Exists, F, Min, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Least, TruncDate
 from django.http import Http404
 
-from safeguarding.models import Alert, Concern
+from safeguarding.models import Alert, AllegationVersion, Concern
 from safeguarding.permissions import Reader
+from trustplatform.schooldays.calendar import LONDON
 
 
 def concerns_visible(reader: Reader) -> QuerySet[Concern]:
@@ -84,13 +86,49 @@ def concerns_of_author(*, author_id: int) -> QuerySet[Concern]:
 
 
 def concern_inbox_for_reader(reader: Reader, *, status: str = "") -> QuerySet[Concern]:
-    """The concerns this reader may see, by status then newest first; only those of `status`
-    when it is one (anything else is ignored)."""
+    """The concerns this reader may see, most urgent first; only those of `status` when it is
+    one (anything else is ignored).
+
+    Urgency: concerns waiting to be screened, oldest first; then the cases, by their next due
+    date (the earliest open action's, or the LADO deadline of an allegation not yet referred),
+    those with none after; closed cases last, most recently closed first. Each carries
+    `next_due`, that date.
+    """
     concerns = concerns_visible(reader).filter(superseded_by__isnull=True)
     concerns = concerns.prefetch_related("pupils", "categories")
     if status in Concern.Status.values:
         concerns = concerns.filter(status=status)
-    return concerns.order_by("status", "-recorded_at")
+    referred = AllegationVersion.objects.filter(
+        allegation__concern=OuterRef("pk"), lado_referred_at__isnull=False
+    )
+    lado_due = Case(
+        When(Exists(referred), then=None),
+        default=TruncDate("allegation__lado_due_at", tzinfo=LONDON),
+        output_field=DateField(),
+    )
+    action_due = Min("actions__due_on", filter=Q(actions__completed_at__isnull=True))
+    urgency = Case(
+        When(status=Concern.Status.NEW, then=Value(0)),
+        When(status=Concern.Status.CLOSED, then=Value(2)),
+        default=Value(1),
+    )
+    waiting_since = Case(When(status=Concern.Status.NEW, then=F("recorded_at")))
+    return concerns.annotate(
+        urgency=urgency,
+        waiting_since=waiting_since,
+        next_due=Case(
+            When(status=Concern.Status.CLOSED, then=None),
+            default=Least(action_due, lado_due),
+            output_field=DateField(),
+        ),
+    ).order_by(
+        "urgency",
+        F("waiting_since").asc(nulls_last=True),
+        F("next_due").asc(nulls_last=True),
+        F("closed_at").desc(nulls_last=True),
+        "-recorded_at",
+        "-pk",
+    )
 
 
 def alerts_of_user(*, user_id: int) -> QuerySet[Alert]:

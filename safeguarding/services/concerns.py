@@ -37,7 +37,7 @@ from safeguarding.services.documents import CheckedFile, attachments_checked_fir
 from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership
 from trustplatform.permissions import Capability, role_allows
-from trustplatform.schooldays.calendar import calendar_of
+from trustplatform.schooldays.calendar import SchoolCalendar, calendar_of
 
 ALLEGATION_CODE = "allegation-staff"
 # Who is alerted when a concern arrives, and who when it is not screened in time.
@@ -49,6 +49,12 @@ MAX_BODY_MARKS = 50
 
 def screening_deadline_hours() -> float:
     return float(getattr(settings, "CONCERN_SCREENING_HOURS", 24))
+
+
+def screening_due_at(calendar: SchoolCalendar, recorded_at: dt.datetime) -> dt.datetime:
+    """When a concern recorded at `recorded_at` must have been screened: 24 school hours on
+    (docs/architecture.md, "School days and working days"); later, it is escalated."""
+    return calendar.add_school_hours(recorded_at, screening_deadline_hours())
 
 
 def _clean_body_map(marks: Any) -> list[dict[str, Any]]:
@@ -800,7 +806,6 @@ def concerns_escalate_overdue(*, school: School, now: dt.datetime | None = None)
     alerted, so only one run escalates it.
     """
     now = now or timezone.now()
-    hours = screening_deadline_hours()
     escalated = []
     candidates = Concern.objects.filter(
         status=Concern.Status.NEW,
@@ -812,7 +817,7 @@ def concerns_escalate_overdue(*, school: School, now: dt.datetime | None = None)
     # Read from the calendar at every run: changed term dates move open deadlines at once.
     calendar = calendar_of(school)
     for concern_id, recorded_at in candidates:
-        if calendar.add_school_hours(recorded_at, hours) > now:
+        if screening_due_at(calendar, recorded_at) > now:
             continue
         claimed = Concern.objects.filter(pk=concern_id, escalated_at__isnull=True).update(
             escalated_at=now

@@ -4,28 +4,52 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from safeguarding.models import AccessAction
+from safeguarding.permissions import reader_for
 from safeguarding.selectors.access import access_log_list
 from safeguarding.selectors.categories import category_list_current
+from safeguarding.selectors.dashboard import dashboard_for
 from safeguarding.services.alerts import alerts_undelivered
+from tenants.selectors import school_of_request_or_404
 from trustplatform.fields import BoundedDateField, IdField, form_errors_text
-from trustplatform.permissions import Capability, can, require
+from trustplatform.permissions import Capability, acting_user, can, require, roles_here
+from trustplatform.schooldays.calendar import calendar_of
 
 
 @require_GET
 def school_home(request: HttpRequest) -> HttpResponse:
-    """The school's front page: its name, and for signed-in staff what they may do here.
+    """The school's front page: its name, and for each member what waits for them here.
 
-    Screeners also see alert emails the outbox gave up on, so that they tell those people.
+    Readers of records get a dashboard of what they may see (docs/rules.md, "Who reads which
+    records"); other members their own tasks and alerts. Screeners also see alert emails the
+    outbox gave up on, so that they tell those people.
     """
-    undelivered = (
-        alerts_undelivered()
-        if request.user.is_authenticated and can(request, Capability.SCREEN_CONCERNS)
-        else []
+    if not request.user.is_authenticated or not roles_here(request):
+        return render(request, "safeguarding/home.html", {})
+    reader = reader_for(request)
+    school = school_of_request_or_404(request)
+    undelivered = alerts_undelivered() if can(request, Capability.SCREEN_CONCERNS) else []
+    dashboard = dashboard_for(
+        reader=reader,
+        user_id=acting_user(request).pk,
+        calendar=calendar_of(school) if reader is not None else None,
+        now=timezone.now(),
+        today=timezone.localdate(),
     )
-    return render(request, "safeguarding/home.html", {"alerts_undelivered": undelivered})
+    return render(
+        request,
+        "safeguarding/home.html",
+        {
+            "alerts_undelivered": undelivered,
+            "dashboard": dashboard,
+            "reader": reader,
+            "now": timezone.now(),
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @require_GET

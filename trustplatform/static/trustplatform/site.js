@@ -29,3 +29,17 @@ function tableCellsLabel(root) {
 }
 document.addEventListener("DOMContentLoaded", () => tableCellsLabel(document));
 document.addEventListener("htmx:afterSwap", (event) => tableCellsLabel(event.target.closest("table")?.parentElement || event.target));
+
+// The school site's menu folds behind its button on a narrow screen (the stylesheet decides when);
+// without JavaScript the button stays hidden and the menu open.
+const menuToggle = document.querySelector(".menu-toggle");
+const siteMenu = document.getElementById("site-menu");
+if (menuToggle instanceof HTMLButtonElement && siteMenu) {
+  menuToggle.hidden = false;
+  document.documentElement.classList.add("menu-ready");
+  menuToggle.addEventListener("click", () => {
+    const open = menuToggle.getAttribute("aria-expanded") !== "true";
+    menuToggle.setAttribute("aria-expanded", String(open));
+    siteMenu.classList.toggle("is-open", open);
+  });
+}
