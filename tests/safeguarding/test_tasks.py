@@ -58,7 +58,7 @@ def test_the_assignment_email_links_to_my_tasks_and_says_nothing_of_the_child(
 
     staff_email = world.person("a", Role.STAFF).email
     [message] = [m for m in mail.outbox if m.to == [staff_email]]
-    text = message.subject + message.body
+    text = f"{message.subject} {message.body}"
     assert "http://alder.localhost:8000/tasks/" in message.body
     for detail in ("Tamsin", "Ockwell", "bruise", "uncle", "conversation", "concerns/"):
         assert detail.lower() not in text.lower()
