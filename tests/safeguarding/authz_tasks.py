@@ -46,3 +46,10 @@ SCHOOL_ROWS: dict[str, Row] = {
         kwargs=staff_task_kwargs,
     ),
 }
+
+SCHOOL_ROWS |= {
+    # The access log's filter form: a pupil's name becomes ids; the DSL alone reads the log.
+    "safeguarding:access_log_pupil": Row(
+        allowed=actors("a:dsl"), method="POST", data={"pupil_name": "Wrenna"}
+    ),
+}
