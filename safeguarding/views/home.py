@@ -65,6 +65,11 @@ class AccessLogFilter(forms.Form):
     until = BoundedDateField(required=False, label="To")
 
 
+class AccessLogPupilName(forms.Form):
+    # A form field refuses NUL characters and bounds the length before the database sees them.
+    pupil_name = forms.CharField(required=False, max_length=100, label="Pupil's name")
+
+
 # The filters other than the pupil's name, carried from the form to the log's address.
 _ID_FILTERS = ("action", "user", "since", "until")
 
@@ -116,10 +121,11 @@ def access_log_pupil(request: HttpRequest) -> HttpResponse:
     for name in _ID_FILTERS:
         if value := request.POST.get(name, "").strip():
             query[name] = value[:100]
-    typed = request.POST.get("pupil_name", "").strip()[:100]
-    if typed:
-        pupils = access_log_pupils_named(typed)
-        if pupils:
+    form = AccessLogPupilName(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"The pupil's name could not be read. {form_errors_text(form)}")
+    elif typed := form.cleaned_data["pupil_name"]:
+        if pupils := access_log_pupils_named(typed):
             query["pupil"] = ",".join(str(p.pk) for p in pupils)
         else:
             messages.error(request, "No pupil of this school has a name matching what you typed.")

@@ -176,3 +176,12 @@ def test_the_access_log_pages_through_visits_with_a_bounded_number_of_queries(
     second = client.get("/access-log/", {"page": "2"})
 
     assert len(_rows(first.text)) == 50 and len(_rows(second.text)) == 10
+
+
+def test_a_name_that_cannot_be_read_is_reported_and_the_log_still_opens(
+    world: World, school_a: School
+) -> None:
+    client = school_client(school_a, world.person("a", Role.DSL))
+    page = client.post("/access-log/filter/", {"pupil_name": "Jo\x00"}, follow=True)
+    assert page.status_code == 200
+    assert "The pupil's name could not be read." in page.text
