@@ -39,6 +39,8 @@ class Capability(enum.StrEnum):
     RECORD_CONCERN = "record_concern"
     VIEW_OWN_RECEIPTS = "view_own_receipts"
     VIEW_CATEGORY_GUIDANCE = "view_category_guidance"
+    # The actions assigned to oneself, and completing them (any member can be given one).
+    VIEW_OWN_TASKS = "view_own_tasks"
     VIEW_ALL_RECORDS = "view_all_records"
     VIEW_GRANTED_RECORDS = "view_granted_records"
     SEARCH_RECORDS = "search_records"
@@ -74,7 +76,7 @@ class Capability(enum.StrEnum):
     VIEW_TRUST_REVIEW_DATES = "view_trust_review_dates"
 
 
-_EVERY_MEMBER = frozenset({Capability.VIEW_CATEGORY_GUIDANCE})
+_EVERY_MEMBER = frozenset({Capability.VIEW_CATEGORY_GUIDANCE, Capability.VIEW_OWN_TASKS})
 _RECORDERS = _EVERY_MEMBER | {Capability.RECORD_CONCERN, Capability.VIEW_OWN_RECEIPTS}
 _LEADS = _RECORDERS | {
     Capability.VIEW_ALL_RECORDS,

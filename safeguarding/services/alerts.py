@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.urls import reverse
 from django.utils import timezone
 
 from safeguarding.models import Alert, Allegation, Concern
@@ -23,12 +24,21 @@ from trustplatform.outbox.services import outbox_add_many
 from trustplatform.statistics.services import statistics_refresh_soon
 
 ALERT_EMAIL = "safeguarding.alert"
+# Emails are rendered by a worker, outside any request: links name the school sites' URLconf.
+SCHOOL_URLCONF = "trustplatform.urls_tenant"
 
 # The email says only that something needs attention, with a link: no name, no text.
 ALERT_SUBJECT = "A safeguarding concern needs your attention"
 ALERT_BODY = (
     "A safeguarding concern at {school} needs your attention.\n\n"
     "Sign in to see it: {link}\n\n"
+    "This email deliberately contains no details."
+)
+# An action assigned to someone: a link to their tasks, never the pupil or what is to be done.
+TASK_SUBJECT = "A safeguarding task has been assigned to you"
+TASK_BODY = (
+    "A safeguarding task at {school} has been assigned to you.\n\n"
+    "Sign in to see your tasks: {link}\n\n"
     "This email deliberately contains no details."
 )
 
@@ -70,14 +80,22 @@ def alert_emails_after_commit(concern: Concern) -> None:
 
 def alert_email(alert_id: int) -> Email | None:
     """The email of one alert, rendered when it is sent; None once there is no one to send to."""
-    alert = Alert.objects.filter(pk=alert_id).values_list("user_id", "concern_id").first()
+    alert = Alert.objects.filter(pk=alert_id).values_list("user_id", "concern_id", "reason").first()
     if alert is None:
         return None
-    user_id, concern_id = alert
+    user_id, concern_id, reason = alert
     email = User.objects.filter(pk=user_id, is_active=True).values_list("email", flat=True).first()
     if not email:
         return None
     school = School.objects.get(schema_name=school_connection.schema_name)
+    if reason == Alert.Reason.ACTION_ASSIGNED:
+        # The assignee may read no concern: their tasks page shows what they need.
+        link = site_url(school, reverse("safeguarding:my_tasks", urlconf=SCHOOL_URLCONF))
+        return Email(
+            subject=TASK_SUBJECT,
+            body=TASK_BODY.format(school=school.name, link=link),
+            to=[email],
+        )
     # An allegation opens on its own page: the case manager reads that page and no concern.
     is_allegation = Allegation.objects.filter(concern_id=concern_id).exists()
     link = site_url(

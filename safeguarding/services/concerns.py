@@ -702,6 +702,7 @@ def action_add(
     )
     if assignee and assignee.user_id != actor.user_id:
         _alert([assignee.user_id], concern, Alert.Reason.ACTION_ASSIGNED)
+        _send_alert_emails_after_commit(concern)
     body = "\n".join(
         line
         for line in (

@@ -12,10 +12,12 @@ urlpatterns = [
     path("", home.school_home, name="home"),
     path("guidance/", home.category_guidance, name="category_guidance"),
     path("access-log/", home.access_log, name="access_log"),
+    path("access-log/filter/", home.access_log_pupil, name="access_log_pupil"),
     path("", include("safeguarding.urls.concerns")),
     path("", include("safeguarding.urls.chronology")),
     path("", include("safeguarding.urls.pupils")),
     path("", include("safeguarding.urls.documents")),
     path("", include("safeguarding.urls.sharing")),
     path("", include("safeguarding.urls.exports")),
+    path("", include("safeguarding.urls.tasks")),
 ]

@@ -9,11 +9,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safeguarding.models import Category
 from safeguarding.services import categories as services
 from safeguarding.views.common import error_text, form_errors_add
+from trustplatform.confirm import confirmation_page
 from trustplatform.permissions import Capability, require
 
 
@@ -83,6 +85,16 @@ def category_edit(request: HttpRequest, category_id: int | None = None) -> HttpR
 @require_POST
 def category_retire(request: HttpRequest, category_id: int) -> HttpResponse:
     category = _category(category_id)
+    if not category.retired_at and (
+        asked := confirmation_page(
+            request,
+            title=f"Retire “{category.name}”?",
+            consequence="Staff will no longer be offered it; past concerns keep it.",
+            confirm_label="Yes, retire it",
+            back_url=reverse("safeguarding:category_list"),
+        )
+    ):
+        return asked
     try:
         if category.retired_at:
             services.category_restore(category=category)

@@ -65,6 +65,7 @@ from safeguarding.services.pupils import (
 )
 from safeguarding.views.common import acting_person, acting_user, error_text, form_errors_add
 from tenants.db import school_connection
+from trustplatform.confirm import confirmation_page
 from trustplatform.permissions import Capability, require
 
 PAGE_SIZE = 50
@@ -393,6 +394,16 @@ def pupil_relative_add(request: HttpRequest, pupil_id: int) -> HttpResponse:
 def pupil_relative_remove(request: HttpRequest, pupil_id: int, relative_id: int) -> HttpResponse:
     pupil = get_object_or_404(Pupil, pk=pupil_id)
     relative = get_object_or_404(Pupil, pk=relative_id)
+    if asked := confirmation_page(
+        request,
+        title="Remove this family link?",
+        consequence=(
+            f"{pupil.display_name} and {relative.display_name} will no longer be shown as family."
+        ),
+        confirm_label="Yes, remove the link",
+        back_url=_back_to(request, pupil),
+    ):
+        return asked
     try:
         family_link_remove(pupil=pupil, relative=relative)
     except ValidationError as error:

@@ -41,8 +41,8 @@ def test_the_chronology_explains_a_filter_it_cannot_apply(
     ("query", "message"),
     [
         ({"until": "9999-12-31"}, "To: Enter a date between 1 January 1900 and 31 December 2199."),
-        ({"user": str(2**64)}, "User: Choose from the list."),
-        ({"pupil": "99999999999999999999999"}, "Pupil: Choose from the list."),
+        ({"user": str(2**64)}, "Staff member: Choose from the list."),
+        ({"pupil": "99999999999999999999999"}, "Choose from the list."),
     ],
 )
 def test_the_access_log_explains_a_filter_it_cannot_apply(

@@ -498,7 +498,9 @@ def test_family_links_are_added_and_removed_from_the_pupils_page(
     )
     assert "No pupil at this school has that UPN." in unknown.text
 
-    removed = client.post(f"/pupils/{sister.pk}/family/{pupil.pk}/remove/", {"back": "detail"})
+    removed = client.post(
+        f"/pupils/{sister.pk}/family/{pupil.pk}/remove/", {"back": "detail", "confirmed": "yes"}
+    )
     assert removed["Location"] == f"/pupils/{sister.pk}/"
     with schema_context(school_a.schema_name):
         assert not FamilyLink.objects.exists()

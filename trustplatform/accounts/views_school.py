@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from safeguarding.models import Category, YearGroup
@@ -27,6 +28,7 @@ from trustplatform.accounts.selectors import (
     school_membership_get,
     school_staff,
 )
+from trustplatform.confirm import confirmation_page
 from trustplatform.forms import error_text
 from trustplatform.grants import Way, allows, dsl_grant, grantable_roles, staff_options
 from trustplatform.permissions import Capability, acting_user, require
@@ -119,6 +121,17 @@ def staff_role_change(request: HttpRequest, membership_id: int) -> HttpResponse:
 @require_POST
 def staff_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = _membership(request, membership_id)
+    if asked := confirmation_page(
+        request,
+        title=f"Remove {membership.user.full_name}'s access?",
+        consequence=(
+            f"{membership.user.full_name} will no longer be able to sign in to this school's "
+            "records. What they recorded stays, under their name."
+        ),
+        confirm_label="Yes, remove access",
+        back_url=reverse("staff:list"),
+    ):
+        return asked
     try:
         services.school_membership_remove(
             membership=membership, actor=acting_user(request), request=request

@@ -9,10 +9,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tenants.selectors import school_of_request_or_404
+from trustplatform.confirm import confirmation_page
 from trustplatform.forms import form_errors_add
 from trustplatform.permissions import Capability, acting_user, require, trust_for_capability
 from trustplatform.schooldays import selectors, services
@@ -86,6 +88,14 @@ def term_set(request: HttpRequest, term_id: int | None = None) -> HttpResponse:
 @require_POST
 def term_remove(request: HttpRequest, term_id: int) -> HttpResponse:
     term = selectors.term_get(school=school_of_request_or_404(request), term_id=term_id)
+    if asked := confirmation_page(
+        request,
+        title=f"Remove {term.label}?",
+        consequence="Deadlines counted in school days will be counted without this term.",
+        confirm_label="Yes, remove the term",
+        back_url=reverse("schooldays:calendar"),
+    ):
+        return asked
     services.term_remove(actor=acting_user(request), term=term, request=request)
     messages.success(request, f"{term.label} removed.")
     return redirect("schooldays:calendar")
@@ -129,6 +139,14 @@ def closure_remove(request: HttpRequest, closure_id: int) -> HttpResponse:
     closure = selectors.closure_day_get(
         school=school_of_request_or_404(request), closure_id=closure_id
     )
+    if asked := confirmation_page(
+        request,
+        title=f"Remove the closure on {closure.day:%A %d %B %Y}?",
+        consequence="Deadlines will count it as a school day again.",
+        confirm_label="Yes, remove the closure",
+        back_url=reverse("schooldays:calendar"),
+    ):
+        return asked
     services.closure_day_remove(actor=acting_user(request), closure=closure, request=request)
     messages.success(request, f"{closure.day:%A %d %B %Y} is no longer a closure day.")
     return redirect("schooldays:calendar")
