@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("safeguarding.urls.documents")),
     path("", include("safeguarding.urls.sharing")),
     path("", include("safeguarding.urls.exports")),
+    path("", include("safeguarding.urls.drafts")),
 ]
