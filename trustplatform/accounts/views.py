@@ -313,7 +313,7 @@ def simple_message(title: str, text: str) -> Any:
 def session_time(request: HttpRequest) -> HttpResponse:
     """How long the session has before the idle sign-out; POST ("Stay signed in") starts it again.
 
-    The page's warning asks here (docs/security.md, "Two-factor and sessions"). Signed out: a 403
+    The page's warning asks here (docs/security.md, "Signing in"). Signed out: a 403
     the script reads, never the sign-in page.
     """
     if not request.user.is_authenticated:
