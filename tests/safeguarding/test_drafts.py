@@ -23,11 +23,11 @@ from trustplatform.accounts.middleware import IDLE_TIMEOUT_SECONDS, SESSION_LAST
 from trustplatform.accounts.models import Role
 
 ACCOUNT = "He said \u201cmy dad hit me with the belt\u201d and showed me his arm. " * 14
-BACKGROUND = {"HTTP_X_BACKGROUND": "autosave"}
+BACKGROUND = {"X-Background": "autosave"}
 
 
 def _save(client: Client, url: str, fields: dict[str, Any]) -> Any:
-    return client.post(url, json.dumps(fields), content_type="application/json", **BACKGROUND)
+    return client.post(url, json.dumps(fields), content_type="application/json", headers=BACKGROUND)
 
 
 def _concern(world: World, school: School) -> Concern:
@@ -58,7 +58,7 @@ def test_a_draft_is_saved_offered_back_and_discarded(world: World, school_a: Sch
     assert saved.status_code == 200
     assert saved.json()["saved_at_text"] == f"{timezone.localtime():%H:%M}"
 
-    offered = client.get("/drafts/concern/0/", **BACKGROUND).json()["draft"]
+    offered = client.get("/drafts/concern/0/", headers=BACKGROUND).json()["draft"]
     assert offered["fields"]["account"] == [ACCOUNT]
     assert "q" not in offered["fields"]  # the search box is not part of the concern
     assert offered["pupils"] == {str(pupil.pk): "Jory Vantongeren (Year 5, 5B)"}
@@ -92,7 +92,7 @@ def test_nobody_but_the_author_reads_a_draft(world: World, school_a: School, rea
         place, role = reader.split(":")
         client = school_client(school_a, world.person(place, Role(role)))
 
-    response = client.get("/drafts/concern/0/", **BACKGROUND)
+    response = client.get("/drafts/concern/0/", headers=BACKGROUND)
 
     assert ACCOUNT[:30] not in response.text
     if reader in {"a:staff", "a:dsl"}:
@@ -206,10 +206,20 @@ def test_the_session_says_how_long_it_has_left_and_stay_signed_in_starts_it_agai
     dsl = school_client(school_a, world.person("a", Role.DSL))
     _idle(dsl, 28 * 60)
 
-    left = dsl.get("/accounts/session/", **BACKGROUND).json()["seconds_left"]
+    left = dsl.get("/accounts/session/", headers=BACKGROUND).json()["seconds_left"]
     assert 100 <= left <= 120
     assert dsl.post("/accounts/session/").json()["seconds_left"] == IDLE_TIMEOUT_SECONDS
     # Staff who read no child data are not signed out for idleness.
     staff = school_client(school_a, world.person("a", Role.STAFF))
     assert staff.get("/accounts/session/").json() == {"seconds_left": None}
     assert school_client(school_a).post("/accounts/session/").status_code == 403
+
+
+def test_saving_one_draft_again_within_a_second_is_refused(world: World, school_a: School) -> None:
+    client = school_client(school_a, world.person("a", Role.STAFF))
+
+    assert _save(client, "/drafts/concern/0/", {"account": ["First"]}).status_code == 200
+    again = _save(client, "/drafts/concern/0/", {"account": ["Second"]})
+
+    assert again.status_code == 429
+    assert client.get("/drafts/concern/0/").json()["draft"]["fields"]["account"] == ["First"]
