@@ -223,3 +223,26 @@ def test_saving_one_draft_again_within_a_second_is_refused(world: World, school_
 
     assert again.status_code == 429
     assert client.get("/drafts/concern/0/").json()["draft"]["fields"]["account"] == ["First"]
+
+
+def test_a_call_added_to_the_chronology_deletes_its_draft_and_no_other(
+    world: World, school_a: School
+) -> None:
+    with schema_context(school_a.schema_name):
+        pupil, other = make_pupil("Jory", "Vantongeren"), make_pupil("Odalys", "Fenwright")
+    dsl = school_client(school_a, world.person("a", Role.DSL))
+    _save(dsl, f"/drafts/contact/{pupil.pk}/", {"summary": ["They will call back"]})
+    _save(dsl, f"/drafts/contact/{other.pk}/", {"summary": ["Another child's call"]})
+
+    dsl.post(
+        f"/pupils/{pupil.pk}/contacts/",
+        {
+            "kind": "phone_call",
+            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "person": "Duty social worker",
+            "summary": "They will call back.",
+        },
+    )
+
+    with schema_context(school_a.schema_name):
+        assert list(Draft.objects.values_list("record_id", flat=True)) == [other.pk]
