@@ -23,7 +23,8 @@ TOO_LONG = (
 # Kept long enough to come back after a weekend; never kept as a record.
 DRAFT_KEEP_DAYS = 7
 
-# The fields each form's draft keeps; anything else posted is not stored (files never are).
+# The fields each form's draft keeps; anything else posted is not stored. Files never are, nor
+# the body map's marks: drawn by the page's own script, they are placed again after a restore.
 DRAFT_FIELDS: dict[str, frozenset[str]] = {
     Draft.Form.CONCERN: frozenset(
         {
@@ -35,7 +36,6 @@ DRAFT_FIELDS: dict[str, frozenset[str]] = {
             "account",
             "action_taken",
             "told_dsl_in_person",
-            "body_map",
             "notify",
             "adult_user",
             "adult_name",

@@ -57,9 +57,4 @@
     });
   });
   draw();
-  // A draft put back into the form (drafts.js) brings its marks with it.
-  form.addEventListener("draft-restored", function () {
-    try { marks = JSON.parse(input.value || "[]"); } catch (e) { marks = []; }
-    draw();
-  });
 })();

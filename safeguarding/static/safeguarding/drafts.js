@@ -22,6 +22,12 @@
     return fields;
   };
 
+  // Whether a draft holds anything the form does not show now (the server keeps only some fields).
+  const differs = (kept, shown) =>
+    Object.entries(kept).some(
+      ([name, values]) => JSON.stringify(values) !== JSON.stringify(shown[name] || []),
+    );
+
   const setUp = (form) => {
     const url = form.dataset.draftUrl;
     const notice = document.createElement("div");
@@ -109,7 +115,6 @@
           if (details && values.some((value) => value.trim())) details.open = true;
         });
       });
-      form.dispatchEvent(new Event("draft-restored"));
     };
 
     const offer = (draft) => {
@@ -155,7 +160,7 @@
       fetch(url, { credentials: "same-origin", headers: { "X-Background": "autosave" } })
         .then((response) => (response.ok ? response.json() : { draft: null }))
         .then((data) => {
-          if (data.draft && JSON.stringify(data.draft.fields) !== sent) offer(data.draft);
+          if (data.draft && differs(data.draft.fields, fieldsOf(form))) offer(data.draft);
         })
         .catch(() => {});
     }
