@@ -11,10 +11,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from safeguarding.models import Draft, Pupil
+from safeguarding.models import Draft
 from safeguarding.permissions import DRAFT_CAPABILITY, reader_required
 from safeguarding.selectors.concerns import concern_get_for_reader
-from safeguarding.selectors.drafts import draft_of_author
+from safeguarding.selectors.drafts import draft_of_author, draft_pupils_named
 from safeguarding.selectors.pupils import pupil_get_unlogged
 from safeguarding.services.drafts import DRAFT_MAX_BYTES, TOO_LONG, draft_discard, draft_save
 from safeguarding.views.common import acting_user, error_text
@@ -85,7 +85,7 @@ def _offered(found: Draft | None) -> JsonResponse:
                 "saved_at": found.saved_at.isoformat(),
                 "saved_at_text": _when(found.saved_at),
                 "fields": found.fields,
-                "pupils": _pupil_labels(found) if found.form == Draft.Form.CONCERN else {},
+                "pupils": draft_pupils_named(found) if found.form == Draft.Form.CONCERN else {},
             }
         }
     )
@@ -121,14 +121,3 @@ def draft_delete(request: HttpRequest, form: str, record_id: int) -> HttpRespons
     kind = _form_of(request, form, record_id)
     draft_discard(author_id=acting_user(request).pk, form=kind, record_id=record_id)
     return JsonResponse({"discarded": True})
-
-
-def _pupil_labels(found: Draft) -> dict[str, str]:
-    """The pupils chosen in a concern's draft, named as the recording search names them: on
-    roll, name, year and form."""
-    ids = [int(i) for i in found.fields.get("pupils", []) if str(i).isdigit()]
-    return {
-        str(pupil.pk): f"{pupil.display_name} ({pupil.get_year_group_display()}"
-        + (f", {pupil.form})" if pupil.form else ")")
-        for pupil in Pupil.objects.filter(pk__in=ids, leaving_date__isnull=True)
-    }
