@@ -44,7 +44,8 @@ def signed_out_json() -> JsonResponse:
 
 def idle_seconds_left(request: HttpRequest) -> int | None:
     """Seconds before this session is signed out for idleness, or None if it never is."""
-    if not request.user.is_authenticated or not _times_out(request):
+    user = getattr(request, "user", None)  # absent on a page drawn before authentication
+    if user is None or not user.is_authenticated or not _times_out(request):
         return None
     last = int(request.session.get(SESSION_LAST_ACTIVITY, time.time()))
     return max(0, IDLE_TIMEOUT_SECONDS - (int(time.time()) - last))
