@@ -81,3 +81,12 @@ def reader_required(request: HttpRequest) -> Reader:
     if reader is None:
         raise Http404
     return reader
+
+
+# Who may keep a draft of each form: whoever may send that form (docs/security.md, "Drafts").
+DRAFT_CAPABILITY: dict[str, Capability] = {
+    "concern": Capability.RECORD_CONCERN,
+    "screening": Capability.SCREEN_CONCERNS,
+    "action": Capability.MANAGE_CASES,
+    "contact": Capability.MANAGE_CASES,
+}

@@ -10,6 +10,7 @@ from safeguarding.models import Alert
 from safeguarding.services.alerts import ALERT_EMAIL
 from safeguarding.services.allegations import allegations_escalate_overdue
 from safeguarding.services.concerns import concerns_escalate_overdue
+from safeguarding.services.drafts import drafts_expire
 from safeguarding.services.exports import EXPORT_TIME_LIMIT, export_render
 from tenants.db import school_connection
 from tenants.models import School
@@ -64,3 +65,16 @@ def concerns_escalate_school_task() -> int:
 def chronology_export_task(job_id: int) -> bool:
     """Makes the PDF of a queued chronology export; a second run finds the job claimed."""
     return export_render(job_id=job_id)
+
+
+@app.task(
+    base=SchoolTask,
+    name="safeguarding.drafts_expire",
+    acks_late=True,
+    soft_time_limit=60,
+    time_limit=120,
+)
+def drafts_expire_school_task() -> int:
+    """Deletes this school's drafts older than DRAFT_KEEP_DAYS (docs/security.md, "Drafts");
+    a second run finds nothing left to delete."""
+    return drafts_expire()

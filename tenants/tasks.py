@@ -22,3 +22,17 @@ def escalate_unscreened_concerns_task() -> int:
         with tenant_context(school):
             task_send(SCHOOL_ESCALATE_TASK)
     return schools.count()
+
+
+# Registered by safeguarding/tasks.py.
+SCHOOL_DRAFTS_EXPIRE_TASK = "safeguarding.drafts_expire"
+
+
+@app.task(name="tenants.drafts_expire", acks_late=True, soft_time_limit=120, time_limit=180)
+def drafts_expire_task() -> int:
+    """Beat: asks each active school to delete its drafts past their keeping period."""
+    schools = schools_active()
+    for school in schools:
+        with tenant_context(school):
+            task_send(SCHOOL_DRAFTS_EXPIRE_TASK)
+    return schools.count()

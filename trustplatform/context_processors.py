@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from tenants.selectors import school_of_request
+from trustplatform.accounts.middleware import idle_seconds_left
 from trustplatform.permissions import Capability, can
 from trustplatform.schooldays.selectors import missing_term_dates_notice
 
@@ -24,4 +25,6 @@ def site(request: HttpRequest) -> dict[str, object]:
         "school": school_of_request(request),
         "base_domain": settings.BASE_DOMAIN,
         "product_name": "Safeguarding Records",
+        # The page warns two minutes before the idle sign-out (trustplatform/static/.../session.js).
+        "idle_seconds_left": idle_seconds_left(request) if hasattr(request, "session") else None,
     }

@@ -458,6 +458,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Figures that change with time alone (a concern passing 24 hours unscreened, an action
     # passing its due date): refreshed within a quarter of an hour.
     "statistics-refresh-due": {"task": "statistics.refresh_due", "schedule": 15 * 60},
+    # Unsent drafts are deleted 7 days after their last save, in each school's schema
+    # (docs/security.md, "Drafts"); nightly is soon enough, and a second run deletes nothing.
+    "drafts-expire": {"task": "tenants.drafts_expire", "schedule": crontab(hour=3, minute=15)},
 }
 # Hours (counted on school days) within which a new concern must be screened
 # (docs/rules.md, "Screening a concern").

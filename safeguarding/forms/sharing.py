@@ -150,8 +150,12 @@ class ChildInformedForm(forms.Form):
         choices=CHILD_INFORMED,
         widget=forms.RadioSelect,
     )
+    # Now, as every date and time starts: ignored when the child was not told.
     informed_at = LocalDateTimeField(
-        label="When was the child told?", required=False, help_text="If the child was told."
+        label="When was the child told?",
+        required=False,
+        help_text="If the child was told.",
+        initial=_now_local,
     )
     informed_by = forms.CharField(
         label="Who told the child?",

@@ -20,6 +20,7 @@ from safeguarding.models.concerns import (
     Source,
 )
 from safeguarding.models.documents import Document
+from safeguarding.models.drafts import Draft
 from safeguarding.models.exports import ExportJob
 from safeguarding.models.pupils import FamilyLink, Pupil
 from safeguarding.models.sharing import Agency, AgencyContact, Disclosure, LawfulBasis
@@ -39,6 +40,7 @@ __all__ = [
     "Concern",
     "Disclosure",
     "Document",
+    "Draft",
     "ExportJob",
     "FamilyLink",
     "KeyHolderGrant",

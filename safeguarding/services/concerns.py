@@ -25,6 +25,7 @@ from safeguarding.models import (
     Source,
 )
 from safeguarding.models.concerns import BACKDATE_GRACE, CLOCK_SKEW
+from safeguarding.models.drafts import Draft
 from safeguarding.services.alerts import alert as _alert
 from safeguarding.services.alerts import (
     alert_emails_after_commit as _send_alert_emails_after_commit,
@@ -34,6 +35,7 @@ from safeguarding.services.alerts import statistics_changed as _statistics_chang
 from safeguarding.services.allegations import allegation_create, allegation_handler_ids
 from safeguarding.services.chronology import Person, chronology_append
 from safeguarding.services.documents import CheckedFile, attachments_checked_first, document_store
+from safeguarding.services.drafts import draft_discard
 from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership
 from trustplatform.permissions import Capability, role_allows
@@ -411,6 +413,8 @@ def concern_record(
     )
     _concern_chronology(concern, author=author, checked=checked)
     _concern_attach(concern, author=author, pupils=checked.pupils, attachments=attachments)
+    # Sent: the author's draft of the form has done its job (docs/security.md, "Drafts").
+    draft_discard(author_id=author.user_id, form=Draft.Form.CONCERN, record_id=0)
     _send_alert_emails_after_commit(concern)
     _statistics_changed()
     return concern
@@ -618,6 +622,7 @@ def concern_screen(
         + (f"\nNext steps: {concern.next_steps}" if concern.next_steps else ""),
         details={"level": str(level)},
     )
+    draft_discard(author_id=screener.user_id, form=Draft.Form.SCREENING, record_id=concern.pk)
     _statistics_changed()
     return concern
 
@@ -722,6 +727,7 @@ def action_add(
         action=action,
         details={"kind": str(kind)},
     )
+    draft_discard(author_id=actor.user_id, form=Draft.Form.ACTION, record_id=concern.pk)
     _statistics_changed()
     return action
 
@@ -774,6 +780,7 @@ def contact_record(
         errors["occurred_at"] = "The time cannot be in the future."
     if errors:
         raise ValidationError(errors)
+    draft_discard(author_id=author.user_id, form=Draft.Form.CONTACT, record_id=pupil.pk)
     is_call = kind == ChronologyEntry.Kind.PHONE_CALL
     details = (
         {"agency": agency.strip(), "person": person.strip()}

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("safeguarding.urls.sharing")),
     path("", include("safeguarding.urls.exports")),
     path("", include("safeguarding.urls.tasks")),
+    path("", include("safeguarding.urls.drafts")),
 ]

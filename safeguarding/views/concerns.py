@@ -34,7 +34,7 @@ from safeguarding.selectors.concerns import (
 from safeguarding.services import concerns as services
 from safeguarding.services.access import access_log_record
 from safeguarding.services.chronology import Person
-from safeguarding.views.common import acting_person, acting_user, error_text, form_errors_add
+from safeguarding.views.common import acting_person, acting_user, form_errors_add
 from tenants.selectors import school_of_request_or_404
 from trustplatform.accounts.models import Role, User
 from trustplatform.permissions import Capability, require
@@ -167,6 +167,22 @@ def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
     concern = concern_get_for_reader(reader=reader, concern_id=concern_id)
     if (current := concern_current(concern)) != concern:
         return redirect("safeguarding:concern_detail", concern_id=current.pk)
+    return _detail_page(request, concern)
+
+
+def _detail_page(
+    request: HttpRequest,
+    concern: Concern,
+    *,
+    screening_form: ScreeningForm | None = None,
+    action_form: ActionForm | None = None,
+    status_form: StatusForm | None = None,
+    outcome_form: OutcomeForm | None = None,
+    outcome_action_id: int | None = None,
+) -> HttpResponse:
+    """The concern page; after a refused form, that form as it was sent, with its errors, so
+    nothing typed is lost (docs/rules.md, "Nothing typed is lost")."""
+    reader = reader_required(request)
     pupils = list(concern.pupils.all())
     # One entry per child named on the page, so the DSL finds it when filtering by pupil.
     for pupil in pupils:
@@ -193,12 +209,14 @@ def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
             "actions": concern.actions.all(),
             "allegation": allegation,
             "versions": concern_versions(concern, reader),
-            "screening_form": ScreeningForm(
+            "screening_form": screening_form
+            or ScreeningForm(
                 initial={"level": concern.level, "rationale": concern.level_rationale}
             ),
-            "action_form": ActionForm(colleagues=colleagues),
-            "outcome_form": OutcomeForm(),
-            "status_form": StatusForm(),
+            "action_form": action_form or ActionForm(colleagues=colleagues),
+            "outcome_form": outcome_form or OutcomeForm(),
+            "outcome_action_id": outcome_action_id,
+            "status_form": status_form or StatusForm(),
         },
     )
 
@@ -282,12 +300,12 @@ def concern_screen(request: HttpRequest, concern_id: int) -> HttpResponse:
                 rationale=form.cleaned_data["rationale"],
                 next_steps=form.cleaned_data["next_steps"],
             )
-            messages.success(request, "Screening recorded.")
         except ValidationError as error:
-            messages.error(request, error_text(error))
-    else:
-        messages.error(request, "Choose a level and give the reason for it.")
-    return _back(concern)
+            form_errors_add(form, error)
+        else:
+            messages.success(request, "Screening recorded.")
+            return _back(concern)
+    return _detail_page(request, concern, screening_form=form)
 
 
 @require(Capability.MANAGE_CASES)
@@ -311,12 +329,12 @@ def action_add(request: HttpRequest, concern_id: int) -> HttpResponse:
                 assignee=Person(assignee.pk, assignee.full_name, "") if assignee else None,
                 due_on=data["due_on"],
             )
-            messages.success(request, "Action added to the case and the chronology.")
         except ValidationError as error:
-            messages.error(request, error_text(error))
-    else:
-        messages.error(request, "The action could not be read; check the form.")
-    return _back(concern)
+            form_errors_add(form, error)
+        else:
+            messages.success(request, "Action added to the case and the chronology.")
+            return _back(concern)
+    return _detail_page(request, concern, action_form=form)
 
 
 @require(Capability.MANAGE_CASES)
@@ -327,16 +345,17 @@ def action_complete(request: HttpRequest, concern_id: int, action_id: int) -> Ht
     if action is None:
         raise Http404
     form = OutcomeForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError("Record the outcome.")
-        services.action_complete(
-            action=action, actor=acting_person(request), outcome=form.cleaned_data["outcome"]
-        )
-        messages.success(request, "Action completed.")
-    except ValidationError as error:
-        messages.error(request, error_text(error))
-    return _back(concern)
+    if form.is_valid():
+        try:
+            services.action_complete(
+                action=action, actor=acting_person(request), outcome=form.cleaned_data["outcome"]
+            )
+        except ValidationError as error:
+            form_errors_add(form, error)
+        else:
+            messages.success(request, "Action completed.")
+            return _back(concern)
+    return _detail_page(request, concern, outcome_form=form, outcome_action_id=action.pk)
 
 
 @require(Capability.MANAGE_CASES)
@@ -344,16 +363,17 @@ def action_complete(request: HttpRequest, concern_id: int, action_id: int) -> Ht
 def concern_status(request: HttpRequest, concern_id: int) -> HttpResponse:
     concern = concern_get_for_reader(reader=reader_required(request), concern_id=concern_id)
     form = StatusForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError("Choose what to do with the case.")
-        services.concern_status_set(
-            concern=concern,
-            actor=acting_person(request),
-            status=Concern.Status(form.cleaned_data["status"]),
-            summary=form.cleaned_data["summary"],
-        )
-        messages.success(request, "Case status changed.")
-    except ValidationError as error:
-        messages.error(request, error_text(error))
-    return _back(concern)
+    if form.is_valid():
+        try:
+            services.concern_status_set(
+                concern=concern,
+                actor=acting_person(request),
+                status=Concern.Status(form.cleaned_data["status"]),
+                summary=form.cleaned_data["summary"],
+            )
+        except ValidationError as error:
+            form_errors_add(form, error)
+        else:
+            messages.success(request, "Case status changed.")
+            return _back(concern)
+    return _detail_page(request, concern, status_form=form)

@@ -53,6 +53,8 @@ def _public_pages(everyone: frozenset[str]) -> dict[str, Row]:
         "accounts:logout": Row(allowed=everyone, method="POST", anonymous=OK),
         "accounts:account": Row(allowed=signed_in),
         "accounts:sign_out_everywhere": Row(allowed=signed_in, method="POST"),
+        # "Stay signed in": a signed-out page's script gets a 403 it reads, not the sign-in page.
+        "accounts:session_time": Row(allowed=signed_in, method="POST", anonymous=DENIED),
         # Without two-factor set up, the check sends people on to set it up.
         "accounts:two_factor": Row(
             allowed=signed_in - WITHOUT_TWO_FACTOR, two_factor_first=WITHOUT_TWO_FACTOR & signed_in

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage import default_storage
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.crypto import constant_time_compare
 
@@ -30,6 +30,35 @@ SESSION_PASSWORD_ACCEPTED = "password_accepted"  # noqa: S105 - a session key, n
 IDLE_TIMEOUT_SECONDS = 30 * 60
 # Activity is written back at most once a minute, not on every request.
 ACTIVITY_WRITE_INTERVAL_SECONDS = 60
+# A page's own requests made without the person doing anything (a draft's autosave, asking how
+# long the session has left) carry this header: they are no activity, and an idle session still
+# ends (docs/security.md, "Drafts").
+BACKGROUND_HEADER = "X-Background"
+SIGNED_OUT_MESSAGE = "You were signed out after 30 minutes without activity."
+
+
+def signed_out_json() -> JsonResponse:
+    """What a page's script is told when the session has ended: a 403 it reads."""
+    return JsonResponse({"error": SIGNED_OUT_MESSAGE, "signed_out": True}, status=403)
+
+
+def idle_seconds_left(request: HttpRequest) -> int | None:
+    """Seconds before this session is signed out for idleness, or None if it never is."""
+    user = getattr(request, "user", None)  # absent on a page drawn before authentication
+    if user is None or not user.is_authenticated or not _times_out(request):
+        return None
+    last = int(request.session.get(SESSION_LAST_ACTIVITY, time.time()))
+    return max(0, IDLE_TIMEOUT_SECONDS - (int(time.time()) - last))
+
+
+def activity_touch(request: HttpRequest) -> None:
+    """The person asked to stay signed in: the idle timeout starts again from now."""
+    request.session[SESSION_LAST_ACTIVITY] = int(time.time())
+
+
+def _times_out(request: HttpRequest) -> bool:
+    # School administrators see pupils' details for import and enrolment: the same timeout.
+    return bool(roles_here(request) & (CHILD_DATA_ROLES | {Role.SCHOOL_ADMIN}))
 
 
 def session_start(request: HttpRequest) -> None:
@@ -109,11 +138,17 @@ class SessionPlaceMiddleware:
                 request.user = AnonymousUser()
             elif self._idle_expired(request):
                 logout(request)
+                if request.headers.get(BACKGROUND_HEADER):
+                    # A page's script asked, not a person: it tells them to copy their text and
+                    # sign in again, rather than being handed the sign-in page.
+                    return JsonResponse(
+                        {"error": SIGNED_OUT_MESSAGE, "signed_out": True}, status=403
+                    )
                 response = redirect("accounts:login")
                 # MessageMiddleware comes after this one and has not run for this request, so
                 # messages.info() would raise: store the message with the response directly.
                 storage = default_storage(request)
-                storage.add(messages.INFO, "You were signed out after 30 minutes without activity.")
+                storage.add(messages.INFO, SIGNED_OUT_MESSAGE)
                 storage.update(response)
                 return response
         return self.get_response(request)
@@ -122,10 +157,10 @@ class SessionPlaceMiddleware:
     def _idle_expired(request: HttpRequest) -> bool:
         now = int(time.time())
         last = int(request.session.get(SESSION_LAST_ACTIVITY, now))
-        # School administrators see pupils' details for import and enrolment: the same timeout.
-        sees_pupils = bool(roles_here(request) & (CHILD_DATA_ROLES | {Role.SCHOOL_ADMIN}))
-        if sees_pupils and now - last > IDLE_TIMEOUT_SECONDS:
+        if _times_out(request) and now - last > IDLE_TIMEOUT_SECONDS:
             return True
+        if request.headers.get(BACKGROUND_HEADER):
+            return False
         if now - last >= ACTIVITY_WRITE_INTERVAL_SECONDS:
             request.session[SESSION_LAST_ACTIVITY] = now
         return False

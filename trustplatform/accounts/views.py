@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -31,10 +31,13 @@ from trustplatform.accounts.forms import (
 )
 from trustplatform.accounts.lockout import account_cooling_off
 from trustplatform.accounts.middleware import (
+    activity_touch,
+    idle_seconds_left,
     password_accepted,
     pending_clear,
     pending_user,
     session_start,
+    signed_out_json,
 )
 from trustplatform.accounts.models import User
 from trustplatform.accounts.selectors import recovery_codes_remaining
@@ -304,3 +307,17 @@ def simple_message(title: str, text: str) -> Any:
         return render(request, "accounts/message.html", {"title": title, "text": text})
 
     return view
+
+
+@require_http_methods(["GET", "POST"])
+def session_time(request: HttpRequest) -> HttpResponse:
+    """How long the session has before the idle sign-out; POST ("Stay signed in") starts it again.
+
+    The page's warning asks here (docs/security.md, "Signing in"). Signed out: a 403
+    the script reads, never the sign-in page.
+    """
+    if not request.user.is_authenticated:
+        return signed_out_json()
+    if request.method == "POST":
+        activity_touch(request)
+    return JsonResponse({"seconds_left": idle_seconds_left(request)})
