@@ -705,13 +705,13 @@ def _report(figures: Figures, args: argparse.Namespace, site: Site) -> None:
         f"{SMALL_CHRONOLOGY} entries": len(figures.page_queries_small),
         f"{BIG_CHRONOLOGY:,} entries": len(figures.page_queries_big),
         f"{HUGE_CHRONOLOGY:,} entries": len(figures.huge_page_queries),
-        "load older": len(figures.older_queries),
     }
     verdict = "equal" if len(set(counts.values())) == 1 else "NOT EQUAL"
     print(
-        "SQL queries: "
+        "SQL queries, first screen: "
         + ", ".join(f"{name}: {count}" for name, count in counts.items())
-        + f"  ({verdict}; every statement CaptureQueriesContext sees, SET search_path included)"
+        + f"  ({verdict}; every statement CaptureQueriesContext sees, SET search_path included);"
+        f" load older entries: {len(figures.older_queries)} (no filter lists to draw)"
     )
     if verdict != "equal":
         extra = [q for q in figures.huge_page_queries if q not in figures.page_queries_small]
