@@ -19,7 +19,7 @@ class MinuteUTC(models.Func):
     are whole hours, so its minutes are the same."""
 
     template = "DATE_TRUNC('minute', (%(expressions)s) AT TIME ZONE 'UTC')"
-    output_field: ClassVar[models.Field] = models.DateTimeField()  # type: ignore[assignment]
+    output_field: ClassVar[models.Field] = models.DateTimeField()
 
 
 class ChronologyEntry(HashChainedModel):
