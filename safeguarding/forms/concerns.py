@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from safeguarding.body_map import MAX_NOTE, Mark, marks_posted, regions_in_list_order
-from safeguarding.models import Action, AllegationVersion, ChronologyEntry, Concern, Source
+from safeguarding.models import Action, AllegationVersion, Concern, Source
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -214,23 +214,6 @@ class StatusForm(forms.Form):
     summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Summary (to close)"
     )
-
-
-class ContactForm(forms.Form):
-    kind = forms.ChoiceField(
-        choices=[
-            (ChronologyEntry.Kind.PHONE_CALL.value, "Telephone call"),
-            (ChronologyEntry.Kind.MEETING.value, "Meeting"),
-        ],
-        label="Telephone call or meeting",
-    )
-    occurred_at = forms.DateTimeField(
-        label="Date and time", widget=_DATETIME, input_formats=["%Y-%m-%dT%H:%M"]
-    )
-    agency = forms.CharField(required=False, max_length=200, label="Call: agency")
-    person = forms.CharField(required=False, max_length=200, label="Call: with whom")
-    participants = forms.CharField(required=False, max_length=500, label="Meeting: who took part")
-    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class CorrectionForm(forms.Form):

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from safeguarding.models import Action, ChronologyEntry, Concern, Pupil, Source
+from safeguarding.models.concerns import BACKDATE_GRACE, CLOCK_SKEW
 from trustplatform.hashchain import chain_append
 
 
@@ -96,4 +97,80 @@ def chronology_correct(
         disclosure_id=entry.disclosure_id,
         supersedes=entry,
         correction_reason=reason.strip(),
+    )
+
+
+def occurred_at_errors(
+    *, occurred_at: dt.datetime, backdate_reason: str, now: dt.datetime, reason_needed: bool = True
+) -> dict[str, str]:
+    """A time in the future is refused; one earlier than the grace needs the reason it is
+    recorded late (docs/rules.md, "Occurred and recorded times")."""
+    if occurred_at > now + CLOCK_SKEW:
+        return {"occurred_at": "The time cannot be in the future."}
+    if reason_needed and occurred_at < now - BACKDATE_GRACE and not backdate_reason.strip():
+        return {"backdate_reason": "This happened earlier than now: say why it is recorded later."}
+    return {}
+
+
+@transaction.atomic
+def note_record(
+    *,
+    pupil: Pupil,
+    author: Person,
+    occurred_at: dt.datetime,
+    body: str,
+    title: str = "",
+    backdate_reason: str = "",
+) -> ChronologyEntry:
+    """A general note on the chronology: something the DSL knows that is no concern, call or
+    meeting (a conversation in passing, a record read elsewhere)."""
+    errors = occurred_at_errors(
+        occurred_at=occurred_at, backdate_reason=backdate_reason, now=timezone.now()
+    )
+    if not body.strip():
+        errors["body"] = "Write the note."
+    if errors:
+        raise ValidationError(errors)
+    return chronology_append(
+        pupil=pupil,
+        kind=ChronologyEntry.Kind.NOTE,
+        author=author,
+        title=title.strip() or "Note",
+        body=body.strip(),
+        occurred_at=occurred_at,
+        backdate_reason=backdate_reason.strip(),
+    )
+
+
+@transaction.atomic
+def child_informed_record(
+    *,
+    pupil: Pupil,
+    author: Person,
+    occurred_at: dt.datetime,
+    told_by: str,
+    how: str,
+    child_views: str = "",
+    backdate_reason: str = "",
+) -> ChronologyEntry:
+    """That the child was told (of a referral, a plan, a decision about them), who told them and
+    how, and what they said: the child's voice on their own record."""
+    errors = occurred_at_errors(
+        occurred_at=occurred_at, backdate_reason=backdate_reason, now=timezone.now()
+    )
+    if not told_by.strip():
+        errors["told_by"] = "Say who told the child."
+    if not how.strip():
+        errors["how"] = "Say what the child was told and how."
+    if errors:
+        raise ValidationError(errors)
+    return chronology_append(
+        pupil=pupil,
+        kind=ChronologyEntry.Kind.CHILD_INFORMED,
+        author=author,
+        title=f"Child informed by {told_by.strip()}",
+        body=how.strip(),
+        occurred_at=occurred_at,
+        backdate_reason=backdate_reason.strip(),
+        details={"told_by": told_by.strip(), "child_views": child_views.strip()},
     )

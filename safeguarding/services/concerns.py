@@ -33,7 +33,7 @@ from safeguarding.services.alerts import (
 from safeguarding.services.alerts import member_ids as _member_ids
 from safeguarding.services.alerts import statistics_changed as _statistics_changed
 from safeguarding.services.allegations import allegation_create, allegation_handler_ids
-from safeguarding.services.chronology import Person, chronology_append
+from safeguarding.services.chronology import Person, chronology_append, occurred_at_errors
 from safeguarding.services.documents import CheckedFile, attachments_checked_first, document_store
 from safeguarding.services.drafts import draft_discard
 from tenants.models import School
@@ -753,6 +753,7 @@ def action_complete(*, action: Action, actor: Person, outcome: str) -> Action:
     return action
 
 
+@attachments_checked_first  # the meeting's notes scanned once, before the transaction opens
 @transaction.atomic
 def contact_record(
     *,
@@ -765,8 +766,12 @@ def contact_record(
     person: str = "",
     participants: str = "",
     concern: Concern | None = None,
+    backdate_reason: str = "",
+    attachments: Sequence[UploadedFile | CheckedFile] = (),
+    notes_overview: str = "",
 ) -> ChronologyEntry:
-    """A telephone call (agency, person, summary) or a meeting (date and time, participants)."""
+    """A telephone call (agency, person, summary) or a meeting (date and time, participants, and
+    its notes as a document placed at the meeting's time)."""
     errors: dict[str, str] = {}
     if kind not in {ChronologyEntry.Kind.PHONE_CALL, ChronologyEntry.Kind.MEETING}:
         errors["kind"] = "Choose a telephone call or a meeting."
@@ -776,8 +781,16 @@ def contact_record(
         errors["person"] = "Say who the call was with."
     if kind == ChronologyEntry.Kind.MEETING and not participants.strip():
         errors["participants"] = "List who took part."
-    if occurred_at > timezone.now() + CLOCK_SKEW:
-        errors["occurred_at"] = "The time cannot be in the future."
+    if attachments and kind != ChronologyEntry.Kind.MEETING:
+        errors["attachments"] = "Notes can be uploaded with a meeting."
+    # A call or a meeting is refused only in the future (docs/rules.md): a reason given for
+    # recording it later is kept.
+    errors |= occurred_at_errors(
+        occurred_at=occurred_at,
+        backdate_reason=backdate_reason,
+        now=timezone.now(),
+        reason_needed=False,
+    )
     if errors:
         raise ValidationError(errors)
     draft_discard(author_id=author.user_id, form=Draft.Form.CONTACT, record_id=pupil.pk)
@@ -792,18 +805,31 @@ def contact_record(
         if is_call
         else "Meeting"
     )
-    return chronology_append(
+    category_ids = list(concern.categories.values_list("pk", flat=True)) if concern else []
+    entry = chronology_append(
         pupil=pupil,
         kind=kind,
         author=author,
         title=title,
         body=summary.strip(),
         occurred_at=occurred_at,
+        backdate_reason=backdate_reason.strip(),
         details=details,
         source=Source.PHONE_CALL if is_call else Source.MEETING,
         concern=concern,
-        category_ids=concern.categories.values_list("pk", flat=True) if concern else (),
+        category_ids=category_ids,
     )
+    for checked in attachments:
+        document_store(
+            pupil=pupil,
+            checked=cast(CheckedFile, checked),  # checked by the decorator, before the txn
+            overview=notes_overview.strip() or "Notes of the meeting",
+            author=author,
+            concern=concern,
+            occurred_at=occurred_at,
+            backdate_reason=backdate_reason.strip(),
+        )
+    return entry
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ no row, no chronology entry, no file.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import io
@@ -394,9 +395,12 @@ def document_store(
     overview: str,
     author: Person,
     concern: Concern | None = None,
+    occurred_at: dt.datetime | None = None,
+    backdate_reason: str = "",
 ) -> Document:
     """Stores a checked file on the pupil's record with its chronology entry, in one short
-    transaction (or inside the caller's)."""
+    transaction (or inside the caller's). The entry is placed at `occurred_at` when the document
+    belongs to an event (a meeting's notes), else when it was uploaded."""
     data, original_name, kind, scanned = (
         checked.data,
         checked.original_name,
@@ -431,7 +435,8 @@ def document_store(
                 kind=ChronologyEntry.Kind.DOCUMENT,
                 author=author,
                 title=f"Document uploaded: {overview}",
-                occurred_at=document.uploaded_at,
+                occurred_at=occurred_at or document.uploaded_at,
+                backdate_reason=backdate_reason,
                 source=Source.UPLOAD,
                 details={
                     "original_name": original_name,

@@ -11,6 +11,12 @@ urlpatterns = [
         name="pupil_chronology",
     ),
     path("pupils/<int:pupil_id>/contacts/", chronology.contact_add, name="contact_add"),
+    path("pupils/<int:pupil_id>/chronology/note/", chronology.note_add, name="note_add"),
+    path(
+        "pupils/<int:pupil_id>/chronology/child-informed/",
+        chronology.child_informed_add,
+        name="child_informed_add",
+    ),
     path(
         "pupils/<int:pupil_id>/chronology/printed/",
         chronology.chronology_printed,
