@@ -17,6 +17,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from safeguarding.models import ChronologyEntry, Document, Pupil
 from safeguarding.services.access import key_holder_access_set
+from safeguarding.services.chronology import child_informed_record, note_record
 from safeguarding.services.concerns import concern_record, contact_record
 from tenants.models import School
 from tests.conftest import World, school_client
@@ -248,6 +249,53 @@ def test_a_dsl_records_a_note_with_its_author_and_times(world: World, school_a: 
     page = client.get(f"/pupils/{pupil.pk}/chronology/").text
     assert "Mum mentioned a new partner living at home." in page
     assert f"by {dsl.full_name}" in page
+
+
+MARKUP = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_every_field_typed_into_an_entry_is_shown_as_text_never_as_markup(
+    world: World, school_a: School
+) -> None:
+    """The list of entries is written without the template engine: each typed value must still
+    reach the page escaped, in the title, body, call, meeting, child's views and told-by lines."""
+    dsl_person = person(world.person("a", Role.DSL), Role.DSL)
+    now = timezone.now()
+    with schema_context(school_a.schema_name):
+        pupil = make_pupil("Ottilie", "Prynne")
+        contact_record(
+            pupil=pupil,
+            author=dsl_person,
+            kind=ChronologyEntry.Kind.PHONE_CALL,
+            occurred_at=now,
+            summary=f"Summary {MARKUP}",
+            person=f"Person {MARKUP}",
+            agency=f"Agency {MARKUP}",
+        )
+        contact_record(
+            pupil=pupil,
+            author=dsl_person,
+            kind=ChronologyEntry.Kind.MEETING,
+            occurred_at=now,
+            summary="Meeting.",
+            participants=f"Participants {MARKUP}",
+        )
+        note_record(pupil=pupil, author=dsl_person, occurred_at=now, body=MARKUP, title=MARKUP)
+        child_informed_record(
+            pupil=pupil,
+            author=dsl_person,
+            occurred_at=now,
+            told_by=MARKUP,
+            how=MARKUP,
+            child_views=MARKUP,
+        )
+    page = school_client(school_a, world.person("a", Role.DSL)).get(
+        f"/pupils/{pupil.pk}/chronology/"
+    )
+    assert page.status_code == 200
+    assert "<script>alert" not in page.text
+    assert "<img src=x" not in page.text
+    assert page.text.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") >= 8
 
 
 def test_a_backdated_note_needs_its_reason_and_keeps_what_was_typed(
