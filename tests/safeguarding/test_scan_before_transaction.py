@@ -131,7 +131,7 @@ def test_attachments_are_written_to_storage_before_the_chronology_is_locked(
     # On S3 each write is a round trip or two: under the school's chronology lock it would make
     # every other writer of the school wait for the storage.
     lock_free_while_writing: list[bool] = []
-    save = PrivateDocumentStorage._save
+    save = PrivateDocumentStorage._save  # type: ignore[attr-defined]  # Django's, not in the stubs
 
     def watched_save(storage: PrivateDocumentStorage, name: str, content: Any) -> str:
         lock_free_while_writing.append(_chronology_lock_free(school_a))
