@@ -355,6 +355,10 @@ def s3_storage(
             "endpoint_url": endpoint_url or None,
             # A second file never replaces the first under the same name.
             "file_overwrite": False,
+            # The request's (or task's) own thread writes and reads the file: boto3's default, a
+            # pool of transfer threads per file, costs more than it saves for files of at most
+            # DOCUMENT_MAX_BYTES, and its threads compete with the other requests of the process.
+            "use_threads": False,
             "object_parameters": (
                 {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id}
                 if kms_key_id
