@@ -32,8 +32,11 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 def bench_database(name: str) -> Iterator[None]:
     """Django set up on a new, migrated database `name`, dropped when the block ends.
 
-    Any database of that name left by an interrupted run is dropped first.
+    Any database of that name left by an interrupted run is dropped first. BENCH_DATABASE_SUFFIX,
+    when set, is appended to the name, so that two checkouts benchmarking on one server at the same
+    time do not drop each other's database.
     """
+    name += os.environ.get("BENCH_DATABASE_SUFFIX", "")
     admin_url = _server_url()
     _database_create(admin_url, name)
     # Before django.setup(): the settings read DATABASE_URL once, when they are loaded.

@@ -6,6 +6,8 @@ Ids only: docs/rules.md, "No side channels".
 
 from __future__ import annotations
 
+from celery import Task
+
 from safeguarding.models import Alert
 from safeguarding.services.alerts import ALERT_EMAIL
 from safeguarding.services.allegations import allegations_escalate_overdue
@@ -57,14 +59,16 @@ def concerns_escalate_school_task() -> int:
 @app.task(
     base=SchoolTask,
     name="safeguarding.chronology_export",
+    bind=True,
     acks_late=True,
     # A long chronology takes minutes to draw; a PDF that takes a quarter of an hour is stuck.
     soft_time_limit=int(EXPORT_TIME_LIMIT.total_seconds()) - 60,
     time_limit=int(EXPORT_TIME_LIMIT.total_seconds()),
 )
-def chronology_export_task(job_id: int) -> bool:
-    """Makes the PDF of a queued chronology export; a second run finds the job claimed."""
-    return export_render(job_id=job_id)
+def chronology_export_task(self: Task, job_id: int) -> bool:
+    """Makes the PDF of a queued chronology export; a second run finds the job claimed, unless
+    it is this message's own run again (its worker's child died)."""
+    return export_render(job_id=job_id, run_id=str(self.request.id or ""))
 
 
 @app.task(

@@ -40,6 +40,7 @@ from trustplatform.accounts.services import (
     trust_membership_add,
     user_create,
 )
+from trustplatform.celery import app
 from trustplatform.permissions import CHILD_DATA_ROLES, SESSION_OTP_VERIFIED
 
 
@@ -275,3 +276,13 @@ def http_get(server_url: str, school: School, path: str, cookie: str = "") -> tu
             return response.status, response.read().decode()
     except HTTPError as error:
         return error.code, error.read().decode()
+
+
+@pytest.fixture
+def tasks_run_when_sent() -> Iterator[None]:
+    """Celery runs a task in this process when it is sent (eager): the worker's own code, on this
+    test's rows, in the school the message names."""
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

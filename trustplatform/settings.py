@@ -356,6 +356,10 @@ def s3_storage(
             "endpoint_url": endpoint_url or None,
             # A second file never replaces the first under the same name.
             "file_overwrite": False,
+            # The request's (or task's) own thread writes and reads the file: boto3's default, a
+            # pool of transfer threads per file, costs more than it saves for files of at most
+            # DOCUMENT_MAX_BYTES, and its threads compete with the other requests of the process.
+            "use_threads": False,
             "object_parameters": (
                 {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id}
                 if kms_key_id
@@ -550,6 +554,12 @@ CELERY_TASK_ROUTES = {
 # What `manage.py demo` and deploy/ start a worker with: every queue.
 WORKER_QUEUES = ["alerts", "exports", "statistics", "default"]
 CELERY_TASK_ACKS_LATE = True
+# A worker child killed mid-task (the out-of-memory killer, SIGKILL) while its worker lives on:
+# the message goes back to the queue and runs again, instead of being acknowledged as failed and
+# lost. Every task is safe to run twice; the export takes over its own claim when run again
+# (safeguarding/services/exports.py) and gives up after EXPORT_MAX_RUNS, so a PDF that kills its
+# worker each time does not go round for ever. (A hard time limit is a failure, not a loss.)
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Tasks that set no limits of their own are stopped after five minutes.
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60

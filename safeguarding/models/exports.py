@@ -66,6 +66,10 @@ class ExportJob(models.Model):
     # SHA-256 of the PDF, shown beside the download so a recipient's copy can be checked.
     file_sha256 = models.CharField(max_length=64, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The id of the task message whose run claimed the job: the same message run again (its
+    # worker's child died) takes the job over at once. And how many runs claimed it.
+    claimed_by = models.CharField(max_length=64, blank=True)
+    runs = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Short and free of child data: the kind of failure, never a message built from the record.
     error = models.CharField(max_length=200, blank=True)

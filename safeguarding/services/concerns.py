@@ -34,7 +34,13 @@ from safeguarding.services.alerts import member_ids as _member_ids
 from safeguarding.services.alerts import statistics_changed as _statistics_changed
 from safeguarding.services.allegations import allegation_create, allegation_handler_ids
 from safeguarding.services.chronology import Person, chronology_append, occurred_at_errors
-from safeguarding.services.documents import CheckedFile, attachments_checked_first, document_store
+from safeguarding.services.documents import (
+    CheckedFile,
+    attachments_checked_first,
+    document_file_put,
+    document_file_remove,
+    document_store,
+)
 from safeguarding.services.drafts import draft_discard
 from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership
@@ -316,21 +322,48 @@ def _concern_chronology(concern: Concern, *, author: Person, checked: _Checked) 
         )
 
 
+def _concern_files_put(
+    attachments: Sequence[UploadedFile | CheckedFile], pupils: Sequence[Pupil]
+) -> list[list[str]]:
+    """Each attachment written to the storage once for each pupil (each child's file stands on
+    its own), before the chronology lock is taken: the storage's round trips hold no lock."""
+    stored: list[list[str]] = []
+    try:
+        for checked in attachments:
+            stored.append([])
+            for _ in pupils:
+                stored[-1].append(document_file_put(cast(CheckedFile, checked)))
+    except BaseException:
+        _concern_files_remove(stored)
+        raise
+    return stored
+
+
+def _concern_files_remove(stored: list[list[str]]) -> None:
+    for names in stored:
+        for name in names:
+            document_file_remove(name)
+
+
 def _concern_attach(
     concern: Concern,
     *,
     author: Person,
-    pupils: Sequence[Pupil],
+    checked: _Checked,
     attachments: Sequence[UploadedFile | CheckedFile],
+    stored: list[list[str]],
 ) -> None:
-    for checked in attachments:
-        for pupil in pupils:
+    category_ids = [c.pk for c in checked.categories]
+    for attachment, names in zip(attachments, stored, strict=True):
+        for pupil, name in zip(checked.pupils, names, strict=True):
             document_store(
                 pupil=pupil,
-                checked=cast(CheckedFile, checked),  # checked by the decorator, before the txn
+                checked=cast(CheckedFile, attachment),  # checked by the decorator, before the txn
                 overview=f"Attached to concern C{concern.pk} by the member of staff",
                 author=author,
                 concern=concern,
+                category_ids=category_ids,
+                stored_name=name,
             )
 
 
@@ -383,38 +416,47 @@ def concern_record(
         adult_user_id=adult_user_id,
         has_attachments=bool(attachments),
     )
-    concern = Concern.objects.create(
-        source=source,
-        occurred_at=occurred_at,
-        recorded_at=now,
-        backdate_reason=backdate_reason.strip(),
-        location=location.strip(),
-        account=account.strip(),
-        action_taken=action_taken.strip(),
-        told_dsl_in_person=told_dsl_in_person,
-        body_map=checked.marks,
-        author_id=author.user_id,
-        author_name=author.name,
-        author_role=author.role,
-        original_author_name=original_author_name.strip(),
-        original_written_at=original_written_at,
-        notify_user_ids=checked.notified,
-    )
-    _concern_link(concern, checked.pupils, checked.categories)
-    _concern_alert(
-        school=school,
-        concern=concern,
-        author=author,
-        checked=checked,
-        now=now,
-        adult_user_id=adult_user_id,
-        adult_name=adult_name,
-        adult_role=adult_role,
-    )
-    _concern_chronology(concern, author=author, checked=checked)
-    _concern_attach(concern, author=author, pupils=checked.pupils, attachments=attachments)
-    # Sent: the author's draft of the form has done its job (docs/security.md, "Drafts").
-    draft_discard(author_id=author.user_id, form=Draft.Form.CONCERN, record_id=0)
+    # Written before any lock is taken; removed again if the concern is not recorded. (A failed
+    # COMMIT would leave them unreferenced, never a row without its file.)
+    stored = _concern_files_put(attachments, checked.pupils)
+    try:
+        concern = Concern.objects.create(
+            source=source,
+            occurred_at=occurred_at,
+            recorded_at=now,
+            backdate_reason=backdate_reason.strip(),
+            location=location.strip(),
+            account=account.strip(),
+            action_taken=action_taken.strip(),
+            told_dsl_in_person=told_dsl_in_person,
+            body_map=checked.marks,
+            author_id=author.user_id,
+            author_name=author.name,
+            author_role=author.role,
+            original_author_name=original_author_name.strip(),
+            original_written_at=original_written_at,
+            notify_user_ids=checked.notified,
+        )
+        _concern_link(concern, checked.pupils, checked.categories)
+        _concern_alert(
+            school=school,
+            concern=concern,
+            author=author,
+            checked=checked,
+            now=now,
+            adult_user_id=adult_user_id,
+            adult_name=adult_name,
+            adult_role=adult_role,
+        )
+        _concern_chronology(concern, author=author, checked=checked)
+        _concern_attach(
+            concern, author=author, checked=checked, attachments=attachments, stored=stored
+        )
+        # Sent: the author's draft of the form has done its job (docs/security.md, "Drafts").
+        draft_discard(author_id=author.user_id, form=Draft.Form.CONCERN, record_id=0)
+    except BaseException:
+        _concern_files_remove(stored)
+        raise
     _send_alert_emails_after_commit(concern)
     _statistics_changed()
     return concern

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import FileField
 
 from safeguarding.models import ChronologyEntry, Concern, Document, Pupil, Source
 from safeguarding.scanning import ScannerError, scan_bytes
@@ -388,6 +389,22 @@ def attachments_checked_first(service: Callable[P, R]) -> Callable[P, R]:
     return checked_first
 
 
+def document_file_put(checked: CheckedFile) -> str:
+    """Writes a checked file to the documents' storage under a new name, and returns the name.
+
+    For a caller that stores the file before it takes the school's chronology lock (a concern's
+    attachments): the storage's round trips then hold no lock. The caller passes the name to
+    `document_store` and removes the file (`document_file_remove`) if its transaction fails.
+    """
+    field = cast(FileField, Document._meta.get_field("file"))
+    return field.storage.save(field.generate_filename(None, "upload"), ContentFile(checked.data))
+
+
+def document_file_remove(stored_name: str) -> None:
+    field = cast(FileField, Document._meta.get_field("file"))
+    field.storage.delete(stored_name)
+
+
 def document_store(
     *,
     pupil: Pupil,
@@ -397,10 +414,16 @@ def document_store(
     concern: Concern | None = None,
     occurred_at: dt.datetime | None = None,
     backdate_reason: str = "",
+    category_ids: Sequence[int] | None = None,
+    stored_name: str = "",
 ) -> Document:
     """Stores a checked file on the pupil's record with its chronology entry, in one short
     transaction (or inside the caller's). The entry is placed at `occurred_at` when the document
-    belongs to an event (a meeting's notes), else when it was uploaded."""
+    belongs to an event (a meeting's notes), else when it was uploaded.
+
+    `stored_name`: the file is in the storage already (`document_file_put`), and the caller removes
+    it if the transaction fails. `category_ids`: the concern's, when the caller has them.
+    """
     data, original_name, kind, scanned = (
         checked.data,
         checked.original_name,
@@ -421,14 +444,20 @@ def document_store(
         uploaded_by_name=author.name,
         uploaded_by_role=author.role,
     )
-    stored_name = ""
+    if category_ids is None:
+        category_ids = list(concern.categories.values_list("pk", flat=True)) if concern else []
+    put_here = ""
     try:
-        with transaction.atomic():
-            # The file first, so the row never points at nothing; removed below if the
-            # transaction fails. (An enclosing transaction rolled back later would leave the
-            # file unreferenced, never a row without its file.)
-            document.file.save("upload", ContentFile(data), save=False)
-            stored_name = document.file.name or ""
+        # No savepoint of its own: a failure here fails the caller's transaction anyway.
+        with transaction.atomic(savepoint=False):
+            if stored_name:
+                document.file.name = stored_name
+            else:
+                # The file first, so the row never points at nothing; removed below if the
+                # transaction fails. (An enclosing transaction rolled back later would leave the
+                # file unreferenced, never a row without its file.)
+                put_here = document_file_put(checked)
+                document.file.name = put_here
             document.save()
             chronology_append(
                 pupil=pupil,
@@ -445,12 +474,12 @@ def document_store(
                     "sha256": sha256,
                     "scanned": scanned,
                 },
-                category_ids=concern.categories.values_list("pk", flat=True) if concern else (),
+                category_ids=category_ids,
                 concern=concern,
                 document_id=document.pk,
             )
     except BaseException:
-        if stored_name:
-            document.file.storage.delete(stored_name)
+        if put_here:
+            document_file_remove(put_here)
         raise
     return document

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -200,16 +200,39 @@ def _enqueue(job_id: int) -> None:
         )
 
 
-def _claim(job_id: int) -> bool:
-    """Takes the job for this run; False when another run has it or it is finished."""
+# Runs that may claim one job: a PDF that kills its worker each time is failed after this many.
+EXPORT_MAX_RUNS = 3
+
+
+def _claim(job_id: int, run_id: str) -> bool:
+    """Takes the job for this run; False when another run has it or it is finished.
+
+    `run_id` is the task message's id: a message run again after its worker's child died
+    (CELERY_TASK_REJECT_ON_WORKER_LOST) takes over its own claim at once, without waiting for it
+    to lapse. No two runs of one message overlap: the broker hands a message out again only once
+    its run is over (rejected, or the visibility timeout, longer than the export's time limit).
+    """
     now = timezone.now()
-    return bool(
-        ExportJob.objects.filter(
-            Q(status=ExportJob.Status.QUEUED)
-            | Q(status=ExportJob.Status.RUNNING, started_at__lt=now - stale_running_after()),
-            pk=job_id,
-        ).update(status=ExportJob.Status.RUNNING, started_at=now, progress=0)
+    takeable = Q(status=ExportJob.Status.QUEUED) | Q(
+        status=ExportJob.Status.RUNNING, started_at__lt=now - stale_running_after()
     )
+    if run_id:
+        takeable |= Q(status=ExportJob.Status.RUNNING, claimed_by=run_id)
+    jobs = ExportJob.objects.filter(takeable, pk=job_id)
+    if jobs.filter(runs__lt=EXPORT_MAX_RUNS).update(
+        status=ExportJob.Status.RUNNING,
+        started_at=now,
+        progress=0,
+        claimed_by=run_id,
+        runs=F("runs") + 1,
+    ):
+        return True
+    jobs.update(
+        status=ExportJob.Status.FAILED,
+        error="The PDF could not be made: it stopped the worker each time.",
+        finished_at=now,
+    )
+    return False
 
 
 def _other_children(pupil: Pupil) -> dict[int, list[str]]:
@@ -305,13 +328,14 @@ def _progress_writer(job_id: int) -> Callable[[int], None]:
     return write
 
 
-def export_render(*, job_id: int) -> bool:
-    """Makes the PDF of a queued job; safe to run twice: the job is claimed first.
+def export_render(*, job_id: int, run_id: str = "") -> bool:
+    """Makes the PDF of a queued job; safe to run twice: the job is claimed first (by `run_id`,
+    the task message's id).
 
     Not atomic, on purpose: progress must be committed as it moves, for the page that polls it.
     Returns whether this run made the file.
     """
-    if not _claim(job_id):
+    if not _claim(job_id, run_id):
         return False
     job = ExportJob.objects.select_related("pupil").get(pk=job_id)
     school = School.objects.get(schema_name=school_connection.schema_name)

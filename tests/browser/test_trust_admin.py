@@ -39,6 +39,7 @@ def cleanup(django_db_blocker: Any) -> Iterator[None]:
         User.objects.filter(email__in=[DSL_EMAIL, NEXT_DSL_EMAIL]).delete()
 
 
+@pytest.mark.usefixtures("tasks_run_when_sent")  # the invitation goes through the outbox
 def test_trust_admin_creates_a_school_and_names_its_dsl_who_signs_in_there(  # noqa: PLR0917 - fixtures
     browser: Browser,
     world: World,

@@ -15,7 +15,6 @@ from safeguarding.models import Category, Pupil
 from safeguarding.services.chronology import Person
 from tenants.models import School
 from trustplatform.accounts.models import Role, User
-from trustplatform.celery import app
 
 _upns = itertools.count(1)
 
@@ -46,16 +45,6 @@ def in_school_a(school_a: School) -> Iterator[None]:
     """Enters school A's schema for the rest of the test."""
     with schema_context(school_a.schema_name):
         yield
-
-
-@pytest.fixture
-def tasks_run_when_sent() -> Iterator[None]:
-    """Celery runs a task in this process when it is sent (eager): the worker's own code, on this
-    test's rows, in the school the message names."""
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -361,6 +361,36 @@ def test_even_a_short_chronology_is_made_by_the_celery_task_once_with_progress(
     assert STAFF_ACCOUNT in _download(client, job.pk)[1]
 
 
+def test_an_export_whose_run_died_is_made_when_its_message_runs_again_and_failed_after_three(
+    world: World, school_a_entered: School, _private_storage: Path
+) -> None:
+    dsl = world.person("a", Role.DSL)
+    pupil, _ = _record(world, school_a_entered)
+    client = school_client(school_a_entered, dsl)
+    job = _ask(client, pupil.pk, "full")
+    # Message "m1" claimed the job and its worker's child was killed: the worker rejected the
+    # message back to the queue (CELERY_TASK_REJECT_ON_WORKER_LOST), long before the claim lapses.
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.RUNNING, started_at=timezone.now(), claimed_by="m1", runs=1
+    )
+
+    assert chronology_export_task.apply(args=[job.pk], task_id="m2").get() is False
+    assert chronology_export_task.apply(args=[job.pk], task_id="m1").get() is True
+    job.refresh_from_db()
+    assert (job.status, job.runs) == (ExportJob.Status.DONE, 2)
+    assert STAFF_ACCOUNT in _download(client, job.pk)[1]
+
+    # A PDF that killed its worker at each of three runs does not go round for ever.
+    stuck = _ask(client, pupil.pk, "full")
+    ExportJob.objects.filter(pk=stuck.pk).update(
+        status=ExportJob.Status.RUNNING, started_at=timezone.now(), claimed_by="m3", runs=3
+    )
+    assert chronology_export_task.apply(args=[stuck.pk], task_id="m3").get() is False
+    stuck.refresh_from_db()
+    assert stuck.status == ExportJob.Status.FAILED
+    assert "stopped the worker each time" in client.get(f"/exports/{stuck.pk}/status/").text
+
+
 def test_an_export_holds_the_chain_as_it_was_when_asked_for(
     world: World, school_a_entered: School
 ) -> None:

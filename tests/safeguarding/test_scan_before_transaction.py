@@ -6,16 +6,18 @@ chronology lock, so every other chronology write of the school goes on meanwhile
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import DatabaseError, connection
 from django_tenants.utils import schema_context
 
 from safeguarding.models import ChronologyEntry, Concern, Document
 from safeguarding.services.concerns import concern_record
 from safeguarding.services.documents import document_upload
+from safeguarding.storage import PrivateDocumentStorage
 from tenants.models import School
 from tests.conftest import World
 from tests.safeguarding.conftest import category_ids, make_pupil, person
@@ -121,3 +123,41 @@ def test_a_document_uploaded_to_a_pupils_record_is_scanned_before_its_transactio
 
     assert document.scanned
     assert lock_free_while_scanning == [True]
+
+
+def test_attachments_are_written_to_storage_before_the_chronology_is_locked(
+    world: World, school_a: School, clamd: FakeClamd, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On S3 each write is a round trip or two: under the school's chronology lock it would make
+    # every other writer of the school wait for the storage.
+    lock_free_while_writing: list[bool] = []
+    save = PrivateDocumentStorage._save  # type: ignore[attr-defined]  # Django's, not in the stubs
+
+    def watched_save(storage: PrivateDocumentStorage, name: str, content: Any) -> str:
+        lock_free_while_writing.append(_chronology_lock_free(school_a))
+        return save(storage, name, content)
+
+    monkeypatch.setattr(PrivateDocumentStorage, "_save", watched_save)
+    with schema_context(school_a.schema_name):
+        concern = _record(world, 2, [("letter.pdf", PDF), ("photo.png", PNG)])
+        stored = [d.file.read() for d in Document.objects.filter(concern=concern).order_by("pk")]
+
+    assert lock_free_while_writing == [True, True, True, True]
+    assert sorted(stored) == sorted([PDF, PDF, PNG, PNG])
+
+
+def test_a_concern_that_fails_after_its_attachments_were_written_leaves_no_file(
+    world: World,
+    school_a: School,
+    documents_root: Path,  # noqa: F811
+    clamd: FakeClamd,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken_append(**kwargs: Any) -> None:
+        raise DatabaseError("the chronology could not be written")
+
+    monkeypatch.setattr("safeguarding.services.concerns.chronology_append", broken_append)
+    with schema_context(school_a.schema_name), pytest.raises(DatabaseError):
+        _record(world, 2, [("letter.pdf", PDF)])
+
+    assert not [p for p in documents_root.rglob("*") if p.is_file()]

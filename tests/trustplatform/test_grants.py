@@ -198,6 +198,7 @@ def test_a_governor_is_never_made_the_dsl(world: World) -> None:
     assert _role_of(dsl, world) == Role.DSL
 
 
+@pytest.mark.usefixtures("tasks_run_when_sent")  # the access email goes through the outbox
 def test_a_handover_on_the_school_site_tells_the_outgoing_dsl(
     world: World, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
@@ -262,6 +263,7 @@ def test_replacing_a_dsl_waits_for_the_school_to_confirm_and_the_dsl_stays_until
         assert site_url(world.school_a, "/staff/") in message.body
 
 
+@pytest.mark.usefixtures("tasks_run_when_sent")  # the access email goes through the outbox
 def test_the_headteacher_confirms_a_named_dsl_on_the_school_site(
     world: World, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:

@@ -32,7 +32,7 @@ from safeguarding.models import Alert, Concern
 from tenants.models import School
 from tests.conftest import PASSWORD, World, school_client
 from tests.safeguarding.conftest import category_ids, make_pupil
-from trustplatform.accounts.models import Role
+from trustplatform.accounts.models import Role, SchoolMembership
 from trustplatform.celery import app
 from trustplatform.outbox.models import OutboxMessage
 from trustplatform.outbox.registry import Email, outbox_kind_register
@@ -386,3 +386,36 @@ def test_an_email_added_while_redis_was_stopped_is_sent_once_by_the_sweeper_and_
 
     assert [to for to, _, _ in smtp.accepted] == [["dsl@example.org"]]
     assert message.sent_at is not None and message.attempts == 1
+
+
+@pytest.mark.usefixtures("db", "eager")
+def test_an_invitation_made_while_the_mail_server_is_down_is_kept_and_its_email_sent_later(
+    world: World,
+    smtp: RefusingThenAccepting,
+    settings: SettingsWrapper,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    server_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = _closed_port()  # the mail server is down
+    client = school_client(world.school_a, world.person("a", Role.DSL))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/staff/invite/",
+            {"full_name": "Orla Venn", "email": "orla.venn@example.org", "role": Role.STAFF},
+        )
+
+    assert response.status_code == 302
+    assert SchoolMembership.objects.filter(
+        user__email="orla.venn@example.org", school=world.school_a, role=Role.STAFF
+    ).exists()
+    with schema_context(world.school_a.schema_name):
+        [waiting] = OutboxMessage.objects.filter(sent_at__isnull=True)
+    assert waiting.attempts == 1 and waiting.last_error.startswith("ConnectionRefusedError")
+
+    settings.EMAIL_PORT = server_port  # the mail server is back
+    assert _sweep_after(3) == 1
+    assert _sweep_after(10) == 0
+    [(to, _, text)] = smtp.accepted
+    assert to == ["orla.venn@example.org"]
+    assert "/accounts/invite/" in text
+    assert world.school_a.name in text

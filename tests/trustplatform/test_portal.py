@@ -245,6 +245,7 @@ def test_suspend_asks_first_then_the_schools_site_shows_the_suspended_page(world
 # --- the DSL -------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("tasks_run_when_sent")  # the access email goes through the outbox
 def test_assigning_a_dsl_emails_them_without_child_data_and_audits_it(
     world: World, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:

@@ -122,6 +122,7 @@ def test_sign_out_everywhere_changes_the_session_hash(world: World, db: None) ->
     assert staff.get_session_auth_hash() != before
 
 
+@pytest.mark.usefixtures("tasks_run_when_sent")  # the access email goes through the outbox
 def test_an_invitation_creates_the_account_and_emails_a_link_without_child_data(
     world: World, school_a: School, django_capture_on_commit_callbacks: object
 ) -> None:
@@ -144,6 +145,7 @@ def test_an_invitation_creates_the_account_and_emails_a_link_without_child_data(
     assert "Alder Lane Primary" in message.body
 
 
+@pytest.mark.usefixtures("tasks_run_when_sent")  # the access email goes through the outbox
 def test_the_trust_admin_names_the_dsl_of_a_school_without_one_at_once_and_they_are_emailed(
     world: World, school_a: School, django_capture_on_commit_callbacks: object
 ) -> None:

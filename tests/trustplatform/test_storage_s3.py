@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from uuid import uuid4
 
 import boto3
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.module_loading import import_string
@@ -167,6 +169,25 @@ def test_a_document_uploaded_on_the_page_is_kept_privately_on_s3_and_downloaded_
     assert download["Content-Disposition"].startswith("attachment;")
     outsider = school_client(school_a, world.person("a", Role.STAFF))
     assert outsider.get(f"/documents/{document.pk}/").status_code == 404
+
+
+def test_a_file_is_written_to_s3_by_the_request_thread_itself_without_a_thread_pool(
+    documents_on_s3: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pool of transfer threads per upload (boto3's default) costs more than it saves for files
+    # of at most DOCUMENT_MAX_BYTES, and its threads compete with the requests of the process.
+    started: list[str] = []
+    start = threading.Thread.start
+
+    def watched_start(thread: threading.Thread) -> None:
+        started.append(thread.name)
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", watched_start)
+    name = documents_on_s3.save("school_test/upload", ContentFile(PDF))
+
+    assert documents_on_s3.open(name).read() == PDF
+    assert not [n for n in started if n.startswith("ThreadPoolExecutor")]
 
 
 def test_a_policy_file_is_kept_privately_on_s3_and_the_register_serves_it(

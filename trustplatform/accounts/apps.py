@@ -12,6 +12,8 @@ class AccountsConfig(AppConfig):
         from axes.signals import user_locked_out  # noqa: PLC0415 - needs the app registry
         from django.contrib.auth.signals import user_login_failed  # noqa: PLC0415
 
+        # Registers the outbox's email of a role given (an invitation), for the workers too.
+        from trustplatform.accounts import services  # noqa: F401, PLC0415
         from trustplatform.accounts.lockout import (  # noqa: PLC0415
             account_failure_recorded,
             lockout_recorded,

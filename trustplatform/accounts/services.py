@@ -34,9 +34,11 @@ from trustplatform.accounts.models import (
 )
 from trustplatform.accounts.selectors import recovery_codes_remaining, trust_people
 from trustplatform.accounts.tokens import InvitationTokenGenerator
-from trustplatform.audit.models import AuditAction
+from trustplatform.audit.models import AuditAction, AuditEvent
 from trustplatform.audit.services import audit_record
 from trustplatform.grants import Way, refusals_audited
+from trustplatform.outbox.registry import Email, outbox_kind_register
+from trustplatform.outbox.services import outbox_add
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -62,9 +64,9 @@ def _audit_about_user(
     actor: User | None,
     request: HttpRequest | None = None,
     **where: Any,
-) -> None:
+) -> AuditEvent:
     """An audit row about one person: what was done to them, by whom, and where (school/trust)."""
-    audit_record(
+    return audit_record(
         action=action,
         actor=actor,
         target_type="user",
@@ -244,7 +246,7 @@ def _dsl_make(
     else:
         membership.role = Role.DSL
         membership.save(update_fields=["role"])
-    _audit_about_user(
+    handed_over = _audit_about_user(
         action=AuditAction.DSL_HANDOVER,
         actor=actor,
         school=school,
@@ -257,7 +259,7 @@ def _dsl_make(
         },
         request=request,
     )
-    _access_email_on_commit(user=new_dsl, school=school, role=Role.DSL)
+    outbox_add(kind=ACCESS_EMAIL, object_id=handed_over.pk)
     if previous is not None:
         # The outgoing DSL is never demoted without being told.
         _told_on_commit(
@@ -352,7 +354,7 @@ def invitation_send(
     membership = school_membership_add(
         user=user, school=school, role=role, actor=actor, request=request
     )
-    _audit_about_user(
+    invited = _audit_about_user(
         action=AuditAction.INVITATION_SENT,
         actor=actor,
         school=school,
@@ -360,33 +362,50 @@ def invitation_send(
         data={"role": str(role)},
         request=request,
     )
-    _access_email_on_commit(user=user, school=school, role=role)
+    outbox_add(kind=ACCESS_EMAIL, object_id=invited.pk)
     return membership
 
 
-def _access_email_on_commit(*, user: User, school: School, role: Role) -> None:
-    # The email names the school, never a child; the link works on the school's own site only.
+# The email telling someone of their new role (an invitation when they have no password yet),
+# through the outbox (docs/outbox.md): a mail server that is down delays it, never the role. It
+# is rendered, at each attempt, from the audit event that gave the role.
+ACCESS_EMAIL = "accounts.access"
+
+
+def access_email(event_id: int) -> Email | None:
+    """The email of the role given by audit event `event_id`; None once there is no one to tell.
+
+    It names the school, never a child; the link works on the school's own site only.
+    """
+    event = AuditEvent.objects.filter(pk=event_id).first()
+    if event is None or event.school_id is None:
+        return None
+    user = User.objects.filter(pk=int(event.target_id), is_active=True).first()
+    school = School.objects.filter(pk=event.school_id).first()
+    if user is None or school is None:
+        return None
+    role = Role.DSL if event.action == AuditAction.DSL_HANDOVER else Role(event.data["role"])
     if user.has_usable_password():
         start = f"To start, sign in at: {site_url(school, '/accounts/login/')}"
     else:
+        # Made at each attempt: the link's lifetime starts when the email is sent.
         hours = InvitationTokenGenerator(place=school.schema_name).max_age(user) // 3600
         start = (
             f"To start, choose your password at: {invitation_link(user=user, school=school)}\n"
             f"The link works once, within {hours} hours."
         )
-    body = (
-        f"You have been given access to {school.name}'s safeguarding records "
-        f"as {Role(role).label}.\n\n{start}\n\n"
-        "If you did not expect this email, tell your Designated Safeguarding Lead."
+    return Email(
+        subject=f"Your access to {school.name}'s safeguarding records",
+        body=(
+            f"You have been given access to {school.name}'s safeguarding records "
+            f"as {role.label}.\n\n{start}\n\n"
+            "If you did not expect this email, tell your Designated Safeguarding Lead."
+        ),
+        to=[user.email],
     )
-    transaction.on_commit(
-        lambda: send_mail(
-            f"Your access to {school.name}'s safeguarding records",
-            body,
-            settings.DEFAULT_FROM_EMAIL,
-            [user.email],
-        )
-    )
+
+
+outbox_kind_register(ACCESS_EMAIL, render=access_email)
 
 
 def _told_on_commit(*, user: User, school: School, subject: str, text: str, path: str) -> None:
