@@ -26,7 +26,7 @@ VIEW_BOX = (-10.0, -18.0, 120.0, 240.0)
 @pytest.fixture(scope="module")
 def pupil(world: World, django_db_blocker: object) -> Iterator[Pupil]:
     with django_db_blocker.unblock(), schema_context(world.school_a.schema_name):  # type: ignore[attr-defined]
-        yield enrol(first="Perpetua", last="Lindqvist", serial=77101, year_group=4, form="4L")
+        yield enrol(first="Perpetua", last="Lindqvist", serial=77801, year_group=4, form="4L")
 
 
 def _tap(page: Page, outline: Locator, x: float, y: float) -> None:

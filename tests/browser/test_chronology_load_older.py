@@ -27,7 +27,7 @@ pytestmark = pytest.mark.browser
 def pupil(world: World, django_db_blocker: object) -> Iterator[tuple[Pupil, list[int]]]:
     # Committed for real: the browser talks to the test server, whose connections see only that.
     with django_db_blocker.unblock(), schema_context(world.school_a.schema_name):  # type: ignore[attr-defined]
-        child = enrol(first="Rosalind", last="Quickthorn", serial=77201, year_group=5, form="5Q")
+        child = enrol(first="Rosalind", last="Quickthorn", serial=77901, year_group=5, form="5Q")
         dsl = person(world.person("a", Role.DSL), Role.DSL)
         start = timezone.now() - dt.timedelta(days=20)
         ids = [

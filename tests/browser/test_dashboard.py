@@ -28,7 +28,7 @@ DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 def concern(world: World, django_db_blocker: object) -> Iterator[Concern]:
     # Committed for real: the browser talks to the test server, whose connections see only that.
     with django_db_blocker.unblock(), schema_context(world.school_a.schema_name):  # type: ignore[attr-defined]
-        pupil = enrol(first="Briony", last="Castellane", serial=77201, year_group=4, form="4C")
+        pupil = enrol(first="Briony", last="Castellane", serial=77301, year_group=4, form="4C")
         yield concern_record(
             school=world.school_a,
             author=person(world.person("a", Role.STAFF), Role.STAFF),

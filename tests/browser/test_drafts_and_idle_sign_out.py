@@ -33,7 +33,7 @@ ACCOUNT = (
 @pytest.fixture(scope="module")
 def pupil(world: World, django_db_blocker: object) -> Iterator[Pupil]:
     with django_db_blocker.unblock(), schema_context(world.school_a.schema_name):  # type: ignore[attr-defined]
-        yield enrol(first="Tamsin", last="Orrell", serial=77101, year_group=6, form="6T")
+        yield enrol(first="Tamsin", last="Orrell", serial=77401, year_group=6, form="6T")
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ LINK = re.compile(r"https?://\S+/tasks/")
 def concern(world: World, django_db_blocker: Any) -> Iterator[Concern]:
     # Committed for real: the browser talks to the test server, whose connections see only that.
     with django_db_blocker.unblock(), schema_context(world.school_a.schema_name):
-        pupil: Pupil = enrol(first=FIRST, last=LAST, serial=77101, year_group=4, form="4K")
+        pupil: Pupil = enrol(first=FIRST, last=LAST, serial=77601, year_group=4, form="4K")
         yield concern_record(
             school=world.school_a,
             author=person(world.person("a", Role.KEY_HOLDER), Role.KEY_HOLDER),

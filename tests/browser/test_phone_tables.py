@@ -29,8 +29,8 @@ TABLE_PAGES = [
 def pupils(world: World, django_db_blocker: object) -> Iterator[list[Pupil]]:
     with django_db_blocker.unblock(), schema_context(world.school_a.schema_name):  # type: ignore[attr-defined]
         yield [
-            enrol(first="Ottoline", last="Marchbanks-Featherstonehaugh", serial=77201),
-            enrol(first="Peregrine", last="Quillfeather", serial=77202),
+            enrol(first="Ottoline", last="Marchbanks-Featherstonehaugh", serial=77701),
+            enrol(first="Peregrine", last="Quillfeather", serial=77702),
         ]
 
 

@@ -29,9 +29,9 @@ def pupils(world: World, django_db_blocker: object) -> Iterator[dict[str, Pupil]
     # Committed for real: the browser talks to the test server, whose connections see only that.
     with django_db_blocker.unblock(), schema_context(world.school_a.schema_name):  # type: ignore[attr-defined]
         yield {
-            "desktop": enrol(first="Ottilie", last="Brambleby", serial=77101, year_group=4),
-            "phone": enrol(first="Casimir", last="Brambleby", serial=77102, year_group=6),
-            "picker": enrol(first="Philippa", last="Quennell", serial=77103, year_group=3),
+            "desktop": enrol(first="Ottilie", last="Brambleby", serial=77501, year_group=4),
+            "phone": enrol(first="Casimir", last="Brambleby", serial=77502, year_group=6),
+            "picker": enrol(first="Philippa", last="Quennell", serial=77503, year_group=3),
         }
 
 
