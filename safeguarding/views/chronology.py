@@ -187,7 +187,11 @@ def _record_page(
     typed and the reason beside the field (a file chosen must be chosen again)."""
     pupil = pupil_get_for_reader(reader=reader_for(request), pupil_id=pupil_id, request=request)
     initial = {"kind": request.GET.get("kind", "")} if form_class is ContactForm else {}
-    form = form_class(request.POST or None, request.FILES or None, initial=initial)
+    # Bound on every POST, an empty one too, so that it is refused field by field.
+    posted = request.method == "POST"
+    form = form_class(
+        request.POST if posted else None, request.FILES if posted else None, initial=initial
+    )
     if request.method == "POST":
         if form.is_valid():
             try:

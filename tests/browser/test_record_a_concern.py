@@ -137,13 +137,14 @@ def test_staff_records_a_concern_and_the_dsl_builds_the_chronology_and_exports_i
     check_accessibility(dsl)
 
     dsl.goto(school_url(server_url, school, f"/pupils/{pupil.pk}/chronology/"))
-    dsl.get_by_text("Add a telephone call or meeting").click()
-    dsl.get_by_label("Telephone call or meeting").select_option("phone_call")
-    dsl.get_by_label("Date and time").fill(time.strftime("%Y-%m-%dT%H:%M"))
+    dsl.get_by_role("link", name="a telephone call").click()
+    # The form opens on a telephone call, at the time it is now.
+    expect(dsl.get_by_label("Telephone call or meeting")).to_have_value("phone_call")
+    assert dsl.get_by_label("Date and time").input_value()[:10] == time.strftime("%Y-%m-%d")
     dsl.get_by_label("Call: agency").fill("Children's social care")
     dsl.get_by_label("Call: with whom").fill("Duty social worker")
     dsl.get_by_label("Summary").fill("Referral discussed; strategy discussion today.")
-    dsl.get_by_role("button", name="Add to chronology").click()
+    dsl.get_by_role("button", name="Add to the chronology").click()
 
     dsl.goto(school_url(server_url, school, f"/pupils/{pupil.pk}/documents/upload/"))
     dsl.get_by_label("File").set_input_files(
@@ -169,7 +170,7 @@ def test_staff_records_a_concern_and_the_dsl_builds_the_chronology_and_exports_i
     check_accessibility(dsl)
 
     # --- the PDF export --------------------------------------------------------------------
-    dsl.get_by_role("link", name="Export as PDF").click()
+    dsl.get_by_role("button", name="Export as PDF").click()
     dsl.get_by_role("button", name="Make the PDF").click()
     # Made by the worker; the page follows its progress and then offers the file.
     expect(dsl.locator("#export-status")).to_contain_text("The PDF is ready", timeout=60_000)

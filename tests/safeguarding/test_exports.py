@@ -362,7 +362,7 @@ def test_even_a_short_chronology_is_made_by_the_celery_task_once_with_progress(
 
 
 def test_an_export_whose_run_died_is_made_when_its_message_runs_again_and_failed_after_three(
-    world: World, school_a_entered: School, _private_storage: Path
+    world: World, school_a_entered: School, private_storage: Path
 ) -> None:
     dsl = world.person("a", Role.DSL)
     pupil, _ = _record(world, school_a_entered)
@@ -489,7 +489,7 @@ def test_the_chronology_page_offers_the_export_to_those_who_read_everything(
     page = school_client(school_a, world.person("a", Role.DSL)).get(
         f"/pupils/{pupil.pk}/chronology/"
     )
-    assert f'href="/pupils/{pupil.pk}/exports/"' in page.text
+    assert f'action="/pupils/{pupil.pk}/exports/"' in page.text
     assert "Export as PDF" in page.text
     listing = school_client(school_a, world.person("a", Role.DSL)).get(
         f"/pupils/{pupil.pk}/exports/"

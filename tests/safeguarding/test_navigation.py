@@ -107,7 +107,7 @@ def test_anonymous_and_other_schools_people_get_no_menu(world: World, school_a: 
     for client in (school_client(school_a), school_client(school_a, world.person("b", Role.DSL))):
         page = client.get("/").text
         assert 'href="/concerns/' not in page
-        assert 'id="pupil-search"' not in page
+        assert 'id="site-pupil-search"' not in page
 
 
 @pytest.mark.parametrize("path", ["/", "/concerns/", "/alerts/", "/accounts/"])
@@ -115,7 +115,7 @@ def test_readers_find_a_pupil_search_that_posts_on_every_page(
     world: World, school_a: School, path: str
 ) -> None:
     page = school_client(school_a, world.person("a", Role.DEPUTY_DSL)).get(path).text
-    search = re.search(r'<form[^>]*id="pupil-search"[^>]*>', page)
+    search = re.search(r'<form[^>]*id="site-pupil-search"[^>]*>', page)
     assert search is not None
     assert 'method="post"' in search.group(0)
     assert 'action="/pupils/"' in search.group(0)
@@ -126,7 +126,7 @@ def test_people_who_read_no_records_get_no_pupil_search(
     world: World, school_a: School, role: Role
 ) -> None:
     page = school_client(school_a, world.person("a", role)).get("/").text
-    assert 'id="pupil-search"' not in page
+    assert 'id="site-pupil-search"' not in page
 
 
 def test_the_search_by_post_lists_only_pupils_the_reader_may_see(

@@ -285,6 +285,7 @@ def _invite(
     return email
 
 
+@pytest.mark.usefixtures("tasks_run_when_sent")  # the access email goes through the outbox
 @override_settings(SITE_SCHEME="https", SITE_PORT="8443")
 def test_invitation_and_reset_links_use_the_configured_site_address_not_the_host_header(
     world: World,
@@ -306,6 +307,7 @@ def test_invitation_and_reset_links_use_the_configured_site_address_not_the_host
         assert (link.scheme, link.netloc) == ("https", f"{host_of(world.school_a)}:8443")
 
 
+@pytest.mark.usefixtures("tasks_run_when_sent")  # the access email goes through the outbox
 def test_an_invitation_link_of_one_school_is_invalid_on_another(
     world: World,
     db: None,
@@ -338,6 +340,7 @@ def test_a_reset_link_of_one_school_is_invalid_on_another(
     assert "already been used" in elsewhere.text
 
 
+@pytest.mark.usefixtures("tasks_run_when_sent")  # the access email goes through the outbox
 @pytest.mark.parametrize("role", RECORD_READING_ROLES)
 def test_an_invitation_to_a_record_reading_role_lives_24_hours(
     world: World,

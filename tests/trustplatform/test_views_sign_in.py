@@ -598,6 +598,7 @@ def test_a_reset_for_an_address_with_no_account_here_sends_nothing_and_says_the_
 # --- invitations ---------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("tasks_run_when_sent")  # the access email goes through the outbox
 def test_an_invited_person_sets_a_password_from_the_link_once_and_signs_in(
     world: World,
     db: None,
