@@ -22,12 +22,20 @@ from django.utils import timezone
 from safeguarding.default_categories import DEFAULT_CATEGORIES
 from safeguarding.models.categories import YearGroup
 from tenants.models import School, Trust
+from trustplatform.schooldays.models import Term
 from trustplatform.statistics.models import (
     CategoryRollup,
     ConcernRollup,
     SchoolSnapshot,
     TrustCategoryRollup,
     TrustConcernRollup,
+)
+from trustplatform.statistics.periods import (
+    Period,
+    PeriodError,
+    TermSpan,
+    default_period,
+    parse_period,
 )
 from trustplatform.statistics.suppression import SUPPRESSED, Published, Sheet, Shown
 
@@ -86,6 +94,8 @@ class Statistics:
     tables: list[Table]
     # (school name, how many) for schools with alert emails that were not delivered.
     alerts_undelivered: tuple[tuple[str, int], ...] = ()
+    period_key: str = ""
+    period_note: str = ""  # how the period maps to whole months, when that needs saying
 
     def table(self, key: str) -> Table | None:
         return next((t for t in self.tables if t.key == key), None)
@@ -120,8 +130,8 @@ def _category_label(code: str) -> str:
     return CATEGORY_NAMES.get(code, code.replace("-", " ").capitalize()) if code else OWN_CATEGORIES
 
 
-def _period(months: list[dt.date]) -> str:
-    return f"{months[0]:%B %Y} to {months[-1]:%B %Y}"
+def _period(period: Period) -> str:
+    return period.label if period.label == period.span else f"{period.label} ({period.span})"
 
 
 ConcernRows = QuerySet[ConcernRollup] | QuerySet[TrustConcernRollup]
@@ -217,8 +227,8 @@ def _breakdown_tables(
     ]
 
 
-def _school_rows(trust: Trust, since: dt.date) -> list[dict[str, Any]]:
-    """One row per school of the trust, in one query: its snapshot and its sums since `since`.
+def _school_rows(trust: Trust, months: list[dt.date]) -> list[dict[str, Any]]:
+    """One row per school of the trust, in one query: its snapshot and its sums over `months`.
 
     The only part of the dashboard that grows with the number of schools (it has one table row
     per school); the month condition is in the join, so older months are never read.
@@ -228,7 +238,7 @@ def _school_rows(trust: Trust, since: dt.date) -> list[dict[str, Any]]:
         School.objects.filter(trust=trust)
         .annotate(
             recent=FilteredRelation(
-                "concern_rollups", condition=Q(concern_rollups__month__gte=since)
+                "concern_rollups", condition=Q(concern_rollups__month__in=months)
             )
         )
         .values(
@@ -244,7 +254,31 @@ def _school_rows(trust: Trust, since: dt.date) -> list[dict[str, Any]]:
     )
 
 
-def trust_statistics(*, trust: Trust, today: dt.date | None = None) -> Statistics:
+def trust_term_dates(*, trust: Trust) -> list[TermSpan]:
+    """The term dates of the trust's schools (the calendar), to map terms to months."""
+    return [
+        TermSpan(*row)
+        for row in Term.objects.filter(school__trust=trust).values_list(
+            "academic_year", "name", "first_day", "last_day"
+        )
+    ]
+
+
+def period_or_default(
+    key: str | None, *, today: dt.date, dates: list[TermSpan]
+) -> tuple[Period, str]:
+    """The period a key names (terms by `dates`), or the default period and what was wrong."""
+    if not key:
+        return default_period(today), ""
+    try:
+        return parse_period(key, today=today, dates=dates), ""
+    except PeriodError as error:
+        return default_period(today), str(error)
+
+
+def trust_statistics(
+    *, trust: Trust, period: Period | None = None, today: dt.date | None = None
+) -> Statistics:
     """The trust's dashboard: per school, per month, category and year group; all suppressed.
 
     The per-school table is one query (one row per school); the trust-wide tables read the
@@ -252,10 +286,11 @@ def trust_statistics(*, trust: Trust, today: dt.date | None = None) -> Statistic
     its schools' rows, so they read the same number of rows whatever the number of schools.
     """
     today = today or timezone.localdate(timezone.now(), LONDON)
-    months = last_months(today)
-    school_rows = _school_rows(trust, months[0])
-    concern_rows = TrustConcernRollup.objects.filter(trust=trust, month__gte=months[0])
-    category_rows = TrustCategoryRollup.objects.filter(trust=trust, month__gte=months[0])
+    period = period or default_period(today)
+    months = list(period.months)
+    school_rows = _school_rows(trust, months)
+    concern_rows = TrustConcernRollup.objects.filter(trust=trust, month__in=months)
+    category_rows = TrustCategoryRollup.objects.filter(trust=trust, month__in=months)
 
     sheet = Sheet()
     columns = _school_columns(sheet, school_rows)
@@ -271,7 +306,9 @@ def trust_statistics(*, trust: Trust, today: dt.date | None = None) -> Statistic
     refreshed = [row["snapshot__refreshed_at"] for row in school_rows]
     return Statistics(
         title=f"Safeguarding statistics: {trust.name}",
-        period=_period(months),
+        period=_period(period),
+        period_key=period.key,
+        period_note=period.note,
         months=months,
         pupils_on_roll=trust_pupils,
         refreshed_at=min((r for r in refreshed if r is not None), default=None),
@@ -343,7 +380,7 @@ def _schools_table(
         key="schools",
         title="Concerns per 100 pupils, by school",
         note=(
-            "Concerns about a child and what followed them over the 12 months; open cases, "
+            "Concerns about a child and what followed them over the period; open cases, "
             "overdue actions and concerns waiting for screening as of the figures' time."
         ),
         headings=headings,
@@ -361,7 +398,7 @@ def _follow_ups_table(out: Published, totals: dict[str, int], trust_pupils: int)
     return Table(
         key="referrals",
         title="Referrals and late screening, whole trust",
-        note="Concerns about a child that led to each, over the 12 months.",
+        note="Concerns about a child that led to each, over the period.",
         headings=["Follow-up", "Concerns", "Per 100 pupils"],
         rows=[
             [label, out.shown(totals[f]), rate(out, totals[f], trust_pupils)]
@@ -373,13 +410,19 @@ def _follow_ups_table(out: Published, totals: dict[str, int], trust_pupils: int)
     )
 
 
-def school_statistics(*, school: School, today: dt.date | None = None) -> Statistics:
-    """One school's own page: the same tables for that school alone, suppressed the same way."""
+def school_statistics(
+    *, school: School, period: Period | None = None, today: dt.date | None = None
+) -> Statistics:
+    """One school's page: the same tables for that school alone, suppressed the same way.
+
+    Over `period`, or the last 12 months (a school's own page, which offers no choice).
+    """
     today = today or timezone.localdate(timezone.now(), LONDON)
-    months = last_months(today)
+    period = period or Period("", f"The last {MONTHS} months", tuple(last_months(today)))
+    months = list(period.months)
     snapshot = SchoolSnapshot.objects.filter(school=school).first()
-    concern_rows = ConcernRollup.objects.filter(school=school, month__gte=months[0])
-    category_rows = CategoryRollup.objects.filter(school=school, month__gte=months[0])
+    concern_rows = ConcernRollup.objects.filter(school=school, month__in=months)
+    category_rows = CategoryRollup.objects.filter(school=school, month__in=months)
     sums = concern_rows.aggregate(**{f: Sum(f) for f, _ in FOLLOW_UPS})
 
     sheet = Sheet()
@@ -398,7 +441,7 @@ def school_statistics(*, school: School, today: dt.date | None = None) -> Statis
         key="summary",
         title="Cases and follow-ups",
         note=(
-            "Follow-ups count concerns about a child over the 12 months; open cases, overdue "
+            "Follow-ups count concerns about a child over the period; open cases, overdue "
             "actions and concerns waiting for screening are as of the figures' time."
         ),
         headings=["Measure", "Number", "Per 100 pupils"],
@@ -413,7 +456,9 @@ def school_statistics(*, school: School, today: dt.date | None = None) -> Statis
     )
     return Statistics(
         title=f"Safeguarding statistics: {school.name}",
-        period=_period(months),
+        period=_period(period),
+        period_key=period.key,
+        period_note=period.note,
         months=months,
         pupils_on_roll=pupils,
         refreshed_at=snapshot.refreshed_at if snapshot else None,

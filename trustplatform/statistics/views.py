@@ -18,11 +18,15 @@ from tenants.selectors import school_of_request
 from trustplatform.downloads import written_download
 from trustplatform.permissions import Capability, require, trust_for_capability
 from trustplatform.statistics.charts import bar_chart
+from trustplatform.statistics.periods import period_choices
 from trustplatform.statistics.selectors import (
+    LONDON,
     Cell,
     Statistics,
+    period_or_default,
     school_statistics,
     trust_statistics,
+    trust_term_dates,
 )
 
 
@@ -68,7 +72,9 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _render(request: HttpRequest, stats: Statistics, name: str) -> HttpResponse:
+def _render(
+    request: HttpRequest, stats: Statistics, name: str, extra: dict[str, object] | None = None
+) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _csv(stats, request.GET.get("table", ""), name)
     now = timezone.now()
@@ -80,6 +86,7 @@ def _render(request: HttpRequest, stats: Statistics, name: str) -> HttpResponse:
             "stats": stats,
             "tables": [(table, bar_chart(table.bars)) for table in stats.tables],
             "stale": stale,
+            **(extra or {}),
         },
     )
 
@@ -89,7 +96,16 @@ def trust_dashboard(request: HttpRequest) -> HttpResponse:
     trust = trust_for_capability(request, Capability.VIEW_TRUST_STATISTICS)
     if trust is None:  # the decorator already checked; defensive
         raise Http404
-    return _render(request, trust_statistics(trust=trust), trust.slug)
+    today = timezone.localdate(timezone.now(), LONDON)
+    dates = trust_term_dates(trust=trust)
+    period, problem = period_or_default(request.GET.get("period"), today=today, dates=dates)
+    choices = period_choices(today=today, dates=dates)
+    return _render(
+        request,
+        trust_statistics(trust=trust, period=period, today=today),
+        trust.slug,
+        {"period_choices": choices, "period_problem": problem},
+    )
 
 
 @require(Capability.VIEW_SCHOOL_STATISTICS)
