@@ -12,30 +12,23 @@ import datetime as dt
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.text import slugify
 
 from tenants.selectors import school_of_request
 from trustplatform.downloads import written_download
 from trustplatform.permissions import Capability, require, trust_for_capability
-from trustplatform.statistics.charts import bar_chart
+from trustplatform.statistics.charts import Chart, bar_chart, bars_html, cell_text, rows_html
 from trustplatform.statistics.periods import period_choices
 from trustplatform.statistics.selectors import (
     LONDON,
-    Cell,
     Statistics,
+    Table,
     period_or_default,
     school_statistics,
     trust_statistics,
     trust_term_dates,
 )
-
-
-def _cell_text(value: Cell) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
 
 
 def _csv(stats: Statistics, table_key: str, name: str) -> HttpResponse:
@@ -53,7 +46,7 @@ def _csv(stats: Statistics, table_key: str, name: str) -> HttpResponse:
         writer.writerow(
             [
                 "'" + text if text[:1] in {"=", "+", "-", "@"} and not _is_number(text) else text
-                for text in map(_cell_text, row)
+                for text in map(cell_text, row)
             ]
         )
     writer.writerow([])
@@ -62,6 +55,12 @@ def _csv(stats: Statistics, table_key: str, name: str) -> HttpResponse:
     )
     writer.writerow([f"Period: {stats.period}."])
     return response
+
+
+def _drawn(table: Table) -> tuple[Table, Chart, SafeString, SafeString, SafeString]:
+    chart = bar_chart(table.bars)
+    foot = rows_html([table.total]) if table.total else rows_html([])
+    return table, chart, bars_html(chart, table.key), rows_html(table.rows), foot
 
 
 def _is_number(text: str) -> bool:
@@ -84,7 +83,7 @@ def _render(
         "statistics/page.html",
         {
             "stats": stats,
-            "tables": [(table, bar_chart(table.bars)) for table in stats.tables],
+            "tables": [_drawn(table) for table in stats.tables],
             "stale": stale,
             **(extra or {}),
         },
