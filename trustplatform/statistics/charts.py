@@ -41,11 +41,7 @@ class Chart:
 
 
 def _text(value: object) -> str:
-    if value is None:
-        return "\N{EN DASH}"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
+    return "\N{EN DASH}" if value is None else cell_text(value)
 
 
 def bar_chart(bars: list[Bar]) -> Chart:
