@@ -13,9 +13,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tenants.models import School
 from tests.conftest import World, school_client
+from tests.trustplatform.test_statistics import worked_out
 from trustplatform.accounts.models import Role
 from trustplatform.schooldays.models import Term
 from trustplatform.statistics.models import CategoryRollup, ConcernRollup, SchoolSnapshot
@@ -27,8 +30,9 @@ from trustplatform.statistics.periods import (
     period_choices,
     previous_period,
 )
+from trustplatform.statistics.selectors import difference
 from trustplatform.statistics.services import trust_rollups_rewrite_all
-from trustplatform.statistics.suppression import SUPPRESSED
+from trustplatform.statistics.suppression import SUPPRESSED, Line, Sheet, is_small
 
 LONDON = ZoneInfo("Europe/London")
 NOW = dt.datetime(2026, 6, 15, 9, 0, tzinfo=LONDON)
@@ -277,3 +281,141 @@ def test_the_trusts_term_dates_move_april_into_the_spring_term(
     assert "Spring term 2025/26 (January 2026 to April 2026)" in page.content.decode()
     # April's 20 in Alder joins the spring term: 14 + 20 = 34.
     assert [row[2] for row in _table(page, "schools").rows] == [34, 20]
+
+
+# --- two periods compared -----------------------------------------------------------------------
+
+
+def test_the_trust_lead_compares_a_term_with_the_one_before(world: World, figures: None) -> None:
+    page = _lead_client(world).get(
+        DASHBOARD, {"period": "term:2025-summer", "compare": "term:2025-spring"}
+    )
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "compared with Spring term 2025/26 (January 2026 to March 2026)" in text
+    assert '<option value="term:2025-spring" selected>' in text
+    schools = _table(page, "schools")
+    # Summer so far (April to June): Alder 20, Birchwood 7. Spring: Alder 14, Birchwood 20.
+    assert schools.rows == [
+        ["Alder Lane Primary", 100, 20, 14, "+6", 20.0, 14.0],
+        ["Birchwood Academy", 200, 7, 20, -13, 3.5, 10.0],
+    ]
+    assert schools.total == ["Trust", 300, 27, 34, -7, 9.0, 11.3]
+    assert _table(page, "categories").rows == [
+        ["Bullying", 27, 20, "+7"],
+        ["Neglect", 0, 14, -14],
+    ]
+    referrals = {row[0]: row[1:] for row in _table(page, "referrals").rows}
+    assert referrals["Referred to children's social care"] == [0, 6, -6]
+    # Each period's months, with the spring's hidden February and March as on its own page.
+    assert [row[1] for row in _table(page, "months-first").rows] == [20, 7, 0]
+    assert [row[1] for row in _table(page, "months-second").rows] == [18, SUPPRESSED, SUPPRESSED]
+
+
+def test_a_difference_is_hidden_whenever_either_figure_is(world: World, figures: None) -> None:
+    page = _lead_client(world).get(
+        DASHBOARD, {"period": "month:2026-02", "compare": "month:2026-01"}
+    )
+    schools = _table(page, "schools")
+    # February: Alder's 4 is hidden, and the trust's total with it (else total less Birchwood's
+    # 0 gives it away); their differences from January are hidden too, Birchwood's is not.
+    assert [row[:5] for row in schools.rows] == [
+        ["Alder Lane Primary", 100, SUPPRESSED, 10, SUPPRESSED],
+        ["Birchwood Academy", 200, 0, 8, -8],
+    ]
+    assert schools.total is not None and schools.total[2:5] == [SUPPRESSED, 18, SUPPRESSED]
+    download = _lead_client(world).get(
+        DASHBOARD,
+        {
+            "period": "month:2026-02",
+            "compare": "month:2026-01",
+            "format": "csv",
+            "table": "schools",
+        },
+    )
+    text = download.content.decode()
+    assert "Alder Lane Primary,100,c,10,c," in text
+    assert "Period: February 2026 compared with January 2026." in text
+
+
+def test_periods_sharing_a_month_are_not_compared(world: World, figures: None) -> None:
+    page = _lead_client(world).get(
+        DASHBOARD, {"period": "year:2025-26", "compare": "term:2025-spring"}
+    )
+    text = page.content.decode()
+    assert "shares months with School year 2025/26, so the two cannot be compared" in text
+    assert page.context["stats"].compare_key == ""
+    assert _table(page, "schools").total[2] == 61
+
+
+def _two_way_sheet(grid: list[list[int]], sheet: Sheet) -> tuple[list[int], int]:
+    """Schools by months with both totals, as a period's page has them: (row totals, total)."""
+    cells = [[sheet.entry(v) for v in row] for row in grid]
+    rows = [sheet.total_of(row) for row in cells]
+    columns = [sheet.total_of([row[j] for row in cells]) for j in range(len(grid[0]))]
+    total = sheet.total_of(rows)
+    sheet.line(columns, total)
+    return rows, total
+
+
+small_or_not = st.integers(0, 12) | st.integers(0, 6)
+grids = st.integers(min_value=1, max_value=4).flatmap(
+    lambda schools: st.integers(min_value=1, max_value=3).flatmap(
+        lambda months: st.tuples(
+            *(
+                st.lists(
+                    st.lists(
+                        st.integers(0, 12) | st.integers(0, 6), min_size=months, max_size=months
+                    ),
+                    min_size=schools,
+                    max_size=schools,
+                )
+                for _ in range(2)
+            )
+        )
+    )
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(grids)
+def test_no_hidden_count_can_be_worked_out_from_two_periods_and_their_differences(
+    periods: tuple[list[list[int]], list[list[int]]],
+) -> None:
+    first, second = periods
+    sheet = Sheet()
+    rows_a, total_a = _two_way_sheet(first, sheet)
+    rows_b, total_b = _two_way_sheet(second, sheet)
+    # Each period is suppressed on its own, as on its own page.
+    hidden = [
+        *Sheet(sheet.values[: total_a + 1], _lines_below(sheet, total_a + 1)).publish().hidden
+    ]
+    offset = total_a + 1
+    later = Sheet(
+        sheet.values[offset:],
+        [
+            Line(tuple(i - offset for i in line.parts), line.total - offset)
+            for line in sheet.lines
+            if line.total >= offset
+        ],
+    ).publish()
+    hidden += later.hidden
+    shown = [SUPPRESSED if h else v for v, h in zip(sheet.values, hidden, strict=True)]
+    # Every published difference is one more relation a reader has.
+    for a, b in [*zip(rows_a, rows_b, strict=True), (total_a, total_b)]:
+        published = difference(shown[a], shown[b])
+        assert (published == SUPPRESSED) == (hidden[a] or hidden[b])
+        if isinstance(published, int):
+            bigger, smaller = (a, b) if published >= 0 else (b, a)
+            gap = sheet.entry(abs(published))
+            hidden.append(False)
+            sheet.line([smaller, gap], bigger)
+    assert worked_out(sheet.values, sheet.lines, hidden) == []
+    # And at the least: no hidden count is a published total less the published other parts.
+    for line in sheet.lines:
+        unknown = [i for i in line.members if hidden[i]]
+        assert len(unknown) != 1 or not is_small(sheet.values[unknown[0]])
+
+
+def _lines_below(sheet: Sheet, end: int) -> list[Line]:
+    return [line for line in sheet.lines if line.total < end]

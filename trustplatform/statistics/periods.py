@@ -217,6 +217,11 @@ def period_choices(
     ]
 
 
+def periods_overlap(first: Period, second: Period) -> bool:
+    """Whether two periods share a month (they cannot then be compared: see `trust_comparison`)."""
+    return bool(set(first.months) & set(second.months))
+
+
 def previous_period(period: Period, *, today: dt.date, dates: Sequence[TermSpan] = ()) -> Period:
     """The period of the same kind just before (the term before a term, and so on)."""
     kind, _, rest = period.key.partition(":")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -96,6 +96,7 @@ class Statistics:
     alerts_undelivered: tuple[tuple[str, int], ...] = ()
     period_key: str = ""
     period_note: str = ""  # how the period maps to whole months, when that needs saying
+    compare_key: str = ""  # the second period's key, when two are compared
 
     def table(self, key: str) -> Table | None:
         return next((t for t in self.tables if t.key == key), None)
@@ -477,3 +478,135 @@ def school_statistics(
             headline,
         ],
     )
+
+
+# --- two periods side by side ------------------------------------------------------------------
+
+COMPARED = ("categories", "year-groups", "referrals")
+
+
+def difference(first: Cell, second: Cell) -> Shown | None:
+    """`first` minus `second`, hidden whenever either is hidden.
+
+    Published only when both sides are, so it tells nothing that the two published figures do not
+    already tell: each period's own suppression is then all the protection a hidden figure needs.
+    """
+    if SUPPRESSED in {first, second}:
+        return SUPPRESSED
+    if isinstance(first, int) and isinstance(second, int):
+        return first - second
+    return None
+
+
+def _signed(value: Shown | None) -> Cell:
+    if isinstance(value, int) and value > 0:
+        return f"+{value}"
+    return value
+
+
+def _side_by_side(first: Table, second: Table, names: tuple[str, str]) -> Table:
+    """Each row's count in both periods and the difference (rows missing from one count 0)."""
+    later = {str(row[0]): row[1] for row in second.rows}
+    labels = [str(row[0]) for row in first.rows]
+    labels += [label for label in later if label not in labels]
+    earlier = {str(row[0]): row[1] for row in first.rows}
+    rows: list[list[Cell]] = []
+    for label in labels:
+        a, b = earlier.get(label, 0), later.get(label, 0)
+        rows.append([label, a, b, _signed(difference(a, b))])
+    total: list[Cell] | None = None
+    if first.total and second.total:
+        total = [
+            first.total[0],
+            first.total[1],
+            second.total[1],
+            _signed(difference(first.total[1], second.total[1])),
+        ]
+    return Table(
+        key=first.key,
+        title=first.title,
+        note=first.note,
+        headings=[first.headings[0], *names, "Difference"],
+        rows=rows,
+        total=total,
+        bars=[],
+        bar_label=first.bar_label,
+    )
+
+
+def _schools_side_by_side(first: Table, second: Table, names: tuple[str, str]) -> Table:
+    """Concerns per school in both periods, the difference and both rates."""
+    later = {str(row[0]): row for row in second.rows}
+
+    def row_of(one: list[Cell], other: list[Cell] | None) -> list[Cell]:
+        b = other[2] if other else 0
+        rate_b = other[3] if other else None
+        return [one[0], one[1], one[2], b, _signed(difference(one[2], b)), one[3], rate_b]
+
+    return Table(
+        key="schools",
+        title="Concerns per 100 pupils, by school",
+        note=(
+            "Concerns about a child in each period; rates per 100 pupils on roll now. Open "
+            "cases and overdue actions are on the page of one period."
+        ),
+        headings=[
+            "School",
+            "Pupils on roll",
+            f"Concerns, {names[0]}",
+            f"Concerns, {names[1]}",
+            "Difference",
+            f"Per 100 pupils, {names[0]}",
+            f"Per 100 pupils, {names[1]}",
+        ],
+        rows=[row_of(row, later.get(str(row[0]))) for row in first.rows],
+        total=row_of(first.total, second.total) if first.total and second.total else None,
+        bars=[],
+        bar_label="",
+    )
+
+
+def trust_comparison(
+    *, trust: Trust, period: Period, other: Period, today: dt.date | None = None
+) -> Statistics:
+    """The trust's figures for `period` beside those for `other` (no month in common).
+
+    Each period is suppressed on its own sheet, as on its own page, so a figure is hidden in the
+    comparison exactly when it is hidden on that period's page; a difference is published only
+    when both of its figures are. Two periods sharing a month would share figures across the two
+    sheets, so the caller refuses them (`periods_overlap`).
+    """
+    first = trust_statistics(trust=trust, period=period, today=today)
+    second = trust_statistics(trust=trust, period=other, today=today)
+    names = (period.label, other.label)
+    tables = [_schools_side_by_side(_must(first, "schools"), _must(second, "schools"), names)]
+    for stats, name in ((first, period.label), (second, other.label)):
+        months = _must(stats, "months")
+        tables.append(
+            replace(
+                months,
+                key=f"months-{'first' if stats is first else 'second'}",
+                title=f"Concerns per month, whole trust, {name}",
+            )
+        )
+    tables += [_side_by_side(_must(first, k), _must(second, k), names) for k in COMPARED]
+    return Statistics(
+        title=first.title,
+        period=f"{first.period} compared with {second.period}",
+        period_key=period.key,
+        period_note=" ".join(n for n in (period.note, other.note) if n),
+        months=first.months,
+        pupils_on_roll=first.pupils_on_roll,
+        refreshed_at=first.refreshed_at,
+        not_refreshed=first.not_refreshed,
+        alerts_undelivered=first.alerts_undelivered,
+        tables=tables,
+        compare_key=other.key,
+    )
+
+
+def _must(stats: Statistics, key: str) -> Table:
+    table = stats.table(key)
+    if table is None:  # every trust page has these tables
+        raise LookupError(key)
+    return table

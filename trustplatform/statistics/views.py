@@ -19,13 +19,14 @@ from tenants.selectors import school_of_request
 from trustplatform.downloads import written_download
 from trustplatform.permissions import Capability, require, trust_for_capability
 from trustplatform.statistics.charts import Chart, bar_chart, bars_html, cell_text, rows_html
-from trustplatform.statistics.periods import period_choices
+from trustplatform.statistics.periods import period_choices, periods_overlap, previous_period
 from trustplatform.statistics.selectors import (
     LONDON,
     Statistics,
     Table,
     period_or_default,
     school_statistics,
+    trust_comparison,
     trust_statistics,
     trust_term_dates,
 )
@@ -98,12 +99,28 @@ def trust_dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate(timezone.now(), LONDON)
     dates = trust_term_dates(trust=trust)
     period, problem = period_or_default(request.GET.get("period"), today=today, dates=dates)
-    choices = period_choices(today=today, dates=dates)
+    stats = trust_statistics(trust=trust, period=period, today=today)
+    compare_key = request.GET.get("compare", "")
+    if compare_key:
+        other, compare_problem = period_or_default(compare_key, today=today, dates=dates)
+        if not compare_problem and periods_overlap(period, other):
+            compare_problem = (
+                f"{other.label} shares months with {period.label}, so the two cannot be "
+                "compared. Choose a period with no month in common, such as the one before."
+            )
+        if compare_problem:
+            problem = " ".join(p for p in (problem, f"Comparison: {compare_problem}") if p)
+        else:
+            stats = trust_comparison(trust=trust, period=period, other=other, today=today)
     return _render(
         request,
-        trust_statistics(trust=trust, period=period, today=today),
+        stats,
         trust.slug,
-        {"period_choices": choices, "period_problem": problem},
+        {
+            "period_choices": period_choices(today=today, dates=dates),
+            "period_problem": problem,
+            "previous_key": previous_period(period, today=today, dates=dates).key,
+        },
     )
 
 
