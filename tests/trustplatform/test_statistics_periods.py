@@ -419,3 +419,43 @@ def test_no_hidden_count_can_be_worked_out_from_two_periods_and_their_difference
 
 def _lines_below(sheet: Sheet, end: int) -> list[Line]:
     return [line for line in sheet.lines if line.total < end]
+
+
+# --- one school ---------------------------------------------------------------------------------
+
+
+def test_the_per_school_table_leads_to_one_schools_months_and_categories(
+    world: World, school_a: School, figures: None
+) -> None:
+    client = _lead_client(world)
+    page = client.get(DASHBOARD, {"period": "term:2025-spring"}).content.decode()
+    link = f"/portal/statistics/school/{school_a.pk}/?period=term%3A2025-spring"
+    assert f'<a href="{link}">Alder Lane Primary</a>' in page
+    school = client.get(link)
+    assert school.status_code == 200
+    text = school.content.decode()
+    assert "Safeguarding statistics: Alder Lane Primary" in text
+    assert "Birchwood Academy" not in text
+    assert "Back to the whole trust" in text
+    # Alder in spring: January 10, February 4 (hidden, and January with it: the total is 14).
+    assert [row[:2] for row in _table(school, "months").rows] == [
+        ["Jan 2026", SUPPRESSED],
+        ["Feb 2026", SUPPRESSED],
+        ["Mar 2026", 0],
+    ]
+    assert _table(school, "months").total[:2] == ["Total", 14]
+    assert [row[:2] for row in _table(school, "categories").rows] == [["Neglect", 14]]
+    download = client.get(link + "&format=csv&table=months").content.decode()
+    assert "Feb 2026,c,c" in download and "Period: Spring term 2025/26" in download
+
+
+def test_one_schools_figures_are_refused_outside_its_trust(
+    world: World, school_a: School, school_c: School, figures: None
+) -> None:
+    own = f"/portal/statistics/school/{school_a.pk}/"
+    assert _lead_client(world).get(f"/portal/statistics/school/{school_c.pk}/").status_code == 404
+    assert _lead_client(world).get("/portal/statistics/school/999999/").status_code == 404
+    other_lead = world.person("other_trust", Role.TRUST_SAFEGUARDING_LEAD)
+    assert school_client(None, other_lead).get(own).status_code == 404
+    assert school_client(None, world.person("a", Role.DSL)).get(own).status_code == 404
+    assert school_client(None, None).get(own).status_code == 302

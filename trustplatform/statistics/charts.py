@@ -96,19 +96,25 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _row_html(row: Sequence[object]) -> str:
+def _row_html(row: Sequence[object], link: str = "") -> str:
     if not row:
         return "<tr></tr>"
     head, *cells = row
     tds = "".join(
         "<td>\N{EN DASH}</td>" if c is None else f"<td>{escape(cell_text(c))}</td>" for c in cells
     )
-    return f'<tr><th scope="row">{escape(cell_text(head))}</th>{tds}</tr>'
+    heading: str = escape(cell_text(head))
+    if link:
+        heading = f'<a href="{escape(link)}">{heading}</a>'
+    return f'<tr><th scope="row">{heading}</th>{tds}</tr>'
 
 
-def rows_html(rows: Sequence[Sequence[object]]) -> SafeString:
-    """Table rows: the first cell of each a row heading, an en dash where there is no figure."""
-    return mark_safe("".join(_row_html(row) for row in rows))  # noqa: S308 - every cell escaped
+def rows_html(rows: Sequence[Sequence[object]], links: Sequence[str] = ()) -> SafeString:
+    """Table rows: the first cell of each a row heading (a link when `links` has one), and an en
+    dash where there is no figure."""
+    links = links or [""] * len(rows)
+    html = "".join(_row_html(row, link) for row, link in zip(rows, links, strict=True))
+    return mark_safe(html)  # noqa: S308 - every cell escaped
 
 
 def bars_html(chart: Chart, key: str) -> SafeString:

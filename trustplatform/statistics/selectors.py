@@ -81,6 +81,8 @@ class Table:
     total: list[Cell] | None
     bars: list[Bar]
     bar_label: str
+    # The school of each row, for the per-school table's links to that school's own figures.
+    row_schools: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,11 @@ def _school_rows(trust: Trust, months: list[dt.date]) -> list[dict[str, Any]]:
     )
 
 
+def trust_school_get(*, trust: Trust, school_id: int) -> School | None:
+    """One school of the trust (None for another trust's school: the caller answers 404)."""
+    return School.objects.filter(trust=trust, pk=school_id).first()
+
+
 def trust_term_dates(*, trust: Trust) -> list[TermSpan]:
     """The term dates of the trust's schools (the calendar), to map terms to months."""
     return [
@@ -392,6 +399,7 @@ def _schools_table(
             for n, row in enumerate(school_rows)
         ],
         bar_label="concerns per 100 pupils",
+        row_schools=tuple(row["pk"] for row in school_rows),
     )
 
 
@@ -560,6 +568,7 @@ def _schools_side_by_side(first: Table, second: Table, names: tuple[str, str]) -
             f"Per 100 pupils, {names[1]}",
         ],
         rows=[row_of(row, later.get(str(row[0]))) for row in first.rows],
+        row_schools=first.row_schools,
         total=row_of(first.total, second.total) if first.total and second.total else None,
         bars=[],
         bar_label="",

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.text import slugify
@@ -27,6 +29,7 @@ from trustplatform.statistics.selectors import (
     period_or_default,
     school_statistics,
     trust_comparison,
+    trust_school_get,
     trust_statistics,
     trust_term_dates,
 )
@@ -58,10 +61,17 @@ def _csv(stats: Statistics, table_key: str, name: str) -> HttpResponse:
     return response
 
 
-def _drawn(table: Table) -> tuple[Table, Chart, SafeString, SafeString, SafeString]:
+def _drawn(
+    table: Table, period_key: str
+) -> tuple[Table, Chart, SafeString, SafeString, SafeString]:
     chart = bar_chart(table.bars)
     foot = rows_html([table.total]) if table.total else rows_html([])
-    return table, chart, bars_html(chart, table.key), rows_html(table.rows), foot
+    query = f"?{urlencode({'period': period_key})}" if period_key else ""
+    links = [
+        reverse("trust_statistics:school", args=[school_id]) + query
+        for school_id in table.row_schools
+    ]
+    return table, chart, bars_html(chart, table.key), rows_html(table.rows, links), foot
 
 
 def _is_number(text: str) -> bool:
@@ -84,7 +94,7 @@ def _render(
         "statistics/page.html",
         {
             "stats": stats,
-            "tables": [_drawn(table) for table in stats.tables],
+            "tables": [_drawn(table, stats.period_key) for table in stats.tables],
             "stale": stale,
             **(extra or {}),
         },
@@ -120,6 +130,28 @@ def trust_dashboard(request: HttpRequest) -> HttpResponse:
             "period_choices": period_choices(today=today, dates=dates),
             "period_problem": problem,
             "previous_key": previous_period(period, today=today, dates=dates).key,
+        },
+    )
+
+
+@require(Capability.VIEW_TRUST_STATISTICS)
+def trust_school_dashboard(request: HttpRequest, school_id: int) -> HttpResponse:
+    """One school of the lead's own trust over a period: another trust's school is a 404."""
+    trust = trust_for_capability(request, Capability.VIEW_TRUST_STATISTICS)
+    school = trust_school_get(trust=trust, school_id=school_id) if trust else None
+    if trust is None or school is None:
+        raise Http404
+    today = timezone.localdate(timezone.now(), LONDON)
+    dates = trust_term_dates(trust=trust)
+    period, problem = period_or_default(request.GET.get("period"), today=today, dates=dates)
+    return _render(
+        request,
+        school_statistics(school=school, period=period, today=today),
+        school.slug,
+        {
+            "period_choices": period_choices(today=today, dates=dates),
+            "period_problem": problem,
+            "back": reverse("trust_statistics:dashboard") + f"?{urlencode({'period': period.key})}",
         },
     )
 
