@@ -1,5 +1,6 @@
 """The trust's safeguarding lead opens the statistics dashboard: charts, tables with suppressed
-cells ("c"), a CSV download, how fresh the figures are, and no child's identity anywhere."""
+cells ("c"), a CSV download, how fresh the figures are, and no child's identity anywhere; then
+chooses a term, compares it with the term before and opens one school."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import Browser, expect
 
@@ -17,6 +19,8 @@ from tests.browser.test_record_a_concern import sign_in
 from tests.conftest import World
 from tests.safeguarding.conftest import category_ids, make_pupil, person
 from trustplatform.accounts.models import Role
+from trustplatform.statistics.periods import period_choices, previous_period
+from trustplatform.statistics.selectors import LONDON
 from trustplatform.statistics.services import statistics_rebuild
 
 pytestmark = pytest.mark.browser
@@ -97,4 +101,52 @@ def test_the_trust_lead_sees_charts_and_suppressed_cells_and_no_identities(  # n
     assert "Neglect,c," in csv
     for secret in (NAME_FIRST, NAME_LAST, upn, ACCOUNT):
         assert secret not in csv
+    context.close()
+
+
+def test_the_trust_lead_compares_this_term_with_the_one_before_and_opens_one_school(  # noqa: PLR0917 - fixtures
+    browser: Browser,
+    world: World,
+    upn: str,
+    server_url: str,
+    check_accessibility: CheckAccessibility,
+    screenshot: TakeScreenshot,
+) -> None:
+    today = timezone.localdate(timezone.now(), LONDON)
+    this_term = dict(period_choices(today=today))["Terms"][0]  # the latest term begun
+    before = previous_period(this_term, today=today)
+    port = server_url.rsplit(":", 1)[1]
+    root = f"http://{settings.BASE_DOMAIN}:{port}"
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    sign_in(page, f"{root}/accounts/login/", world.person("trust", Role.TRUST_SAFEGUARDING_LEAD))
+    page.goto(f"{root}/portal/statistics/")
+
+    page.get_by_label("Period", exact=True).select_option(this_term.key)
+    page.get_by_label("Compare with").select_option(before.key)
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text(f"compared with {before.label}")).to_be_visible()
+    expect(page.get_by_test_id("period-note")).to_contain_text("Counted in whole months")
+    schools = page.get_by_role("table", name="Concerns per 100 pupils, by school")
+    expect(schools.get_by_role("columnheader", name="Difference")).to_be_visible()
+    # Birchwood's twelve concerns are all this term: none the term before.
+    birchwood = schools.get_by_role("row", name=re.compile("^Birchwood Academy"))
+    expect(birchwood.get_by_role("cell").nth(1)).to_have_text("12")
+    expect(birchwood.get_by_role("cell").nth(2)).to_have_text("0")
+    expect(birchwood.get_by_role("cell").nth(3)).to_have_text("+12")
+    screenshot(page, "trust-dashboard-compared")
+    check_accessibility(page)
+
+    schools.get_by_role("link", name="Birchwood Academy").click()
+    expect(
+        page.get_by_role("heading", name="Safeguarding statistics: Birchwood Academy")
+    ).to_be_visible()
+    expect(page.get_by_label("Period", exact=True)).to_have_value(this_term.key)
+    categories = page.get_by_role("table", name="Concerns by category, this school")
+    expect(categories.get_by_role("row", name=re.compile("^Neglect"))).to_contain_text("c")
+    assert "Alder Lane Primary" not in page.content()
+    for secret in (NAME_FIRST, NAME_LAST, upn, ACCOUNT):
+        assert secret not in page.content()
+    screenshot(page, "trust-dashboard-one-school")
+    check_accessibility(page)
     context.close()

@@ -13,4 +13,10 @@ SCHOOL_ROWS = {
 }
 ROOT_ROWS = {
     "trust_statistics:dashboard": Row(allowed=actors("trust:trust_safeguarding_lead")),
+    # One school of the lead's own trust; another trust's school is refused in
+    # tests/trustplatform/test_statistics_periods.py.
+    "trust_statistics:school": Row(
+        allowed=actors("trust:trust_safeguarding_lead"),
+        kwargs=lambda w: {"school_id": w.school_a.pk},
+    ),
 }

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from trustplatform.statistics.selectors import Bar
 
@@ -37,11 +41,7 @@ class Chart:
 
 
 def _text(value: object) -> str:
-    if value is None:
-        return "\N{EN DASH}"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
+    return "\N{EN DASH}" if value is None else cell_text(value)
 
 
 def bar_chart(bars: list[Bar]) -> Chart:
@@ -80,3 +80,64 @@ def bar_chart(bars: list[Bar]) -> Chart:
         bar_height=BAR_HEIGHT,
         bars=drawn,
     )
+
+
+# --- markup ------------------------------------------------------------------------------------
+# The per-school table and chart have a row per school: built here as one string each rather
+# than by template loops, whose cost per cell made the page grow with the number of schools.
+
+
+def cell_text(value: object) -> str:
+    """A published cell as text: "" for no figure, rates to one decimal place."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def _row_html(row: Sequence[object], link: str = "") -> str:
+    if not row:
+        return "<tr></tr>"
+    head, *cells = row
+    tds = "".join(
+        "<td>\N{EN DASH}</td>" if c is None else f"<td>{escape(cell_text(c))}</td>" for c in cells
+    )
+    heading: str = escape(cell_text(head))
+    if link:
+        heading = f'<a href="{escape(link)}">{heading}</a>'
+    return f'<tr><th scope="row">{heading}</th>{tds}</tr>'
+
+
+def rows_html(rows: Sequence[Sequence[object]], links: Sequence[str] = ()) -> SafeString:
+    """Table rows: the first cell of each a row heading (a link when `links` has one), and an en
+    dash where there is no figure."""
+    links = links or [""] * len(rows)
+    html = "".join(_row_html(row, link) for row, link in zip(rows, links, strict=True))
+    return mark_safe(html)  # noqa: S308 - every cell escaped
+
+
+def bars_html(chart: Chart, key: str) -> SafeString:
+    """The bars of `chart` as SVG; a hidden count is a hatched stub marked "c"."""
+    parts = []
+    for bar in chart.bars:
+        label = (
+            f'<text x="{chart.label_x}" y="{bar.text_y}" text-anchor="end" font-size="12" '
+            f'fill="#0b0c0c">{escape(bar.label)}</text>'
+        )
+        if bar.suppressed:
+            mark = (
+                f'<rect x="{chart.bar_x}" y="{bar.y}" width="14" height="{chart.bar_height}" '
+                f'fill="url(#hatch-{escape(key)})" stroke="#505a5f"/>'
+                f'<text x="{chart.bar_x + 20}" y="{bar.text_y}" font-size="12" '
+                'fill="#0b0c0c">c</text>'
+            )
+        else:
+            mark = (
+                f'<rect x="{chart.bar_x}" y="{bar.y}" width="{bar.width:.1f}" '
+                f'height="{chart.bar_height}" fill="#1d70b8"/>'
+                f'<text x="{bar.value_x:.1f}" y="{bar.text_y}" font-size="12" '
+                f'fill="#0b0c0c">{escape(bar.text)}</text>'
+            )
+        parts.append(f"<g>{label}{mark}</g>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text escaped, the rest numbers

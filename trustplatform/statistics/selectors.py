@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,12 +22,20 @@ from django.utils import timezone
 from safeguarding.default_categories import DEFAULT_CATEGORIES
 from safeguarding.models.categories import YearGroup
 from tenants.models import School, Trust
+from trustplatform.schooldays.models import Term
 from trustplatform.statistics.models import (
     CategoryRollup,
     ConcernRollup,
     SchoolSnapshot,
     TrustCategoryRollup,
     TrustConcernRollup,
+)
+from trustplatform.statistics.periods import (
+    Period,
+    PeriodError,
+    TermSpan,
+    default_period,
+    parse_period,
 )
 from trustplatform.statistics.suppression import SUPPRESSED, Published, Sheet, Shown
 
@@ -73,6 +81,8 @@ class Table:
     total: list[Cell] | None
     bars: list[Bar]
     bar_label: str
+    # The school of each row, for the per-school table's links to that school's own figures.
+    row_schools: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,9 @@ class Statistics:
     tables: list[Table]
     # (school name, how many) for schools with alert emails that were not delivered.
     alerts_undelivered: tuple[tuple[str, int], ...] = ()
+    period_key: str = ""
+    period_note: str = ""  # how the period maps to whole months, when that needs saying
+    compare_key: str = ""  # the second period's key, when two are compared
 
     def table(self, key: str) -> Table | None:
         return next((t for t in self.tables if t.key == key), None)
@@ -120,8 +133,8 @@ def _category_label(code: str) -> str:
     return CATEGORY_NAMES.get(code, code.replace("-", " ").capitalize()) if code else OWN_CATEGORIES
 
 
-def _period(months: list[dt.date]) -> str:
-    return f"{months[0]:%B %Y} to {months[-1]:%B %Y}"
+def _period(period: Period) -> str:
+    return period.label if period.label == period.span else f"{period.label} ({period.span})"
 
 
 ConcernRows = QuerySet[ConcernRollup] | QuerySet[TrustConcernRollup]
@@ -217,8 +230,8 @@ def _breakdown_tables(
     ]
 
 
-def _school_rows(trust: Trust, since: dt.date) -> list[dict[str, Any]]:
-    """One row per school of the trust, in one query: its snapshot and its sums since `since`.
+def _school_rows(trust: Trust, months: list[dt.date]) -> list[dict[str, Any]]:
+    """One row per school of the trust, in one query: its snapshot and its sums over `months`.
 
     The only part of the dashboard that grows with the number of schools (it has one table row
     per school); the month condition is in the join, so older months are never read.
@@ -228,7 +241,7 @@ def _school_rows(trust: Trust, since: dt.date) -> list[dict[str, Any]]:
         School.objects.filter(trust=trust)
         .annotate(
             recent=FilteredRelation(
-                "concern_rollups", condition=Q(concern_rollups__month__gte=since)
+                "concern_rollups", condition=Q(concern_rollups__month__in=months)
             )
         )
         .values(
@@ -244,7 +257,36 @@ def _school_rows(trust: Trust, since: dt.date) -> list[dict[str, Any]]:
     )
 
 
-def trust_statistics(*, trust: Trust, today: dt.date | None = None) -> Statistics:
+def trust_school_get(*, trust: Trust, school_id: int) -> School | None:
+    """One school of the trust (None for another trust's school: the caller answers 404)."""
+    return School.objects.filter(trust=trust, pk=school_id).first()
+
+
+def trust_term_dates(*, trust: Trust) -> list[TermSpan]:
+    """The term dates of the trust's schools (the calendar), to map terms to months."""
+    return [
+        TermSpan(*row)
+        for row in Term.objects.filter(school__trust=trust).values_list(
+            "academic_year", "name", "first_day", "last_day"
+        )
+    ]
+
+
+def period_or_default(
+    key: str | None, *, today: dt.date, dates: list[TermSpan]
+) -> tuple[Period, str]:
+    """The period a key names (terms by `dates`), or the default period and what was wrong."""
+    if not key:
+        return default_period(today), ""
+    try:
+        return parse_period(key, today=today, dates=dates), ""
+    except PeriodError as error:
+        return default_period(today), str(error)
+
+
+def trust_statistics(
+    *, trust: Trust, period: Period | None = None, today: dt.date | None = None
+) -> Statistics:
     """The trust's dashboard: per school, per month, category and year group; all suppressed.
 
     The per-school table is one query (one row per school); the trust-wide tables read the
@@ -252,10 +294,11 @@ def trust_statistics(*, trust: Trust, today: dt.date | None = None) -> Statistic
     its schools' rows, so they read the same number of rows whatever the number of schools.
     """
     today = today or timezone.localdate(timezone.now(), LONDON)
-    months = last_months(today)
-    school_rows = _school_rows(trust, months[0])
-    concern_rows = TrustConcernRollup.objects.filter(trust=trust, month__gte=months[0])
-    category_rows = TrustCategoryRollup.objects.filter(trust=trust, month__gte=months[0])
+    period = period or default_period(today)
+    months = list(period.months)
+    school_rows = _school_rows(trust, months)
+    concern_rows = TrustConcernRollup.objects.filter(trust=trust, month__in=months)
+    category_rows = TrustCategoryRollup.objects.filter(trust=trust, month__in=months)
 
     sheet = Sheet()
     columns = _school_columns(sheet, school_rows)
@@ -271,7 +314,9 @@ def trust_statistics(*, trust: Trust, today: dt.date | None = None) -> Statistic
     refreshed = [row["snapshot__refreshed_at"] for row in school_rows]
     return Statistics(
         title=f"Safeguarding statistics: {trust.name}",
-        period=_period(months),
+        period=_period(period),
+        period_key=period.key,
+        period_note=period.note,
         months=months,
         pupils_on_roll=trust_pupils,
         refreshed_at=min((r for r in refreshed if r is not None), default=None),
@@ -343,7 +388,7 @@ def _schools_table(
         key="schools",
         title="Concerns per 100 pupils, by school",
         note=(
-            "Concerns about a child and what followed them over the 12 months; open cases, "
+            "Concerns about a child and what followed them over the period; open cases, "
             "overdue actions and concerns waiting for screening as of the figures' time."
         ),
         headings=headings,
@@ -354,6 +399,7 @@ def _schools_table(
             for n, row in enumerate(school_rows)
         ],
         bar_label="concerns per 100 pupils",
+        row_schools=tuple(row["pk"] for row in school_rows),
     )
 
 
@@ -361,7 +407,7 @@ def _follow_ups_table(out: Published, totals: dict[str, int], trust_pupils: int)
     return Table(
         key="referrals",
         title="Referrals and late screening, whole trust",
-        note="Concerns about a child that led to each, over the 12 months.",
+        note="Concerns about a child that led to each, over the period.",
         headings=["Follow-up", "Concerns", "Per 100 pupils"],
         rows=[
             [label, out.shown(totals[f]), rate(out, totals[f], trust_pupils)]
@@ -373,13 +419,19 @@ def _follow_ups_table(out: Published, totals: dict[str, int], trust_pupils: int)
     )
 
 
-def school_statistics(*, school: School, today: dt.date | None = None) -> Statistics:
-    """One school's own page: the same tables for that school alone, suppressed the same way."""
+def school_statistics(
+    *, school: School, period: Period | None = None, today: dt.date | None = None
+) -> Statistics:
+    """One school's page: the same tables for that school alone, suppressed the same way.
+
+    Over `period`, or the last 12 months (a school's own page, which offers no choice).
+    """
     today = today or timezone.localdate(timezone.now(), LONDON)
-    months = last_months(today)
+    period = period or Period("", f"The last {MONTHS} months", tuple(last_months(today)))
+    months = list(period.months)
     snapshot = SchoolSnapshot.objects.filter(school=school).first()
-    concern_rows = ConcernRollup.objects.filter(school=school, month__gte=months[0])
-    category_rows = CategoryRollup.objects.filter(school=school, month__gte=months[0])
+    concern_rows = ConcernRollup.objects.filter(school=school, month__in=months)
+    category_rows = CategoryRollup.objects.filter(school=school, month__in=months)
     sums = concern_rows.aggregate(**{f: Sum(f) for f, _ in FOLLOW_UPS})
 
     sheet = Sheet()
@@ -398,7 +450,7 @@ def school_statistics(*, school: School, today: dt.date | None = None) -> Statis
         key="summary",
         title="Cases and follow-ups",
         note=(
-            "Follow-ups count concerns about a child over the 12 months; open cases, overdue "
+            "Follow-ups count concerns about a child over the period; open cases, overdue "
             "actions and concerns waiting for screening are as of the figures' time."
         ),
         headings=["Measure", "Number", "Per 100 pupils"],
@@ -413,7 +465,9 @@ def school_statistics(*, school: School, today: dt.date | None = None) -> Statis
     )
     return Statistics(
         title=f"Safeguarding statistics: {school.name}",
-        period=_period(months),
+        period=_period(period),
+        period_key=period.key,
+        period_note=period.note,
         months=months,
         pupils_on_roll=pupils,
         refreshed_at=snapshot.refreshed_at if snapshot else None,
@@ -432,3 +486,136 @@ def school_statistics(*, school: School, today: dt.date | None = None) -> Statis
             headline,
         ],
     )
+
+
+# --- two periods side by side ------------------------------------------------------------------
+
+COMPARED = ("categories", "year-groups", "referrals")
+
+
+def difference(first: Cell, second: Cell) -> Shown | None:
+    """`first` minus `second`, hidden whenever either is hidden.
+
+    Published only when both sides are, so it tells nothing that the two published figures do not
+    already tell: each period's own suppression is then all the protection a hidden figure needs.
+    """
+    if SUPPRESSED in {first, second}:
+        return SUPPRESSED
+    if isinstance(first, int) and isinstance(second, int):
+        return first - second
+    return None
+
+
+def _signed(value: Shown | None) -> Cell:
+    if isinstance(value, int) and value > 0:
+        return f"+{value}"
+    return value
+
+
+def _side_by_side(first: Table, second: Table, names: tuple[str, str]) -> Table:
+    """Each row's count in both periods and the difference (rows missing from one count 0)."""
+    later = {str(row[0]): row[1] for row in second.rows}
+    labels = [str(row[0]) for row in first.rows]
+    labels += [label for label in later if label not in labels]
+    earlier = {str(row[0]): row[1] for row in first.rows}
+    rows: list[list[Cell]] = []
+    for label in labels:
+        a, b = earlier.get(label, 0), later.get(label, 0)
+        rows.append([label, a, b, _signed(difference(a, b))])
+    total: list[Cell] | None = None
+    if first.total and second.total:
+        total = [
+            first.total[0],
+            first.total[1],
+            second.total[1],
+            _signed(difference(first.total[1], second.total[1])),
+        ]
+    return Table(
+        key=first.key,
+        title=first.title,
+        note=first.note,
+        headings=[first.headings[0], *names, "Difference"],
+        rows=rows,
+        total=total,
+        bars=[],
+        bar_label=first.bar_label,
+    )
+
+
+def _schools_side_by_side(first: Table, second: Table, names: tuple[str, str]) -> Table:
+    """Concerns per school in both periods, the difference and both rates."""
+    later = {str(row[0]): row for row in second.rows}
+
+    def row_of(one: list[Cell], other: list[Cell] | None) -> list[Cell]:
+        b = other[2] if other else 0
+        rate_b = other[3] if other else None
+        return [one[0], one[1], one[2], b, _signed(difference(one[2], b)), one[3], rate_b]
+
+    return Table(
+        key="schools",
+        title="Concerns per 100 pupils, by school",
+        note=(
+            "Concerns about a child in each period; rates per 100 pupils on roll now. Open "
+            "cases and overdue actions are on the page of one period."
+        ),
+        headings=[
+            "School",
+            "Pupils on roll",
+            f"Concerns, {names[0]}",
+            f"Concerns, {names[1]}",
+            "Difference",
+            f"Per 100 pupils, {names[0]}",
+            f"Per 100 pupils, {names[1]}",
+        ],
+        rows=[row_of(row, later.get(str(row[0]))) for row in first.rows],
+        row_schools=first.row_schools,
+        total=row_of(first.total, second.total) if first.total and second.total else None,
+        bars=[],
+        bar_label="",
+    )
+
+
+def trust_comparison(
+    *, trust: Trust, period: Period, other: Period, today: dt.date | None = None
+) -> Statistics:
+    """The trust's figures for `period` beside those for `other` (no month in common).
+
+    Each period is suppressed on its own sheet, as on its own page, so a figure is hidden in the
+    comparison exactly when it is hidden on that period's page; a difference is published only
+    when both of its figures are. Two periods sharing a month would share figures across the two
+    sheets, so the caller refuses them (`periods_overlap`).
+    """
+    first = trust_statistics(trust=trust, period=period, today=today)
+    second = trust_statistics(trust=trust, period=other, today=today)
+    names = (period.label, other.label)
+    tables = [_schools_side_by_side(_must(first, "schools"), _must(second, "schools"), names)]
+    for stats, name in ((first, period.label), (second, other.label)):
+        months = _must(stats, "months")
+        tables.append(
+            replace(
+                months,
+                key=f"months-{'first' if stats is first else 'second'}",
+                title=f"Concerns per month, whole trust, {name}",
+            )
+        )
+    tables += [_side_by_side(_must(first, k), _must(second, k), names) for k in COMPARED]
+    return Statistics(
+        title=first.title,
+        period=f"{first.period} compared with {second.period}",
+        period_key=period.key,
+        period_note=" ".join(n for n in (period.note, other.note) if n),
+        months=first.months,
+        pupils_on_roll=first.pupils_on_roll,
+        refreshed_at=first.refreshed_at,
+        not_refreshed=first.not_refreshed,
+        alerts_undelivered=first.alerts_undelivered,
+        tables=tables,
+        compare_key=other.key,
+    )
+
+
+def _must(stats: Statistics, key: str) -> Table:
+    table = stats.table(key)
+    if table is None:  # every trust page has these tables
+        raise LookupError(key)
+    return table

@@ -102,11 +102,11 @@ def suppress(values: Sequence[int], lines: Sequence[Line]) -> list[bool]:
     hidden = primary(values)
     if not any(hidden):
         return hidden
-    protected = [i for i, small in enumerate(hidden) if small]
+    protected = {i for i, small in enumerate(hidden) if small}
     while True:
         while _complete_lines(values, lines, hidden):
             pass
-        exposed = [i for i in derivable(lines, hidden) if i in set(protected)]
+        exposed = sorted(derivable(lines, hidden) & protected)
         if not exposed:
             return hidden
         if not _hide_one_more(values, lines, hidden, exposed[0]):

@@ -8,4 +8,7 @@ from trustplatform.statistics import views
 
 app_name = "trust_statistics"
 
-urlpatterns = [path("", views.trust_dashboard, name="dashboard")]
+urlpatterns = [
+    path("", views.trust_dashboard, name="dashboard"),
+    path("school/<int:school_id>/", views.trust_school_dashboard, name="school"),
+]

@@ -8,30 +8,31 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.text import slugify
 
 from tenants.selectors import school_of_request
 from trustplatform.downloads import written_download
 from trustplatform.permissions import Capability, require, trust_for_capability
-from trustplatform.statistics.charts import bar_chart
+from trustplatform.statistics.charts import Chart, bar_chart, bars_html, cell_text, rows_html
+from trustplatform.statistics.periods import period_choices, periods_overlap, previous_period
 from trustplatform.statistics.selectors import (
-    Cell,
+    LONDON,
     Statistics,
+    Table,
+    period_or_default,
     school_statistics,
+    trust_comparison,
+    trust_school_get,
     trust_statistics,
+    trust_term_dates,
 )
-
-
-def _cell_text(value: Cell) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
 
 
 def _csv(stats: Statistics, table_key: str, name: str) -> HttpResponse:
@@ -49,7 +50,7 @@ def _csv(stats: Statistics, table_key: str, name: str) -> HttpResponse:
         writer.writerow(
             [
                 "'" + text if text[:1] in {"=", "+", "-", "@"} and not _is_number(text) else text
-                for text in map(_cell_text, row)
+                for text in map(cell_text, row)
             ]
         )
     writer.writerow([])
@@ -60,6 +61,19 @@ def _csv(stats: Statistics, table_key: str, name: str) -> HttpResponse:
     return response
 
 
+def _drawn(
+    table: Table, period_key: str
+) -> tuple[Table, Chart, SafeString, SafeString, SafeString]:
+    chart = bar_chart(table.bars)
+    foot = rows_html([table.total]) if table.total else rows_html([])
+    query = f"?{urlencode({'period': period_key})}" if period_key else ""
+    links = [
+        reverse("trust_statistics:school", args=[school_id]) + query
+        for school_id in table.row_schools
+    ]
+    return table, chart, bars_html(chart, table.key), rows_html(table.rows, links), foot
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -68,7 +82,9 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _render(request: HttpRequest, stats: Statistics, name: str) -> HttpResponse:
+def _render(
+    request: HttpRequest, stats: Statistics, name: str, extra: dict[str, object] | None = None
+) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _csv(stats, request.GET.get("table", ""), name)
     now = timezone.now()
@@ -78,8 +94,9 @@ def _render(request: HttpRequest, stats: Statistics, name: str) -> HttpResponse:
         "statistics/page.html",
         {
             "stats": stats,
-            "tables": [(table, bar_chart(table.bars)) for table in stats.tables],
+            "tables": [_drawn(table, stats.period_key) for table in stats.tables],
             "stale": stale,
+            **(extra or {}),
         },
     )
 
@@ -89,7 +106,54 @@ def trust_dashboard(request: HttpRequest) -> HttpResponse:
     trust = trust_for_capability(request, Capability.VIEW_TRUST_STATISTICS)
     if trust is None:  # the decorator already checked; defensive
         raise Http404
-    return _render(request, trust_statistics(trust=trust), trust.slug)
+    today = timezone.localdate(timezone.now(), LONDON)
+    dates = trust_term_dates(trust=trust)
+    period, problem = period_or_default(request.GET.get("period"), today=today, dates=dates)
+    stats = trust_statistics(trust=trust, period=period, today=today)
+    compare_key = request.GET.get("compare", "")
+    if compare_key:
+        other, compare_problem = period_or_default(compare_key, today=today, dates=dates)
+        if not compare_problem and periods_overlap(period, other):
+            compare_problem = (
+                f"{other.label} shares months with {period.label}, so the two cannot be "
+                "compared. Choose a period with no month in common, such as the one before."
+            )
+        if compare_problem:
+            problem = " ".join(p for p in (problem, f"Comparison: {compare_problem}") if p)
+        else:
+            stats = trust_comparison(trust=trust, period=period, other=other, today=today)
+    return _render(
+        request,
+        stats,
+        trust.slug,
+        {
+            "period_choices": period_choices(today=today, dates=dates),
+            "period_problem": problem,
+            "previous_key": previous_period(period, today=today, dates=dates).key,
+        },
+    )
+
+
+@require(Capability.VIEW_TRUST_STATISTICS)
+def trust_school_dashboard(request: HttpRequest, school_id: int) -> HttpResponse:
+    """One school of the lead's own trust over a period: another trust's school is a 404."""
+    trust = trust_for_capability(request, Capability.VIEW_TRUST_STATISTICS)
+    school = trust_school_get(trust=trust, school_id=school_id) if trust else None
+    if trust is None or school is None:
+        raise Http404
+    today = timezone.localdate(timezone.now(), LONDON)
+    dates = trust_term_dates(trust=trust)
+    period, problem = period_or_default(request.GET.get("period"), today=today, dates=dates)
+    return _render(
+        request,
+        school_statistics(school=school, period=period, today=today),
+        school.slug,
+        {
+            "period_choices": period_choices(today=today, dates=dates),
+            "period_problem": problem,
+            "back": reverse("trust_statistics:dashboard") + f"?{urlencode({'period': period.key})}",
+        },
+    )
 
 
 @require(Capability.VIEW_SCHOOL_STATISTICS)
