@@ -184,14 +184,16 @@ class Process:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
         if self.popen.poll() is None:
             self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
+
+    def wait_or_kill(self) -> None:
+        try:
+            self.popen.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
 
 
 @dataclass
@@ -305,8 +307,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         }
         stack = Stack(folder=folder, env=env, database_url=database_url)
         yield stack
-        for process in reversed(stack.processes):
-            process.stop()
+        # All at once: each shuts down gracefully in its own time.
+        for process in stack.processes:
+            process.terminate()
+        for process in stack.processes:
+            process.wait_or_kill()
     finally:
         listener.shutdown(socket.SHUT_RDWR)
         listener.close()
