@@ -218,12 +218,6 @@ class Stack:
         self.processes.append(process)
         return process
 
-    def run(self, name: str, args: list[str], env: Mapping[str, str] = {}) -> str:
-        process = self.start(name, args, env)
-        process.popen.wait(timeout=120)
-        assert process.popen.returncode == 0, process.output()[-3000:]
-        return process.output()
-
 
 def _database_url(name: str) -> str:
     parts = urlsplit(os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/x")
@@ -306,6 +300,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             **credentials,
         }
         stack = Stack(folder=folder, env=env, database_url=database_url)
+        # Started now, waited for by `static_root`: it overlaps the migrations.
+        stack.start("collectstatic", ["sh", "deploy/collectstatic.sh"])
         yield stack
         # All at once: each shuts down gracefully in its own time.
         for process in stack.processes:
@@ -327,7 +323,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 @pytest.fixture(scope="module")
 def static_root(stack: Stack) -> Path:
     """deploy/collectstatic.sh, as the Dockerfile's `RUN sh deploy/collectstatic.sh`."""
-    stack.run("collectstatic", ["sh", "deploy/collectstatic.sh"])
+    process = next(process for process in stack.processes if process.name == "collectstatic")
+    process.popen.wait(timeout=150)
+    assert process.popen.returncode == 0, process.output()[-3000:]
     return Path(stack.env["STATIC_ROOT"])
 
 
