@@ -31,6 +31,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
@@ -201,6 +202,8 @@ class Stack:
     folder: Path
     env: dict[str, str]
     database_url: str
+    clamd: FakeClamd
+    s3: Any  # boto3's S3 client: its type is made at run time
     processes: list[Process] = field(default_factory=list)
 
     def start(self, name: str, args: list[str], env: Mapping[str, str] = {}) -> Process:
@@ -264,13 +267,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "AWS_ACCESS_KEY_ID": "invented-access-key",
             "AWS_SECRET_ACCESS_KEY": "invented-secret-key",
         }
-        boto3.client(
+        s3_client = boto3.client(
             "s3",
             region_name=REGION,
             endpoint_url=s3_endpoint,
             aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
-        ).create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+        )
+        s3_client.create_bucket(
+            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
         database_url = _database_url(database)
         # The image's environment (deploy/Dockerfile) and the settings compose gives it.
         env = {
@@ -299,7 +305,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "LOG_LEVEL": "WARNING",
             **credentials,
         }
-        stack = Stack(folder=folder, env=env, database_url=database_url)
+        stack = Stack(folder=folder, env=env, database_url=database_url, clamd=clamd, s3=s3_client)
         # Started now, waited for by `static_root`: it overlaps the migrations.
         stack.start("collectstatic", ["sh", "deploy/collectstatic.sh"])
         yield stack
@@ -678,13 +684,11 @@ def test_a_chronology_pdf_is_made_by_the_worker_and_downloaded(served: Served) -
     form_page = f"/pupils/{site.pupil}/exports/"
     status, _, page = served.curl("ashby", form_page)
     assert status == 200, page[:500]
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    assert token, "the export form carries no CSRF token"
     status, headers, _ = served.curl(
         "ashby",
         f"/pupils/{site.pupil}/exports/new/",
         args=[
-            "--data", f"csrfmiddlewaretoken={token.group(1).decode()}&version=full",
+            "--data", f"csrfmiddlewaretoken={_csrf_token(page)}&version=full",
             # What a browser on https://ashby.stack.test sends (nginx passes the host without
             # this run's port).
             "--header", f"Origin: https://{site.host}",
@@ -713,3 +717,43 @@ def test_a_chronology_pdf_is_made_by_the_worker_and_downloaded(served: Served) -
     # The other school's site knows nothing of it.
     status, _, _ = served.curl("birch", download)
     assert status == 404
+
+
+def _csrf_token(page: bytes) -> str:
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token, "the form carries no CSRF token"
+    return token.group(1).decode()
+
+
+def test_a_document_near_the_size_limit_is_scanned_stored_on_s3_and_downloaded(
+    served: Served,
+) -> None:
+    site = served.sites["birch"]
+    upload = f"/pupils/{site.pupil}/documents/upload/"
+    status, _, page = served.curl("birch", upload)
+    assert status == 200, page[:500]
+    # A PDF of 9 MiB: under the application's 10 MiB, so nginx must let it through whole.
+    data = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n" + bytes(9 * 1024 * 1024)
+    document = served.stack.folder / "letter.pdf"
+    document.write_bytes(data)
+    status, headers, _ = served.curl(
+        "birch",
+        upload,
+        args=[
+            "--form", f"csrfmiddlewaretoken={_csrf_token(page)}",
+            "--form", "overview=Letter from the school nurse",
+            "--form", f"file=@{document};type=application/pdf;filename=letter.pdf",
+            "--header", f"Origin: https://{site.host}",
+        ],
+    )  # fmt: skip
+    assert status == 302, headers
+    # Scanned by "clamd", kept in the bucket under the school's own prefix.
+    assert served.stack.clamd.received[-1] == data
+    listing = served.stack.s3.list_objects_v2(Bucket=BUCKET, Prefix="documents/school_birch/")
+    assert [item["Size"] for item in listing.get("Contents", [])] == [len(data)]
+
+    _, _, listed = served.curl("birch", headers["location"][0])
+    link = re.search(rb'href="(/documents/\d+/)"', listed)
+    assert link, "the list links no document"
+    status, _, body = served.curl("birch", link.group(1).decode())
+    assert status == 200 and body == data
