@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 import boto3
 import psycopg2
 import pytest
+import yaml
 from cryptography.fernet import Fernet
 from django.conf import settings
 from pypdf import PdfReader
@@ -86,6 +87,19 @@ def test_the_dockerfile_ships_no_compiler_and_runs_as_a_user() -> None:
     assert "HEALTHCHECK" in final and "healthcheck.py" in final
     assert "DJANGO_SETTINGS_MODULE=trustplatform.settings" in runtime
     assert "deploy/collectstatic.sh" in runtime
+
+
+def test_the_stack_gives_the_application_every_setting_production_requires() -> None:
+    """Each variable production refuses to start without is set by compose.yaml or named in
+    env.example, where the operator fills it in."""
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    example = (DEPLOY / "env.example").read_text()
+    named = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
+    for service in ("web", "worker", "beat"):
+        given = set(compose["services"][service]["environment"]) | named
+        assert set(settings.PRODUCTION_REQUIREMENTS) <= given, service
+        assert compose["services"][service]["command"] == [service]
+    assert {"nginx", "postgres", "redis", "clamav", "minio"} <= set(compose["services"])
 
 
 # --- the package imports, as gunicorn and celery make them -------------------------------------
@@ -640,6 +654,11 @@ def test_static_files_come_from_nginx_with_long_caching(served: Served) -> None:
     assert headers["x-content-type-options"] == ["nosniff"]
     assert len(headers["strict-transport-security"]) == 1
     assert "GET /static/" not in served.web.output()
+    # The compressed copy collectstatic made, for a browser that takes gzip.
+    status, headers, _ = served.curl(
+        "birch", links[0], cookie=False, args=["--header", "Accept-Encoding: gzip"]
+    )
+    assert status == 200 and headers["content-encoding"] == ["gzip"]
 
 
 def test_plain_http_goes_to_https_and_unknown_names_get_nothing(served: Served) -> None:
