@@ -16,9 +16,10 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
+from psycopg2.errors import LockNotAvailable
 
 from tenants.services import template_schema_ensure
 
@@ -75,7 +76,13 @@ class Command(BaseCommand):
                     self.stdout.flush()
                     timeout = options["lock_timeout"]
                     cursor.execute("SET lock_timeout = %s", [f"{timeout}s" if timeout else 0])
-                    cursor.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK_ID])
+                    try:
+                        cursor.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK_ID])
+                    except LockNotAvailable:
+                        raise CommandError(
+                            f"Another process has been migrating for more than {timeout} s: not"
+                            " started. Check its log; this process waits again when restarted."
+                        ) from None
             self._migrate(int(options["verbosity"]))
         finally:
             # Closing the session releases the lock.
