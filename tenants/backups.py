@@ -36,18 +36,25 @@ from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
+from django.core.management import call_command
 from django.db import connection, models
-from django.db.models import FileField
 from django.db.migrations.loader import MigrationLoader
+from django.db.models import FileField
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from safeguarding.models import AccessLogEntry, ChronologyEntry, ExportJob, Document
+from safeguarding.models import AccessLogEntry, ChronologyEntry, Document, ExportJob
 from tenants.models import Domain, School, Trust
 from trustplatform.accounts.models import RecoveryCode, User
 from trustplatform.audit.models import AuditAction, AuditEvent
 from trustplatform.audit.services import audit_record
-from trustplatform.hashchain import chain_verify
+from trustplatform.hashchain import (
+    GENESIS_HASH,
+    BrokenLink,
+    HashChainedModel,
+    chain_verify,
+    row_hash_of,
+)
 from trustplatform.policies.models import Policy
 
 logger = logging.getLogger(__name__)
@@ -68,7 +75,7 @@ class BackupError(RuntimeError):
     """A backup could not be written, or a backup was refused; the message says why."""
 
 
-# --- the owner role ------------------------------------------------------------------------------
+# --- the owner role -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -195,8 +202,9 @@ def school_scoped_models() -> list[tuple[type[models.Model], str]]:
         if model in first_level or model is School:
             continue
         for field in _foreign_keys(model):
-            if field.related_model in first_level:
-                scoped.append((model, f"{field.name}__{first_level[field.related_model]}"))
+            related = field.related_model
+            if isinstance(related, type) and related in first_level:
+                scoped.append((model, f"{field.name}__{first_level[related]}"))
                 break
     return scoped
 
@@ -249,7 +257,7 @@ def _school_selections(school_id: int) -> list[_Selection]:
     ]
 
 
-# --- reading a schema ------------------------------------------------------------------------------
+# --- reading a schema -----------------------------------------------------------------------------
 
 
 def _quote(name: str) -> str:
@@ -271,7 +279,7 @@ def schema_tables(cursor: Any, schema: str) -> dict[str, dict[str, Any]]:
     )
     tables: dict[str, dict[str, Any]] = {}
     for (table,) in cursor.fetchall():
-        cursor.execute(f"{_CHECKSUM} FROM {_quote(schema)}.{_quote(table)} t")  # noqa: S608
+        cursor.execute(f"{_CHECKSUM} FROM {_quote(schema)}.{_quote(table)} t")
         rows, digest = cursor.fetchone()
         tables[table] = {"rows": int(rows), "sha256": digest}
     return tables
@@ -314,7 +322,7 @@ def _versioned_bucket(storage: Storage) -> Any | None:
     return bucket if status == "Enabled" else None
 
 
-# --- backup -----------------------------------------------------------------------------------------
+# --- backup ---------------------------------------------------------------------------------------
 
 
 def _stored_files(
@@ -406,7 +414,7 @@ def _backup_into(*, school: School, work: Path) -> dict[str, Any]:
             public_checksums = {}
             for selection in selections:
                 cursor.execute(
-                    f"{_CHECKSUM} FROM public.{_quote(selection.table)} t WHERE t.id = ANY(%s)",  # noqa: S608
+                    f"{_CHECKSUM} FROM public.{_quote(selection.table)} t WHERE t.id = ANY(%s)",
                     [selection.ids],
                 )
                 rows, digest = cursor.fetchone()
@@ -480,7 +488,7 @@ def _backup_files(work: Path, stored: list[tuple[str, str]]) -> list[dict[str, A
     return objects
 
 
-# --- restore ----------------------------------------------------------------------------------------
+# --- restore --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -670,7 +678,7 @@ def _copy_create(
 ) -> int:
     """The school row of a copy restored alongside: suspended, its own schema, slug and domain."""
     [original] = public[School._meta.db_table]
-    slug = re.sub(r"[^a-z0-9-]", "-", domain.split(".")[0].lower())[:40]
+    slug = re.sub(r"[^a-z0-9-]", "-", domain.split(".", maxsplit=1)[0].lower())[:40]
     now = timezone.now().isoformat()
     copy = original | {
         "name": f"{original['name']} (restored copy of {manifest['created_at'][:10]})",
@@ -806,9 +814,92 @@ def _restore_version(storage: Storage, item: dict[str, Any]) -> None:
 def _s3_exists(client: Any, bucket: str, key: str) -> bool:
     try:
         client.head_object(Bucket=bucket, Key=key)
-    except Exception:  # noqa: BLE001 (a missing key or a delete marker)
+    except Exception:  # a missing key, or a delete marker
         return False
     return True
+
+
+@dataclass(frozen=True)
+class _Plan:
+    backup: Path
+    manifest: dict[str, Any]
+    public: dict[str, list[dict[str, Any]]]
+    source: str
+    target: str
+    domain: str
+
+    @property
+    def copy(self) -> bool:
+        return self.target != self.source
+
+
+def _chain_check(cursor: Any, schema: str, model: type[HashChainedModel]) -> BrokenLink | None:
+    """chain_verify's walk, on this cursor: inside the restore's transaction, before it commits."""
+    fields = [model._meta.get_field(name) for name in model.hashed_fields]
+    columns = ", ".join(_quote(cast("models.Field[Any, Any]", f).column) for f in fields)
+    cursor.execute(
+        f"SELECT id, prev_hash, row_hash, {columns} "  # noqa: S608
+        f"FROM {_quote(schema)}.{_quote(model._meta.db_table)} ORDER BY id"
+    )
+    expected_prev = GENESIS_HASH
+    for row_id, prev_hash, row_hash, *values in cursor.fetchall():
+        if prev_hash != expected_prev:
+            return BrokenLink(row_id=row_id, problem="prev_hash does not follow the row before")
+        if row_hash != row_hash_of(
+            model, dict(zip(model.hashed_fields, values, strict=True)), prev_hash
+        ):
+            return BrokenLink(row_id=row_id, problem="row_hash does not match its contents")
+        expected_prev = row_hash
+    return None
+
+
+def _restore_in_transaction(
+    cursor: Any, plan: _Plan, written: list[tuple[Storage, str]]
+) -> tuple[int, int]:
+    """Everything of a restore that the transaction undoes; returns (school id, rows recreated)."""
+    major = _server_major(cursor)
+    cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [plan.target])
+    if cursor.fetchone():
+        raise BackupError(
+            f"Schema {plan.target} exists: drop it first, or restore alongside under another "
+            "name with --as and --domain. Nothing was restored."
+        )
+    if plan.copy:
+        school_id = _copy_create(
+            cursor, plan.manifest, plan.public, schema=plan.target, domain=plan.domain
+        )
+        recreated = 2
+    else:
+        cursor.execute("SELECT id FROM public.tenants_school WHERE schema_name = %s", [plan.source])
+        row = cursor.fetchone()
+        school_id = plan.manifest["school"]["id"]
+        if row is not None and row[0] != school_id:
+            raise BackupError(
+                f"Another school (id {row[0]}) holds the schema name {plan.source}; restore "
+                "this backup alongside with --as and --domain. Nothing was restored."
+            )
+        recreated = _public_recreate(cursor, plan.public)
+    _restore_script(cursor, plan.backup / DUMP, major=major, source=plan.source, target=plan.target)
+    cursor.execute("SET search_path TO public")
+    problems = _compare_tables(plan.manifest["tables"], schema_tables(cursor, plan.target))
+    if _chronology_head(cursor, plan.target) != plan.manifest["chronology"]:
+        problems.append("the chronology's chain head differs from the backup's")
+    for model in (ChronologyEntry, AccessLogEntry):
+        if (broken := _chain_check(cursor, plan.target, model)) is not None:
+            problems.append(
+                f"the {model._meta.verbose_name} chain breaks at row {broken.row_id}: "
+                f"{broken.problem}"
+            )
+    if problems:
+        raise BackupError(
+            "The restored schema does not match the backup, nothing was restored: "
+            + "; ".join(problems)
+            + "."
+        )
+    if plan.copy:
+        _copy_read_only(cursor, plan.target)
+    _restore_files(plan.backup, plan.manifest, written)
+    return int(school_id), recreated
 
 
 def school_restore(*, backup: Path, as_schema: str = "", domain: str = "") -> RestoreResult:
@@ -818,55 +909,24 @@ def school_restore(*, backup: Path, as_schema: str = "", domain: str = "") -> Re
     manifest = backup_manifest(backup)
     behind = _migration_check(manifest)
     source = manifest["school"]["schema_name"]
-    copy = bool(as_schema)
-    if copy and not domain:
+    if as_schema and not domain:
         raise BackupError("A copy restored alongside needs its own --domain.")
     target = as_schema or source
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", target):
         raise BackupError(f"{target!r} cannot name a schema: lower-case letters, digits, _.")
-    public = cast(dict[str, list[dict[str, Any]]], json.loads((backup / PUBLIC_ROWS).read_text()))
-
-    database = owner_database()
-    conn = database.connect()
+    plan = _Plan(
+        backup=backup,
+        manifest=manifest,
+        public=json.loads((backup / PUBLIC_ROWS).read_text()),
+        source=source,
+        target=target,
+        domain=domain,
+    )
+    conn = owner_database().connect()
     written: list[tuple[Storage, str]] = []
     try:
         with conn.cursor() as cursor:
-            major = _server_major(cursor)
-            cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [target])
-            if cursor.fetchone():
-                raise BackupError(
-                    f"Schema {target} exists: drop it first, or restore alongside under another "
-                    "name with --as and --domain. Nothing was restored."
-                )
-            if copy:
-                school_id = _copy_create(cursor, manifest, public, schema=target, domain=domain)
-                recreated = 2
-            else:
-                cursor.execute(
-                    "SELECT id FROM public.tenants_school WHERE schema_name = %s", [source]
-                )
-                row = cursor.fetchone()
-                if row is not None and row[0] != manifest["school"]["id"]:
-                    raise BackupError(
-                        f"Another school (id {row[0]}) holds the schema name {source}; restore "
-                        "this backup alongside with --as and --domain."
-                    )
-                recreated = _public_recreate(cursor, public)
-                school_id = manifest["school"]["id"]
-            _restore_script(cursor, backup / DUMP, major=major, source=source, target=target)
-            cursor.execute("SET search_path TO public")
-            problems = _compare_tables(manifest["tables"], schema_tables(cursor, target))
-            if _chronology_head(cursor, target) != manifest["chronology"]:
-                problems.append("the chronology's chain head differs from the backup's")
-            if problems:
-                raise BackupError(
-                    "The restored schema does not match the backup, nothing was restored: "
-                    + "; ".join(problems)
-                    + "."
-                )
-            if copy:
-                _copy_read_only(cursor, target)
-            _restore_files(backup, manifest, written)
+            school_id, recreated = _restore_in_transaction(cursor, plan, written)
         conn.commit()
     except BaseException as exc:
         conn.rollback()
@@ -879,10 +939,9 @@ def school_restore(*, backup: Path, as_schema: str = "", domain: str = "") -> Re
         conn.close()
 
     school = School.objects.get(pk=school_id)
-    _chains_verify_or_undo(school, copy=copy, written=written)
-    if behind and not copy:
-        from django.core.management import call_command  # noqa: PLC0415 (commands load late)
-
+    # The same walk again, as `manage.py verify_chronology` makes it, through the app's models.
+    _chains_verify_or_undo(school, copy=plan.copy, written=written)
+    if behind and not plan.copy:
         call_command("migrate_schemas", schema_name=target, interactive=False, verbosity=0)
     audit_record(
         action=AuditAction.SCHOOL_RESTORED,
@@ -893,18 +952,17 @@ def school_restore(*, backup: Path, as_schema: str = "", domain: str = "") -> Re
             "schema_name": target,
             "from_schema": source,
             "backup_created_at": manifest["created_at"],
-            "copy": copy,
+            "copy": plan.copy,
         },
     )
-    rows = sum(table["rows"] for table in manifest["tables"].values())
     return RestoreResult(
         school=school,
         schema_name=target,
         tables=len(manifest["tables"]),
-        rows=rows,
+        rows=sum(table["rows"] for table in manifest["tables"].values()),
         public_rows_recreated=recreated,
         files_written=len(written),
-        copy=copy,
+        copy=plan.copy,
     )
 
 
@@ -929,7 +987,7 @@ def _chains_verify_or_undo(
     )
 
 
-# --- nightly backups and their keeping -------------------------------------------------------------
+# --- nightly backups and their keeping ------------------------------------------------------------
 
 
 def backups_of(root: Path, schema: str) -> list[Path]:

@@ -303,14 +303,17 @@ def test_a_copy_restored_alongside_matches_while_the_school_stays_untouched_and_
     # Nobody records into it: its site is closed, and its tables refuse writes from any role.
     response = Client(HTTP_HOST=copy_domain).get("/")
     assert response.status_code == 403
-    with schema_context(copy_schema), pytest.raises(DatabaseError, match="restored copy"):
-        with transaction.atomic():
-            note_record(
-                pupil=Pupil.objects.get(pk=committed.pupil_id),
-                author=Person(user_id=committed.dsl.pk, name="Ada Marsh", role="dsl"),
-                occurred_at=timezone.now(),
-                body="Must not be kept.",
-            )
+    with (
+        schema_context(copy_schema),
+        pytest.raises(DatabaseError, match="restored copy"),
+        transaction.atomic(),
+    ):
+        note_record(
+            pupil=Pupil.objects.get(pk=committed.pupil_id),
+            author=Person(user_id=committed.dsl.pk, name="Ada Marsh", role="dsl"),
+            occurred_at=timezone.now(),
+            body="Must not be kept.",
+        )
     assert _schema_content(copy_schema) == tables
     # The documents of the copy are the original's files, which stayed where they were.
     with schema_context(copy_schema):
