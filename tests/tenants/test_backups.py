@@ -365,6 +365,38 @@ def test_a_backup_with_one_changed_byte_is_refused_and_restores_nothing(
         assert cursor.fetchone()[0] == 0
 
 
+def test_a_backup_of_a_tampered_chronology_is_refused_naming_the_broken_row(
+    committed: Source, tmp_path: Path
+) -> None:
+    """The files agree with the manifest, but an entry was changed in the database before the
+    backup was taken: the restore walks the chain and keeps nothing."""
+    school = committed.school
+    with schema_context(school.schema_name), connection.cursor() as cursor:
+        entry_id = ChronologyEntry.objects.order_by("pk").values_list("pk", flat=True)[1]
+        cursor.execute("ALTER TABLE safeguarding_chronologyentry DISABLE TRIGGER USER")
+        cursor.execute(
+            "UPDATE safeguarding_chronologyentry SET body = 'Changed afterwards.' WHERE id = %s",
+            [entry_id],
+        )
+        cursor.execute("ALTER TABLE safeguarding_chronologyentry ENABLE TRIGGER USER")
+    backup = _backup(school.schema_name, tmp_path / "out")
+    copy_schema = f"{school.schema_name}_copy"
+
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "restore_school",
+            str(backup),
+            as_schema=copy_schema,
+            domain=f"{school.slug}-copy.localhost",
+        )
+
+    assert f"chain breaks at row {entry_id}" in str(refused.value)
+    assert not School.objects.filter(schema_name=copy_schema).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname = %s", [copy_schema])
+        assert cursor.fetchone()[0] == 0
+
+
 # --- what a backup holds -------------------------------------------------------------------------
 
 
