@@ -7,6 +7,7 @@ tests) and remove it, schema, rows and files, when they end.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
@@ -40,6 +41,9 @@ from tenants.models import Domain, School, Trust
 from tenants.services import school_create, trust_create
 from tenants.tasks import schools_backup_nightly_task
 from tests.conftest import World
+
+# The S3 server's fixtures, used by name (request.getfixturevalue below).
+from tests.trustplatform.test_storage_s3 import Bucket, bucket, s3_endpoint  # noqa: F401
 from trustplatform.accounts.models import Role, SchoolMembership, User
 from trustplatform.accounts.services import school_membership_add, user_create
 from trustplatform.policies.models import Policy
@@ -121,22 +125,8 @@ def _drop_school(schema: str) -> None:
             user.delete()
 
 
-@pytest.fixture
-def committed(
-    django_db_blocker: Any,
-    settings: SettingsWrapper,
-    tmp_path: Path,
-    world: World,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[Source]:
-    """A school of its own, committed, with records, documents and a policy file."""
-    settings.SCHOOL_DOCUMENTS_ROOT = tmp_path / "documents"
-    monkeypatch.setattr(
-        Policy._meta.get_field("document"),
-        "storage",
-        FileSystemStorage(location=tmp_path / "policies"),
-    )
-    settings.BACKUP_ROOT = tmp_path / "backups"
+@contextlib.contextmanager
+def _committed_school(django_db_blocker: Any) -> Iterator[Source]:
     tag = f"{next(_serials)}"
     with django_db_blocker.unblock():
         try:
@@ -147,6 +137,27 @@ def committed(
             _drop_school(f"{schema}_copy")
             User.objects.filter(email__endswith=f".hollow-{tag}@example.org").delete()
             Trust.objects.filter(slug=f"backup-{tag}").delete()
+
+
+@pytest.fixture
+def file_storage(
+    settings: SettingsWrapper, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Documents, policy files and backups in folders of this test's own."""
+    settings.SCHOOL_DOCUMENTS_ROOT = tmp_path / "documents"
+    settings.BACKUP_ROOT = tmp_path / "backups"
+    monkeypatch.setattr(
+        Policy._meta.get_field("document"),
+        "storage",
+        FileSystemStorage(location=tmp_path / "policies"),
+    )
+
+
+@pytest.fixture
+def committed(django_db_blocker: Any, world: World, file_storage: None) -> Iterator[Source]:
+    """A school of its own, committed, with records, documents and a policy file."""
+    with _committed_school(django_db_blocker) as source:
+        yield source
 
 
 # --- what the tests compare ----------------------------------------------------------------------
@@ -438,3 +449,53 @@ def test_the_nightly_job_writes_one_backup_per_school_and_removes_old_ones(
     # A second run the same night writes nothing more.
     schools_backup_nightly_task()
     assert all(len(backups_of(tmp_path / "backups", schema)) == 1 for schema in schemas)
+
+
+# --- documents on a versioned S3 bucket ----------------------------------------------------------
+
+
+@pytest.fixture
+def documents_on_versioned_s3(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, file_storage: None
+) -> Bucket:
+    versioned: Bucket = request.getfixturevalue("bucket")
+    versioned.client.put_bucket_versioning(
+        Bucket=versioned.name, VersioningConfiguration={"Status": "Enabled"}
+    )
+    storage = versioned.storage(request.getfixturevalue("s3_endpoint"), "documents")
+    monkeypatch.setattr(Document._meta.get_field("file"), "storage", storage)
+    return versioned
+
+
+def test_on_a_versioned_bucket_a_backup_names_each_document_version_and_restore_brings_it_back(
+    world: World, documents_on_versioned_s3: Bucket, django_db_blocker: Any, tmp_path: Path
+) -> None:
+    versioned = documents_on_versioned_s3
+    with _committed_school(django_db_blocker) as source:
+        schema = source.school.schema_name
+        tables = _schema_content(schema)
+        keys = versioned.keys(f"documents/{schema}/")
+        contents = {
+            key: versioned.client.get_object(Bucket=versioned.name, Key=key)["Body"].read()
+            for key in keys
+        }
+        assert len(keys) == 2
+
+        backup = _backup(schema, tmp_path / "out")
+        manifest = json.loads((backup / MANIFEST).read_text())
+        versions = {o["s3_key"]: o["version_id"] for o in manifest["objects"] if "s3_key" in o}
+        assert set(versions) == set(keys) and all(versions.values())
+        assert not (backup / FILES / "documents").exists()  # named, not copied
+
+        # Lost: the schema and its rows, and the documents deleted (a delete marker on each).
+        _drop_school(schema)
+        for key in keys:
+            versioned.client.delete_object(Bucket=versioned.name, Key=key)
+        assert versioned.keys(f"documents/{schema}/") == []
+
+        call_command("restore_school", str(backup))
+
+        assert _schema_content(schema) == tables
+        for key in keys:
+            current = versioned.client.get_object(Bucket=versioned.name, Key=key)
+            assert current["Body"].read() == contents[key]
