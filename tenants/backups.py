@@ -362,9 +362,13 @@ def school_backup(*, school: School, root: Path) -> Path:
     final = Path(root) / schema / stamp
     work = Path(root) / schema / f"{stamp}{_PARTIAL}"
     work.mkdir(parents=True, mode=0o700)
+    # A backup holds children's records: readable by the server's own account alone.
+    work.parent.chmod(0o700)
     try:
         manifest = _backup_into(school=school, work=work)
         (work / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
+        for path in work.rglob("*"):
+            path.chmod(0o700 if path.is_dir() else 0o600)
         work.rename(final)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)

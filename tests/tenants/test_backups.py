@@ -243,6 +243,8 @@ def test_a_dropped_school_comes_back_from_its_backup_table_for_table_and_file_fo
     assert manifest["school"]["schema_name"] == schema
     assert manifest["tables"]["safeguarding_document"]["rows"] == 2
     assert manifest["chronology"]["entries"] == 5
+    # Children's records: the backup is readable by the server's own account alone.
+    assert all(path.stat().st_mode & 0o077 == 0 for path in [backup, *backup.rglob("*")])
 
     # The school is lost: its schema, its public rows, its accounts and every file.
     _drop_school(schema)
