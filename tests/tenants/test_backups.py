@@ -184,7 +184,9 @@ def _public_content(school_id: int) -> dict[str, list[Any]]:
     user_ids = list(
         SchoolMembership.objects.filter(school_id=school_id).values_list("user_id", flat=True)
     )
+    trust_id = School.objects.get(pk=school_id).trust_id
     selections: list[tuple[str, str, list[Any]]] = [
+        (Trust._meta.db_table, "id", [trust_id]),
         (User._meta.db_table, "id", user_ids),
         *(
             (
@@ -246,8 +248,9 @@ def test_a_dropped_school_comes_back_from_its_backup_table_for_table_and_file_fo
     # Children's records: the backup is readable by the server's own account alone.
     assert all(path.stat().st_mode & 0o077 == 0 for path in [backup, *backup.rglob("*")])
 
-    # The school is lost: its schema, its public rows, its accounts and every file.
+    # The school is lost: its schema, its public rows, its accounts, its trust and every file.
     _drop_school(schema)
+    Trust.objects.filter(pk=school.trust_id).delete()
     shutil.rmtree(tmp_path / "documents")
     shutil.rmtree(tmp_path / "policies")
     assert not School.objects.filter(schema_name=schema).exists()
