@@ -413,6 +413,24 @@ def test_a_backup_of_a_tampered_chronology_is_refused_naming_the_broken_row(
         assert cursor.fetchone()[0] == 0
 
 
+def test_a_backup_made_by_newer_code_is_refused_before_anything_is_restored(
+    committed: Source, tmp_path: Path
+) -> None:
+    school = committed.school
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{school.schema_name}".django_migrations (app, name, applied) '  # noqa: S608
+            "VALUES ('safeguarding', '9999_from_the_future', now())"
+        )
+    backup = _backup(school.schema_name, tmp_path / "out")
+    _drop_school(school.schema_name)
+
+    with pytest.raises(CommandError, match=r"newer version of the code.*9999_from_the_future"):
+        call_command("restore_school", str(backup))
+
+    assert not School.objects.filter(schema_name=school.schema_name).exists()
+
+
 # --- what a backup holds -------------------------------------------------------------------------
 
 
