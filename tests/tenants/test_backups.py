@@ -277,6 +277,25 @@ def test_a_dropped_school_comes_back_from_its_backup_table_for_table_and_file_fo
     assert f"{schema} chronology: 6 rows, intact" in capsys.readouterr().out
 
 
+def test_a_damaged_schema_dropped_alone_is_restored_under_its_school_row_which_stays_as_it_is(
+    committed: Source, tmp_path: Path
+) -> None:
+    """The procedure of docs/backups.md: the school suspended, its schema dropped, restored."""
+    school = committed.school
+    tables = _schema_content(school.schema_name)
+    backup = _backup(school.schema_name, tmp_path / "out")
+    School.objects.filter(pk=school.pk).update(status=School.Status.SUSPENDED)
+    public = _public_content(school.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP SCHEMA "{school.schema_name}" CASCADE')
+
+    call_command("restore_school", str(backup))
+
+    assert _schema_content(school.schema_name) == tables
+    # The public rows were there: none duplicated, none changed (the school is still suspended).
+    assert _public_content(school.pk) == public
+
+
 def test_a_backup_restored_over_an_existing_schema_is_refused(
     committed: Source, tmp_path: Path
 ) -> None:
