@@ -326,6 +326,16 @@ CLAMD_HOST: str = env.str("CLAMD_HOST", default="")
 CLAMD_PORT: int = env.int("CLAMD_PORT", default=3310)
 CLAMD_TIMEOUT: int = env.int("CLAMD_TIMEOUT", default=30)
 
+# --- backups of each school (docs/backups.md) -----------------------------------------------------
+# Where `manage.py backup_school` and the nightly backups write: a folder (in production, an
+# encrypted volume of its own, copied off the server by the platform's backup of that volume).
+BACKUP_ROOT = env.path("BACKUP_ROOT", default=str(BASE_DIR / ".data" / "backups"))
+# How long nightly backups are kept: 35 days, so a mistake found at a month's end (the DSL's
+# monthly review of the records) can still be undone from a backup taken before it, and a record
+# lawfully destroyed is gone from every backup five weeks later. Each school's newest backup is
+# always kept. The S3 bucket keeps old object versions for the same period (terraform/).
+BACKUP_KEEP_DAYS: int = env.int("BACKUP_KEEP_DAYS", default=35)
+
 # --- document storage on S3 ---------------------------------------------------------------------
 # With S3_BUCKET (required in production), school documents, chronology exports and approved
 # policy files are kept in that private bucket instead of on the server's disk, each kind under
@@ -458,6 +468,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "statistics-rebuild-nightly": {
         "task": "statistics.rebuild_all",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Every school backed up each night, one task per school, before the statistics rebuild;
+    # backups older than BACKUP_KEEP_DAYS removed. A school backed up today is not backed up
+    # again, so a second run writes nothing.
+    "schools-backup-nightly": {
+        "task": "tenants.schools_backup_nightly",
+        "schedule": crontab(hour=1, minute=15),
     },
     # Figures that change with time alone (a concern passing 24 hours unscreened, an action
     # passing its due date): refreshed within a quarter of an hour.
