@@ -196,10 +196,12 @@ def test_the_dsls_morning_from_the_dashboard_to_a_filtered_pdf_with_the_body_map
         page.get_by_label("Why this level").fill("Injury attributed to an adult at home.")
         page.get_by_role("button", name="Save screening").click()
         expect(page.get_by_text("Screening recorded.")).to_be_visible()
+        check_accessibility(page)
 
         # The child's page, found by the search in the menu.
         page.get_by_label("Find a pupil").fill("Trenchard")
         page.get_by_role("search", name="Pupil search").get_by_role("button", name="Search").click()
+        check_accessibility(page)
         page.get_by_role("link", name="Trenchard, Marisol").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Marisol Trenchard")
         check_accessibility(page)
