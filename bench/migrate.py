@@ -160,6 +160,17 @@ def _ours_as_a_process() -> object:
     )
 
 
+def _bare_django_process() -> object:
+    # The floor under the figure above: starting Django and running a command that does nothing.
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "LOG_LEVEL": "WARNING"},
+        check=True,
+        capture_output=True,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schools", type=int, default=200)
@@ -175,10 +186,12 @@ def main() -> int:
         stock_idle = _timed(_stock("standard"))
         ours_idle = statistics.median(_timed(_ours) for _ in range(3))
         ours_process = _timed(_ours_as_a_process)
+        bare_process = _timed(_bare_django_process)
         rows += [
             ("nothing to apply: stock (standard executor)", stock_idle),
             ("nothing to apply: ours (median of 3, in process)", ours_idle),
             ("nothing to apply: ours, `manage.py migrate_schemas` process", ours_process),
+            ("(beside it: a bare `manage.py check` process, Django's start)", bare_process),
         ]
 
         probes = Probes()
