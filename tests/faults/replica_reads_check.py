@@ -1,9 +1,10 @@
 """Run by test_replica.py in a process of its own, against a primary and its streaming standby.
 
 The settings read DATABASE_URL and DATABASE_REPLICA_URL once, when Django starts, so this runs
-apart from the test process (which is set up on the fault tests' own server). It migrates, makes a
-school, then watches where the statistics and a school's reads go while the standby's replay is
-paused and after it resumes; it prints what it saw as one JSON object for the test to judge.
+apart from the test process. On the fault tests' migrated test database it makes a school of its
+own, watches where the statistics and the school's reads go while the standby's replay is paused
+and after it resumes, and removes the school again; it prints what it saw as one JSON object for
+the test to judge.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trustplatform.settings")
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
@@ -83,11 +83,21 @@ def _counts(school: Any, month: dt.date, concerns: int) -> None:
 
 def main() -> int:
     seen: dict[str, Any] = {}
-    call_command("migrate", interactive=False, verbosity=0)
     trust = trust_create(name="Larchmere Trust", slug="larchmere")
     school = school_create(
         trust=trust, name="Larchmere Primary", slug="larchmere", urn="955001", phase="primary"
     )
+    try:
+        _observe(seen, school)
+    finally:
+        connection.set_schema_to_public()
+        school.delete(force_drop=True)
+        trust.delete()
+    print(json.dumps(seen))
+    return 0
+
+
+def _observe(seen: dict[str, Any], school: Any) -> None:
     month = dt.datetime.now(LONDON).date().replace(day=1)
     _counts(school, month, 40)
     _replayed()
@@ -124,8 +134,6 @@ def main() -> int:
         with CaptureQueriesContext(connections[REPLICA]) as on_replica:
             Pupil.objects.count()
         seen["queries_on_replica_outside"] = len(on_replica)
-    print(json.dumps(seen))
-    return 0
 
 
 if __name__ == "__main__":

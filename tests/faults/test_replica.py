@@ -1,8 +1,10 @@
 """Trust statistics read from a streaming standby while every write goes to the primary.
 
-A primary and a standby of its own (initdb, pg_basebackup), never the machine's servers; the
-product runs against both in a process of its own (replica_reads_check.py), with DATABASE_URL
-naming the primary and DATABASE_REPLICA_URL the standby. While the standby's replay is paused, the
+The primary is the fault tests' own PostgreSQL (never the machine's), whose test database is
+migrated already; the test makes a standby of it (pg_basebackup) on a port of its own. The product
+runs against both in a process of its own (replica_reads_check.py), with DATABASE_URL naming the
+primary and DATABASE_REPLICA_URL the standby, and a Redis database no worker reads (nothing
+refreshes the statistics under it). While the standby's replay is paused, the
 statistics still show the figure from before the primary's last write: they were read on the
 standby. Once replay resumes, the new figure appears.
 """
@@ -16,34 +18,32 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
+from django.db import connections
 
+from tests.faults import plugin
 from tests.faults.servers import PROJECT_ROOT, PostgresServer, standby_of
 
-DATABASE = "replica_reads"
 RUN_SECONDS = 120
+# No worker reads this Redis database.
+UNREAD_REDIS_DB = 9
 
 
 @pytest.fixture
-def primary_and_standby() -> Iterator[tuple[PostgresServer, PostgresServer]]:
-    primary = PostgresServer().start()
-    try:
-        primary.psql(f"CREATE DATABASE {DATABASE}")
-        standby = standby_of(primary)
-        try:
-            yield primary, standby
-        finally:
-            standby.remove()
-    finally:
-        primary.remove()
+def standby(servers: plugin.Servers) -> Iterator[PostgresServer]:
+    connections.close_all()
+    server = standby_of(servers.postgres)
+    yield server
+    server.remove()
 
 
 def test_statistics_read_from_the_standby_and_writes_go_to_the_primary(
-    primary_and_standby: tuple[PostgresServer, PostgresServer],
+    servers: plugin.Servers, test_database_url: str, standby: PostgresServer
 ) -> None:
-    primary, standby = primary_and_standby
     env = os.environ | {
-        "DATABASE_URL": primary.url(DATABASE),
-        "DATABASE_REPLICA_URL": standby.url(DATABASE),
+        "DATABASE_URL": test_database_url,
+        "DATABASE_REPLICA_URL": standby.url(str(settings.DATABASES["default"]["NAME"])),
+        "REDIS_URL": servers.redis.url(UNREAD_REDIS_DB),
         "ENVIRONMENT": "test",
         "LOG_LEVEL": "WARNING",
     }
