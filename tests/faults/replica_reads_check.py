@@ -26,6 +26,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
 
 from safeguarding.models import Pupil  # noqa: E402
+from tenants.db import school_connection  # noqa: E402
 from tenants.replica import REPLICA, replica_reads  # noqa: E402
 from tenants.services import school_create, trust_create  # noqa: E402
 from tests.safeguarding.fixtures import enrol  # noqa: E402
@@ -90,7 +91,7 @@ def main() -> int:
     try:
         _observe(seen, school)
     finally:
-        connection.set_schema_to_public()
+        school_connection.set_schema_to_public()
         school.delete(force_drop=True)
         trust.delete()
     print(json.dumps(seen))
