@@ -200,7 +200,14 @@ else:
 # closed (a restart, a failover) before the request uses it.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if IS_PRODUCTION else 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+# A streaming standby for the reads that bear a little lag, trust statistics and the rendering of
+# exports (tenants/replica.py, docs/scaling.md). Unset: every read goes to the primary.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL", engine=DATABASE_ENGINE) | {
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+    }
+DATABASE_ROUTERS = ("tenants.replica.ReplicaRouter", "django_tenants.routers.TenantSyncRouter")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache --------------------------------------------------------------------------------------
