@@ -122,7 +122,4 @@ module "compute" {
   storage_kms_key_arn        = module.storage.kms_key_arn
 
   tags = local.tags
-
-  # The web service registers in the target group once the HTTPS listener forwards to it.
-  depends_on = [module.edge]
 }

@@ -15,15 +15,20 @@ resource "aws_acm_certificate" "this" {
   }
 }
 
-# The domain and its wildcard share one validation record.
+# Keyed by the names (known before the certificate exists). The domain and its wildcard share one
+# validation record: the second write overwrites the first with the same value.
 resource "aws_route53_record" "validation" {
   for_each = {
-    for option in aws_acm_certificate.this.domain_validation_options : option.resource_record_name => option...
+    for option in aws_acm_certificate.this.domain_validation_options : option.domain_name => {
+      name   = option.resource_record_name
+      type   = option.resource_record_type
+      record = option.resource_record_value
+    }
   }
   zone_id         = var.route53_zone_id
-  name            = each.key
-  type            = each.value[0].resource_record_type
-  records         = [each.value[0].resource_record_value]
+  name            = each.value.name
+  type            = each.value.type
+  records         = [each.value.record]
   ttl             = 300
   allow_overwrite = true
 }

@@ -14,8 +14,9 @@ output "alb_dns_name" {
 }
 
 output "target_group_arn" {
-  description = "ARN of the web target group the web service registers its tasks in."
+  description = "ARN of the web target group the web service registers its tasks in (available once the HTTPS listener forwards to it)."
   value       = aws_lb_target_group.web.arn
+  depends_on  = [aws_lb_listener.https]
 }
 
 output "target_group_arn_suffix" {

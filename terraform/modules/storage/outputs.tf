@@ -26,6 +26,8 @@ output "chain_heads_retention_days" {
 output "logs_bucket_name" {
   description = "Bucket of the load balancer's access logs (prefix alb/) and the S3 access logs (prefix s3/)."
   value       = aws_s3_bucket.logs.id
+  # The load balancer checks that it may write there when it is created.
+  depends_on = [aws_s3_bucket_policy.this]
 }
 
 output "kms_key_arn" {
