@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,6 +218,22 @@ def test_the_checks_find_an_undeclared_variable_a_missing_input_and_a_wrong_outp
         "module child: required variable size is not passed",
         "module.child.name is not an output of that module",
     ]
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="no terraform binary on this machine")
+def test_terraform_fmt_has_nothing_to_change() -> None:
+    """Where a terraform binary happens to be installed (fmt needs no provider, no network)."""
+    terraform = shutil.which("terraform")
+    assert terraform is not None
+    result = subprocess.run(
+        [terraform, "fmt", "-check", "-recursive", "-diff", str(TERRAFORM)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"TF_CLI_CONFIG_FILE": "/dev/null"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 # --- what docs/ and the application ask of the estate ---------------------------------------------
