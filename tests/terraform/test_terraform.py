@@ -113,10 +113,15 @@ def _load_module(path: Path) -> Module:
 
 
 def problems_of(module: Module) -> list[str]:
-    """Variables used but never declared; variables or outputs without a description."""
+    """Variables used but never declared, or declared but never used; variables or outputs
+    without a description."""
+    used, declared = module.used_variables(), module.variables.keys()
     problems = [
         f"{module.path.name}: var.{name} is used but not declared"
-        for name in sorted(module.used_variables() - module.variables.keys())
+        for name in sorted(used - declared)
+    ] + [
+        f"{module.path.name}: variable {name} is declared but never used"
+        for name in sorted(declared - used)
     ]
     for kind, blocks in (("variable", module.variables), ("output", module.outputs)):
         for name, body in blocks.items():
@@ -178,7 +183,7 @@ def test_every_file_parses(tf_file: Path) -> None:
 
 
 @pytest.mark.parametrize("module_dir", [*MODULE_DIRS, ROOT], ids=lambda path: path.name)
-def test_variables_are_declared_and_everything_is_described(module_dir: Path) -> None:
+def test_variables_are_declared_used_and_everything_is_described(module_dir: Path) -> None:
     module = Module.load(module_dir)
     assert module.variables, f"{module_dir.name} declares no variable"
     assert problems_of(module) == []
@@ -210,6 +215,7 @@ def test_the_checks_find_an_undeclared_variable_a_missing_input_and_a_wrong_outp
     )
     assert problems_of(Module.load(child)) == [
         "child: var.shape is used but not declared",
+        "child: variable colour is declared but never used",
         "child: variable colour has no description",
         "child: output id has no description",
     ]

@@ -107,7 +107,6 @@ module "compute" {
   alb_request_count_label = "${module.edge.alb_arn_suffix}/${module.edge.target_group_arn_suffix}"
 
   log_group_names = module.observability.log_group_names
-  log_kms_key_arn = module.observability.log_kms_key_arn
 
   database_url_secret_arn       = module.database.app_secret_arn
   database_owner_url_secret_arn = module.database.owner_secret_arn

@@ -149,11 +149,6 @@ variable "log_group_names" {
   type        = map(string)
 }
 
-variable "log_kms_key_arn" {
-  description = "KMS key of the log groups (ECS Exec sessions are logged encrypted)."
-  type        = string
-}
-
 variable "database_url_secret_arn" {
   description = "Secret of the application role; its \"url\" key becomes DATABASE_URL."
   type        = string
