@@ -259,12 +259,13 @@ def test_beat_runs_exactly_one_task_even_while_deploying() -> None:
     assert not any("beat" in resource_id for resource_id in autoscaled)
 
 
-def test_the_backup_retention_is_the_database_pitr_and_the_documents_noncurrent_versions() -> None:
+def test_one_backup_retention_for_database_pitr_noncurrent_versions_and_nightly_backups() -> None:
     root = Module.load(ROOT)
     assert root.variables["backup_retention_days"]["default"] == 35
     calls = root.calls
     assert calls["database"]["backup_retention_days"] == "${var.backup_retention_days}"
     assert calls["storage"]["noncurrent_version_days"] == "${var.backup_retention_days}"
+    assert calls["compute"]["backup_keep_days"] == "${var.backup_retention_days}"
     lifecycle = Module.load(MODULES / "storage").resource(
         "aws_s3_bucket_lifecycle_configuration", "documents"
     )
@@ -303,7 +304,8 @@ def test_every_setting_production_requires_reaches_the_application_tasks() -> No
     operations = (TERRAFORM.parent / "docs" / "operations.md").read_text()
     required = re.findall(r"^\| `([A-Z_]+)`", operations, flags=re.MULTILINE)
     assert "SECRET_KEY" in required and "CLAMD_HOST" in required
-    for setting in [*required, "DATABASE_OWNER_URL", "CHAIN_HEADS_BUCKET", "S3_KMS_KEY_ID"]:
+    also = ["DATABASE_OWNER_URL", "CHAIN_HEADS_BUCKET", "S3_KMS_KEY_ID", "BACKUP_ROOT"]
+    for setting in [*required, *also, "BACKUP_KEEP_DAYS"]:
         assert re.search(rf"\b{setting}\s*=", text), f"{setting} is not given to the tasks"
 
 

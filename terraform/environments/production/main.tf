@@ -98,6 +98,9 @@ module "compute" {
   app_security_group_id   = module.network.app_security_group_id
   clamd_security_group_id = module.network.clamd_security_group_id
 
+  backups_security_group_id = module.network.backups_security_group_id
+  backup_keep_days          = var.backup_retention_days
+
   app_image          = var.app_image
   clamd_image        = var.clamd_image
   domain_name        = var.domain_name

@@ -54,7 +54,7 @@ variable "clamd_image" {
 }
 
 variable "backup_retention_days" {
-  description = "Days of database point-in-time recovery and of the documents' old S3 versions (the backup retention period)."
+  description = "The backup retention period (docs/backups.md): days of database point-in-time recovery, of the documents' old S3 versions and of each school's nightly backups (BACKUP_KEEP_DAYS)."
   type        = number
   default     = 35
 }

@@ -160,6 +160,16 @@ data "aws_iam_policy_document" "app" {
     resources = [var.chain_heads_bucket_arn]
   }
   statement {
+    sid       = "BackupsVolume"
+    actions   = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    resources = [aws_efs_file_system.backups.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "elasticfilesystem:AccessPointArn"
+      values   = [aws_efs_access_point.backups.arn]
+    }
+  }
+  statement {
     sid       = "StorageKey"
     actions   = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"]
     resources = [var.storage_kms_key_arn]

@@ -23,6 +23,11 @@ output "task_definition_arns" {
   value       = { for process, definition in aws_ecs_task_definition.app : process => definition.arn }
 }
 
+output "backups_file_system_id" {
+  description = "EFS file system of BACKUP_ROOT (mounted in the worker tasks)."
+  value       = aws_efs_file_system.backups.id
+}
+
 output "clamd_host" {
   description = "CLAMD_HOST: clamd's private DNS name."
   value       = local.clamd_host

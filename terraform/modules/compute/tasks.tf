@@ -32,6 +32,9 @@ locals {
 
   owner_secret = { DATABASE_OWNER_URL = "${var.database_owner_url_secret_arn}:url::" }
 
+  # The nightly backups (docs/backups.md): written by the workers, onto the backups volume.
+  backup_root = "/var/backups/safeguarding"
+
   processes = {
     web = {
       command = ["web"]
@@ -50,6 +53,8 @@ locals {
       environment = {
         WORKER_QUEUES      = var.worker.queues
         WORKER_CONCURRENCY = tostring(var.worker.concurrency)
+        BACKUP_ROOT        = local.backup_root
+        BACKUP_KEEP_DAYS   = tostring(var.backup_keep_days)
       }
       port = null
     }
@@ -86,6 +91,21 @@ resource "aws_ecs_task_definition" "app" {
     cpu_architecture        = "X86_64"
   }
 
+  dynamic "volume" {
+    for_each = each.key == "worker" ? [1] : []
+    content {
+      name = "backups"
+      efs_volume_configuration {
+        file_system_id     = aws_efs_file_system.backups.id
+        transit_encryption = "ENABLED"
+        authorization_config {
+          access_point_id = aws_efs_access_point.backups.id
+          iam             = "ENABLED"
+        }
+      }
+    }
+  }
+
   container_definitions = jsonencode([
     {
       name      = each.key
@@ -114,6 +134,9 @@ resource "aws_ecs_task_definition" "app" {
         retries     = 3
         startPeriod = 60
       } : null
+      mountPoints = each.key == "worker" ? [
+        { sourceVolume = "backups", containerPath = local.backup_root, readOnly = false }
+      ] : []
       linuxParameters = { initProcessEnabled = true }
       logConfiguration = {
         logDriver = "awslogs"

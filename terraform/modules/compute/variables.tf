@@ -18,6 +18,17 @@ variable "app_security_group_id" {
   type        = string
 }
 
+variable "backups_security_group_id" {
+  description = "Security group of the backups volume's mount targets (NFS from the application containers)."
+  type        = string
+}
+
+variable "backup_keep_days" {
+  description = "BACKUP_KEEP_DAYS: days each school's nightly backup is kept on the backups volume (docs/backups.md)."
+  type        = number
+  default     = 35
+}
+
 variable "clamd_security_group_id" {
   description = "Security group of the clamd tasks."
   type        = string

@@ -52,3 +52,8 @@ output "cache_security_group_id" {
   description = "Security group of Redis."
   value       = aws_security_group.cache.id
 }
+
+output "backups_security_group_id" {
+  description = "Security group of the backups volume's mount targets (EFS)."
+  value       = aws_security_group.backups.id
+}

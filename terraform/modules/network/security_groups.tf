@@ -159,3 +159,29 @@ resource "aws_vpc_security_group_ingress_rule" "cache_from_app" {
   to_port                      = 6379
   referenced_security_group_id = aws_security_group.app.id
 }
+
+resource "aws_security_group" "backups" {
+  #checkov:skip=CKV2_AWS_5:attached in another module (edge, compute, database, cache) through this module's outputs
+  name        = "${var.name}-backups"
+  description = "The backups volume (EFS): NFS from the application containers only."
+  vpc_id      = aws_vpc.this.id
+  tags        = merge(var.tags, { Name = "${var.name}-backups" })
+}
+
+resource "aws_vpc_security_group_ingress_rule" "backups_from_app" {
+  security_group_id            = aws_security_group.backups.id
+  description                  = "NFS (TLS), from the application containers"
+  ip_protocol                  = "tcp"
+  from_port                    = 2049
+  to_port                      = 2049
+  referenced_security_group_id = aws_security_group.app.id
+}
+
+resource "aws_vpc_security_group_egress_rule" "app_to_backups" {
+  security_group_id            = aws_security_group.app.id
+  description                  = "NFS (TLS) to the backups volume"
+  ip_protocol                  = "tcp"
+  from_port                    = 2049
+  to_port                      = 2049
+  referenced_security_group_id = aws_security_group.backups.id
+}
