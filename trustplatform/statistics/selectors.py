@@ -31,6 +31,7 @@ from trustplatform.statistics.models import (
     TrustConcernRollup,
 )
 from trustplatform.statistics.periods import (
+    TRUST_CALENDAR,
     Period,
     PeriodError,
     TermSpan,
@@ -40,7 +41,6 @@ from trustplatform.statistics.periods import (
 from trustplatform.statistics.suppression import SUPPRESSED, Published, Sheet, Shown
 
 LONDON = ZoneInfo("Europe/London")
-MONTHS = 12
 FOLLOW_UPS = (
     ("screened_late", "Not screened within 24 hours"),
     ("referrals_social_care", "Referred to children's social care"),
@@ -102,15 +102,6 @@ class Statistics:
 
     def table(self, key: str) -> Table | None:
         return next((t for t in self.tables if t.key == key), None)
-
-
-def last_months(today: dt.date, count: int = MONTHS) -> list[dt.date]:
-    first = today.replace(day=1)
-    months = []
-    for _ in range(count):
-        months.append(first)
-        first = (first - dt.timedelta(days=1)).replace(day=1)
-    return months[::-1]
 
 
 def rate(published: Published, index: int, pupils: int) -> Shown | float | None:
@@ -272,14 +263,24 @@ def trust_term_dates(*, trust: Trust) -> list[TermSpan]:
     ]
 
 
+def school_term_dates(*, school: School) -> list[TermSpan]:
+    """One school's own term dates, for the periods of its own page."""
+    return [
+        TermSpan(*row)
+        for row in Term.objects.filter(school=school).values_list(
+            "academic_year", "name", "first_day", "last_day"
+        )
+    ]
+
+
 def period_or_default(
-    key: str | None, *, today: dt.date, dates: list[TermSpan]
+    key: str | None, *, today: dt.date, dates: list[TermSpan], calendar: str = TRUST_CALENDAR
 ) -> tuple[Period, str]:
     """The period a key names (terms by `dates`), or the default period and what was wrong."""
     if not key:
         return default_period(today), ""
     try:
-        return parse_period(key, today=today, dates=dates), ""
+        return parse_period(key, today=today, dates=dates, calendar=calendar), ""
     except PeriodError as error:
         return default_period(today), str(error)
 
@@ -424,10 +425,10 @@ def school_statistics(
 ) -> Statistics:
     """One school's page: the same tables for that school alone, suppressed the same way.
 
-    Over `period`, or the last 12 months (a school's own page, which offers no choice).
+    Over `period`, or the school year so far (the default of every statistics page).
     """
     today = today or timezone.localdate(timezone.now(), LONDON)
-    period = period or Period("", f"The last {MONTHS} months", tuple(last_months(today)))
+    period = period or default_period(today)
     months = list(period.months)
     snapshot = SchoolSnapshot.objects.filter(school=school).first()
     concern_rows = ConcernRollup.objects.filter(school=school, month__in=months)

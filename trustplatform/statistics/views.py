@@ -21,13 +21,19 @@ from tenants.selectors import school_of_request
 from trustplatform.downloads import written_download
 from trustplatform.permissions import Capability, require, trust_for_capability
 from trustplatform.statistics.charts import Chart, bar_chart, bars_html, cell_text, rows_html
-from trustplatform.statistics.periods import period_choices, periods_overlap, previous_period
+from trustplatform.statistics.periods import (
+    SCHOOL_CALENDAR,
+    period_choices,
+    periods_overlap,
+    previous_period,
+)
 from trustplatform.statistics.selectors import (
     LONDON,
     Statistics,
     Table,
     period_or_default,
     school_statistics,
+    school_term_dates,
     trust_comparison,
     trust_school_get,
     trust_statistics,
@@ -158,7 +164,25 @@ def trust_school_dashboard(request: HttpRequest, school_id: int) -> HttpResponse
 
 @require(Capability.VIEW_SCHOOL_STATISTICS)
 def school_dashboard(request: HttpRequest) -> HttpResponse:
+    """The school's own figures over a fixed period, its terms by its own calendar.
+
+    The same periods as the trust lead's (a month, a term, a school year; never dates of the
+    reader's choosing) and the same suppression; no comparison of two periods.
+    """
     school = school_of_request(request)
     if school is None:
         raise Http404
-    return _render(request, school_statistics(school=school), school.slug)
+    today = timezone.localdate(timezone.now(), LONDON)
+    dates = school_term_dates(school=school)
+    period, problem = period_or_default(
+        request.GET.get("period"), today=today, dates=dates, calendar=SCHOOL_CALENDAR
+    )
+    return _render(
+        request,
+        school_statistics(school=school, period=period, today=today),
+        school.slug,
+        {
+            "period_choices": period_choices(today=today, dates=dates, calendar=SCHOOL_CALENDAR),
+            "period_problem": problem,
+        },
+    )
