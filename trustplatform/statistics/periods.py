@@ -44,12 +44,13 @@ class PeriodError(ValueError):
 
 @dataclass(frozen=True)
 class TermSpan:
-    """One school's dates for one term (from its calendar)."""
+    """The dates of one term in the calendars of `schools` schools (one school's, by default)."""
 
     academic_year: int
     name: str
     first_day: dt.date
     last_day: dt.date
+    schools: int = 1
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def trust_term_dates(
     votes: dict[str, Counter[tuple[dt.date, dt.date]]] = {name: Counter() for name in TERM_NAMES}
     for term in dates:
         if term.academic_year == year and term.name in votes:
-            votes[term.name][(term.first_day, term.last_day)] += 1
+            votes[term.name][(term.first_day, term.last_day)] += term.schools
     if not all(votes.values()):
         return _standard_terms(year), False
     # Most schools' dates; among equally common ones, the earliest (a stable choice).

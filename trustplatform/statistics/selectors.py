@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db.models import FilteredRelation, Q, QuerySet, Sum
+from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
 from django.utils import timezone
 
 from safeguarding.default_categories import DEFAULT_CATEGORIES
@@ -59,8 +59,9 @@ OWN_CATEGORIES = "Schools' own categories"
 Cell = Shown | str | float | None
 
 
-@dataclass(frozen=True)
-class Bar:
+class Bar(NamedTuple):
+    """One bar of a chart (a tuple: the per-school chart has one per school)."""
+
     label: str
     value: Shown | float | None
 
@@ -225,14 +226,16 @@ def _school_rows(trust: Trust, months: list[dt.date]) -> list[dict[str, Any]]:
     """One row per school of the trust, in one query: its snapshot and its sums over `months`.
 
     The only part of the dashboard that grows with the number of schools (it has one table row
-    per school); the month condition is in the join, so older months are never read.
+    per school). The sums read the schools' per-month rows (`SchoolMonthRollup`), the trust's
+    over the period's months being one range of its index: a row per school and month.
     """
     fields = ["concerns", *(f for f, _ in FOLLOW_UPS)]
     return list(
         School.objects.filter(trust=trust)
         .annotate(
             recent=FilteredRelation(
-                "concern_rollups", condition=Q(concern_rollups__month__in=months)
+                "month_rollups",
+                condition=Q(month_rollups__trust=trust, month_rollups__month__in=months),
             )
         )
         .values(
@@ -254,12 +257,17 @@ def trust_school_get(*, trust: Trust, school_id: int) -> School | None:
 
 
 def trust_term_dates(*, trust: Trust) -> list[TermSpan]:
-    """The term dates of the trust's schools (the calendar), to map terms to months."""
+    """The term dates of the trust's schools (the calendar), to map terms to months.
+
+    Each set of dates once, with how many schools use it: as many rows as there are different
+    dates, not one per school and term.
+    """
     return [
         TermSpan(*row)
-        for row in Term.objects.filter(school__trust=trust).values_list(
-            "academic_year", "name", "first_day", "last_day"
-        )
+        for row in Term.objects.filter(school__trust=trust)
+        .values_list("academic_year", "name", "first_day", "last_day")
+        .annotate(schools=Count("pk"))
+        .order_by()
     ]
 
 
@@ -348,9 +356,11 @@ def _school_columns(sheet: Sheet, school_rows: list[dict[str, Any]]) -> dict[str
     """Each measure's cells on the sheet, one per school, in the order of `school_rows`."""
     columns: dict[str, list[int]] = {}
     for field in ["concerns", *(f for f, _ in FOLLOW_UPS)]:
-        columns[field] = [sheet.entry(row[f"sum_{field}"] or 0) for row in school_rows]
+        key = f"sum_{field}"
+        columns[field] = sheet.entries([row[key] or 0 for row in school_rows])
     for field, _ in SNAPSHOT_FIGURES:
-        columns[field] = [sheet.entry(row[f"snapshot__{field}"] or 0) for row in school_rows]
+        key = f"snapshot__{field}"
+        columns[field] = sheet.entries([row[key] or 0 for row in school_rows])
     return columns
 
 
@@ -366,18 +376,20 @@ def _schools_table(
     headings = ["School", "Pupils on roll", "Concerns", "Per 100 pupils"]
     headings += [label for _, label in FOLLOW_UPS] + [label for _, label in SNAPSHOT_FIGURES]
     measures = [f for f, _ in FOLLOW_UPS] + [f for f, _ in SNAPSHOT_FIGURES]
-    table_rows: list[list[Cell]] = []
-    for n, row in enumerate(school_rows):
-        concerns = columns["concerns"][n]
-        table_rows.append(
-            [
-                row["name"],
-                pupils[n],
-                out.shown(concerns),
-                rate(out, concerns, pupils[n]),
-                *(out.shown(columns[f][n]) for f in measures),
-            ]
+    # Column by column (a row per school): each cell is a list lookup, not a call per cell.
+    names = [row["name"] for row in school_rows]
+    rates = [rate(out, i, p) for i, p in zip(columns["concerns"], pupils, strict=True)]
+    table_rows: list[list[Cell]] = [
+        list(cells)
+        for cells in zip(
+            names,
+            pupils,
+            out.shown_all(columns["concerns"]),
+            rates,
+            *(out.shown_all(columns[f]) for f in measures),
+            strict=True,
         )
+    ]
     total_row: list[Cell] = [
         "Trust",
         trust_pupils,
@@ -395,10 +407,7 @@ def _schools_table(
         headings=headings,
         rows=table_rows,
         total=total_row,
-        bars=[
-            Bar(row["name"], rate(out, columns["concerns"][n], pupils[n]))
-            for n, row in enumerate(school_rows)
-        ],
+        bars=[Bar(name, value) for name, value in zip(names, rates, strict=True)],
         bar_label="concerns per 100 pupils",
         row_schools=tuple(row["pk"] for row in school_rows),
     )
