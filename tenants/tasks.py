@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.conf import settings
 from django_tenants.utils import tenant_context
 
+from tenants.backups import backups_prune, school_backup_nightly, schools_to_back_up
+from tenants.models import School
 from tenants.selectors import schools_active
 from trustplatform.celery import app, task_send
 
@@ -36,3 +41,24 @@ def drafts_expire_task() -> int:
         with tenant_context(school):
             task_send(SCHOOL_DRAFTS_EXPIRE_TASK)
     return schools.count()
+
+
+@app.task(name="tenants.school_backup", acks_late=True, soft_time_limit=55 * 60, time_limit=60 * 60)
+def school_backup_task(school_id: int) -> str:
+    """Today's backup of one school (none if it has one already): a large school's dump may take
+    far longer than the five minutes other tasks get."""
+    school = School.objects.get(pk=school_id)
+    folder = school_backup_nightly(school=school, root=Path(settings.BACKUP_ROOT))
+    return str(folder or "")
+
+
+@app.task(
+    name="tenants.schools_backup_nightly", acks_late=True, soft_time_limit=120, time_limit=180
+)
+def schools_backup_nightly_task() -> int:
+    """Beat: queues one backup per school, then removes backups past BACKUP_KEEP_DAYS."""
+    schools = schools_to_back_up()
+    for school in schools:
+        school_backup_task.delay(school.pk)
+    backups_prune(root=Path(settings.BACKUP_ROOT), keep_days=settings.BACKUP_KEEP_DAYS)
+    return len(schools)

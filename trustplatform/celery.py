@@ -13,14 +13,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+# Before anything that reads Django's settings at import: django_tenants.utils and tenants.db do,
+# and this module is imported by the package itself (trustplatform/__init__.py), so by every
+# process that imports trustplatform.anything (gunicorn's trustplatform.wsgi, celery -A
+# trustplatform, manage.py) before it has had a chance to set the variable itself.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trustplatform.settings")
+
 from celery.signals import setup_logging
 from django.db import transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 from tenant_schemas_celery.app import CeleryApp
 
 from tenants.db import school_connection
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trustplatform.settings")
 
 app = CeleryApp("trustplatform")
 app.config_from_object("django.conf:settings", namespace="CELERY")

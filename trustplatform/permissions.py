@@ -76,8 +76,14 @@ class Capability(enum.StrEnum):
     VIEW_TRUST_REVIEW_DATES = "view_trust_review_dates"
 
 
-_EVERY_MEMBER = frozenset({Capability.VIEW_CATEGORY_GUIDANCE, Capability.VIEW_OWN_TASKS})
-_RECORDERS = _EVERY_MEMBER | {Capability.RECORD_CONCERN, Capability.VIEW_OWN_RECEIPTS}
+_EVERY_MEMBER = frozenset({Capability.VIEW_CATEGORY_GUIDANCE})
+# A task names a pupil and what is to be done: a governor sees no child data, so is given none
+# and has no task list (docs/rules.md, "Tasks").
+_RECORDERS = _EVERY_MEMBER | {
+    Capability.RECORD_CONCERN,
+    Capability.VIEW_OWN_RECEIPTS,
+    Capability.VIEW_OWN_TASKS,
+}
 _LEADS = _RECORDERS | {
     Capability.VIEW_ALL_RECORDS,
     Capability.SEARCH_RECORDS,
@@ -141,6 +147,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     },
     Role.SCHOOL_ADMIN: _EVERY_MEMBER
     | {
+        Capability.VIEW_OWN_TASKS,
         Capability.VIEW_STAFF,
         Capability.INVITE_STAFF,
         # Between staff, governor and administrator only: trustplatform/grants.py.
@@ -266,6 +273,11 @@ def roles_here(request: HttpRequest) -> frozenset[Role]:
 
 def role_allows(roles: frozenset[Role], capability: Capability) -> bool:
     return any(capability in ROLE_CAPABILITIES.get(role, frozenset()) for role in roles)
+
+
+def roles_allowed(capability: Capability) -> frozenset[Role]:
+    """Every role whose holders may do `capability`."""
+    return frozenset(role for role, allowed in ROLE_CAPABILITIES.items() if capability in allowed)
 
 
 def two_factor_passed(request: HttpRequest) -> bool:

@@ -200,7 +200,14 @@ else:
 # closed (a restart, a failover) before the request uses it.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if IS_PRODUCTION else 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+# A streaming standby for the reads that bear a little lag, trust statistics and the rendering of
+# exports (tenants/replica.py, docs/scaling.md). Unset: every read goes to the primary.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL", engine=DATABASE_ENGINE) | {
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+    }
+DATABASE_ROUTERS = ("tenants.replica.ReplicaRouter", "django_tenants.routers.TenantSyncRouter")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache --------------------------------------------------------------------------------------
@@ -325,6 +332,16 @@ CLAMD_SOCKET: str = env.str("CLAMD_SOCKET", default="")
 CLAMD_HOST: str = env.str("CLAMD_HOST", default="")
 CLAMD_PORT: int = env.int("CLAMD_PORT", default=3310)
 CLAMD_TIMEOUT: int = env.int("CLAMD_TIMEOUT", default=30)
+
+# --- backups of each school (docs/backups.md) -----------------------------------------------------
+# Where `manage.py backup_school` and the nightly backups write: a folder (in production, an
+# encrypted volume of its own, copied off the server by the platform's backup of that volume).
+BACKUP_ROOT = env.path("BACKUP_ROOT", default=str(BASE_DIR / ".data" / "backups"))
+# How long nightly backups are kept: 35 days, so a mistake found at a month's end (the DSL's
+# monthly review of the records) can still be undone from a backup taken before it, and a record
+# lawfully destroyed is gone from every backup five weeks later. Each school's newest backup is
+# always kept. The S3 bucket keeps old object versions for the same period (terraform/).
+BACKUP_KEEP_DAYS: int = env.int("BACKUP_KEEP_DAYS", default=35)
 
 # --- document storage on S3 ---------------------------------------------------------------------
 # With S3_BUCKET (required in production), school documents, chronology exports and approved
@@ -458,6 +475,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "statistics-rebuild-nightly": {
         "task": "statistics.rebuild_all",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Every school backed up each night, one task per school, before the statistics rebuild;
+    # backups older than BACKUP_KEEP_DAYS removed. A school backed up today is not backed up
+    # again, so a second run writes nothing.
+    "schools-backup-nightly": {
+        "task": "tenants.schools_backup_nightly",
+        "schedule": crontab(hour=1, minute=15),
     },
     # Figures that change with time alone (a concern passing 24 hours unscreened, an action
     # passing its due date): refreshed within a quarter of an hour.

@@ -42,9 +42,10 @@ from safeguarding.services.documents import (
     document_store,
 )
 from safeguarding.services.drafts import draft_discard
+from tenants.db import school_connection
 from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership
-from trustplatform.permissions import Capability, role_allows
+from trustplatform.permissions import Capability, role_allows, roles_allowed
 from trustplatform.schooldays.calendar import SchoolCalendar, calendar_of
 
 ALLEGATION_CODE = "allegation-staff"
@@ -709,6 +710,14 @@ def concern_status_set(
     return concern
 
 
+def _may_hold_tasks(user_id: int) -> bool:
+    return SchoolMembership.objects.filter(
+        school__schema_name=school_connection.schema_name,
+        user_id=user_id,
+        role__in=sorted(roles_allowed(Capability.VIEW_OWN_TASKS)),
+    ).exists()
+
+
 @transaction.atomic
 def action_add(
     *,
@@ -728,7 +737,11 @@ def action_add(
         errors["decision_rationale"] = "Record why the decision is not to refer."
     if due_on is not None and due_on < timezone.localdate():
         errors["due_on"] = "The due date is in the past."
-    if (
+    if assignee is not None and not _may_hold_tasks(assignee.user_id):
+        # A task names the pupil: never given to a governor, who sees no child data (docs/rules.md,
+        # "Tasks"), nor to someone who is not of this school.
+        errors["assignee"] = "Choose a member of staff: a governor is given no tasks."
+    elif (
         assignee is not None
         and Allegation.objects.filter(concern=concern, adult_user_id=assignee.user_id).exists()
     ):

@@ -22,6 +22,7 @@ from django.utils import timezone
 from safeguarding.default_categories import DEFAULT_CATEGORIES
 from safeguarding.models.categories import YearGroup
 from tenants.models import School, Trust
+from tenants.replica import replica_reads
 from trustplatform.schooldays.models import Term
 from trustplatform.statistics.models import (
     CategoryRollup,
@@ -293,6 +294,9 @@ def period_or_default(
         return default_period(today), str(error)
 
 
+# Figures refreshed once a night bear the standby's lag of a second: read from the replica when
+# there is one (tenants/replica.py).
+@replica_reads()
 def trust_statistics(
     *, trust: Trust, period: Period | None = None, today: dt.date | None = None
 ) -> Statistics:
@@ -429,6 +433,7 @@ def _follow_ups_table(out: Published, totals: dict[str, int], trust_pupils: int)
     )
 
 
+@replica_reads()
 def school_statistics(
     *, school: School, period: Period | None = None, today: dt.date | None = None
 ) -> Statistics:

@@ -1,0 +1,102 @@
+"""`manage.py migrate_with_lock`: `migrate_schemas` run by one process at a time.
+
+Every web replica runs it when it starts (deploy/entrypoint.sh). The first to take a PostgreSQL
+advisory lock migrates the public schema, every school and the template; the others wait for the
+lock, then find nothing left to apply and start serving. Without the lock, two replicas starting
+together would apply the same migration twice at once, and one would fail half-way
+(docs/runbook.md, "Deploy").
+
+The lock is held on a connection of its own, so it is kept however `migrate_schemas` uses or closes
+Django's connection, and released by PostgreSQL if this process dies.
+"""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from psycopg2.errors import LockNotAvailable
+
+from tenants.services import template_schema_ensure
+
+# Arbitrary, and unlike tenants.services' provisioning lock: school creation takes that one
+# inside migrate_schemas (the template rebuild), which must not wait for this one.
+MIGRATION_LOCK_ID = 7_411_003
+
+
+def _expected() -> frozenset[tuple[str, str]]:
+    # Every schema records every migration of the code base: django-tenants' router skips the
+    # operations of apps that do not live there, but the migration is still recorded as applied.
+    return frozenset(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
+
+
+def _applied(cursor: Any, schema: str) -> frozenset[tuple[str, str]]:
+    cursor.execute("SELECT to_regclass(%s)", [f'"{schema}".django_migrations'])
+    if cursor.fetchone()[0] is None:
+        return frozenset()
+    cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations')  # noqa: S608
+    return frozenset(cursor.fetchall())
+
+
+def schemas_behind() -> list[str]:
+    """The schemas (public, then each school's) that miss a migration of this code base."""
+    expected = _expected()
+    with connection.cursor() as cursor:
+        if not expected <= _applied(cursor, "public"):
+            return ["public"]
+        cursor.execute("SELECT schema_name FROM public.tenants_school ORDER BY schema_name")
+        schools = [row[0] for row in cursor.fetchall()]
+        return [schema for schema in schools if not expected <= _applied(cursor, schema)]
+
+
+class Command(BaseCommand):
+    help = "Migrates every schema, one process at a time: the others wait, then skip."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--lock-timeout",
+            type=int,
+            default=0,
+            help="Seconds to wait for another process's migrations before failing (0: for ever).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        # A session of its own for the lock (see the module's docstring).
+        holder = connection.get_new_connection(connection.get_connection_params())
+        holder.autocommit = True
+        try:
+            with holder.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [MIGRATION_LOCK_ID])
+                if not cursor.fetchone()[0]:
+                    self.stdout.write("Waiting for another process's migrations to finish…")
+                    self.stdout.flush()
+                    timeout = options["lock_timeout"]
+                    cursor.execute("SET lock_timeout = %s", [f"{timeout}s" if timeout else 0])
+                    try:
+                        cursor.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK_ID])
+                    except LockNotAvailable:
+                        raise CommandError(
+                            f"Another process has been migrating for more than {timeout} s: not"
+                            " started. Check its log; this process waits again when restarted."
+                        ) from None
+            self._migrate(int(options["verbosity"]))
+        finally:
+            # Closing the session releases the lock.
+            holder.close()
+
+    def _migrate(self, verbosity: int) -> None:
+        behind = schemas_behind()
+        if not behind:
+            self.stdout.write("No migrations to apply: every schema is up to date.")
+            # Rebuilt only if a run stopped between the last school and the template.
+            if template_schema_ensure():
+                self.stdout.write("Rebuilt the school template schema.")
+            return
+        self.stdout.write(f"Migrating: {len(behind)} schema(s) behind, starting with {behind[0]}.")
+        self.stdout.flush()
+        call_command("migrate_schemas", interactive=False, verbosity=verbosity)
+        self.stdout.write("Migrations applied.")
