@@ -137,7 +137,7 @@ class InvoiceAdmin(admin.ModelAdmin):
                 name="billing_invoice_export",
             ),
         ]
-        return own + super().get_urls()  # type: ignore[return-value]
+        return own + super().get_urls()
 
     def _context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
         return {**self.admin_site.each_context(request), "opts": self.model._meta, **extra}

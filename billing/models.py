@@ -15,8 +15,6 @@ from typing import Any
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
-
 
 class IssuedInvoiceChange(Exception):
     """An issued invoice's amounts, lines or numbers were about to change: issue a credit note."""
@@ -28,7 +26,9 @@ class PriceBand(models.Model):
 
     name = models.CharField(max_length=60)
     from_pupils = models.PositiveIntegerField(unique=True)
-    annual_price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.00"))])
+    annual_price = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
+    )
 
     class Meta:
         ordering = ["from_pupils"]
@@ -160,10 +160,10 @@ class Invoice(models.Model):
     term_ends_on = models.DateField(help_text="The day after the term's last day.")
     billing_name = models.CharField(max_length=200)
     billing_address = models.TextField()
-    net_total = models.DecimalField(**MONEY)
+    net_total = models.DecimalField(max_digits=12, decimal_places=2)
     vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
-    vat = models.DecimalField(**MONEY)
-    total = models.DecimalField(**MONEY)
+    vat = models.DecimalField(max_digits=12, decimal_places=2)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
     # A credit note corrects this invoice (None: a credit for a school that left).
     credits = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes"
@@ -241,13 +241,13 @@ class InvoiceLine(models.Model):
     school_name = models.CharField(max_length=200)
     pupils = models.PositiveIntegerField(help_text="Pupils on roll the day the band was fixed.")
     band_name = models.CharField(max_length=60)
-    annual_price = models.DecimalField(**MONEY)
+    annual_price = models.DecimalField(max_digits=12, decimal_places=2)
     discount_percent = models.DecimalField(max_digits=5, decimal_places=2)
     starts_on = models.DateField()
     ends_on = models.DateField(help_text="The day after the last day billed.")
     days = models.PositiveIntegerField()
     term_days = models.PositiveIntegerField()
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
 
     class Meta:
         ordering = ["school_name", "pk"]

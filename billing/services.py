@@ -89,7 +89,8 @@ def pupils_on_roll_today(school: School) -> int:
         return school_statistics_refresh(school=school).pupils_on_roll
 
 
-def _issue(
+@transaction.atomic
+def invoice_issue(
     *,
     subscription: Subscription,
     kind: Invoice.Kind,
@@ -100,7 +101,8 @@ def _issue(
     credits: Invoice | None = None,
     renewal_of_term: dt.date | None = None,
 ) -> Invoice:
-    """Numbers and saves an invoice or credit note with its lines, in the caller's transaction."""
+    """Numbers and saves an invoice or credit note with its lines; the number is held until the
+    outermost transaction commits, and given back if it rolls back."""
     amounts = [line.amount for line in lines]
     net, vat, total = totals(amounts, VAT_STANDARD_RATE)
     series = SERIES[kind]
@@ -223,7 +225,7 @@ def subscription_term_invoice_issue(*, subscription_id: int, today: dt.date) -> 
     """Issues every term's invoice due by `today` (at its start, for each school on the
     subscription then, banded by its pupils counted now); renews the subscription. Safe twice:
     one renewal invoice per term (unique constraint), claimed under the subscription's lock."""
-    issued = []
+    issued: list[Invoice] = []
     while True:
         with transaction.atomic():
             subscription = Subscription.objects.select_for_update().get(pk=subscription_id)
@@ -251,7 +253,7 @@ def _term_invoice(
         _charge(period, pupils=pupils_on_roll_today(period.school), starts_on=term[0], term=term)
         for period in periods
     ]
-    return _issue(
+    return invoice_issue(
         subscription=subscription,
         kind=Invoice.Kind.INVOICE,
         reason=Invoice.Reason.RENEWAL,
@@ -383,7 +385,7 @@ def school_joined_invoice_issue(*, period_id: int) -> Invoice | None:
     line = _charge(
         period, pupils=pupils_on_roll_today(period.school), starts_on=period.joined_on, term=term
     )
-    return _issue(
+    return invoice_issue(
         subscription=subscription,
         kind=Invoice.Kind.INVOICE,
         reason=Invoice.Reason.SCHOOL_JOINED,
@@ -427,7 +429,7 @@ def school_left_credit_issue(*, period_id: int) -> Invoice | None:
         ends_on=charged.ends_on,
         term_days=charged.term_days,
     )
-    return _issue(
+    return invoice_issue(
         subscription=period.subscription,
         kind=Invoice.Kind.CREDIT_NOTE,
         reason=Invoice.Reason.SCHOOL_LEFT,
@@ -490,7 +492,7 @@ def invoice_void(*, actor: User | None, invoice_id: int, today: dt.date) -> Invo
         )
         for line in invoice.lines.select_related("period__school", "period__subscription")
     ]
-    credit = _issue(
+    credit = invoice_issue(
         subscription=invoice.subscription,
         kind=Invoice.Kind.CREDIT_NOTE,
         reason=Invoice.Reason.CORRECTION,

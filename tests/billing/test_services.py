@@ -213,7 +213,7 @@ def test_overdue_reminders_go_at_14_and_30_days_each_once_and_stop_once_paid(
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
             services.invoices_overdue_mark_and_remind(today=day)
-        return [message.subject for message in mail.outbox]
+        return [str(message.subject) for message in mail.outbox]
 
     assert run(due) == []
     assert run(due + dt.timedelta(days=1)) == []
