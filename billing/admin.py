@@ -116,6 +116,10 @@ class InvoiceAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    # Issued invoices never change here: the payment and a void have pages of their own.
+    def has_change_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
+        return False
+
     def has_delete_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
         return False
 

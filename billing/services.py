@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from billing.models import (
@@ -277,19 +277,20 @@ def subscriptions_renew_due(*, today: dt.date) -> int:
     return issued
 
 
-def _joins_not_invoiced() -> list[int]:
-    return [
-        period.pk
-        for period in SubscribedSchool.objects.select_related("subscription")
-        if period.joined_on > period.subscription.starts_on
-        and not period.invoice_lines.filter(invoice__kind=Invoice.Kind.INVOICE).exists()
-    ]
+def _joins_not_invoiced() -> QuerySet[SubscribedSchool, int]:
+    # Joined after the subscription began (the first term's invoice bills the others) and never
+    # charged: its task was lost, or it joined on a term's first day before that term was billed.
+    return (
+        SubscribedSchool.objects.filter(joined_on__gt=F("subscription__starts_on"))
+        .exclude(invoice_lines__invoice__kind=Invoice.Kind.INVOICE)
+        .values_list("pk", flat=True)
+    )
 
 
 def _leaves_not_credited() -> QuerySet[SubscribedSchool, int]:
     return (
         SubscribedSchool.objects.filter(left_on__isnull=False)
-        .exclude(invoice_lines__invoice__kind=Invoice.Kind.CREDIT_NOTE)
+        .exclude(invoice_lines__invoice__reason=Invoice.Reason.SCHOOL_LEFT)
         .values_list("pk", flat=True)
     )
 
@@ -403,20 +404,26 @@ def school_left_credit_issue(*, period_id: int) -> Invoice | None:
     period = _period_locked(period_id)
     if period.left_on is None:
         return None
-    if period.invoice_lines.filter(invoice__kind=Invoice.Kind.CREDIT_NOTE).exists():
+    if period.invoice_lines.filter(invoice__reason=Invoice.Reason.SCHOOL_LEFT).exists():
         return None
+    # The line that charged the days after leaving; one voided already was credited in full.
     charged = (
         period.invoice_lines.filter(
             invoice__kind=Invoice.Kind.INVOICE,
             starts_on__lte=period.left_on,
             ends_on__gt=period.left_on,
         )
+        .exclude(invoice__status=Invoice.Status.VOID)
         .select_related("invoice")
         .first()
     )
     if charged is None and school_joined_invoice_issue(period_id=period.pk) is not None:
         # Its join had not been invoiced yet (the task was still queued): now it is.
-        charged = period.invoice_lines.filter(invoice__kind=Invoice.Kind.INVOICE).last()
+        charged = (
+            period.invoice_lines.filter(invoice__kind=Invoice.Kind.INVOICE)
+            .select_related("invoice")
+            .last()
+        )
     if charged is None or not charged.starts_on <= period.left_on < charged.ends_on:
         return None
     line = LineDraft(

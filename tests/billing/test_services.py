@@ -240,3 +240,32 @@ def test_a_paid_invoice_is_never_reminded(subscription: Subscription) -> None:
     assert services.invoices_overdue_mark_and_remind(today=invoice.due_on + dt.timedelta(30)) == 0
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.PAID
+
+
+def test_the_nightly_run_invoices_a_join_and_a_leave_whose_tasks_were_lost(
+    world: World, subscription: Subscription
+) -> None:
+    _term_invoice(subscription)
+    services.subscription_school_remove(
+        actor=None, trust=world.trust, school=world.school_b, on=dt.date(2026, 10, 1)
+    )
+    services.subscription_school_add(
+        actor=None, trust=world.trust, school=world.school_b, on=JOIN_DAY
+    )
+    # The tasks queued after those commits never ran (the test runs no on_commit callbacks).
+    with time_machine.travel(dt.datetime(2027, 1, 16, 4, tzinfo=dt.UTC), tick=False):
+        assert services.subscriptions_renew_due(today=dt.date(2027, 1, 16)) == 2
+        assert services.subscriptions_renew_due(today=dt.date(2027, 1, 16)) == 0
+    reasons = sorted(subscription.invoices.values_list("reason", flat=True))
+    assert reasons == ["renewal", "school_joined", "school_left"]
+
+
+def test_a_school_leaving_after_its_charge_was_voided_is_not_credited_twice(
+    world: World, subscription: Subscription
+) -> None:
+    invoice = _term_invoice(subscription)
+    services.invoice_void(actor=None, invoice_id=invoice.pk, today=TERM_START)
+    period = services.subscription_school_remove(
+        actor=None, trust=world.trust, school=world.school_a, on=dt.date(2027, 3, 1)
+    )
+    assert services.school_left_credit_issue(period_id=period.pk) is None

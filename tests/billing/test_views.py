@@ -24,7 +24,7 @@ URLS = "trustplatform.urls_public"
 
 def _pdf_text(pdf: bytes) -> str:
     return subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
     ).stdout.decode()
 
 
@@ -116,6 +116,9 @@ def test_the_operator_records_a_payment_and_exports_the_invoices_as_csv(
     invoice = invoice_of_trust(world)
     operator = User.objects.create_superuser("operator@example.org", "op-password-long-enough")
     client = school_client(None, with_two_factor(operator))
+    page = client.get(reverse("admin:billing_invoice_change", urlconf=URLS, args=[invoice.pk]))
+    assert "Record payment" in page.content.decode()
+    assert 'name="_save"' not in page.content.decode()  # issued: viewed, never edited
     response = client.post(
         reverse("admin:billing_invoice_payment", urlconf=URLS, args=[invoice.pk]),
         {"reference": "NORTHWOOD 0001", "paid_on": "2026-09-20"},
