@@ -74,6 +74,9 @@ class Capability(enum.StrEnum):
     RESET_USER_TWO_FACTOR = "reset_user_two_factor"
     VIEW_TRUST_STATISTICS = "view_trust_statistics"
     VIEW_TRUST_REVIEW_DATES = "view_trust_review_dates"
+    # The trust's subscription and invoices, and adding or removing a school from it.
+    VIEW_TRUST_BILLING = "view_trust_billing"
+    MANAGE_TRUST_BILLING = "manage_trust_billing"
 
 
 _EVERY_MEMBER = frozenset({Capability.VIEW_CATEGORY_GUIDANCE})
@@ -163,6 +166,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MANAGE_SCHOOLS,
             Capability.ASSIGN_SCHOOL_DSL,
             Capability.RESET_USER_TWO_FACTOR,
+            Capability.VIEW_TRUST_BILLING,
+            Capability.MANAGE_TRUST_BILLING,
         }
     ),
     Role.TRUST_SAFEGUARDING_LEAD: frozenset(
@@ -206,6 +211,9 @@ NEEDS_TWO_FACTOR = frozenset(
         Capability.MANAGE_CATEGORIES,
         # Term dates move every deadline of the school.
         Capability.MANAGE_SCHOOL_CALENDAR,
+        # Money: what the trust owes, and a school added to what it pays for.
+        Capability.VIEW_TRUST_BILLING,
+        Capability.MANAGE_TRUST_BILLING,
     }
 )
 

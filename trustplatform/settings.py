@@ -489,6 +489,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Unsent drafts are deleted 7 days after their last save, in each school's schema
     # (docs/security.md, "Drafts"); nightly is soon enough, and a second run deletes nothing.
     "drafts-expire": {"task": "tenants.drafts_expire", "schedule": crontab(hour=3, minute=15)},
+    # Billing (docs/billing.md): terms that ended are renewed and invoiced, and joins or leaves
+    # whose task was lost are invoiced; one invoice per term and per join (claimed under locks
+    # and a unique constraint), so a second run issues nothing.
+    "billing-renewals": {"task": "billing.renewals", "schedule": crontab(hour=4, minute=0)},
+    # Unpaid invoices past their due date become overdue; reminders at 14 and 30 days go
+    # through the outbox, each once (its unique kind and id).
+    "billing-overdue-reminders": {
+        "task": "billing.overdue_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
 # Hours (counted on school days) within which a new concern must be screened
 # (docs/rules.md, "Screening a concern").

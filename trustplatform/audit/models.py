@@ -58,6 +58,11 @@ class AuditAction(models.TextChoices):
     POLICY_CREATED = "policy_created", "Policy added to the register"
     POLICY_UPDATED = "policy_updated", "Policy details changed"
     POLICY_REVIEW_RECORDED = "policy_review_recorded", "Policy review recorded"
+    BILLING_SUBSCRIPTION_STARTED = "billing_subscription_started", "Subscription started"
+    BILLING_SCHOOL_ADDED = "billing_school_added", "School added to the subscription"
+    BILLING_SCHOOL_REMOVED = "billing_school_removed", "School removed from the subscription"
+    BILLING_PAYMENT_RECORDED = "billing_payment_recorded", "Invoice payment recorded"
+    BILLING_INVOICE_VOIDED = "billing_invoice_voided", "Invoice voided by a credit note"
 
 
 class AuditActionField(models.CharField):
