@@ -560,6 +560,10 @@ CELERY_TASK_ACKS_LATE = True
 # (safeguarding/services/exports.py) and gives up after EXPORT_MAX_RUNS, so a PDF that kills its
 # worker each time does not go round for ever. (A hard time limit is a failure, not a loss.)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# And any message whose runs kill their worker each time is logged and given up after this many
+# deliveries (trustplatform/celery.py, DeliveryCappedTask): more than the export's own runs, so
+# the export is shown as failed first.
+TASK_MAX_DELIVERIES: int = env.int("TASK_MAX_DELIVERIES", default=5)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Tasks that set no limits of their own are stopped after five minutes.
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60

@@ -36,7 +36,7 @@ from trustplatform.accounts.models import Role, SchoolMembership
 from trustplatform.celery import app
 from trustplatform.outbox.models import OutboxMessage
 from trustplatform.outbox.registry import Email, outbox_kind_register
-from trustplatform.outbox.services import outbox_add
+from trustplatform.outbox.services import outbox_add, outbox_send
 from trustplatform.outbox.tasks import outbox_sweep_task
 from trustplatform.statistics.services import school_statistics_refresh
 
@@ -456,3 +456,28 @@ def test_a_handover_made_while_the_mail_server_is_down_succeeds_and_the_notices_
     assert "has passed to a colleague" in notice
     assert world.school_a.name in notice
     assert deputy.full_name not in notice and dsl.full_name not in notice
+
+
+@pytest.mark.usefixtures("db")
+def test_an_email_whose_worker_was_lost_at_every_attempt_is_given_up_not_sent_for_ever(
+    settings: SettingsWrapper, smtp: RefusingThenAccepting
+) -> None:
+    """Each attempt claimed it and never ended (its worker killed while sending): after the last
+    one the sweeper's next run gives it up, shown as not delivered, instead of trying again."""
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    with schema_context("public"):
+        outbox_add(kind=NOTE_EMAIL, object_id=4343, send_after_commit=False)
+        OutboxMessage.objects.filter(kind=NOTE_EMAIL, object_id=4343).update(
+            attempts=3, leased_until=timezone.now() - dt.timedelta(minutes=1)
+        )
+        [message] = OutboxMessage.objects.filter(kind=NOTE_EMAIL, object_id=4343)
+
+        assert outbox_send(message_id=message.pk) is False
+
+        message.refresh_from_db()
+        assert message.given_up_at is not None and message.sent_at is None
+        assert message.last_error == "WorkerLost"
+        assert smtp.accepted == []
+        # Given up: the sweeper leaves it.
+        assert outbox_send(message_id=message.pk) is False
+        assert smtp.accepted == []

@@ -166,6 +166,19 @@ def outbox_send(*, message_id: int) -> bool:
         return False  # sent already, given up, not due, or being sent by another worker
     kind = outbox_kind(message.kind)
     mine = OutboxMessage.objects.filter(pk=message.pk, leased_until=message.leased_until)
+    if message.attempts > settings.OUTBOX_MAX_ATTEMPTS:
+        # Every attempt before this one was claimed and never ended, neither sent nor failed:
+        # its worker was lost each time (killed while sending). Given up and shown as not
+        # delivered, rather than taking a worker each time the sweeper queues it again.
+        mine.update(leased_until=None, given_up_at=timezone.now(), last_error="WorkerLost")
+        logger.error(
+            "outbox %s: given up, its worker was lost at each of %s attempts",
+            message.pk,
+            message.attempts - 1,
+        )
+        if kind.on_given_up is not None:
+            kind.on_given_up(message.object_id)
+        return False
     try:
         email = kind.render(message.object_id)
         if email is not None:
