@@ -354,8 +354,10 @@ def s3_storage(
             "location": prefix,
             "region_name": region,
             "endpoint_url": endpoint_url or None,
-            # A second file never replaces the first under the same name.
-            "file_overwrite": False,
+            # Every name written here is a new uuid4 (documents, exports, policies: their
+            # upload_to), so no two files can meet under one name: the storage is spared the
+            # HEAD it would make before each PUT to look for one.
+            "file_overwrite": True,
             # The request's (or task's) own thread writes and reads the file: boto3's default, a
             # pool of transfer threads per file, costs more than it saves for files of at most
             # DOCUMENT_MAX_BYTES, and its threads compete with the other requests of the process.

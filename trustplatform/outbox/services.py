@@ -78,6 +78,20 @@ def outbox_add_many(
     return message_ids
 
 
+def outbox_add_new(*, kind: str, object_ids: Sequence[int]) -> list[int]:
+    """`outbox_add_many` for rows made in this very transaction (a new concern's alerts), which
+    can have no email yet: one INSERT returning the messages' ids, sent after the commit."""
+    outbox_kind(kind)
+    if not object_ids:
+        return []
+    messages = OutboxMessage.objects.bulk_create(
+        [OutboxMessage(kind=kind, object_id=object_id) for object_id in object_ids]
+    )
+    message_ids = [m.pk for m in messages]
+    _send_after_commit(message_ids)
+    return message_ids
+
+
 def _send_after_commit(message_ids: list[int]) -> None:
     # One task for the messages added together: one publish after the commit, not one each.
     # The schema is read now: the callback may run when the connection is in another school's.
