@@ -27,11 +27,11 @@ from tests.conftest import World
 from tests.faults.servers import celery_worker
 from trustplatform.accounts.models import Role
 
-MAX_DELIVERIES = 3
+MAX_DELIVERIES = 2
 # Each delivery: the worker starts a new child, which takes the message again and runs it.
 SECONDS = 90
 # After giving up, the time within which another delivery would have come (they come at once).
-QUIET_SECONDS = 5
+QUIET_SECONDS = 3
 
 
 def _waiting_runs(cursor: psycopg2.extensions.cursor) -> set[int]:
