@@ -603,14 +603,14 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--schools", type=int, default=50, help="schools in the trust (50)")
     parser.add_argument("--users", default="1,2,4,8,16,32", help="users per stage (1,2,4,8,16,32)")
     parser.add_argument("--seconds", type=int, default=15, help="length of a stage (15)")
-    # As the production image runs it (deploy/Dockerfile): sync workers, one request each. With
-    # threaded workers (2 x 4 before), each locust user's kept-alive connection stayed with the
-    # worker that accepted it, and one worker took most of a stage (py-spy: 80 % of the requests
-    # in one process, held to one core by its GIL, the other nearly idle).
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (3)")
-    parser.add_argument(
-        "--threads", type=int, default=1, help="threads per worker (1: sync workers)"
-    )
+    # Threaded workers: a recording waits on S3, the scanner and the chronology lock, and a sync
+    # worker (the production image's 3) is held through each wait. Tried on one run of 10
+    # schools at 16 and 32 users: recording alone sustained 14.7 and 26.5 req/s with 2 x 4,
+    # 12.0 and 12.2 with 3 sync workers, 12.1 and 7.6 with 4 x 2 (the bare view 17 and 33 with
+    # each). With 2 x 4, a stage's kept-alive connections can gather on one worker (py-spy saw
+    # one take 80 % of the requests), so the figures are a floor.
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
     parser.add_argument(
         "--profile",
         type=int,
