@@ -371,8 +371,10 @@ def s3_storage(
             "location": prefix,
             "region_name": region,
             "endpoint_url": endpoint_url or None,
-            # A second file never replaces the first under the same name.
-            "file_overwrite": False,
+            # Every name written here is a new uuid4 (documents, exports, policies: their
+            # upload_to), so no two files can meet under one name: the storage is spared the
+            # HEAD it would make before each PUT to look for one.
+            "file_overwrite": True,
             # The request's (or task's) own thread writes and reads the file: boto3's default, a
             # pool of transfer threads per file, costs more than it saves for files of at most
             # DOCUMENT_MAX_BYTES, and its threads compete with the other requests of the process.
@@ -594,6 +596,10 @@ CELERY_TASK_ACKS_LATE = True
 # (safeguarding/services/exports.py) and gives up after EXPORT_MAX_RUNS, so a PDF that kills its
 # worker each time does not go round for ever. (A hard time limit is a failure, not a loss.)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# And any message whose runs kill their worker each time is logged and given up after this many
+# deliveries (trustplatform/celery.py, DeliveryCappedTask): more than the export's own runs, so
+# the export is shown as failed first.
+TASK_MAX_DELIVERIES: int = env.int("TASK_MAX_DELIVERIES", default=5)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Tasks that set no limits of their own are stopped after five minutes.
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
