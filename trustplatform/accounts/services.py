@@ -466,7 +466,9 @@ def naming_email(request_id: int) -> Email | None:
             ),
             path="/staff/",
         ),
-        to=confirmers,
+        # One email, each confirmer in Bcc: none sees the others' addresses.
+        to=[],
+        bcc=confirmers,
     )
 
 

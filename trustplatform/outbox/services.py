@@ -201,6 +201,7 @@ def outbox_send(*, message_id: int) -> bool:
                 email.body,
                 settings.DEFAULT_FROM_EMAIL,
                 email.to,
+                bcc=email.bcc,
                 headers={"Message-ID": message_id_header(message)},
             ).send()
     except Exception as error:
