@@ -190,7 +190,7 @@ DATABASE_ENGINE = "django_tenants.postgresql_backend"
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL", engine=DATABASE_ENGINE)}
 else:
-    from trustplatform.embedded_postgres import embedded_database
+    from trustplatform.embedded_postgres import EMBEDDED_OWNER_ROLE, embedded_database
 
     DATABASES = {"default": embedded_database(BASE_DIR / ".data", engine=DATABASE_ENGINE)}
 # Session-mode pooling only: transaction pooling would mix up search_path between schools.
@@ -198,9 +198,25 @@ else:
 # start of every request (trustplatform/middleware.py). Production keeps each connection a
 # minute rather than paying a new one per request; the health check replaces one the server
 # closed (a restart, a failover) before the request uses it.
+# Two roles (docs/security.md, "Database roles"): DATABASE_URL is the application's, which reads
+# and writes rows but cannot alter a table, truncate one, switch a trigger off, or change an
+# append-only row; DATABASE_OWNER_URL the owner's, which owns every table and is used only for
+# migrations and for creating, restoring and destroying a school (tenants.db.owner_connection).
+# Unset, the owner is the application's own role: a one-role development set-up still works.
+if env.str("DATABASE_OWNER_URL", default=""):
+    DATABASES["owner"] = env.db_url("DATABASE_OWNER_URL", engine=DATABASE_ENGINE)
+elif env.str("DATABASE_URL", default=""):
+    DATABASES["owner"] = dict(DATABASES["default"])
+else:
+    DATABASES["owner"] = embedded_database(
+        BASE_DIR / ".data", engine=DATABASE_ENGINE, role=EMBEDDED_OWNER_ROLE
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if IS_PRODUCTION else 0)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+DATABASES["owner"]["CONN_MAX_AGE"] = 0
+for _database in DATABASES.values():
+    _database["CONN_HEALTH_CHECKS"] = True
+# Ours first: it also lets the owner's connection migrate (tenants/routers.py).
+DATABASE_ROUTERS = ("tenants.routers.SchoolRouter", "django_tenants.routers.TenantSyncRouter")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache --------------------------------------------------------------------------------------
