@@ -1,4 +1,4 @@
-"""What the application's database role may do: least privilege (docs/security.md, "Database roles").
+"""What the application's database role may do, and no more (docs/security.md, "Database roles").
 
 Two roles share the database. The owner role (`DATABASE_OWNER_URL`) owns every schema, table and
 trigger: it runs migrations, creates, restores and destroys schools. The application role

@@ -15,8 +15,8 @@ from django_tenants.utils import schema_exists
 
 from tenants.addresses import host_for_slug
 from tenants.db import owner_connection, school_connection
-from tenants.models import Domain, School, Trust
 from tenants.db_roles import school_schema_grant
+from tenants.models import Domain, School, Trust
 from tenants.schema_clone import clone_schema
 from trustplatform.accounts.models import User
 from trustplatform.audit.models import AuditAction
@@ -144,9 +144,7 @@ def school_create(
     sees the school once it is committed.
     """
     with owner_connection(), transaction.atomic():
-        return _school_create(
-            trust=trust, name=name, slug=slug, urn=urn, phase=phase, actor=actor
-        )
+        return _school_create(trust=trust, name=name, slug=slug, urn=urn, phase=phase, actor=actor)
 
 
 def _school_create(

@@ -30,7 +30,8 @@ from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.db import connections
 from django.test import Client
 from django.test.testcases import LiveServerThread
-from django.test.utils import setup_databases, teardown_databases
+from django.test.utils import override_settings, setup_databases, teardown_databases
+from django_tenants.utils import get_public_schema_name
 
 from tenants.addresses import site_host
 from tenants.db import OWNER_ALIAS, owner_connection, school_connection
@@ -280,13 +281,30 @@ def _as_after_sign_in(session: Any, user: User, school: School | None, *, two_fa
     session[SESSION_OTP_VERIFIED] = two_factor and user.has_two_factor
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _chain_heads_of_this_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    # Heads exported by `make demo` into .data/ name rows of another database: the test run
+    # keeps its own write-once folder (empty unless a test exports into it).
+    folder = tmp_path_factory.mktemp("chain-heads")
+    storage = {
+        "BACKEND": "trustplatform.storage.WriteOnceFileSystemStorage",
+        "OPTIONS": {"location": str(folder)},
+    }
+    with override_settings(STORAGES=settings.STORAGES | {"chain_heads": storage}):
+        yield
+
+
 @pytest.fixture
 def as_owner(world: World, db: None) -> Iterator[None]:
     """The whole test through the owner role's connection (tenants.db.owner_connection): for
     tests of what only the owner may do, such as tampering with an append-only row the way
     someone holding the owner's rights could, or creating schools inside the test's transaction.
-    The shared world is made first, as the application, outside the test's transaction."""
+    The shared world is made first, as the application, outside the test's transaction; a school
+    the test had entered already (`in_school_a`) is entered on the owner's connection too."""
+    application = connections["default"]
     with owner_connection():
+        if application.schema_name != get_public_schema_name():  # type: ignore[attr-defined]
+            school_connection.set_tenant(application.tenant)  # type: ignore[attr-defined]
         yield
 
 

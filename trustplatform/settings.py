@@ -395,6 +395,35 @@ if S3_BUCKET:
             kms_key_id=S3_KMS_KEY_ID,
         )
 
+# --- chain heads, write-once (docs/security.md, "Chain heads") ------------------------------------
+# Each night the head of every hash chain is exported where the database's owner cannot rewrite
+# it: with CHAIN_HEADS_BUCKET, an S3 bucket created with Object Lock, each object kept in
+# COMPLIANCE mode for CHAIN_HEADS_RETENTION_DAYS; otherwise a folder whose files are created once,
+# read-only, and never replaced (development and tests).
+CHAIN_HEADS_BUCKET: str = env.str("CHAIN_HEADS_BUCKET", default="")
+# Ten years: longer than any chain is verified against a head, shorter than a bucket's lifetime.
+CHAIN_HEADS_RETENTION_DAYS: int = env.int("CHAIN_HEADS_RETENTION_DAYS", default=3650)
+CHAIN_HEADS_DIR = env.path("CHAIN_HEADS_DIR", default=str(BASE_DIR / ".data" / "chain-heads"))
+if CHAIN_HEADS_BUCKET:
+    _heads_s3 = s3_storage(
+        bucket=CHAIN_HEADS_BUCKET,
+        prefix="chain-heads",
+        region=S3_REGION,
+        endpoint_url=S3_ENDPOINT_URL,
+        kms_key_id=S3_KMS_KEY_ID,
+    )
+    STORAGES["chain_heads"] = {
+        "BACKEND": "trustplatform.storage.WriteOnceS3Storage",
+        "OPTIONS": _heads_s3["OPTIONS"] | {"retention_days": CHAIN_HEADS_RETENTION_DAYS},  # type: ignore[operator]
+    }
+else:
+    STORAGES["chain_heads"] = {
+        "BACKEND": "trustplatform.storage.WriteOnceFileSystemStorage",
+        "OPTIONS": {"location": str(CHAIN_HEADS_DIR)},
+    }
+# Who is paged when a nightly chain check fails (an outbox email naming chains and row ids only).
+OPERATOR_EMAIL: str = env.str("OPERATOR_EMAIL", default=f"operator@{BASE_DOMAIN}")
+
 # --- email --------------------------------------------------------------------------------------
 # Production has refused to start without an SMTP one (PRODUCTION_REQUIREMENTS).
 EMAIL_URL: str = env.str("EMAIL_URL", default="consolemail://")
@@ -481,6 +510,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Unsent drafts are deleted 7 days after their last save, in each school's schema
     # (docs/security.md, "Drafts"); nightly is soon enough, and a second run deletes nothing.
     "drafts-expire": {"task": "tenants.drafts_expire", "schedule": crontab(hour=3, minute=15)},
+    # Every hash chain walked and checked against the heads exported before; a failure pages the
+    # operator (docs/security.md, "Chain heads"). Before the export, so a chain rewritten during
+    # the day is caught against yesterday's heads.
+    "chains-verify-nightly": {
+        "task": "audit.chains_verify",
+        "schedule": crontab(hour=1, minute=15),
+    },
+    # The head of every chain written to write-once storage, once a day, after the check.
+    "chain-heads-export-daily": {
+        "task": "audit.chain_heads_export",
+        "schedule": crontab(hour=1, minute=45),
+    },
 }
 # Hours (counted on school days) within which a new concern must be screened
 # (docs/rules.md, "Screening a concern").

@@ -9,7 +9,6 @@ from django_tenants.utils import schema_exists
 from tenants.models import School
 from tests.conftest import World
 
-
 # Schools are created and their schemas altered as the owner role does (docs/security.md,
 # "Database roles"), inside the test's transaction.
 pytestmark = pytest.mark.usefixtures("as_owner")
