@@ -13,7 +13,7 @@ from django_tenants.utils import get_public_schema_name
 from tenants.db import OWNER_ALIAS
 
 
-class SchoolRouter(TenantSyncRouter):  # type: ignore[misc]
+class SchoolRouter(TenantSyncRouter):
     """Shared apps in the public schema, school apps in each school's; on either connection, the
     application's (a one-role set-up) or the owner's: both reach the same database."""
 
@@ -24,7 +24,7 @@ class SchoolRouter(TenantSyncRouter):  # type: ignore[misc]
         # insists on its presence, would refuse the owner's alias.
         if db not in (DEFAULT_DB_ALIAS, OWNER_ALIAS):
             return False
-        public = connections[db].schema_name == get_public_schema_name()
+        public = connections[db].schema_name == get_public_schema_name()  # type: ignore[attr-defined]
         return bool(
             self.app_in_list(app_label, settings.SHARED_APPS if public else settings.TENANT_APPS)
         )

@@ -125,7 +125,7 @@ def _database_roles_ensure(*, keepdb: bool) -> None:
         port=default.get("PORT") or None,
     )
     admin.autocommit = True
-    test_name = connections[OWNER_ALIAS].creation._get_test_db_name()
+    test_name = connections[OWNER_ALIAS].creation._get_test_db_name()  # type: ignore[attr-defined]
     with admin.cursor() as cursor:
         for role, options in ((TEST_OWNER_ROLE, "LOGIN CREATEDB"), (TEST_APP_ROLE, "LOGIN")):
             # Parallel runs on one server may race to make the roles: the loser finds them made.

@@ -60,7 +60,7 @@ class WriteOnceFileSystemStorage(FileSystemStorage):
         return name
 
     def _save(self, name: str, content: File[Any]) -> str:
-        saved = super()._save(name, content)
+        saved = super()._save(name, content)  # type: ignore[misc]
         Path(self.path(saved)).chmod(0o444)
         return saved
 

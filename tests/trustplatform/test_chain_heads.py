@@ -154,7 +154,7 @@ def test_a_chain_rewritten_and_hashed_again_by_the_owner_is_caught_by_the_export
     assert f"{world.school_a.schema_name} chronology" in email.body
     [line] = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert "EXPORTED HEAD LOST" in line
-    for said in (email.subject + email.body, line):
+    for said in (f"{email.subject}\n{email.body}", line):
         assert "Wren" not in said and "Halloway" not in said and "Nothing was said" not in said
 
 
