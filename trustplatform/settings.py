@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from pathlib import Path
+from typing import cast
 
 import environ
 from celery.schedules import crontab
@@ -404,18 +405,34 @@ CHAIN_HEADS_BUCKET: str = env.str("CHAIN_HEADS_BUCKET", default="")
 # Ten years: longer than any chain is verified against a head, shorter than a bucket's lifetime.
 CHAIN_HEADS_RETENTION_DAYS: int = env.int("CHAIN_HEADS_RETENTION_DAYS", default=3650)
 CHAIN_HEADS_DIR = env.path("CHAIN_HEADS_DIR", default=str(BASE_DIR / ".data" / "chain-heads"))
-if CHAIN_HEADS_BUCKET:
-    _heads_s3 = s3_storage(
-        bucket=CHAIN_HEADS_BUCKET,
+
+
+def write_once_s3_storage(
+    *, bucket: str, region: str, retention_days: int, endpoint_url: str = "", kms_key_id: str = ""
+) -> dict[str, object]:
+    """The STORAGES entry of the chain heads in a bucket with Object Lock (also used by tests)."""
+    entry = s3_storage(
+        bucket=bucket,
         prefix="chain-heads",
+        region=region,
+        endpoint_url=endpoint_url,
+        kms_key_id=kms_key_id,
+    )
+    options = cast(dict[str, object], entry["OPTIONS"])
+    return {
+        "BACKEND": "trustplatform.storage.WriteOnceS3Storage",
+        "OPTIONS": options | {"retention_days": retention_days},
+    }
+
+
+if CHAIN_HEADS_BUCKET:
+    STORAGES["chain_heads"] = write_once_s3_storage(
+        bucket=CHAIN_HEADS_BUCKET,
         region=S3_REGION,
+        retention_days=CHAIN_HEADS_RETENTION_DAYS,
         endpoint_url=S3_ENDPOINT_URL,
         kms_key_id=S3_KMS_KEY_ID,
     )
-    STORAGES["chain_heads"] = {
-        "BACKEND": "trustplatform.storage.WriteOnceS3Storage",
-        "OPTIONS": _heads_s3["OPTIONS"] | {"retention_days": CHAIN_HEADS_RETENTION_DAYS},  # type: ignore[operator]
-    }
 else:
     STORAGES["chain_heads"] = {
         "BACKEND": "trustplatform.storage.WriteOnceFileSystemStorage",
