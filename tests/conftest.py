@@ -107,10 +107,12 @@ def _people_of(
 
 
 # The roles of a test run, made by the role of DATABASE_URL (the machine's superuser in tests)
-# when DATABASE_URL and DATABASE_OWNER_URL do not already name two roles. Both log in (trust
-# authentication on 127.0.0.1); neither is a superuser; the owner may create the test database.
+# when DATABASE_URL and DATABASE_OWNER_URL do not already name two roles. Both log in (with trust
+# authentication on 127.0.0.1, or with this invented password where the server asks for one);
+# neither is a superuser; the owner may create the test database.
 TEST_OWNER_ROLE = "safeguarding_test_owner"
 TEST_APP_ROLE = "safeguarding_test_app"
+TEST_ROLE_PASSWORD = "invented-test-role-password"
 
 
 def _database_roles_ensure(*, keepdb: bool) -> None:
@@ -129,8 +131,14 @@ def _database_roles_ensure(*, keepdb: bool) -> None:
     with admin.cursor() as cursor:
         for role, options in ((TEST_OWNER_ROLE, "LOGIN CREATEDB"), (TEST_APP_ROLE, "LOGIN")):
             # Parallel runs on one server may race to make the roles: the loser finds them made.
-            with contextlib.suppress(psycopg2.errors.DuplicateObject):
-                cursor.execute(f"CREATE ROLE {role} NOSUPERUSER NOCREATEROLE {options}")
+            with contextlib.suppress(
+                psycopg2.errors.DuplicateObject, psycopg2.errors.UniqueViolation
+            ):
+                cursor.execute(f"CREATE ROLE {role}")
+            cursor.execute(
+                f"ALTER ROLE {role} NOSUPERUSER NOCREATEROLE {options} PASSWORD %s",
+                [TEST_ROLE_PASSWORD],
+            )
         # A test database left by a run made before the roles belongs to the superuser, and the
         # owner role could not replace it.
         cursor.execute(
@@ -144,7 +152,7 @@ def _database_roles_ensure(*, keepdb: bool) -> None:
     for alias, role in ((OWNER_ALIAS, TEST_OWNER_ROLE), ("default", TEST_APP_ROLE)):
         for settings_dict in (settings.DATABASES[alias], connections[alias].settings_dict):
             settings_dict["USER"] = role
-            settings_dict["PASSWORD"] = ""
+            settings_dict["PASSWORD"] = TEST_ROLE_PASSWORD
 
 
 @pytest.fixture(scope="session")
