@@ -9,15 +9,17 @@ after the grants were given.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import DatabaseError, connection, connections, transaction
 from django_tenants.utils import schema_context
 
 from safeguarding.models import AccessAction, AccessLogEntry
 from safeguarding.services.access import Person, access_log_record
 from tenants.db import OWNER_ALIAS, owner_connection
-from tenants.db_roles import guarded_tables
+from tenants.db_roles import app_role_name, guarded_tables
 from tenants.models import Domain, School
 from tenants.services import school_create
 from tests.conftest import World
@@ -237,3 +239,42 @@ def test_the_application_still_records_and_reads_in_a_school_created_later(
         )
         assert list(AccessLogEntry.objects.all()) == [entry]
         assert chain_verify(AccessLogEntry) is None
+
+
+def _may(role: str, table: str, privilege: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT has_table_privilege(%s, %s, %s)", [role, table, privilege])
+        return bool(cursor.fetchone()[0])
+
+
+def test_a_table_a_later_migration_makes_gets_the_plain_grants_at_once(
+    as_owner: None, world: World
+) -> None:
+    assert connections["default"] is connections[OWNER_ALIAS]  # the test runs as the owner
+    app = app_role_name()
+    assert app is not None
+    table = f'"{world.school_a.schema_name}".later_table'
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {table} (id int)")
+    assert _may(app, table, "INSERT")
+    assert _may(app, table, "DELETE")
+    assert not _may(app, table, "TRUNCATE")
+    assert not _may(app, table, "TRIGGER")
+
+
+def test_grant_app_role_puts_back_a_grant_changed_by_hand(as_owner: None, world: World) -> None:
+    app = app_role_name()
+    assert app is not None
+    table = f'"{world.school_a.schema_name}".safeguarding_chronologyentry'
+    with connection.cursor() as cursor:
+        cursor.execute(f'GRANT UPDATE, DELETE, TRUNCATE ON {table} TO "{app}"')
+    assert _may(app, table, "UPDATE")
+
+    out = StringIO()
+    call_command("grant_app_role", stdout=out)
+
+    assert out.getvalue().startswith(f"Granted {app} its privileges on ")
+    assert not _may(app, table, "UPDATE")
+    assert not _may(app, table, "DELETE")
+    assert not _may(app, table, "TRUNCATE")
+    assert _may(app, table, "INSERT")
