@@ -55,6 +55,7 @@ PRODUCTION_REQUIREMENTS: dict[str, str] = {
     "EMAIL_URL": "an SMTP address, smtp+tls://user:password@host:587",
     "BASE_DOMAIN": "the root domain that schools are served under",
     "TOTP_ENCRYPTION_KEY": "a Fernet key that encrypts two-factor secrets",
+    "CHAIN_HEADS_BUCKET": "an S3 bucket with Object Lock for the nightly chain heads",
 }
 
 
