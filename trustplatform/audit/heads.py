@@ -106,8 +106,8 @@ def chain_heads_export(*, now: dt.datetime | None = None) -> str:
     once written is never replaced.
     """
     now = now or timezone.now()
-    # One snapshot of every chain: REPEATABLE READ would be ideal, but a head read a moment
-    # later than another is as good a witness of its own chain.
+    # Each chain's head is read on its own: a head read a moment after another's is as good a
+    # witness of its own chain, and rows committed meanwhile are covered by the next export.
     heads = chain_heads_read()
     document = {
         "exported_at": now.astimezone(dt.UTC).isoformat(timespec="seconds"),
