@@ -61,10 +61,14 @@ def _server_url() -> str:
     url = os.environ.get("DATABASE_URL", "")
     if url:
         return url
-    # Same fallback as the settings: the embedded development server kept in .data/.
-    from trustplatform.embedded_postgres import embedded_database_url  # noqa: PLC0415
+    # Same fallback as the settings: the embedded development server kept in .data/, as its
+    # owner role, which may create databases (the benchmark then runs with that one role).
+    from trustplatform.embedded_postgres import (  # noqa: PLC0415
+        EMBEDDED_OWNER_ROLE,
+        embedded_database_url,
+    )
 
-    return embedded_database_url(PROJECT_ROOT / ".data")
+    return embedded_database_url(PROJECT_ROOT / ".data", role=EMBEDDED_OWNER_ROLE)
 
 
 def _with_database(url: str, name: str) -> str:

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-import environ
 import psycopg2
 import psycopg2.extensions
 from django.apps import apps
@@ -37,13 +36,15 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.core.management import call_command
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.migrations.loader import MigrationLoader
 from django.db.models import FileField
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from safeguarding.models import AccessLogEntry, ChronologyEntry, Document, ExportJob
+from tenants.db import OWNER_ALIAS, owner_connection
+from tenants.db_roles import app_role_grant
 from tenants.models import Domain, School, Trust
 from trustplatform.accounts.models import RecoveryCode, User
 from trustplatform.audit.models import AuditAction, AuditEvent
@@ -118,10 +119,8 @@ def owner_database() -> OwnerDatabase:
     The database is the one the app is connected to now (a test run's own database included);
     only the role and where to reach it come from the owner's URL.
     """
-    url = os.environ.get("DATABASE_OWNER_URL", "") or getattr(settings, "DATABASE_OWNER_URL", "")
-    base: dict[str, Any] = (
-        environ.Env.db_url_config(url) if url else dict(settings.DATABASES["default"])
-    )
+    # The owner alias of the settings reads DATABASE_OWNER_URL (a copy of DATABASE_URL when unset).
+    base: dict[str, Any] = dict(connections[OWNER_ALIAS].settings_dict)
     return OwnerDatabase(
         name=str(connection.settings_dict["NAME"]),
         user=str(base.get("USER") or ""),
@@ -942,6 +941,8 @@ def school_restore(*, backup: Path, as_schema: str = "", domain: str = "") -> Re
     finally:
         conn.close()
 
+    # The application role's privileges on the restored schema, as on a school created anew.
+    app_role_grant(schemas=[target])
     school = School.objects.get(pk=school_id)
     # The same walk again, as `manage.py verify_chronology` makes it, through the app's models.
     _chains_verify_or_undo(school, copy=plan.copy, written=written)
@@ -978,11 +979,12 @@ def _chains_verify_or_undo(
         broken = chain_verify(ChronologyEntry) or chain_verify(AccessLogEntry)
     if broken is None:
         return
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP SCHEMA {_quote(school.schema_name)} CASCADE")
-    if copy:
-        Domain.objects.filter(tenant=school).delete()
-        School.objects.filter(pk=school.pk).delete()
+    with owner_connection():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA {_quote(school.schema_name)} CASCADE")
+        if copy:
+            Domain.objects.filter(tenant=school).delete()
+            School.objects.filter(pk=school.pk).delete()
     for storage, name in written:
         storage.delete(name)
     raise BackupError(

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_exists
 
 from tenants.addresses import host_for_slug
-from tenants.db import school_connection
+from tenants.db import owner_connection, school_connection
+from tenants.db_roles import school_schema_grant
 from tenants.models import Domain, School, Trust
 from tenants.schema_clone import clone_schema
 from trustplatform.accounts.models import User
@@ -73,6 +74,11 @@ def template_schema_ensure() -> bool:
 
     Returns True when the template was (re)built.
     """
+    with owner_connection():
+        return _template_schema_ensure()
+
+
+def _template_schema_ensure() -> bool:
     if _template_applied_migrations() == _expected_migrations():
         return False
     template = settings.TENANT_BASE_SCHEMA
@@ -127,15 +133,23 @@ def _validate_new_school(*, trust: Trust, name: str, slug: str, urn: str, phase:
         raise ValidationError(errors)
 
 
-@transaction.atomic
 def school_create(
     *, trust: Trust, name: str, slug: str, urn: str, phase: str, actor: User | None = None
 ) -> School:
     """Creates a school with its domain and its own schema, cloned from the template.
 
-    Everything happens in one transaction (PostgreSQL DDL is transactional): on any failure
-    nothing is left behind, no row, no domain, no schema.
+    Everything happens in one transaction (PostgreSQL DDL is transactional) of the owner role's
+    connection, which alone may create a schema (docs/security.md, "Database roles"): on any
+    failure nothing is left behind, no row, no domain, no schema. The application's connection
+    sees the school once it is committed.
     """
+    with owner_connection(), transaction.atomic():
+        return _school_create(trust=trust, name=name, slug=slug, urn=urn, phase=phase, actor=actor)
+
+
+def _school_create(
+    *, trust: Trust, name: str, slug: str, urn: str, phase: str, actor: User | None
+) -> School:
     slug = slug.strip().lower()
     urn = urn.strip()
     name = name.strip()
@@ -156,6 +170,9 @@ def school_create(
     # The template is at the latest migration (ensured above, under the same lock), so a clone
     # with its data (migration records, default categories) is a complete, current school.
     clone_schema(source=settings.TENANT_BASE_SCHEMA, target=school.schema_name)
+    with connection.cursor() as cursor:
+        # The application's grants, as the template has them: the clone copies tables, not grants.
+        school_schema_grant(cursor, schema=school.schema_name)
     school_connection.set_schema_to_public()
     # Last, so the audit chain's lock is held only for the commit.
     audit_record(

@@ -2,10 +2,17 @@
 
 The schools are created once per test session (committed, from the template schema); each test
 runs in a transaction that is rolled back, so rows a test writes in any school's schema vanish.
+
+Tests run as production does, with two database roles (docs/security.md, "Database roles"): the
+test database is created and migrated by an owner role, and the default connection, which every
+test and the code under test use, is the application role with its grants only. A test that must
+act as the owner (tampering with an append-only row to test verify_chronology, creating schools)
+asks for the `as_owner` fixture, which runs the whole test through the owner's connection.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
 from collections.abc import Iterator
@@ -14,17 +21,20 @@ from typing import Any
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
+import psycopg2
 import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.db import connections
 from django.test import Client
 from django.test.testcases import LiveServerThread
-from django.test.utils import setup_databases, teardown_databases
+from django.test.utils import override_settings, setup_databases, teardown_databases
+from django_tenants.utils import get_public_schema_name
 
 from tenants.addresses import site_host
-from tenants.db import school_connection
+from tenants.db import OWNER_ALIAS, owner_connection, school_connection
 from tenants.models import School, Trust
 from tenants.services import school_create, trust_create
 from tests.safeguarding.fixtures import with_two_factor
@@ -96,6 +106,55 @@ def _people_of(
     return people
 
 
+# The roles of a test run, made by the role of DATABASE_URL (the machine's superuser in tests)
+# when DATABASE_URL and DATABASE_OWNER_URL do not already name two roles. Both log in (with trust
+# authentication on 127.0.0.1, or with this invented password where the server asks for one);
+# neither is a superuser; the owner may create the test database.
+TEST_OWNER_ROLE = "safeguarding_test_owner"
+TEST_APP_ROLE = "safeguarding_test_app"
+TEST_ROLE_PASSWORD = "invented-test-role-password"
+
+
+def _database_roles_ensure(*, keepdb: bool) -> None:
+    default, owner = connections["default"].settings_dict, connections[OWNER_ALIAS].settings_dict
+    if default.get("USER") != owner.get("USER"):
+        return  # two roles already: the embedded server's, or the environment's own
+    admin = psycopg2.connect(
+        dbname="postgres",
+        user=default["USER"],
+        password=default.get("PASSWORD") or None,
+        host=default.get("HOST") or None,
+        port=default.get("PORT") or None,
+    )
+    admin.autocommit = True
+    test_name = connections[OWNER_ALIAS].creation._get_test_db_name()  # type: ignore[attr-defined]
+    with admin.cursor() as cursor:
+        for role, options in ((TEST_OWNER_ROLE, "LOGIN CREATEDB"), (TEST_APP_ROLE, "LOGIN")):
+            # Parallel runs on one server may race to make the roles: the loser finds them made.
+            with contextlib.suppress(
+                psycopg2.errors.DuplicateObject, psycopg2.errors.UniqueViolation
+            ):
+                cursor.execute(f"CREATE ROLE {role}")
+            cursor.execute(
+                f"ALTER ROLE {role} NOSUPERUSER NOCREATEROLE {options} PASSWORD %s",
+                [TEST_ROLE_PASSWORD],
+            )
+        # A test database left by a run made before the roles belongs to the superuser, and the
+        # owner role could not replace it.
+        cursor.execute(
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", [test_name]
+        )
+        found = cursor.fetchone()
+        if found is not None and found[0] != TEST_OWNER_ROLE and not keepdb:
+            cursor.execute(f'DROP DATABASE "{test_name}" WITH (FORCE)')
+    admin.close()
+    connections.close_all()
+    for alias, role in ((OWNER_ALIAS, TEST_OWNER_ROLE), ("default", TEST_APP_ROLE)):
+        for settings_dict in (settings.DATABASES[alias], connections[alias].settings_dict):
+            settings_dict["USER"] = role
+            settings_dict["PASSWORD"] = TEST_ROLE_PASSWORD
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(
     request: pytest.FixtureRequest,
@@ -107,19 +166,34 @@ def django_db_setup(
     """The test database, always: also for runs whose tests only talk to the HTTP server.
 
     pytest-django sets up a database only when a collected test asks for the `db` fixture; a run
-    of browser tests alone would otherwise find no tables.
+    of browser tests alone would otherwise find no tables. The owner role creates and migrates it
+    (migrate grants the application role its privileges); the default connection is then the
+    application role's, on the same database.
     """
     with django_db_blocker.unblock():
+        _database_roles_ensure(keepdb=django_db_keepdb)
         config = setup_databases(
             verbosity=request.config.option.verbose,
             interactive=False,
             keepdb=django_db_keepdb,
-            aliases={"default": {}},  # the stubs say Mapping; Django iterates the keys
+            aliases={OWNER_ALIAS: {}},  # the stubs say Mapping; Django iterates the keys
         )
+        test_name = connections[OWNER_ALIAS].settings_dict["NAME"]
+        connections["default"].close()
+        for settings_dict in (settings.DATABASES["default"], connections["default"].settings_dict):
+            settings_dict["NAME"] = test_name
     yield
     if not django_db_keepdb:
         with django_db_blocker.unblock():
+            connections.close_all()
             teardown_databases(config, verbosity=request.config.option.verbose)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A test that acts as the owner has both connections in its transaction, rolled back after it.
+    for item in items:
+        if "as_owner" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.django_db(databases=["default", OWNER_ALIAS]), append=False)
 
 
 @pytest.fixture(scope="session")
@@ -215,11 +289,40 @@ def _as_after_sign_in(session: Any, user: User, school: School | None, *, two_fa
     session[SESSION_OTP_VERIFIED] = two_factor and user.has_two_factor
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _chain_heads_of_this_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    # Heads exported by `make demo` into .data/ name rows of another database: the test run
+    # keeps its own write-once folder (empty unless a test exports into it).
+    folder = tmp_path_factory.mktemp("chain-heads")
+    storage = {
+        "BACKEND": "trustplatform.storage.WriteOnceFileSystemStorage",
+        "OPTIONS": {"location": str(folder)},
+    }
+    with override_settings(STORAGES=settings.STORAGES | {"chain_heads": storage}):
+        yield
+
+
+@pytest.fixture
+def as_owner(world: World, db: None) -> Iterator[None]:
+    """The whole test through the owner role's connection (tenants.db.owner_connection): for
+    tests of what only the owner may do, such as tampering with an append-only row the way
+    someone holding the owner's rights could, or creating schools inside the test's transaction.
+    The shared world is made first, as the application, outside the test's transaction; a school
+    the test had entered already (`in_school_a`) is entered on the owner's connection too."""
+    application = connections["default"]
+    with owner_connection():
+        if application.schema_name != get_public_schema_name():  # type: ignore[attr-defined]
+            school_connection.set_tenant(application.tenant)  # type: ignore[attr-defined]
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _public_schema_after_each_test() -> Iterator[None]:
     # A test that enters a school must not leak its search_path into the next test.
     yield
     school_connection.set_schema_to_public()
+    with owner_connection():
+        school_connection.set_schema_to_public()
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from pathlib import Path
+from typing import cast
 
 import environ
 from celery.schedules import crontab
@@ -54,6 +55,7 @@ PRODUCTION_REQUIREMENTS: dict[str, str] = {
     "EMAIL_URL": "an SMTP address, smtp+tls://user:password@host:587",
     "BASE_DOMAIN": "the root domain that schools are served under",
     "TOTP_ENCRYPTION_KEY": "a Fernet key that encrypts two-factor secrets",
+    "CHAIN_HEADS_BUCKET": "an S3 bucket with Object Lock for the nightly chain heads",
 }
 
 
@@ -190,7 +192,7 @@ DATABASE_ENGINE = "django_tenants.postgresql_backend"
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL", engine=DATABASE_ENGINE)}
 else:
-    from trustplatform.embedded_postgres import embedded_database
+    from trustplatform.embedded_postgres import EMBEDDED_OWNER_ROLE, embedded_database
 
     DATABASES = {"default": embedded_database(BASE_DIR / ".data", engine=DATABASE_ENGINE)}
 # Session-mode pooling only: transaction pooling would mix up search_path between schools.
@@ -198,16 +200,36 @@ else:
 # start of every request (trustplatform/middleware.py). Production keeps each connection a
 # minute rather than paying a new one per request; the health check replaces one the server
 # closed (a restart, a failover) before the request uses it.
+# Two roles (docs/security.md, "Database roles"): DATABASE_URL is the application's, which reads
+# and writes rows but cannot alter a table, truncate one, switch a trigger off, or change an
+# append-only row; DATABASE_OWNER_URL the owner's, which owns every table and is used only for
+# migrations and for creating, restoring and destroying a school (tenants.db.owner_connection).
+# Unset, the owner is the application's own role: a one-role development set-up still works.
+if env.str("DATABASE_OWNER_URL", default=""):
+    DATABASES["owner"] = env.db_url("DATABASE_OWNER_URL", engine=DATABASE_ENGINE)
+elif env.str("DATABASE_URL", default=""):
+    DATABASES["owner"] = dict(DATABASES["default"])
+else:
+    DATABASES["owner"] = embedded_database(
+        BASE_DIR / ".data", engine=DATABASE_ENGINE, role=EMBEDDED_OWNER_ROLE
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if IS_PRODUCTION else 0)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["owner"]["CONN_MAX_AGE"] = 0
 # A streaming standby for the reads that bear a little lag, trust statistics and the rendering of
 # exports (tenants/replica.py, docs/scaling.md). Unset: every read goes to the primary.
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL", engine=DATABASE_ENGINE) | {
         "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
-        "CONN_HEALTH_CHECKS": True,
     }
-DATABASE_ROUTERS = ("tenants.replica.ReplicaRouter", "django_tenants.routers.TenantSyncRouter")
+for _database in DATABASES.values():
+    _database["CONN_HEALTH_CHECKS"] = True
+# The replica's router first (it answers for reads inside replica_reads() only), then ours, which
+# also lets the owner's connection migrate (tenants/routers.py).
+DATABASE_ROUTERS = (
+    "tenants.replica.ReplicaRouter",
+    "tenants.routers.SchoolRouter",
+    "django_tenants.routers.TenantSyncRouter",
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache --------------------------------------------------------------------------------------
@@ -398,6 +420,51 @@ if S3_BUCKET:
             kms_key_id=S3_KMS_KEY_ID,
         )
 
+# --- chain heads, write-once (docs/security.md, "Chain heads") ------------------------------------
+# Each night the head of every hash chain is exported where the database's owner cannot rewrite
+# it: with CHAIN_HEADS_BUCKET, an S3 bucket created with Object Lock, each object kept in
+# COMPLIANCE mode for CHAIN_HEADS_RETENTION_DAYS; otherwise a folder whose files are created once,
+# read-only, and never replaced (development and tests).
+CHAIN_HEADS_BUCKET: str = env.str("CHAIN_HEADS_BUCKET", default="")
+# Ten years: longer than any chain is verified against a head, shorter than a bucket's lifetime.
+CHAIN_HEADS_RETENTION_DAYS: int = env.int("CHAIN_HEADS_RETENTION_DAYS", default=3650)
+CHAIN_HEADS_DIR = env.path("CHAIN_HEADS_DIR", default=str(BASE_DIR / ".data" / "chain-heads"))
+
+
+def write_once_s3_storage(
+    *, bucket: str, region: str, retention_days: int, endpoint_url: str = "", kms_key_id: str = ""
+) -> dict[str, object]:
+    """The STORAGES entry of the chain heads in a bucket with Object Lock (also used by tests)."""
+    entry = s3_storage(
+        bucket=bucket,
+        prefix="chain-heads",
+        region=region,
+        endpoint_url=endpoint_url,
+        kms_key_id=kms_key_id,
+    )
+    options = cast(dict[str, object], entry["OPTIONS"])
+    return {
+        "BACKEND": "trustplatform.storage.WriteOnceS3Storage",
+        "OPTIONS": options | {"retention_days": retention_days},
+    }
+
+
+if CHAIN_HEADS_BUCKET:
+    STORAGES["chain_heads"] = write_once_s3_storage(
+        bucket=CHAIN_HEADS_BUCKET,
+        region=S3_REGION,
+        retention_days=CHAIN_HEADS_RETENTION_DAYS,
+        endpoint_url=S3_ENDPOINT_URL,
+        kms_key_id=S3_KMS_KEY_ID,
+    )
+else:
+    STORAGES["chain_heads"] = {
+        "BACKEND": "trustplatform.storage.WriteOnceFileSystemStorage",
+        "OPTIONS": {"location": str(CHAIN_HEADS_DIR)},
+    }
+# Who is paged when a nightly chain check fails (an outbox email naming chains and row ids only).
+OPERATOR_EMAIL: str = env.str("OPERATOR_EMAIL", default=f"operator@{BASE_DOMAIN}")
+
 # --- email --------------------------------------------------------------------------------------
 # Production has refused to start without an SMTP one (PRODUCTION_REQUIREMENTS).
 EMAIL_URL: str = env.str("EMAIL_URL", default="consolemail://")
@@ -500,6 +567,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "billing-overdue-reminders": {
         "task": "billing.overdue_reminders",
         "schedule": crontab(hour=7, minute=30),
+    },
+    # Every hash chain walked and checked against the heads exported before; a failure pages the
+    # operator (docs/security.md, "Chain heads"). Before the export, so a chain rewritten during
+    # the day is caught against yesterday's heads.
+    "chains-verify-nightly": {
+        "task": "audit.chains_verify",
+        "schedule": crontab(hour=1, minute=15),
+    },
+    # The head of every chain written to write-once storage, once a day, after the check.
+    "chain-heads-export-daily": {
+        "task": "audit.chain_heads_export",
+        "schedule": crontab(hour=1, minute=45),
     },
 }
 # Hours (counted on school days) within which a new concern must be screened

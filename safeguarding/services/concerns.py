@@ -673,7 +673,19 @@ def concern_screen(
     concern.screened_by_id, concern.screened_by_name = screener.user_id, screener.name
     if concern.status == Concern.Status.NEW:
         concern.status = Concern.Status.SCREENED
-    concern.save()
+    # The case's columns only: the application's database role may update no others
+    # (docs/security.md, "Database roles").
+    concern.save(
+        update_fields=[
+            "level",
+            "level_rationale",
+            "next_steps",
+            "screened_at",
+            "screened_by_id",
+            "screened_by_name",
+            "status",
+        ]
+    )
     Alert.objects.filter(concern=concern, read_at__isnull=True).update(read_at=timezone.now())
     _entries_for_each_pupil(
         concern,
@@ -714,7 +726,7 @@ def concern_status_set(
         concern.closed_at, concern.closure_summary = timezone.now(), summary.strip()
     else:
         concern.closed_at, concern.closure_summary = None, ""
-    concern.save()
+    concern.save(update_fields=["status", "closed_at", "closure_summary"])
     _entries_for_each_pupil(
         concern,
         author=actor,

@@ -14,6 +14,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Browser, expect
 
+from tenants.db import owner_connection
 from tenants.models import School
 from tests.browser.conftest import PHONE_VIEWPORT, CheckAccessibility, TakeScreenshot
 from tests.browser.test_record_a_concern import sign_in
@@ -31,11 +32,13 @@ INVITATION_LINK = re.compile(r"https?://\S+/accounts/invite/\S+/")
 
 @pytest.fixture
 def cleanup(django_db_blocker: Any) -> Iterator[None]:
-    """The server commits what the browser creates: remove the school, its schema and its DSL."""
+    """The server commits what the browser creates: remove the school, its schema and its DSL
+    (the schema as its owner: the application's role cannot drop it)."""
     yield
     with django_db_blocker.unblock():
-        for school in School.objects.filter(slug=SLUG):
-            school.delete(force_drop=True)
+        with owner_connection():
+            for school in School.objects.filter(slug=SLUG):
+                school.delete(force_drop=True)
         User.objects.filter(email__in=[DSL_EMAIL, NEXT_DSL_EMAIL]).delete()
 
 

@@ -126,7 +126,7 @@ def test_recording_access_outside_a_school_is_refused(db: None) -> None:
     ids=["update", "delete", "truncate"],
 )
 def test_the_database_refuses_to_change_or_remove_an_access_log_entry(
-    school_a: School, statement: str
+    as_owner: None, school_a: School, statement: str
 ) -> None:
     with schema_context(school_a.schema_name):
         entry = _view()
@@ -140,7 +140,7 @@ def test_the_database_refuses_to_change_or_remove_an_access_log_entry(
 
 
 def test_verify_audit_names_an_altered_entry_as_the_first_broken_link(
-    school_a: School, school_b: School
+    as_owner: None, school_a: School, school_b: School
 ) -> None:
     _, altered, _ = _three_views(school_a)
     _three_views(school_b)
@@ -158,7 +158,9 @@ def test_verify_audit_names_an_altered_entry_as_the_first_broken_link(
     assert any(line.startswith("platform audit log, ") and "intact" in line for line in lines)
 
 
-def test_verify_audit_finds_an_entry_deleted_from_the_middle(school_a: School) -> None:
+def test_verify_audit_finds_an_entry_deleted_from_the_middle(
+    as_owner: None, school_a: School
+) -> None:
     _, removed, after = _three_views(school_a)
 
     _tamper(school_a, "DELETE FROM {table} WHERE id = %s", [removed.pk])
@@ -178,7 +180,7 @@ def test_the_public_schema_has_no_access_log(db: None) -> None:
 
 
 def test_a_school_created_after_the_migrations_has_the_append_only_triggers(
-    world: World, db: None
+    as_owner: None, world: World, db: None
 ) -> None:
     school = school_create(
         trust=world.trust,

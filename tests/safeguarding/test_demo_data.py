@@ -82,7 +82,7 @@ def _fresh_school(world: World) -> tuple[School, dict[Role, User]]:
 
 
 def test_a_fresh_school_is_seeded_with_eighteen_months_of_records_once(
-    world: World, db: None, documents_root: Path
+    as_owner: None, world: World, db: None, documents_root: Path
 ) -> None:
     school, people = _fresh_school(world)
     now = timezone.now()

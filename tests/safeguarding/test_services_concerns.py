@@ -238,7 +238,7 @@ def test_unscreened_concerns_escalate_once_after_24_school_hours(
 
 
 def test_the_database_refuses_to_change_a_concerns_account_or_a_chronology_entry(
-    world: World, school_a: School
+    as_owner: None, world: World, school_a: School
 ) -> None:
     concern = _record(world, school_a)
     with pytest.raises(DatabaseError, match="recorded content never changes"), transaction.atomic():
@@ -267,7 +267,7 @@ def test_alert_emails_say_only_that_something_needs_attention_and_go_once(
 
 
 def test_editing_a_chronology_row_in_sql_is_found_by_verify_chronology(
-    world: World, school_a: School
+    as_owner: None, world: World, school_a: School
 ) -> None:
     _record(world, school_a)
     tampered = _record(world, school_a)

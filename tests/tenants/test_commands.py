@@ -9,6 +9,10 @@ from django_tenants.utils import schema_exists
 from tenants.models import School
 from tests.conftest import World
 
+# Schools are created and their schemas altered as the owner role does (docs/security.md,
+# "Database roles"), inside the test's transaction.
+pytestmark = pytest.mark.usefixtures("as_owner")
+
 
 def test_create_school_command_creates_a_school_and_prints_its_address(
     world: World, db: None

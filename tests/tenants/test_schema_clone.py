@@ -10,6 +10,11 @@ from tenants.models import School
 from tenants.schema_clone import TemplateNotClonable, clone_schema
 from tests.conftest import World
 
+# Schools are created and their schemas altered as the owner role does (docs/security.md,
+# "Database roles"), inside the test's transaction.
+pytestmark = pytest.mark.usefixtures("as_owner")
+
+
 CATALOG_QUERIES = {
     "columns": """
         SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,

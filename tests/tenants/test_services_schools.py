@@ -16,6 +16,10 @@ from tenants.services import (
 )
 from tests.conftest import World
 
+# Schools are created and their schemas altered as the owner role does (docs/security.md,
+# "Database roles"), inside the test's transaction.
+pytestmark = pytest.mark.usefixtures("as_owner")
+
 
 def _create(world: World, **overrides: str) -> School:
     fields = {

@@ -102,7 +102,9 @@ def test_each_event_carries_the_hash_of_the_one_before_it(db: None) -> None:
     ],
     ids=["update", "delete", "truncate"],
 )
-def test_the_database_refuses_to_change_or_remove_an_audit_event(db: None, statement: str) -> None:
+def test_the_database_refuses_to_change_or_remove_an_audit_event(
+    as_owner: None, db: None, statement: str
+) -> None:
     event = audit_record(action=AuditAction.LOGOUT)
 
     with (
@@ -115,7 +117,7 @@ def test_the_database_refuses_to_change_or_remove_an_audit_event(db: None, state
     assert AuditEvent.objects.get(pk=event.pk).action == AuditAction.LOGOUT
 
 
-def test_the_orm_cannot_delete_an_audit_event_either(db: None) -> None:
+def test_the_orm_cannot_delete_an_audit_event_either(as_owner: None, db: None) -> None:
     event = audit_record(action=AuditAction.LOGOUT)
 
     with (
@@ -130,7 +132,7 @@ def test_the_orm_cannot_delete_an_audit_event_either(db: None) -> None:
     [("action", "login_succeeded"), ("data", '{"new_role": "dsl"}'), ("actor_id", 1)],
 )
 def test_verify_audit_names_an_altered_row_as_the_first_broken_link(
-    db: None, column: str, value: int | str
+    as_owner: None, db: None, column: str, value: int | str
 ) -> None:
     _, altered, _ = _three_events()
 
@@ -147,7 +149,7 @@ def test_verify_audit_names_an_altered_row_as_the_first_broken_link(
     ) in output
 
 
-def test_verify_audit_finds_a_row_deleted_from_the_middle(db: None) -> None:
+def test_verify_audit_finds_a_row_deleted_from_the_middle(as_owner: None, db: None) -> None:
     _, removed, after = _three_events()
 
     _tamper("DELETE FROM audit_auditevent WHERE id = %s", [removed.pk])
@@ -160,7 +162,7 @@ def test_verify_audit_finds_a_row_deleted_from_the_middle(db: None) -> None:
     ) in output
 
 
-def test_verify_audit_finds_a_row_whose_hash_was_replaced_too(db: None) -> None:
+def test_verify_audit_finds_a_row_whose_hash_was_replaced_too(as_owner: None, db: None) -> None:
     _, altered, _ = _three_events()
 
     _tamper(
@@ -195,7 +197,9 @@ def test_verify_audit_reports_every_chain_intact_when_nothing_was_touched(
         )
 
 
-def test_creating_a_school_records_school_created_with_its_actor(world: World, db: None) -> None:
+def test_creating_a_school_records_school_created_with_its_actor(
+    as_owner: None, world: World, db: None
+) -> None:
     actor = _user()
 
     school = school_create(
@@ -215,7 +219,9 @@ def test_creating_a_school_records_school_created_with_its_actor(world: World, d
     assert event.data == {"slug": "hazelgrove", "urn": "912345", "schema_name": school.schema_name}
 
 
-def test_a_school_that_fails_to_be_created_leaves_no_audit_row(world: World, db: None) -> None:
+def test_a_school_that_fails_to_be_created_leaves_no_audit_row(
+    as_owner: None, world: World, db: None
+) -> None:
     before = AuditEvent.objects.count()
     with pytest.raises(Exception, match="reserved"):
         school_create(
@@ -335,7 +341,7 @@ def test_audit_data_that_could_name_a_person_or_break_the_hash_is_refused(
     assert AuditEvent.objects.count() == before
 
 
-def test_audit_rows_hold_ids_and_codes_never_names(world: World, db: None) -> None:
+def test_audit_rows_hold_ids_and_codes_never_names(as_owner: None, world: World, db: None) -> None:
     actor = _user()
     since = _last_pk()
     school = school_create(

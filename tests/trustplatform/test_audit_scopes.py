@@ -121,7 +121,9 @@ class _RollBack(Exception):
     pass
 
 
-def test_verify_audit_walks_each_scope_and_names_the_broken_one(world: World, db: None) -> None:
+def test_verify_audit_walks_each_scope_and_names_the_broken_one(
+    as_owner: None, world: World, db: None
+) -> None:
     ours = [
         audit_record(action=AuditAction.USER_DISABLED, trust=world.trust, target_id=n)
         for n in (1, 2, 3)

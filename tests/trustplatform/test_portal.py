@@ -102,8 +102,10 @@ def test_lead_and_trustee_see_the_list_without_edit_links(world: World, role: Ro
 # --- creating a school ---------------------------------------------------------------------------
 
 
+# The portal creates a school through the owner role's connection (docs/security.md, "Database
+# roles"): these tests run through it, so the school is made inside the test's transaction.
 def test_trust_admin_creates_a_school_with_its_schema_and_is_offered_its_dsl(
-    world: World,
+    as_owner: None, world: World
 ) -> None:
     client, admin = admin_client(world)
     response = client.post(
@@ -135,7 +137,7 @@ def test_trust_admin_creates_a_school_with_its_schema_and_is_offered_its_dsl(
     ],
 )
 def test_a_bad_subdomain_or_urn_shows_the_error_and_creates_nothing(
-    world: World, slug: str, urn: str, field_message: str
+    as_owner: None, world: World, slug: str, urn: str, field_message: str
 ) -> None:
     client, _ = admin_client(world)
     schools = School.objects.count()

@@ -17,8 +17,10 @@ from trustplatform.demo_data import DEMO_PASSWORD, DEMO_SCHOOLS
 
 
 def test_demo_seed_creates_the_trust_its_people_and_their_records_once(
-    world: World, db: None, settings: Settings, tmp_path: Path
+    as_owner: None, world: World, settings: Settings, tmp_path: Path
 ) -> None:
+    # Through the owner's connection, which creates the schools, so that they are made inside
+    # the test's transaction (`make demo` seeds as the application, its schools committed).
     # The one test that seeds everything (about 20 s): the other tests here stay fast.
     settings.SCHOOL_DOCUMENTS_ROOT = tmp_path / "documents"
     settings.CLAMD_SOCKET = settings.CLAMD_HOST = ""

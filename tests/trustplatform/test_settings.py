@@ -23,6 +23,7 @@ PRODUCTION = {
     "TOTP_ENCRYPTION_KEY": "q2vN0x3pZyYk8bq3Yt4m0Jc1nqf0o5G8dJb7mW9rT6E=",
     "S3_BUCKET": "safeguarding-documents",
     "CLAMD_HOST": "clamd.internal",
+    "CHAIN_HEADS_BUCKET": "safeguarding-chain-heads",
 }
 # Everything production refuses to start without, as the error names it.
 REQUIRED = [
@@ -34,6 +35,7 @@ REQUIRED = [
     "EMAIL_URL",
     "BASE_DOMAIN",
     "TOTP_ENCRYPTION_KEY",
+    "CHAIN_HEADS_BUCKET",
 ]
 
 

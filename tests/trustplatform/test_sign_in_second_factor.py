@@ -478,8 +478,9 @@ def test_a_new_key_takes_over_the_totp_secrets_after_rotation(world: World, db: 
 
 
 def test_the_migration_encrypts_secrets_that_were_stored_in_plain_text(
-    world: World, db: None
+    as_owner: None, world: World
 ) -> None:
+    # Migrations run as the owner role, which owns the tables (docs/security.md, "Database roles").
     before, after = (
         ("accounts", "0005_totp_secret_encrypted"),
         ("accounts", "0007_remove_plain_totp_secret"),

@@ -7,6 +7,7 @@ storage reaches it over HTTP with boto3, as it reaches AWS.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -264,3 +265,39 @@ def test_with_s3_bucket_set_documents_exports_and_policies_go_to_the_bucket() ->
 def test_without_s3_bucket_files_stay_in_private_folders() -> None:
     kinds = [line.split()[0] for line in _storages_of_fields()]
     assert kinds == ["PrivateDocumentStorage", "PrivateDocumentStorage", "FileSystemStorage"]
+
+
+def test_chain_heads_go_to_a_bucket_with_object_lock_that_nobody_can_shorten_or_delete(
+    s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "invented-access-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "invented-secret-key")
+    client = boto3.client("s3", region_name=REGION, endpoint_url=s3_endpoint)
+    name = f"chain-heads-{uuid4().hex[:12]}"
+    client.create_bucket(
+        Bucket=name,
+        CreateBucketConfiguration={"LocationConstraint": REGION},
+        ObjectLockEnabledForBucket=True,
+    )
+    entry = project_settings.write_once_s3_storage(
+        bucket=name, region=REGION, retention_days=30, endpoint_url=s3_endpoint
+    )
+    options: dict[str, Any] = entry["OPTIONS"]  # type: ignore[assignment]
+    storage = import_string(str(entry["BACKEND"]))(**options)
+
+    saved = storage.save("heads-20261201T014500Z.json", ContentFile(b'{"heads": []}'))
+    again = storage.save("heads-20261201T014500Z.json", ContentFile(b'{"heads": ["forged"]}'))
+
+    key = f"chain-heads/{saved}"
+    head = client.head_object(Bucket=name, Key=key)
+    assert head["ObjectLockMode"] == "COMPLIANCE"
+    retained = head["ObjectLockRetainUntilDate"] - dt.datetime.now(dt.UTC)
+    assert dt.timedelta(days=29) < retained <= dt.timedelta(days=30)
+    assert again != saved  # a second file, never the first replaced
+    assert client.get_object(Bucket=name, Key=key)["Body"].read() == b'{"heads": []}'
+    with pytest.raises(PermissionError):
+        storage.delete(saved)
+    # Even the bucket's owner cannot remove the locked version. (AWS also refuses to shorten a
+    # COMPLIANCE retention; moto's server does not enforce that, so it is not asserted here.)
+    with pytest.raises(client.exceptions.ClientError, match="AccessDenied"):
+        client.delete_object(Bucket=name, Key=key, VersionId=head["VersionId"])

@@ -9,6 +9,7 @@ class AuditConfig(AppConfig):
     verbose_name = "Platform audit log"
 
     def ready(self) -> None:
-        # Connects the auth signal receivers; importing the module at the top would load models
+        # Connects the auth signal receivers, and registers the outbox email that pages the
+        # operator about a broken chain; importing the modules at the top would load models
         # before the app registry is ready.
-        from trustplatform.audit import signals  # noqa: F401, PLC0415
+        from trustplatform.audit import heads, signals  # noqa: F401, PLC0415

@@ -50,6 +50,7 @@ class AuditAction(models.TextChoices):
     SCHOOL_DOMAIN_CHANGED = "school_domain_changed", "School domain changed"
     SCHOOL_RENAMED = "school_renamed", "School renamed"
     SCHOOL_RESTORED = "school_restored", "School restored from a backup"
+    CHAIN_CHECK_FAILED = "chain_check_failed", "Hash chain check failed"
     DSL_TRAINING_RECORDED = "dsl_training_recorded", "DSL training date recorded"
     TERM_DATES_CHANGED = "term_dates_changed", "Term dates changed"
     CLOSURE_DAY_CHANGED = "closure_day_changed", "Closure day changed"

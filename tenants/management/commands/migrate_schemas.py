@@ -14,6 +14,10 @@ non-zero exit status), so the deploy stops there.
 
 Anything but a plain run (one schema, a target migration, --fake, --plan, --check, --prune,
 --run-syncdb or an explicit --executor) is django-tenants' own command, unchanged.
+
+It runs as the owner role (DATABASE_OWNER_URL), which owns what migrations make, and then gives the
+application role its grants again on every schema (tenants/db_roles.py), so that a table a
+migration made, or made append-only, is covered at once.
 """
 
 from __future__ import annotations
@@ -26,13 +30,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.db import connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.management.commands import SyncCommon
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 from django_tenants.migration_executors.base import run_migrations
 from django_tenants.utils import get_public_schema_name
 
+from tenants.db import owner_connection
+from tenants.db_roles import app_role_grant
 from tenants.models import School
 from tenants.services import template_schema_ensure
 
@@ -121,6 +127,20 @@ class Command(MigrateSchemasCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The owner's connection stands in for the default alias, the only one django-tenants'
+        # router migrates (the test runner asks for the owner's alias by name). Forked workers
+        # inherit it.
+        options["database"] = DEFAULT_DB_ALIAS
+        try:
+            with owner_connection():
+                self._migrate(*args, **options)
+        finally:
+            # Even when a school failed: every other schema was migrated and needs its grants.
+            app_role_grant(
+                schemas=[options["schema_name"]] if options.get("schema_name") else None
+            )
+
+    def _migrate(self, *args: Any, **options: Any) -> None:
         if any(options.get(name) for name in _STOCK_OPTIONS):
             super().handle(*args, **options)
             if not options.get("skip_template") and not options.get("schema_name"):

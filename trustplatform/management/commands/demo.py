@@ -15,7 +15,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from trustplatform.embedded_postgres import embedded_database_url
+from trustplatform.embedded_postgres import (
+    EMBEDDED_APP_ROLE,
+    EMBEDDED_OWNER_ROLE,
+    embedded_database_url,
+)
 
 
 class Command(BaseCommand):
@@ -28,9 +32,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         env = os.environ.copy()
         if not env.get("DATABASE_URL"):
-            # The embedded server this process started; children reuse it instead of their own.
+            # The embedded server this process started; children reuse it instead of their own,
+            # as the application's role, with the owner's for creating a school on the portal.
             env["DATABASE_URL"] = embedded_database_url(settings.BASE_DIR / ".data")
-            self.stdout.write("Database: embedded PostgreSQL in .data/pg")
+            env["DATABASE_OWNER_URL"] = embedded_database_url(
+                settings.BASE_DIR / ".data", role=EMBEDDED_OWNER_ROLE
+            )
+            self.stdout.write(
+                "Database: embedded PostgreSQL in .data/pg "
+                f"(application role {EMBEDDED_APP_ROLE}, owner role {EMBEDDED_OWNER_ROLE})"
+            )
         else:
             self.stdout.write("Database: DATABASE_URL")
         self.stdout.write(

@@ -68,7 +68,6 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--port", type=int, default=8000)
 
-    @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.IS_PRODUCTION:
             raise CommandError("Demo data is never seeded in production.")
@@ -76,13 +75,23 @@ class Command(BaseCommand):
         trust = Trust.objects.filter(slug=trust_slug).first() or trust_create(
             name=trust_name, slug=trust_slug
         )
-        port = options["port"]
-        lines: list[str] = []
-        records: list[str] = []
-        for number, demo in enumerate(DEMO_SCHOOLS):
-            school = School.objects.filter(slug=demo.slug).first() or school_create(
+        # The trust and schools first, each committed: a school is created by the owner role on a
+        # connection of its own, which sees only what is committed (docs/security.md, "Database
+        # roles"). The rest in one transaction, as the application.
+        schools = [
+            School.objects.filter(slug=demo.slug).first()
+            or school_create(
                 trust=trust, name=demo.name, slug=demo.slug, urn=demo.urn, phase=demo.phase
             )
+            for demo in DEMO_SCHOOLS
+        ]
+        self._seed(trust=trust, schools=schools, port=options["port"])
+
+    @transaction.atomic
+    def _seed(self, *, trust: Trust, schools: list[School], port: int) -> None:
+        lines: list[str] = []
+        records: list[str] = []
+        for number, (demo, school) in enumerate(zip(DEMO_SCHOOLS, schools, strict=True)):
             lines.append(f"\n{school.name}: http://{site_host(school)}:{port}/")
             people: dict[Role, User] = {}
             for role, full_name in SCHOOL_PEOPLE[demo.slug]:

@@ -1,6 +1,7 @@
 """`manage.py verify_audit`: checks the hash chains of the platform audit log (each scope's chain:
 each trust's, the anonymous sign-in events', the platform's) and of every school's access log,
-one line each; fails (non-zero exit) when any chain is broken.
+one line each; fails (non-zero exit) when any chain is broken, or no longer holds a head exported
+to write-once storage before (trustplatform/audit/heads.py).
 """
 
 from __future__ import annotations
@@ -8,10 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from safeguarding.models import AccessLogEntry
+from tenants.db import school_connection
 from tenants.models import School
+from trustplatform.audit.heads import Head, chain_key, heads_exported, heads_lost
 from trustplatform.audit.models import AuditEvent
 from trustplatform.hashchain import HashChainedModel, chain_scopes, chain_verify
 
@@ -28,16 +31,43 @@ class ChainCheckCommand(BaseCommand):
             )
         return intact
 
+    _exported: dict[str, list[tuple[str, Head]]] | None = None
+
+    def _heads_exported(
+        self, model: type[HashChainedModel], scope: str | None
+    ) -> list[tuple[str, Head]]:
+        """The heads of this chain exported to write-once storage (trustplatform/audit/heads.py)."""
+        if self._exported is None:
+            self._exported = heads_exported()
+        schema = (
+            get_public_schema_name()
+            if model.chain_in_public_schema
+            else school_connection.schema_name
+        )
+        return self._exported.get(chain_key(schema, model, scope), [])
+
     def _check_chain(self, label: str, model: type[HashChainedModel], scope: str | None) -> bool:
         broken = chain_verify(model, scope)
-        if broken is None:
-            rows = model._default_manager.all()
-            if scope is not None and model.chain_scope_field:
-                rows = rows.filter(**{model.chain_scope_field: scope})
-            self.stdout.write(f"{label}: {rows.count()} rows, intact")
-            return True
-        self.stdout.write(f"{label}: FIRST BROKEN LINK at row {broken.row_id}: {broken.problem}")
-        return False
+        if broken is not None:
+            self.stdout.write(
+                f"{label}: FIRST BROKEN LINK at row {broken.row_id}: {broken.problem}"
+            )
+            return False
+        # A chain rewritten and hashed again verifies; the heads exported before it was
+        # rewritten are what it no longer holds.
+        exported = self._heads_exported(model, scope)
+        if lost := heads_lost(model, exported):
+            self.stdout.write(
+                f"{label}: EXPORTED HEAD LOST: row {lost[0].row_id} of {lost[0].export}: "
+                f"{lost[0].problem}"
+            )
+            return False
+        rows = model._default_manager.all()
+        if scope is not None and model.chain_scope_field:
+            rows = rows.filter(**{model.chain_scope_field: scope})
+        heads = f", {len(exported)} exported heads held" if exported else ""
+        self.stdout.write(f"{label}: {rows.count()} rows{heads}, intact")
+        return True
 
     def _check_schools(self, label: str, model: type[HashChainedModel]) -> bool:
         intact = True
