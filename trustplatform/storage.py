@@ -45,6 +45,7 @@ class PrivateS3Storage(S3Storage):
         )
         return str(cleaned)
 
+
 class WriteOnceS3Storage(PrivateS3Storage):
     """A bucket with S3 Object Lock: each object is kept, unchangeable and undeletable, for
     `retention_days` after it is written, in COMPLIANCE mode, which nobody can shorten, not even

@@ -136,9 +136,7 @@ class Command(MigrateSchemasCommand):
                 self._migrate(*args, **options)
         finally:
             # Even when a school failed: every other schema was migrated and needs its grants.
-            app_role_grant(
-                schemas=[options["schema_name"]] if options.get("schema_name") else None
-            )
+            app_role_grant(schemas=[options["schema_name"]] if options.get("schema_name") else None)
 
     def _migrate(self, *args: Any, **options: Any) -> None:
         if any(options.get(name) for name in _STOCK_OPTIONS):
