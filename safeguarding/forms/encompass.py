@@ -40,7 +40,7 @@ class EncompassNotificationForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["pupil"])
         field.queryset = pupils
-        field.label_from_instance = _pupil_label  # type: ignore[method-assign]
+        field.label_from_instance = _pupil_label  # type: ignore[method-assign,assignment]
 
 
 def _pupil_label(pupil: Pupil) -> str:
