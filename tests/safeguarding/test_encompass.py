@@ -111,6 +111,10 @@ def test_a_notification_on_a_tuesday_evening_is_due_at_wednesdays_start_of_day(
         assert encompass_due_at(calendar_of(calendar_set), concern.recorded_at) == dt.datetime(
             2026, 11, 18, 8, 45, tzinfo=dt.UTC
         )
+        # The DSL's dashboard shows Wednesday's start of day as its deadline.
+        with time_machine.travel(dt.datetime(2026, 11, 17, 20, 0, tzinfo=dt.UTC), tick=False):
+            dashboard = school_client(calendar_set, world.person("a", Role.DSL)).get("/").text
+        assert "Screening due Wed 18 Nov 08:45" in dashboard
         # An ordinary concern would wait 24 school hours; this one is escalated on Wednesday
         # morning if nobody has screened it.
         with time_machine.travel(dt.datetime(2026, 11, 18, 7, 45, tzinfo=dt.UTC), tick=False):
