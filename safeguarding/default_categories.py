@@ -86,6 +86,15 @@ DEFAULT_CATEGORIES: tuple[DefaultCategory, ...] = (
         "the start of the next school day.",
     ),
     DefaultCategory(
+        "operation-encompass",
+        "Operation Encompass notification",
+        "#6f72af",
+        "restricted",
+        "A police notification that a child was present at, or involved in, a domestic-abuse "
+        "incident. Recorded by the DSL or a deputy and acted on before the start of the next "
+        "school day; seen by the DSL, deputies and headteacher only.",
+    ),
+    DefaultCategory(
         "prevent",
         "Prevent (radicalisation)",
         "#505a5f",

@@ -584,6 +584,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # Hours (counted on school days) within which a new concern must be screened
 # (docs/rules.md, "Screening a concern").
 CONCERN_SCREENING_HOURS: float = env.float("CONCERN_SCREENING_HOURS", default=24)
+# Minutes before the start of the next school day at which an unscreened Operation Encompass
+# notification is escalated (docs/rules.md, "Operation Encompass").
+ENCOMPASS_ESCALATION_MINUTES: float = env.float("ENCOMPASS_ESCALATION_MINUTES", default=60)
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -27,7 +27,7 @@ from safeguarding.models import (
 from safeguarding.permissions import Reader
 from safeguarding.selectors.chronology import chronology_visible_school_wide
 from safeguarding.selectors.concerns import concerns_visible
-from safeguarding.services.concerns import screening_due_at
+from safeguarding.services.concerns import ENCOMPASS_CODE, encompass_due_at, screening_due_at
 from trustplatform.schooldays.calendar import SchoolCalendar
 
 # Enough to act on at a glance; the count says how many more the full page holds.
@@ -108,7 +108,11 @@ def awaiting_screening(
     section = _section(concerns)
     items = []
     for concern in section.items:
-        due_at = screening_due_at(calendar, concern.recorded_at)
+        # A police notification is due by the next start of day (docs/rules.md, "Operation
+        # Encompass"); categories are prefetched, so this asks no query.
+        encompass = any(c.code == ENCOMPASS_CODE for c in concern.categories.all())
+        deadline = encompass_due_at if encompass else screening_due_at
+        due_at = deadline(calendar, concern.recorded_at)
         items.append(
             Awaiting(
                 concern=concern,

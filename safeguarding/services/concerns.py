@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from safeguarding.body_map import MAX_NOTE, VIEWS, MarkRefused, mark_place
@@ -57,6 +58,8 @@ from trustplatform.permissions import Capability, role_allows, roles_allowed
 from trustplatform.schooldays.calendar import SchoolCalendar, calendar_of
 
 ALLEGATION_CODE = "allegation-staff"
+# A police notification (docs/rules.md, "Operation Encompass"): a restricted category.
+ENCOMPASS_CODE = "operation-encompass"
 # Who is alerted when a concern arrives, and who when it is not screened in time.
 SCREENERS = (Role.DSL, Role.DEPUTY_DSL)
 ESCALATION_ROLES = (Role.DEPUTY_DSL, Role.HEADTEACHER)
@@ -72,6 +75,22 @@ def screening_due_at(calendar: SchoolCalendar, recorded_at: dt.datetime) -> dt.d
     """When a concern recorded at `recorded_at` must have been screened: 24 school hours on
     (docs/architecture.md, "School days and working days"); later, it is escalated."""
     return calendar.add_school_hours(recorded_at, screening_deadline_hours())
+
+
+def encompass_due_at(calendar: SchoolCalendar, received_at: dt.datetime) -> dt.datetime:
+    """When a notification received at `received_at` must have been acted on: the start of the
+    next school day in the school's own calendar (Home Office guidance)."""
+    return calendar.next_school_day_start(received_at)
+
+
+def encompass_escalation_lead() -> dt.timedelta:
+    # Escalated this long before its deadline if still not screened, so that someone can still act
+    # before the child arrives (docs/rules.md, "Operation Encompass").
+    return dt.timedelta(minutes=float(getattr(settings, "ENCOMPASS_ESCALATION_MINUTES", 60)))
+
+
+def encompass_escalate_at(calendar: SchoolCalendar, received_at: dt.datetime) -> dt.datetime:
+    return encompass_due_at(calendar, received_at) - encompass_escalation_lead()
 
 
 def _clean_body_map(marks: Any) -> list[dict[str, Any]]:
@@ -408,6 +427,7 @@ def concern_record(
     adult_role: str = "",
     adult_user_id: int | None = None,
     attachments: Sequence[UploadedFile | CheckedFile] = (),
+    discard_draft: bool = True,
 ) -> Concern:
     """Any member of staff records a concern. The DSL and deputies are alerted at once.
 
@@ -470,7 +490,9 @@ def concern_record(
             concern, author=author, checked=checked, attachments=attachments, stored=stored
         )
         # Sent: the author's draft of the form has done its job (docs/security.md, "Drafts").
-        draft_discard(author_id=author.user_id, form=Draft.Form.CONCERN, record_id=0)
+        # A concern recorded another way (a police notification) leaves that draft alone.
+        if discard_draft:
+            draft_discard(author_id=author.user_id, form=Draft.Form.CONCERN, record_id=0)
         # Last, as the school's chronology lock is held from here to the commit: the concern's
         # entry on each child's chronology, then its attachments', with one lock and one INSERT.
         chronology_append_many(
@@ -928,17 +950,34 @@ def concerns_escalate_overdue(*, school: School, now: dt.datetime | None = None)
     """
     now = now or timezone.now()
     escalated = []
-    candidates = Concern.objects.filter(
-        status=Concern.Status.NEW,
-        escalated_at__isnull=True,
-        allegation__isnull=True,
-        superseded_by__isnull=True,  # a corrected concern's case goes on from its new version
-    ).values_list("pk", "recorded_at")
+    candidates = (
+        Concern.objects.filter(
+            status=Concern.Status.NEW,
+            escalated_at__isnull=True,
+            allegation__isnull=True,
+            superseded_by__isnull=True,  # a corrected concern's case goes on from its new version
+        )
+        .annotate(
+            encompass=Exists(
+                Concern.categories.through.objects.filter(
+                    concern_id=OuterRef("pk"), category__code=ENCOMPASS_CODE
+                )
+            )
+        )
+        .values_list("pk", "recorded_at", "encompass")
+    )
     recipients = _member_ids(school, ESCALATION_ROLES)
     # Read from the calendar at every run: changed term dates move open deadlines at once.
     calendar = calendar_of(school)
-    for concern_id, recorded_at in candidates:
-        if screening_due_at(calendar, recorded_at) > now:
+    for concern_id, recorded_at, encompass in candidates:
+        # A police notification is due before the next school day starts, so it is escalated
+        # ahead of that (docs/rules.md, "Operation Encompass").
+        due = (
+            encompass_escalate_at(calendar, recorded_at)
+            if encompass
+            else screening_due_at(calendar, recorded_at)
+        )
+        if due > now:
             continue
         claimed = Concern.objects.filter(pk=concern_id, escalated_at__isnull=True).update(
             escalated_at=now

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django.urls import path
 
-from safeguarding.views import allegations, categories, concerns
+from safeguarding.views import allegations, categories, concerns, encompass
 
 urlpatterns = [
     path("concerns/new/", concerns.concern_new, name="concern_new"),
+    path("concerns/encompass/new/", encompass.encompass_new, name="encompass_new"),
     path("concerns/mine/", concerns.my_concerns, name="my_concerns"),
     path("concerns/<int:concern_id>/receipt/", concerns.concern_receipt, name="concern_receipt"),
     path("alerts/", concerns.alerts, name="alerts"),

@@ -63,6 +63,8 @@ def entry_kwargs(world: World) -> Mapping[str, object]:
 SCHOOL_ROWS: dict[str, Row] = {
     "safeguarding:concern_new": Row(allowed=RECORDERS),
     "safeguarding:my_concerns": Row(allowed=RECORDERS),
+    # Operation Encompass: typed in by the key adult only, the DSL or a deputy.
+    "safeguarding:encompass_new": Row(allowed=SCREENERS),
     # The receipt is the author's alone: everyone else gets the same 404 as for no concern.
     "safeguarding:concern_receipt": Row(allowed=actors("a:staff"), kwargs=concern_kwargs()),
     "safeguarding:alerts": Row(allowed=EVERY_MEMBER),
