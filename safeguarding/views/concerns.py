@@ -126,10 +126,12 @@ def _body_map_changed_only(request: HttpRequest) -> bool:
 @require_GET
 def concern_receipt(request: HttpRequest, concern_id: int) -> HttpResponse:
     """The author's receipt: what they recorded and when. Never the case that follows."""
+    concern = concern_get_own(author_id=acting_user(request).pk, concern_id=concern_id)
+    # A file attached to a concern about several children is kept on each child's record: the
+    # author attached it once, so it is named once.
+    attached = list(dict.fromkeys(d.original_name for d in concern.documents.order_by("id")))
     return render(
-        request,
-        "safeguarding/concerns/receipt.html",
-        {"concern": concern_get_own(author_id=acting_user(request).pk, concern_id=concern_id)},
+        request, "safeguarding/concerns/receipt.html", {"concern": concern, "attached": attached}
     )
 
 
