@@ -242,6 +242,14 @@ def test_the_receipt_names_the_files_attached(world: World, school_a: School) ->
     assert receipt.count("handwritten-note.pdf") == 1
     assert "<dt>Attached</dt>" in receipt
 
+    # The DSL sees it on the concern too, one click from the file.
+    with schema_context(school_a.schema_name):
+        concern = Concern.objects.get()
+        first = Document.objects.filter(concern=concern).order_by("id").first()
+    case = school_client(school_a, world.person("a", Role.DSL)).get(f"/concerns/{concern.pk}/")
+    assert case.text.count("handwritten-note.pdf") == 1
+    assert first is not None and f'href="/documents/{first.pk}/"' in case.text
+
 
 def test_a_disguised_attachment_refuses_the_whole_concern(world: World, school_a: School) -> None:
     with schema_context(school_a.schema_name):
