@@ -172,6 +172,7 @@ def staff_records_a_concern(browser: Browser, base: str, uris: dict[str, str], j
         c.click(c.page.get_by_role("button", name="Record concern"))
         expect(c.page.get_by_role("heading", name="Receipt for your concern")).to_be_visible()
         expect(c.page.get_by_text(ACCOUNT)).to_be_visible()
+        expect(c.page.get_by_text("note.pdf")).to_be_visible()
         c.shot("3-receipt")
 
 
@@ -212,6 +213,7 @@ def dsl_screens_and_builds_the_case(
             job.notes.append(f"the new concern is number {place} under Awaiting screening")
         c.click(waiting.filter(has_text=PUPIL_SEARCH).last)
         expect(p.get_by_text(ACCOUNT)).to_be_visible()
+        expect(p.get_by_role("link", name="note.pdf")).to_be_visible()
         c.click(p.get_by_label("Medium"))
         p.get_by_label("Why this level").fill("Injury with an unclear explanation.")
         c.click(p.get_by_role("button", name="Save screening"))
