@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,7 +20,7 @@ from safeguarding.forms.concerns import (
     ScreeningForm,
     StatusForm,
 )
-from safeguarding.models import AccessAction, Action, Alert, Concern, Pupil, Source
+from safeguarding.models import AccessAction, Action, Alert, Concern, Document, Pupil, Source
 from safeguarding.permissions import reader_required
 from safeguarding.selectors.allegations import allegation_of_concern, concern_records_allegation
 from safeguarding.selectors.categories import category_list_current
@@ -126,10 +128,12 @@ def _body_map_changed_only(request: HttpRequest) -> bool:
 @require_GET
 def concern_receipt(request: HttpRequest, concern_id: int) -> HttpResponse:
     """The author's receipt: what they recorded and when. Never the case that follows."""
+    concern = concern_get_own(author_id=acting_user(request).pk, concern_id=concern_id)
+    # A file attached to a concern about several children is kept on each child's record: the
+    # author attached it once, so it is named once.
+    attached = [d.original_name for d in _each_file_once(concern.documents.order_by("id"))]
     return render(
-        request,
-        "safeguarding/concerns/receipt.html",
-        {"concern": concern_get_own(author_id=acting_user(request).pk, concern_id=concern_id)},
+        request, "safeguarding/concerns/receipt.html", {"concern": concern, "attached": attached}
     )
 
 
@@ -176,6 +180,12 @@ def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
     return _detail_page(request, concern)
 
 
+def _each_file_once(documents: Iterable[Document]) -> list[Document]:
+    """A file attached to a concern about several children is kept on each child's record: it
+    was attached once, so it is shown once."""
+    return list({(d.original_name, d.sha256): d for d in reversed(list(documents))}.values())[::-1]
+
+
 def _detail_page(
     request: HttpRequest,
     concern: Concern,
@@ -205,16 +215,22 @@ def _detail_page(
     )
     colleagues = _assignable(request)
     allegation = allegation_of_concern(reader, concern)
+    versions = concern_versions(concern, reader)
+    # Files attached when it was recorded hang on its first version: shown on every later one.
+    attached = _each_file_once(
+        Document.objects.filter(concern__in=[v.pk for v in versions]).order_by("id")
+    )
     return render(
         request,
         "safeguarding/concerns/detail.html",
         {
+            "attached": attached,
             "concern": concern,
             "pupils": pupils,
             "categories": concern.categories.all(),
             "actions": concern.actions.all(),
             "allegation": allegation,
-            "versions": concern_versions(concern, reader),
+            "versions": versions,
             "screening_form": screening_form
             or ScreeningForm(
                 initial={"level": concern.level, "rationale": concern.level_rationale}

@@ -93,10 +93,14 @@ def test_staff_records_a_concern_and_the_dsl_builds_the_chronology_and_exports_i
     staff.get_by_label("Place on the body").select_option("front:right_forearm")
     staff.get_by_role("button", name="Add mark").click()
     expect(staff.get_by_text("Mark 1 added: Front, child's right forearm.")).to_be_visible()
+    # The tick box sits at the start of its label's line, not stretched across the form above it.
+    told = staff.get_by_label("I have told a DSL in person").bounding_box()
+    assert told is not None and told["width"] < 40, told
     screenshot(staff, "1-staff-form")
     staff.get_by_role("button", name="Record concern").click()
     expect(staff.get_by_role("heading", name="Receipt for your concern")).to_be_visible()
     expect(staff.get_by_text(ACCOUNT)).to_be_visible()
+    expect(staff.get_by_text("handwritten-note.pdf")).to_be_visible()
     screenshot(staff, "2-staff-receipt")
     check_accessibility(staff)
     staff_context.close()

@@ -219,6 +219,16 @@ def test_the_page_links_to_every_kind_a_dsl_records(world: World, school_a: Scho
     assert 'name="summary"' not in page.text
 
 
+def test_the_chronology_links_back_to_the_pupil_page(world: World, school_a: School) -> None:
+    # The pupil's name on a concern leads to the chronology: the child's page is one click on.
+    with schema_context(school_a.schema_name):
+        pupil = make_pupil("Araminta", "Voss")
+    page = school_client(school_a, world.person("a", Role.DSL)).get(
+        f"/pupils/{pupil.pk}/chronology/"
+    )
+    assert f'<a href="/pupils/{pupil.pk}/">Pupil page</a>' in page.text
+
+
 def test_a_dsl_records_a_note_with_its_author_and_times(world: World, school_a: School) -> None:
     with schema_context(school_a.schema_name):
         pupil = make_pupil("Araminta", "Voss")

@@ -17,6 +17,7 @@ from trustplatform.accounts.models import Role
 LINKS = {
     "Dashboard": "/",
     "Record a concern": "/concerns/new/",
+    "My tasks": "/tasks/",
     "Concerns": "/concerns/",
     "Pupils": "/pupils/",
     "Agencies and information sharing": "/agencies/",
@@ -29,11 +30,19 @@ LINKS = {
     "Alerts": "/alerts/",
 }
 EXPECTED = {
-    Role.STAFF: {"Dashboard", "Record a concern", "Alerts"},
-    Role.KEY_HOLDER: {"Dashboard", "Record a concern", "Concerns", "Pupils", "Alerts"},
+    Role.STAFF: {"Dashboard", "Record a concern", "My tasks", "Alerts"},
+    Role.KEY_HOLDER: {
+        "Dashboard",
+        "Record a concern",
+        "My tasks",
+        "Concerns",
+        "Pupils",
+        "Alerts",
+    },
     Role.DEPUTY_DSL: {
         "Dashboard",
         "Record a concern",
+        "My tasks",
         "Concerns",
         "Pupils",
         "Agencies and information sharing",
@@ -47,6 +56,7 @@ EXPECTED = {
     Role.HEADTEACHER: {
         "Dashboard",
         "Record a concern",
+        "My tasks",
         "Concerns",
         "Pupils",
         "Agencies and information sharing",
@@ -58,7 +68,7 @@ EXPECTED = {
     },
     # Statistics and staff management need the second factor, which these two have not set up.
     Role.GOVERNOR: {"Dashboard", "School calendar", "Policies", "Alerts"},
-    Role.SCHOOL_ADMIN: {"Dashboard", "School calendar", "Alerts"},
+    Role.SCHOOL_ADMIN: {"Dashboard", "My tasks", "School calendar", "Alerts"},
 }
 
 

@@ -34,6 +34,9 @@ def test_the_dsl_reads_and_filters_the_schools_access_log(world: World, school_a
     everything = client.get("/access-log/")
     assert everything.status_code == 200
     assert "Person 101" in everything.text and "Person 102" in everything.text
+    # Roles as people say them, not as they are stored.
+    assert "Person 101 (Designated Safeguarding Lead)" in everything.text
+    assert "(dsl)" not in everything.text
 
     exports = client.get("/access-log/", {"action": "exported"})
     assert "Person 102" in exports.text and "Person 101" not in exports.text

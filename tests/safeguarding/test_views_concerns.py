@@ -229,6 +229,28 @@ def test_a_concern_with_an_attachment_stores_it_on_the_pupils_record(
         assert ChronologyEntry.objects.filter(pupil=pupil, kind="document").count() == 1
 
 
+def test_the_receipt_names_the_files_attached(world: World, school_a: School) -> None:
+    with schema_context(school_a.schema_name):
+        pupils = [make_pupil("Jory", "Vantongeren"), make_pupil("Ines", "Vantongeren")]
+    client = school_client(school_a, world.person("a", Role.STAFF))
+    note = SimpleUploadedFile("handwritten-note.pdf", PDF, content_type="application/pdf")
+    form = _form(school_a, pupils[0].pk, attachments=note) | {"pupils": [p.pk for p in pupils]}
+
+    receipt = client.get(client.post("/concerns/new/", form)["Location"]).text
+
+    # Once, though the file is kept on each child's record.
+    assert receipt.count("handwritten-note.pdf") == 1
+    assert "<dt>Attached</dt>" in receipt
+
+    # The DSL sees it on the concern too, one click from the file.
+    with schema_context(school_a.schema_name):
+        concern = Concern.objects.get()
+        first = Document.objects.filter(concern=concern).order_by("id").first()
+    case = school_client(school_a, world.person("a", Role.DSL)).get(f"/concerns/{concern.pk}/")
+    assert case.text.count("handwritten-note.pdf") == 1
+    assert first is not None and f'href="/documents/{first.pk}/"' in case.text
+
+
 def test_a_disguised_attachment_refuses_the_whole_concern(world: World, school_a: School) -> None:
     with schema_context(school_a.schema_name):
         pupil = make_pupil("Jory", "Vantongeren")
