@@ -241,9 +241,16 @@ def _concern_validate(  # every broken rule is reported at once, so each step ad
     adult_name: str,
     adult_user_id: int | None,
     has_attachments: bool,
+    police_notification: bool = False,
 ) -> _Checked:
     errors: dict[str, list[str]] = {}
     pupils, categories = _errors_of_pupils_and_categories(errors, pupil_ids, category_ids)
+    if not police_notification and any(c.code == ENCOMPASS_CODE for c in categories):
+        # Its deadline, restriction and wording come with the notification's own page.
+        errors.setdefault("categories", []).append(
+            "An Operation Encompass notification is recorded by the DSL on its own page, "
+            "not as a concern."
+        )
     _errors_of_account_and_times(
         errors,
         account=account,
@@ -428,6 +435,7 @@ def concern_record(
     adult_user_id: int | None = None,
     attachments: Sequence[UploadedFile | CheckedFile] = (),
     discard_draft: bool = True,
+    police_notification: bool = False,
 ) -> Concern:
     """Any member of staff records a concern. The DSL and deputies are alerted at once.
 
@@ -453,6 +461,7 @@ def concern_record(
         adult_name=adult_name,
         adult_user_id=adult_user_id,
         has_attachments=bool(attachments),
+        police_notification=police_notification,
     )
     # Written before any lock is taken; removed again if the concern is not recorded. (A failed
     # COMMIT would leave them unreferenced, never a row without its file.)

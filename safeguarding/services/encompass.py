@@ -101,6 +101,7 @@ def encompass_notification_record(
             backdate_reason=f"Operation Encompass notification from {police_force.strip()}",
             source=source,
             discard_draft=False,
+            police_notification=True,
         )
     except ValidationError as error:
         if not hasattr(error, "error_dict"):

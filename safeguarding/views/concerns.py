@@ -108,7 +108,8 @@ def concern_new(request: HttpRequest) -> HttpResponse:
         "safeguarding/concerns/new.html",
         {
             "form": form,
-            "categories": list(category_list_current()),
+            # A police notification has its own page (safeguarding/views/encompass.py).
+            "categories": list(category_list_current().exclude(code=services.ENCOMPASS_CODE)),
             "chosen": list(Pupil.objects.filter(pk__in=chosen_ids, leaving_date__isnull=True)),
             "colleagues": _colleagues(request),
             "ticked": set(request.POST.getlist("categories")),

@@ -20,6 +20,7 @@ from django_tenants.utils import schema_context
 from safeguarding.models import Alert, ChronologyEntry, Concern
 from safeguarding.services.access import key_holder_access_set
 from safeguarding.services.concerns import (
+    concern_record,
     concern_screen,
     concerns_escalate_overdue,
     encompass_due_at,
@@ -246,3 +247,27 @@ def test_the_trust_lead_sees_encompass_notifications_as_a_suppressed_count(
             _notify(world, school_a, serial=serial)
         school_statistics_refresh(school=school_a)
     assert count() == 7
+
+
+def test_staff_cannot_file_an_ordinary_concern_as_a_police_notification(
+    world: World, school_a: School
+) -> None:
+    """The notification's category is not offered on the concern form, and the service refuses
+    it there: a concern filed under it would be restricted and counted as a police notification."""
+    with schema_context(school_a.schema_name):
+        pupil = enrol(first="Marisol", last="Quennell", year_group=5, serial=81907)
+        encompass = category_ids("operation-encompass")
+        staff = world.person("a", Role.STAFF)
+        with pytest.raises(ValidationError) as error:
+            concern_record(
+                school=school_a,
+                author=person(staff, Role.STAFF),
+                pupil_ids=[pupil.pk],
+                category_ids=encompass,
+                account="Said she was frightened at home last night.",
+            )
+        assert "its own page" in " ".join(error.value.message_dict["categories"])
+        assert not Concern.objects.exists()
+    form = school_client(school_a, staff).get("/concerns/new/").text
+    assert "Domestic abuse" in form
+    assert f'value="{encompass[0]}"' not in form
