@@ -19,7 +19,7 @@ class SarOpenForm(forms.Form):
         help_text="For example: Ms R. Example, mother; or the solicitors' firm and reference.",
     )
     received_on = BoundedDateField(
-        label="Date received", widget=forms.DateInput(attrs={"type": "date"})
+        label="Date received", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
 

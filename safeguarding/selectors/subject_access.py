@@ -94,10 +94,12 @@ class Decision:
 def sar_decisions(reader: Reader, sar: SubjectAccessRequest) -> list[Decision]:
     """Each entry with what happens to it: released, or withheld under an exemption."""
     withheld = dict(sar.withholdings.values_list("entry_id", "exemption"))
-    return [
-        Decision(entry=entry, exemption=withheld.get(entry.pk, ""))
-        for entry in sar_entries(reader, sar).select_related("action")
-    ]
+    entries = sar_entries(reader, sar).select_related("action")
+    if sar.released_at is not None:
+        # What the release covered: entries recorded since (its own chronology note first) were
+        # never part of it.
+        entries = entries.filter(recorded_at__lte=sar.released_at)
+    return [Decision(entry=entry, exemption=withheld.get(entry.pk, "")) for entry in entries]
 
 
 def sar_released_rows(

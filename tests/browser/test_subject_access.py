@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import Browser, expect
-from pytest_django.fixtures import SettingsWrapper
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from safeguarding.models import ChronologyEntry, Pupil
 from safeguarding.services.chronology import note_record
@@ -96,7 +96,8 @@ def test_the_dsl_answers_a_subject_access_request_and_downloads_the_redacted_pdf
 
         page.get_by_label("Sent to").fill("Ms Demelza Penhallow, by recorded post")
         page.get_by_role("button", name="Release the response").click()
-        expect(page.get_by_text("1 entry released, 1 withheld")).to_be_visible()
+        released = page.get_by_role("region", name="Released", exact=True)
+        expect(released).to_contain_text("1 entry released, 1 withheld")
         check_accessibility(page)
         with page.expect_download() as download_info:
             page.get_by_role("link", name="Download the PDF released").click()

@@ -276,6 +276,11 @@ def test_a_released_request_can_no_longer_change_and_is_downloaded_again_later(
         assert sar.released_to == "Ms Rowena Example, by post"
         page = client.get(f"/subject-access/{sar.pk}/").text
         assert "2 entries released, 1 withheld" in page
+        # The entries the release covered, without the note recording it.
+        listed = re.search(r'id="sar-entries"(.*?)</table>', page, re.S)
+        assert listed is not None
+        assert listed.group(1).count('id="sar-entry-') == 3
+        assert "Subject access request answered" not in listed.group(1)
         later = client.get(f"/subject-access/{sar.pk}/download/")
         assert b"".join(later.streaming_content) == pdf  # type: ignore[attr-defined]
 
