@@ -22,6 +22,7 @@ from django_tenants.utils import schema_context
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject, StreamObject
 
+from safeguarding.export_pdf import Redactions
 from safeguarding.models import (
     AccessAction,
     AccessLogEntry,
@@ -330,3 +331,34 @@ def test_a_request_received_in_the_future_or_without_who_asked_is_refused(
         )
         assert refused.status_code == 400
         assert not SubjectAccessRequest.objects.exists()
+
+
+def test_redactions_replace_whole_words_in_any_case_and_spacing_longest_first() -> None:
+    redactions = Redactions(["Zeb", "zeb  Quenby", "", "O'Hara"])
+    assert redactions.redact("ZEB Quenby met Zeb by the Zebra crossing; Zeb's coat.") == (
+        "[redacted] met [redacted] by the Zebra crossing; [redacted]'s coat."
+    )
+    assert redactions.redact("Mrs O'Hara\nphoned.") == "Mrs [redacted]\nphoned."
+    assert Redactions([]).redact("Zeb") == "Zeb"
+
+
+def test_an_entry_of_another_pupil_cannot_be_withheld_or_released_through_a_request(
+    world: World, school_a: School
+) -> None:
+    with schema_context(school_a.schema_name):
+        pupil, _entries = _record(world, school_a)
+        other = make_pupil("Tamsin", "Quillfeather")
+        elsewhere = note_record(
+            pupil=other,
+            author=person(world.person("a", Role.DSL), Role.DSL),
+            occurred_at=timezone.now(),
+            body="A note about another child only.",
+        )
+        client = school_client(school_a, world.person("a", Role.DSL))
+        sar = _open(client, pupil.pk)
+        client.post(
+            f"/subject-access/{sar.pk}/entries/", {f"exemption-{elsewhere.pk}": Exemption.CRIME}
+        )
+        assert not sar.withholdings.exists()
+        page = client.get(f"/subject-access/{sar.pk}/").text
+        assert "A note about another child only." not in page
