@@ -11,7 +11,7 @@ import safeguarding.storage
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("safeguarding", "0021_draft_marks"),
+        ("safeguarding", "0022_operation_encompass_category"),
     ]
 
     operations = [
