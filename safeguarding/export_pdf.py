@@ -16,6 +16,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from django.template.loader import render_to_string
 
@@ -168,6 +169,38 @@ class StaffNames:
                     break
             index += matched or 1
         return "".join([*out, text[done:]])
+
+
+class Redactor(Protocol):
+    """What replaces names in an entry's texts before it is printed: `StaffNames` for the
+    external version, `Redactions` for a subject access release."""
+
+    def redact(self, text: str) -> str: ...
+
+
+class Redactions:
+    """Replaces each of the given names and phrases by "[redacted]", in any case, as whole words
+    ("Zeb" is not taken out of "Zebra"), longest first; between two words any spacing.
+
+    For subject access (docs/rules.md, "Subject access"): the text is replaced before anything
+    is laid out, so the PDF never holds what was redacted, under a box or otherwise.
+    """
+
+    MARK = "[redacted]"
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        kept = sorted({" ".join(p.split()) for p in phrases if p.strip()}, key=len, reverse=True)
+        parts = [r"\s+".join(re.escape(word) for word in phrase.split()) for phrase in kept]
+        self._pattern = (
+            re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+            if parts
+            else None
+        )
+
+    def redact(self, text: str) -> str:
+        if not text or self._pattern is None:
+            return text
+        return self._pattern.sub(self.MARK, text)
 
 
 @dataclass(frozen=True)
@@ -382,7 +415,7 @@ def _facts(
 def entry_row(
     entry: ChronologyEntry,
     *,
-    staff: StaffNames | None,
+    staff: Redactor | None,
     superseded: bool,
     body_map: object = None,
 ) -> EntryRow:

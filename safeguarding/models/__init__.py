@@ -24,6 +24,11 @@ from safeguarding.models.drafts import Draft
 from safeguarding.models.exports import ExportJob
 from safeguarding.models.pupils import FamilyLink, Pupil
 from safeguarding.models.sharing import Agency, AgencyContact, Disclosure, LawfulBasis
+from safeguarding.models.subject_access import (
+    Exemption,
+    SubjectAccessRequest,
+    SubjectAccessWithholding,
+)
 
 __all__ = [
     "AccessAction",
@@ -41,11 +46,14 @@ __all__ = [
     "Disclosure",
     "Document",
     "Draft",
+    "Exemption",
     "ExportJob",
     "FamilyLink",
     "KeyHolderGrant",
     "LawfulBasis",
     "Pupil",
     "Source",
+    "SubjectAccessRequest",
+    "SubjectAccessWithholding",
     "YearGroup",
 ]

@@ -27,7 +27,10 @@ from safeguarding.models import (
 from safeguarding.permissions import Reader
 from safeguarding.selectors.chronology import chronology_visible_school_wide
 from safeguarding.selectors.concerns import concerns_visible
+from safeguarding.selectors.subject_access import SarDue, sars_open
 from safeguarding.services.concerns import ENCOMPASS_CODE, encompass_due_at, screening_due_at
+from trustplatform.accounts.models import Role
+from trustplatform.permissions import Capability, role_allows
 from trustplatform.schooldays.calendar import SchoolCalendar
 
 # Enough to act on at a glance; the count says how many more the full page holds.
@@ -79,6 +82,8 @@ class Dashboard:
     overdue_actions: Section[Action] | None = None
     allegations: Section[AllegationDue] | None = None
     recent_activity: Section[ChronologyEntry] | None = None
+    # Open subject access requests against their one-month deadline, for the DSL and deputies.
+    subject_access: list[SarDue] | None = None
 
 
 def _section(queryset: QuerySet[T]) -> Section[T]:  # type: ignore[type-var]
@@ -258,4 +263,7 @@ def dashboard_for(
         if reader.sees_allegations
         else None,
         recent_activity=recent_activity(reader),
+        subject_access=sars_open(today=today)
+        if role_allows(frozenset({Role(reader.role)}), Capability.MANAGE_SUBJECT_ACCESS)
+        else None,
     )

@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("safeguarding.urls.exports")),
     path("", include("safeguarding.urls.tasks")),
     path("", include("safeguarding.urls.drafts")),
+    path("", include("safeguarding.urls.subject_access")),
 ]
