@@ -66,6 +66,9 @@ class Capability(enum.StrEnum):
     VIEW_SCHOOL_STATISTICS = "view_school_statistics"
     VIEW_SCHOOL_CALENDAR = "view_school_calendar"
     MANAGE_SCHOOL_CALENDAR = "manage_school_calendar"
+    # Sending a child's file to another school of the trust, and accepting or rejecting one
+    # (docs/transfers.md).
+    TRANSFER_FILES = "transfer_files"
     # --- in a trust (root domain) ---
     VIEW_TRUST_PORTAL = "view_trust_portal"
     MANAGE_SCHOOLS = "manage_schools"
@@ -106,6 +109,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.MANAGE_CASES,
         Capability.CORRECT_ENTRIES,
         Capability.SET_PUPIL_FLAGS,
+        Capability.TRANSFER_FILES,
     },
     Role.DSL: _LEADS
     | {
@@ -128,6 +132,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         # Family links and a pupil's details matter to the DSL's work, not only the office's.
         Capability.IMPORT_PUPILS,
         Capability.MANAGE_SCHOOL_CALENDAR,
+        Capability.TRANSFER_FILES,
     },
     Role.HEADTEACHER: _LEADS
     | {
@@ -214,6 +219,7 @@ NEEDS_TWO_FACTOR = frozenset(
         # Money: what the trust owes, and a school added to what it pays for.
         Capability.VIEW_TRUST_BILLING,
         Capability.MANAGE_TRUST_BILLING,
+        Capability.TRANSFER_FILES,
     }
 )
 
