@@ -35,7 +35,7 @@ from safeguarding.services.concerns import action_add, concern_correct, concern_
 from safeguarding.services.documents import document_upload
 from safeguarding.services.sharing import agency_create, disclosure_request_record
 from tenants.models import School
-from tests.conftest import World
+from tests.conftest import World, school_client
 from tests.safeguarding.conftest import category_ids
 from tests.safeguarding.fixtures import enrol, flag_set
 from tests.safeguarding.test_documents import PDF, PNG, upload
@@ -392,3 +392,24 @@ def test_an_overdue_transfer_shows_on_both_dashboards_and_escalates_once(
         world.person(place, role).pk for place in ("a", "b") for role in (Role.DSL, Role.DEPUTY_DSL)
     }
     assert transfer.due_at.date() >= transfer.moved_on + dt.timedelta(days=7)
+
+
+def test_a_transfer_is_seen_only_on_the_sites_of_its_two_schools(
+    world: World, school_a: School, documents_root: Path
+) -> None:
+    with schema_context(school_a.schema_name):
+        pupil = enrol(serial=SERIAL + 7)
+    transfer = start(world, pupil)
+    path = f"/transfers/{transfer.pk}/"
+    receiving = school_client(world.school_b, world.person("b", Role.DEPUTY_DSL)).get(path)
+    assert receiving.status_code == 200
+    assert b"Accept the file" in receiving.content
+    sending = school_client(world.school_a, world.person("a", Role.DSL)).get(path)
+    assert sending.status_code == 200
+    assert b"Accept the file" not in sending.content
+    # The DSL of a school that is not one of the two: the same 404 as a transfer that is not.
+    elsewhere = school_client(world.school_c, world.person("c", Role.DSL))
+    assert elsewhere.get(path).status_code == 404
+    assert elsewhere.post(f"{path}accept/").status_code == 404
+    with schema_context(world.school_c.schema_name):
+        assert not Pupil.objects.filter(upn=pupil.upn).exists()
