@@ -16,7 +16,7 @@ from tests.authz import Row, actors
 from tests.conftest import World
 from tests.safeguarding.fixtures import enrol
 from trustplatform.accounts.models import Role
-from trustplatform.transfers.services import transfer_start
+from trustplatform.transfers.services import transfer_accept, transfer_start
 
 LEADS = actors("a:dsl", "a:deputy_dsl")
 
@@ -40,7 +40,25 @@ def _transfer_to_a(world: World) -> Mapping[str, object]:
     return {"transfer_id": transfer.pk}
 
 
+def _transferred_out_pupil_of_a(world: World) -> Mapping[str, object]:
+    """A pupil of school A whose file has moved to school B."""
+    with schema_context(world.school_a.schema_name):
+        pupil = enrol(first="Aurelia", last="Penrose", serial=81692)
+        transfer = transfer_start(
+            actor=world.person("a", Role.DSL),
+            school=world.school_a,
+            pupil=pupil,
+            to_school_id=world.school_b.pk,
+            moved_on=timezone.localdate(),
+        )
+    transfer_accept(
+        actor=world.person("b", Role.DSL), school=world.school_b, transfer_id=transfer.pk
+    )
+    return {"pupil_id": pupil.pk}
+
+
 SCHOOL_ROWS: dict[str, Row] = {
+    "transfers:supplement": Row(allowed=LEADS, kwargs=_transferred_out_pupil_of_a),
     "transfers:list": Row(allowed=LEADS),
     "transfers:start": Row(allowed=LEADS, kwargs=_pupil_of_a),
     "transfers:detail": Row(allowed=LEADS, kwargs=_transfer_to_a),

@@ -45,6 +45,7 @@ from trustplatform.hashchain import chain_verify
 from trustplatform.transfers.models import Transfer, TransferNotice
 from trustplatform.transfers.services import (
     TransferRefused,
+    supplement_record,
     transfer_accept,
     transfer_reject,
     transfer_start,
@@ -413,3 +414,60 @@ def test_a_transfer_is_seen_only_on_the_sites_of_its_two_schools(
     assert elsewhere.post(f"{path}accept/").status_code == 404
     with schema_context(world.school_c.schema_name):
         assert not Pupil.objects.filter(upn=pupil.upn).exists()
+
+
+def test_what_the_sender_learns_later_is_forwarded_as_a_supplement(
+    world: World, school_a: School, documents_root: Path
+) -> None:
+    with schema_context(school_a.schema_name):
+        pupil = enrol(serial=SERIAL + 8)
+        note_record(
+            pupil=pupil,
+            author=person_of(world, "a", Role.DSL),
+            occurred_at=timezone.now(),
+            body="Before",
+        )
+    transfer_accept(
+        actor=world.person("b", Role.DSL), school=world.school_b, transfer_id=start(world, pupil).pk
+    )
+    with schema_context(school_a.schema_name):
+        sent = Pupil.objects.get(pk=pupil.pk)
+        first = supplement_record(
+            actor=world.person("a", Role.DSL),
+            school=school_a,
+            pupil=sent,
+            body="The police called.",
+        )
+        # Added while the first waits: travels with it.
+        again = supplement_record(
+            actor=world.person("a", Role.DEPUTY_DSL),
+            school=school_a,
+            pupil=sent,
+            body="And a letter came.",
+        )
+    assert again.pk == first.pk
+    assert first.kind == Transfer.Kind.SUPPLEMENT
+    assert first.to_school == world.school_b
+    accepted = transfer_accept(
+        actor=world.person("b", Role.DSL), school=world.school_b, transfer_id=first.pk
+    )
+    assert accepted.entries_copied == 2
+    with schema_context(world.school_b.schema_name):
+        received = Pupil.objects.get(upn=pupil.upn)
+        bodies = list(
+            ChronologyEntry.objects.filter(pupil=received)
+            .order_by("pk")
+            .values_list("body", flat=True)
+        )
+        assert bodies == ["Before", "The police called.", "And a letter came."]
+        assert chain_verify(ChronologyEntry) is None
+    with schema_context(school_a.schema_name):
+        assert chain_verify(ChronologyEntry) is None
+        # Nothing else may be recorded for the pupil there.
+        with pytest.raises(ValidationError, match="read-only"):
+            note_record(
+                pupil=sent,
+                author=person_of(world, "a", Role.DSL),
+                occurred_at=timezone.now(),
+                body="x",
+            )

@@ -25,3 +25,10 @@ class TransferRejectForm(forms.Form):
     reason = forms.CharField(
         label="Why the file is rejected", widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class SupplementForm(forms.Form):
+    title = forms.CharField(label="Heading (optional)", required=False, max_length=200)
+    body = forms.CharField(
+        label="What was learnt", max_length=20_000, widget=forms.Textarea(attrs={"rows": 6})
+    )

@@ -18,6 +18,13 @@ class Transfer(models.Model):
         ACCEPTED = "accepted", "Received"
         REJECTED = "rejected", "Rejected by the receiving school"
 
+    class Kind(models.TextChoices):
+        FILE = "file", "The whole file"
+        # What the sending school learnt after the file left: chronology entries recorded since,
+        # forwarded the same way (docs/transfers.md, "Later information").
+        SUPPLEMENT = "supplement", "Later information"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FILE)
     trust = models.ForeignKey("tenants.Trust", on_delete=models.PROTECT, related_name="+")
     from_school = models.ForeignKey(
         "tenants.School", on_delete=models.PROTECT, related_name="transfers_out"
@@ -47,6 +54,9 @@ class Transfer(models.Model):
     received_pupil_id = models.BigIntegerField(null=True, blank=True)
     origin_chain_head = models.CharField(max_length=64, blank=True)
     entries_copied = models.PositiveIntegerField(default=0)
+    # The highest id of the sending school's chronology entries of the pupil copied so far: a
+    # supplement copies the entries after it.
+    last_entry_id = models.BigIntegerField(null=True, blank=True)
     documents_copied = models.PositiveIntegerField(default=0)
     escalated_at = models.DateTimeField(null=True, blank=True)
 

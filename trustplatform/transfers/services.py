@@ -193,12 +193,13 @@ def _entry_hash_matches(entry: ChronologyEntry) -> bool:
     return row_hash_of(ChronologyEntry, values, entry.prev_hash) == entry.row_hash
 
 
-def _read_file(*, school: School, pupil_id: int) -> _File:
-    """Reads (and locks) the pupil's file in the current schema, `school`'s."""
+def _read_file(*, school: School, pupil_id: int, after_entry_id: int | None = None) -> _File:
+    """Reads (and locks) the pupil's file in the current schema, `school`'s; for a supplement
+    (`after_entry_id` given), only the chronology entries recorded after that one."""
     pupil = Pupil.objects.select_for_update().filter(pk=pupil_id).first()
     if pupil is None:
         raise ObjectDoesNotExist("The pupil is no longer in the sending school.")
-    if pupil.transferred_out_at is not None:
+    if after_entry_id is None and pupil.transferred_out_at is not None:
         raise TransferRefused("This pupil's file has already moved to another school.")
     # The sending chain stands still while it is read: every writer of it takes this lock.
     with connection.cursor() as cursor:
@@ -208,6 +209,12 @@ def _read_file(*, school: School, pupil_id: int) -> _File:
         )
     head = ChronologyEntry.objects.order_by("-pk").values_list("row_hash", flat=True).first()
     file = _File(pupil=pupil, chain_head=head or GENESIS_HASH)
+    if after_entry_id is not None:
+        file.entries = list(
+            ChronologyEntry.objects.filter(pupil=pupil, pk__gt=after_entry_id).order_by("pk")
+        )
+        _check_hashes(file.entries)
+        return file
     # Allegations against staff are never part of a child's file (KCSIE Part 4).
     file.concerns = list(
         Concern.objects.filter(pupils=pupil, allegation__isnull=True).order_by("pk")
@@ -232,12 +239,16 @@ def _read_file(*, school: School, pupil_id: int) -> _File:
     ):
         file.disclosures.append((disclosure, [d.pk for d in disclosure.documents.all()]))
     file.entries = list(ChronologyEntry.objects.filter(pupil=pupil).order_by("pk"))
-    for entry in file.entries:
+    _check_hashes(file.entries)
+    return file
+
+
+def _check_hashes(entries: list[ChronologyEntry]) -> None:
+    for entry in entries:
         if not _entry_hash_matches(entry):
             raise TransferRefused(
                 "An entry of the chronology does not match its hash: the file was not moved."
             )
-    return file
 
 
 def _category_in_here(category: Category) -> Category:
@@ -313,9 +324,18 @@ def _receive_pupil(file: _File, *, origin: School, now: dt.datetime) -> Pupil:
     return pupil
 
 
-def _write_file(file: _File, *, origin: School, now: dt.datetime, stored: list[str]) -> Pupil:
+def _write_file(
+    file: _File, *, origin: School, now: dt.datetime, stored: list[str], supplement: bool = False
+) -> Pupil:
     """Writes the file into the current schema (the receiving school's); returns its pupil.
-    Every stored document's name is added to `stored` as soon as it exists."""
+    Every stored document's name is added to `stored` as soon as it exists. A supplement goes
+    to the pupil the file went to, as more chronology entries."""
+    if supplement:
+        received = Pupil.objects.select_for_update().filter(upn=file.pupil.upn).first()
+        if received is None:
+            raise TransferRefused("The pupil is no longer on this school's records.")
+        _append_entries(file, pupil=received, origin=origin, ids={})
+        return received
     pupil = _receive_pupil(file, origin=origin, now=now)
     concern_ids: dict[int, int] = {}
     for concern in file.concerns:
@@ -365,9 +385,28 @@ def _write_file(file: _File, *, origin: School, now: dt.datetime, stored: list[s
             [document_ids[d] for d in shared_documents if d in document_ids]
         )
         disclosure_ids[disclosure.pk] = copy_disclosure.pk
+    _append_entries(
+        file,
+        pupil=pupil,
+        origin=origin,
+        ids={
+            "concern": concern_ids,
+            "action": action_ids,
+            "document": document_ids,
+            "disclosure": disclosure_ids,
+        },
+    )
+    return pupil
+
+
+def _append_entries(
+    file: _File, *, pupil: Pupil, origin: School, ids: dict[str, dict[int, int]]
+) -> None:
+    """Appended last and in the sending chain's order: the receiving chain grows by these entries
+    and stays valid; each keeps its origin and the hash it had there."""
+    concern_ids, action_ids = ids.get("concern", {}), ids.get("action", {})
+    document_ids, disclosure_ids = ids.get("document", {}), ids.get("disclosure", {})
     entry_ids: dict[int, int] = {}
-    # Appended last and in the sending chain's order: the receiving chain grows by these entries
-    # and stays valid; each keeps its origin and the hash it had there.
     for entry in file.entries:
         values = _values(
             entry,
@@ -404,7 +443,6 @@ def _write_file(file: _File, *, origin: School, now: dt.datetime, stored: list[s
             supersedes_id=entry_ids.get(entry.supersedes_id or 0),
         )
         entry_ids[entry.pk] = copy_entry.pk
-    return pupil
 
 
 def _remove_stored(names: list[str]) -> None:
@@ -421,23 +459,30 @@ def transfer_accept(*, actor: User, school: School, transfer_id: int) -> Transfe
             transfer = _pending_for(school=school, transfer_id=transfer_id)
             origin = transfer.from_school
             now = timezone.now()
+            supplement = transfer.kind == Transfer.Kind.SUPPLEMENT
+            after = _copied_up_to(transfer) if supplement else None
             with schema_context(origin.schema_name):
-                file = _read_file(school=origin, pupil_id=transfer.pupil_id)
+                file = _read_file(school=origin, pupil_id=transfer.pupil_id, after_entry_id=after)
             with schema_context(school.schema_name):
-                pupil = _write_file(file, origin=origin, now=now, stored=stored)
-            with schema_context(origin.schema_name):
-                # Read-only from now on (safeguarding/services/chronology.py refuses new records).
-                Pupil.objects.filter(pk=file.pupil.pk).update(
-                    transferred_out_at=now,
-                    transferred_out_to=school.name,
-                    transferred_out_by_name=actor.full_name,
+                pupil = _write_file(
+                    file, origin=origin, now=now, stored=stored, supplement=supplement
                 )
+            if not supplement:
+                with schema_context(origin.schema_name):
+                    # Read-only from now on (safeguarding/services/chronology.py refuses new
+                    # records).
+                    Pupil.objects.filter(pk=file.pupil.pk).update(
+                        transferred_out_at=now,
+                        transferred_out_to=school.name,
+                        transferred_out_by_name=actor.full_name,
+                    )
             transfer.status = Transfer.Status.ACCEPTED
             transfer.decided_at = now
             transfer.decided_by = actor
             transfer.received_pupil_id = pupil.pk
             transfer.origin_chain_head = file.chain_head
             transfer.entries_copied = len(file.entries)
+            transfer.last_entry_id = max((e.pk for e in file.entries), default=after)
             transfer.documents_copied = len(file.documents)
             transfer.save()
             data: dict[str, object] = {
@@ -465,6 +510,99 @@ def transfer_accept(*, actor: User, school: School, transfer_id: int) -> Transfe
         # The rows are rolled back; the copied files are not part of the transaction.
         _remove_stored(stored)
         raise
+    return transfer
+
+
+# --- later information ---
+
+
+def _copied_up_to(transfer: Transfer) -> int:
+    """The last of the sending school's entries of the pupil already copied to that school."""
+    copied = (
+        Transfer.objects.filter(
+            from_school_id=transfer.from_school_id,
+            to_school_id=transfer.to_school_id,
+            pupil_id=transfer.pupil_id,
+            status=Transfer.Status.ACCEPTED,
+        )
+        .exclude(last_entry_id__isnull=True)
+        .order_by("-last_entry_id")
+        .values_list("last_entry_id", flat=True)
+        .first()
+    )
+    return copied or 0
+
+
+@transaction.atomic
+def supplement_record(
+    *, actor: User, school: School, pupil: Pupil, body: str, title: str = ""
+) -> Transfer:
+    """Something the sending school learnt after the file left (the current schema is
+    `school`'s): recorded in its chronology, the one record a transferred-out pupil may still
+    get, and forwarded to the school that received the file (docs/transfers.md)."""
+    if not body.strip():
+        raise TransferRefused("Write what was learnt.")
+    received = (
+        Transfer.objects.filter(
+            from_school=school,
+            pupil_id=pupil.pk,
+            status=Transfer.Status.ACCEPTED,
+            kind=Transfer.Kind.FILE,
+        )
+        .select_related("to_school")
+        .order_by("-decided_at")
+        .first()
+    )
+    if received is None or pupil.transferred_out_at is None:
+        raise TransferRefused("This pupil's file has not moved to another school.")
+    role = (
+        SchoolMembership.objects.filter(user=actor, school=school)
+        .values_list("role", flat=True)
+        .first()
+    )
+    now = timezone.now()
+    chain_append(
+        ChronologyEntry,
+        pupil=pupil,
+        kind=ChronologyEntry.Kind.NOTE,
+        occurred_at=now,
+        recorded_at=now,
+        author_id=actor.pk,
+        author_name=actor.full_name,
+        author_role=role or "",
+        title=(title.strip() or "Later information, forwarded to the new school")[:200],
+        body=body.strip(),
+        details={"supplement_to": received.to_school.name},
+    )
+    # One waiting supplement at a time: what is added meanwhile travels with it.
+    pending = (
+        Transfer.objects.select_for_update()
+        .filter(from_school=school, pupil_id=pupil.pk, status=Transfer.Status.PENDING)
+        .first()
+    )
+    if pending is not None:
+        return pending
+    today = timezone.localdate()
+    transfer = Transfer.objects.create(
+        kind=Transfer.Kind.SUPPLEMENT,
+        trust_id=school.trust_id,
+        from_school=school,
+        to_school=received.to_school,
+        pupil_id=pupil.pk,
+        upn=pupil.upn,
+        moved_on=today,
+        due_at=transfer_due_at(school=school, moved_on=today),
+        started_by=actor,
+    )
+    audit_record(
+        action=AuditAction.TRANSFER_STARTED,
+        actor=actor,
+        school=school,
+        target_type="transfer",
+        target_id=transfer.pk,
+        data={"to_school_id": received.to_school_id, "pupil_id": pupil.pk, "supplement": True},
+    )
+    _notify(transfer, schools=[received.to_school], reason=TransferNotice.Reason.STARTED)
     return transfer
 
 
@@ -525,7 +663,11 @@ def notice_email(notice_id: int) -> Email | None:
     if notice.reason == TransferNotice.Reason.STARTED:
         if transfer.status != Transfer.Status.PENDING:
             return None
-        subject = f"A safeguarding file from {transfer.from_school.name} is waiting"
+        subject = (
+            f"Later safeguarding information from {transfer.from_school.name} is waiting"
+            if transfer.kind == Transfer.Kind.SUPPLEMENT
+            else f"A safeguarding file from {transfer.from_school.name} is waiting"
+        )
         body = (
             f"{transfer.from_school.name} has sent the safeguarding file of a pupil who is moving "
             f"to {transfer.to_school.name}.\n\nOpen it to accept or reject it: {link}\n\n"

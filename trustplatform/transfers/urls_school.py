@@ -11,6 +11,7 @@ app_name = "transfers"
 urlpatterns = [
     path("", views.transfer_list, name="list"),
     path("pupils/<int:pupil_id>/start/", views.transfer_start_page, name="start"),
+    path("pupils/<int:pupil_id>/later/", views.supplement_page, name="supplement"),
     path("<int:transfer_id>/", views.transfer_detail, name="detail"),
     path("<int:transfer_id>/accept/", views.transfer_accept_page, name="accept"),
     path("<int:transfer_id>/reject/", views.transfer_reject_page, name="reject"),

@@ -15,7 +15,7 @@ from safeguarding.selectors.pupils import pupil_get_for_reader
 from tenants.selectors import school_of_request_or_404
 from trustplatform.permissions import Capability, acting_user, require
 from trustplatform.transfers import selectors, services
-from trustplatform.transfers.forms import TransferRejectForm, TransferStartForm
+from trustplatform.transfers.forms import SupplementForm, TransferRejectForm, TransferStartForm
 from trustplatform.transfers.models import Transfer
 
 
@@ -113,3 +113,30 @@ def transfer_reject_page(request: HttpRequest, transfer_id: int) -> HttpResponse
     except services.TransferRefused as refused:
         messages.error(request, " ".join(refused.messages))
     return redirect("transfers:detail", transfer_id)
+
+
+@require(Capability.TRANSFER_FILES)
+@require_http_methods(["GET", "POST"])
+def supplement_page(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    """Later information about a pupil whose file has moved: forwarded to the new school."""
+    school = school_of_request_or_404(request)
+    reader = reader_required(request)
+    pupil = pupil_get_for_reader(reader=reader, pupil_id=pupil_id, request=request)
+    if pupil.transferred_out_at is None:
+        raise Http404
+    form = SupplementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            transfer = services.supplement_record(
+                actor=acting_user(request),
+                school=school,
+                pupil=pupil,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+            )
+        except services.TransferRefused as refused:
+            form.add_error(None, refused.messages)
+        else:
+            messages.success(request, f"Recorded, and forwarded to {transfer.to_school.name}.")
+            return redirect("transfers:detail", transfer.pk)
+    return render(request, "transfers/supplement.html", {"pupil": pupil, "form": form})
