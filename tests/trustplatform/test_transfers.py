@@ -21,6 +21,7 @@ from django_tenants.utils import schema_context
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from safeguarding.models import (
+    AccessLogEntry,
     Action,
     Agency,
     ChronologyEntry,
@@ -471,3 +472,18 @@ def test_what_the_sender_learns_later_is_forwarded_as_a_supplement(
                 occurred_at=timezone.now(),
                 body="x",
             )
+
+
+def test_the_receiving_dsl_opening_the_transfer_is_in_the_sending_schools_access_log(
+    world: World, school_a: School, documents_root: Path
+) -> None:
+    with schema_context(school_a.schema_name):
+        pupil = enrol(serial=SERIAL + 9)
+    transfer = start(world, pupil)
+    deputy = world.person("b", Role.DEPUTY_DSL)
+    response = school_client(world.school_b, deputy).get(f"/transfers/{transfer.pk}/")
+    assert response.status_code == 200
+    assert pupil.display_name.encode() in response.content
+    with schema_context(school_a.schema_name):
+        logged = AccessLogEntry.objects.filter(pupil_id=pupil.pk, object_type="transfer")
+        assert list(logged.values_list("user_id", "object_id")) == [(deputy.pk, str(transfer.pk))]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django_tenants.utils import schema_context
 
-from safeguarding.models import ChronologyEntry, Document, Pupil
+from safeguarding.models import AccessAction, ChronologyEntry, Document, Pupil
+from safeguarding.services.access import access_log_record
+from safeguarding.services.chronology import Person
 from tenants.models import School
 from trustplatform.transfers.models import Transfer
 
@@ -44,14 +46,25 @@ def transfer_pending_of_pupil(*, school: School, pupil_id: int) -> Transfer | No
     )
 
 
-def transfer_pupil_summary(*, transfer: Transfer) -> dict[str, object] | None:
+def transfer_pupil_summary(
+    *, transfer: Transfer, person: Person, request: HttpRequest | None = None
+) -> dict[str, object] | None:
     """Who the file is about, read in the sending school: what the receiving DSL needs to match
     the child (name, date of birth, UPN, year group) and how much the file holds. Shown only on
-    the transfer's page, to the DSL and deputies of the two schools."""
+    the transfer's page, to the DSL and deputies of the two schools; each view is written to the
+    sending school's access log, as a view of the record there would be."""
     with schema_context(transfer.from_school.schema_name):
         pupil = Pupil.objects.filter(pk=transfer.pupil_id).first()
         if pupil is None:
             return None
+        access_log_record(
+            person=person,
+            action=AccessAction.VIEWED_RECORD,
+            object_type="transfer",
+            object_id=transfer.pk,
+            pupil_id=pupil.pk,
+            request=request,
+        )
         return {
             "name": pupil.display_name,
             "date_of_birth": pupil.date_of_birth,

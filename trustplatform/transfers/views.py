@@ -62,13 +62,16 @@ def transfer_start_page(request: HttpRequest, pupil_id: int) -> HttpResponse:
 @require(Capability.TRANSFER_FILES)
 def transfer_detail(request: HttpRequest, transfer_id: int) -> HttpResponse:
     school = school_of_request_or_404(request)
+    reader = reader_required(request)
     transfer = selectors.transfer_get_for_school(school=school, transfer_id=transfer_id)
     return render(
         request,
         "transfers/detail.html",
         {
             "transfer": transfer,
-            "summary": selectors.transfer_pupil_summary(transfer=transfer),
+            "summary": selectors.transfer_pupil_summary(
+                transfer=transfer, person=reader.person, request=request
+            ),
             "receiving": transfer.to_school_id == school.pk,
             "pending": transfer.status == Transfer.Status.PENDING,
             "reject_form": TransferRejectForm(),
