@@ -201,12 +201,6 @@ def _read_file(*, school: School, pupil_id: int, after_entry_id: int | None = No
         raise ObjectDoesNotExist("The pupil is no longer in the sending school.")
     if after_entry_id is None and pupil.transferred_out_at is not None:
         raise TransferRefused("This pupil's file has already moved to another school.")
-    # The sending chain stands still while it is read: every writer of it takes this lock.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s)",
-            [chain_lock_key(school.schema_name, ChronologyEntry._meta.db_table)],
-        )
     head = ChronologyEntry.objects.order_by("-pk").values_list("row_hash", flat=True).first()
     file = _File(pupil=pupil, chain_head=head or GENESIS_HASH)
     if after_entry_id is not None:
@@ -451,6 +445,19 @@ def _remove_stored(names: list[str]) -> None:
         storage.delete(name)
 
 
+def _lock_both_chains(*schools: School) -> None:
+    """Takes the chronology chain lock of both schools, always in the same order, so that two
+    transfers crossing in opposite directions wait for each other instead of deadlocking. The
+    sending chain stands still while it is read (every writer of it takes this lock); the
+    receiving chain's appends below find the lock already held."""
+    keys = sorted(
+        chain_lock_key(school.schema_name, ChronologyEntry._meta.db_table) for school in schools
+    )
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 def transfer_accept(*, actor: User, school: School, transfer_id: int) -> Transfer:
     """The receiving school takes the file: copied whole in one transaction, or not at all."""
     stored: list[str] = []
@@ -459,6 +466,13 @@ def transfer_accept(*, actor: User, school: School, transfer_id: int) -> Transfe
             transfer = _pending_for(school=school, transfer_id=transfer_id)
             origin = transfer.from_school
             now = timezone.now()
+            # Locks in the order every writer takes them: the pupil's rows (as chronology_append
+            # does), then the chains.
+            with schema_context(origin.schema_name):
+                list(Pupil.objects.select_for_update().filter(pk=transfer.pupil_id).values("pk"))
+            with schema_context(school.schema_name):
+                list(Pupil.objects.select_for_update().filter(upn=transfer.upn).values("pk"))
+            _lock_both_chains(origin, school)
             supplement = transfer.kind == Transfer.Kind.SUPPLEMENT
             after = _copied_up_to(transfer) if supplement else None
             with schema_context(origin.schema_name):
