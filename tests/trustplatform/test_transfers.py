@@ -278,7 +278,7 @@ def test_a_transfer_failing_half_way_leaves_both_schools_exactly_as_before(
 
 
 def test_an_entry_changed_in_the_sending_database_refuses_the_transfer(
-    world: World, school_a: School, documents_root: Path
+    as_owner: None, world: World, school_a: School, documents_root: Path
 ) -> None:
     pupil = a_file(world, school_a, serial=SERIAL + 2)
     transfer = start(world, pupil)
