@@ -68,6 +68,9 @@ class Capability(enum.StrEnum):
     MANAGE_SCHOOL_CALENDAR = "manage_school_calendar"
     # Subject access requests for a pupil's record: docs/rules.md, "Subject access".
     MANAGE_SUBJECT_ACCESS = "manage_subject_access"
+    # Sending a child's file to another school of the trust, and accepting or rejecting one
+    # (docs/transfers.md).
+    TRANSFER_FILES = "transfer_files"
     # --- in a trust (root domain) ---
     VIEW_TRUST_PORTAL = "view_trust_portal"
     MANAGE_SCHOOLS = "manage_schools"
@@ -109,6 +112,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.CORRECT_ENTRIES,
         Capability.SET_PUPIL_FLAGS,
         Capability.MANAGE_SUBJECT_ACCESS,
+        Capability.TRANSFER_FILES,
     },
     Role.DSL: _LEADS
     | {
@@ -132,6 +136,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.IMPORT_PUPILS,
         Capability.MANAGE_SCHOOL_CALENDAR,
         Capability.MANAGE_SUBJECT_ACCESS,
+        Capability.TRANSFER_FILES,
     },
     Role.HEADTEACHER: _LEADS
     | {
@@ -219,6 +224,7 @@ NEEDS_TWO_FACTOR = frozenset(
         Capability.VIEW_TRUST_BILLING,
         Capability.MANAGE_TRUST_BILLING,
         Capability.MANAGE_SUBJECT_ACCESS,
+        Capability.TRANSFER_FILES,
     }
 )
 

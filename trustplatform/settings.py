@@ -112,6 +112,7 @@ SHARED_APPS = [
     "trustplatform.policies",
     "trustplatform.schooldays",
     "trustplatform.portal",
+    "trustplatform.transfers",
     # Also a school app: each school's alert emails are queued in its own schema.
     "trustplatform.outbox",
     "trustplatform",
@@ -535,6 +536,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # Policy review reminders (60/30/7 days before, on the day, weekly while overdue), once a
     # day; each reminder is claimed under a unique constraint, so a second run sends nothing.
+    # Safeguarding files not received within 5 school days (KCSIE): both schools' DSLs and
+    # deputies told once; each transfer is claimed by a conditional UPDATE first.
+    "escalate-overdue-transfers": {
+        "task": "transfers.escalate_overdue",
+        "schedule": crontab(minute=15),
+    },
     "send-policy-review-reminders": {
         "task": "policies.policy_reminders_send",
         "schedule": crontab(hour=7, minute=0),

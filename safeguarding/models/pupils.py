@@ -50,6 +50,14 @@ class Pupil(models.Model):
     child_in_need_plan_since = models.DateField(null=True, blank=True)
     early_help = models.BooleanField("early help", default=False)
     early_help_since = models.DateField(null=True, blank=True)
+    # A file moved to or from another school of the trust (docs/transfers.md). Once transferred
+    # out, the record is read-only here: services refuse new records for the pupil
+    # (`pupil_refuse_if_transferred_out`), and the child's page shows the receipt.
+    transferred_out_at = models.DateTimeField(null=True, blank=True, editable=False)
+    transferred_out_to = models.CharField(max_length=200, blank=True, editable=False)
+    transferred_out_by_name = models.CharField(max_length=200, blank=True, editable=False)
+    transferred_in_at = models.DateTimeField(null=True, blank=True, editable=False)
+    transferred_in_from = models.CharField(max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -94,6 +102,10 @@ class Pupil(models.Model):
     @property
     def display_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def transferred_out(self) -> bool:
+        return self.transferred_out_at is not None
 
     @property
     def on_roll(self) -> bool:

@@ -13,7 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.utils import timezone
 
 from safeguarding.models import (
     Action,
@@ -29,9 +30,11 @@ from safeguarding.selectors.chronology import chronology_visible_school_wide
 from safeguarding.selectors.concerns import concerns_visible
 from safeguarding.selectors.subject_access import SarDue, sars_open
 from safeguarding.services.concerns import ENCOMPASS_CODE, encompass_due_at, screening_due_at
+from tenants.models import School
 from trustplatform.accounts.models import Role
 from trustplatform.permissions import Capability, role_allows
 from trustplatform.schooldays.calendar import SchoolCalendar
+from trustplatform.transfers.models import Transfer
 
 # Enough to act on at a glance; the count says how many more the full page holds.
 SHOWN = 10
@@ -84,6 +87,7 @@ class Dashboard:
     recent_activity: Section[ChronologyEntry] | None = None
     # Open subject access requests against their one-month deadline, for the DSL and deputies.
     subject_access: list[SarDue] | None = None
+    transfers_overdue: list[Transfer] | None = None
 
 
 def _section(queryset: QuerySet[T]) -> Section[T]:  # type: ignore[type-var]
@@ -238,6 +242,21 @@ def recent_activity(reader: Reader) -> Section[ChronologyEntry]:
     return _section(entries)
 
 
+def transfers_overdue_here(*, school: School, now: dt.datetime | None = None) -> list[Transfer]:
+    """Files moving from or to this school still waiting past their deadline
+    (docs/transfers.md, "Deadline"): shown to the DSL and deputies of both schools."""
+    now = now or timezone.now()
+    return list(
+        Transfer.objects.filter(
+            Q(from_school=school) | Q(to_school=school),
+            status=Transfer.Status.PENDING,
+            due_at__lt=now,
+        )
+        .select_related("from_school", "to_school")
+        .order_by("due_at", "pk")
+    )
+
+
 def dashboard_for(
     *,
     reader: Reader | None,
@@ -245,6 +264,7 @@ def dashboard_for(
     calendar: SchoolCalendar | None,
     now: dt.datetime,
     today: dt.date,
+    school: School | None = None,
 ) -> Dashboard:
     """The home page of one person: a reader of records sees what waits for them as their
     reading allows; anyone else only their own tasks and alerts (and a case manager, theirs)."""
@@ -265,5 +285,8 @@ def dashboard_for(
         recent_activity=recent_activity(reader),
         subject_access=sars_open(today=today)
         if role_allows(frozenset({Role(reader.role)}), Capability.MANAGE_SUBJECT_ACCESS)
+        else None,
+        transfers_overdue=transfers_overdue_here(school=school, now=now)
+        if school is not None and reader.role in {Role.DSL, Role.DEPUTY_DSL}
         else None,
     )

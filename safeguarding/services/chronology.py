@@ -25,6 +25,26 @@ class Person:
     role: str
 
 
+TRANSFERRED_OUT = "This pupil's file has moved to another school: it is read-only here."
+
+
+def pupil_refuse_if_transferred_out(pupil: Pupil) -> None:
+    """Refuses a new record for a pupil whose file has moved to another school.
+
+    The pupil's row is locked first: a transfer locks it too before it copies the file, so a
+    record written at the same moment either lands before the copy (and travels with it) or waits
+    and is refused (docs/transfers.md, "Read-only after the move").
+    """
+    moved = (
+        Pupil.objects.select_for_update()
+        .filter(pk=pupil.pk)
+        .values_list("transferred_out_at", flat=True)
+        .first()
+    )
+    if moved is not None:
+        raise ValidationError(TRANSFERRED_OUT)
+
+
 def chronology_entry_fields(
     *,
     pupil: Pupil,
@@ -90,7 +110,9 @@ def chronology_append(
     correction_reason: str = "",
 ) -> ChronologyEntry:
     """Adds an entry at the end of the school's chain. Call it late in the transaction: the chain
-    lock is held until commit."""
+    lock is held until commit. Every record of a pupil ends here or in `chronology_append_many`,
+    so this is where a pupil whose file has moved away is refused."""
+    pupil_refuse_if_transferred_out(pupil)
     return chain_append(
         ChronologyEntry,
         **chronology_entry_fields(
@@ -118,6 +140,8 @@ def chronology_append_many(entries: Sequence[dict[str, Any]]) -> list[Chronology
     """Adds entries (each made by `chronology_entry_fields`) at the end of the school's chain, in
     order, with one lock and one INSERT. Call it late in the transaction: the lock is held until
     commit."""
+    for pupil in {entry["pupil"].pk: entry["pupil"] for entry in entries}.values():
+        pupil_refuse_if_transferred_out(pupil)
     return chain_append_many(ChronologyEntry, entries)
 
 

@@ -47,6 +47,7 @@ def school_home(request: HttpRequest) -> HttpResponse:
         calendar=calendar_of(school) if reader is not None else None,
         now=timezone.now(),
         today=timezone.localdate(),
+        school=school,
     )
     return render(
         request,

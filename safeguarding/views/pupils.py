@@ -65,8 +65,13 @@ from safeguarding.services.pupils import (
 )
 from safeguarding.views.common import acting_person, acting_user, error_text, form_errors_add
 from tenants.db import school_connection
+from tenants.selectors import school_of_request_or_404
 from trustplatform.confirm import confirmation_page
 from trustplatform.permissions import Capability, require
+from trustplatform.transfers.selectors import (
+    transfer_pending_of_pupil,
+    transfer_received_of_pupil,
+)
 
 PAGE_SIZE = 50
 # While recording a concern: enough to find a child, too few to browse the school's roll.
@@ -200,6 +205,13 @@ def _detail_page(
             "family_hidden": len(links) - len(shown),
             "family_form": FamilyLinkForm(),
             "back": "detail",
+            # Looked up only when the page shows them (the DSL and deputies, docs/transfers.md).
+            "transfer_receipt": lambda: transfer_received_of_pupil(
+                school=school_of_request_or_404(request), pupil_id=pupil.pk
+            ),
+            "transfer_pending": lambda: transfer_pending_of_pupil(
+                school=school_of_request_or_404(request), pupil_id=pupil.pk
+            ),
         },
         status=status,
     )
