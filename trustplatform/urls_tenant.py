@@ -14,6 +14,7 @@ urlpatterns = [
     path("statistics/", include("trustplatform.statistics.urls_school")),
     path("policies/", include("trustplatform.policies.urls_school")),
     path("calendar/", include("trustplatform.schooldays.urls_school")),
+    path("api/", include("safeguarding.urls.api")),
     path("", include("safeguarding.urls")),
 ]
 

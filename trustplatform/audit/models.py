@@ -58,6 +58,9 @@ class AuditAction(models.TextChoices):
     POLICY_CREATED = "policy_created", "Policy added to the register"
     POLICY_UPDATED = "policy_updated", "Policy details changed"
     POLICY_REVIEW_RECORDED = "policy_review_recorded", "Policy review recorded"
+    API_KEY_CREATED = "api_key_created", "API key created"
+    API_KEY_REVOKED = "api_key_revoked", "API key revoked"
+    API_KEY_USED = "api_key_used", "API key used"
 
 
 class AuditActionField(models.CharField):
