@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -114,10 +115,14 @@ class ConcernCreateSerializer(serializers.Serializer[Any]):
     """A concern as any member of staff records it (the service checks every rule)."""
 
     pupil_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=50
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        min_length=1,
+        max_length=50,
     )
     category_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=50
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        min_length=1,
+        max_length=50,
     )
     account = serializers.CharField(max_length=20000)
     occurred_at = serializers.DateTimeField(required=False)
@@ -156,11 +161,20 @@ class ChronologyEntrySerializer(serializers.ModelSerializer[ChronologyEntry]):
         )
 
 
+# Dates a record can carry: anything outside is a typing error, refused with a message.
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def _within(day: dt.date) -> None:
+    if not EARLIEST <= day <= LATEST:
+        raise serializers.ValidationError(f"Give a date between {EARLIEST} and {LATEST}.")
+
+
 class RecordsFilterSerializer(serializers.Serializer[Any]):
     """The filters of a list of records: dates (London days, inclusive) and a category."""
 
-    since = serializers.DateField(required=False)
-    until = serializers.DateField(required=False)
+    since = serializers.DateField(required=False, validators=[_within])
+    until = serializers.DateField(required=False, validators=[_within])
     category = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
 
 

@@ -745,14 +745,16 @@ def pupil_sync(rows: list[Mapping[str, object]], *, actor_id: int) -> SyncResult
     for index, row in enumerate(rows):
         # Each row read with its own fields, so a field it leaves out is not "blank".
         present = [name for name in EDITABLE_FIELDS if name in row]
-        one = _parse_row(
-            index, [_cell(row[name]) for name in present], dict(enumerate(present)), headings
-        )
+        cells = [_cell(row[name]).replace("\x00", "") for name in present]
+        one = _parse_row(index, cells, dict(enumerate(present)), headings)
         errors = list(one.errors)
         if unknown := sorted(str(name) for name in set(row) - set(EDITABLE_FIELDS)):
             errors.append(f"Unknown fields: {', '.join(unknown)}.")
         if "upn" not in row:
             errors.append("A row needs a upn.")
+        if any("\x00" in _cell(value) for value in row.values()):
+            # PostgreSQL stores no NUL character; the CSV import refuses such a file whole.
+            errors.append("A value holds a NUL character.")
         parsed.append(
             _Parsed(
                 number=index,
