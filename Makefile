@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-faults lint install clean-data
+.PHONY: demo test test-faults lint install clean-data terraform-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,20 @@ lint: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/mypy trustplatform tenants safeguarding billing tests
 	$(BIN)/lint-imports
+
+## checkov on terraform/, offline (no Bridgecrew/Prisma account, no download of policies), in a
+## virtualenv of its own; skipped checks and their reasons: terraform/.checkov.yaml and the
+## #checkov:skip comments. tests/terraform/ checks the rest of terraform/ without this venv.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+
+$(CHECKOV_STAMP): terraform/requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r terraform/requirements-checkov.txt
+	touch $(CHECKOV_STAMP)
+
+terraform-check: $(CHECKOV_STAMP)
+	$(CHECKOV_VENV)/bin/checkov --directory terraform --config-file terraform/.checkov.yaml
 
 ## Forgets the embedded database and the local broker (the demo reseeds on its next run).
 clean-data:

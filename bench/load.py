@@ -13,9 +13,15 @@ then, stage by stage in turn at the same number of users, recording alone (staff
 concern with its attachment, locustfile.py's `Recorder`) and a bare view alone (bench/load_wsgi.py:
 signed in, behind the same middleware as the pages), the ceiling of the stack. Prints per stage
 and page: requests/s, p50/p95/p99 (ms), errors; the rate at which p95 of recording a concern
-crosses 300 ms among the pages; the highest rate recording alone and the bare view each sustain
-with p95 under 300 ms and no error, and their ratio (goal: at least 0.5); and the number of
-responses showing another school's token (must be 0). Figures only.
+crosses 300 ms among the pages, and the p95 of the busiest pupil's chronology at each stage
+(goal: under 150 ms) beside the recordings/s of that stage; the highest rate recording alone and
+the bare view each sustain with p95 under 300 ms and no error, and their ratio (goal: at least
+0.5); and the number of responses showing another school's token (must be 0). Figures only.
+
+`--profile N` makes the same trust (`--schools 2` is enough) and, instead of the load, records
+N concerns in this process through the same application and stand-ins: the SQL queries of one
+recording, of the bare view and of the chronology, the wall and CPU time of each recording
+beside the bare view's, and a pyinstrument profile of the recordings.
 
 Runs against its own throwaway database (`bench_load`) on the server named by DATABASE_URL (as
 the other scripts here), a Redis of its own (redis-server on a free port), a stand-in for S3 that
@@ -61,6 +67,8 @@ BASE_DOMAIN = "bench.test"
 RECORDING = "record concern"
 BARE = "bare view"
 RECORDING_GOAL_MS = 300.0
+CHRONOLOGY = "chronology (busiest pupil)"
+CHRONOLOGY_GOAL_MS = 150.0
 PUPILS_PER_SCHOOL = 30
 CONCERNS_PER_SCHOOL = 40
 BUSIEST_ENTRIES = 150
@@ -107,9 +115,9 @@ S3_REGION = "eu-west-2"
 
 
 class _S3Server(ThreadingHTTPServer):
-    """Stands in for S3, in memory: each upload still makes the round trips production makes (the
-    storage's HEAD, then the PUT), minus S3's own time. moto's server, a whole S3 in Python on
-    the same two cores, took a share of the CPU the web server under test needs."""
+    """Stands in for S3, in memory: each upload still makes the round trip production makes (the
+    storage's PUT), minus S3's own time. moto's server, a whole S3 in Python on the same two
+    cores, took a share of the CPU the web server under test needs."""
 
     daemon_threads = True
     objects: dict[str, bytes]
@@ -491,13 +499,126 @@ def _sustained(rows: list[dict[str, str]]) -> float:
     return max(rates, default=0.0)
 
 
+def _profile(data: dict[str, Any], count: int) -> None:
+    """`count` recordings of a concern, as `Recorder` makes them, in this process through the
+    product's application (and load_wsgi's bare view, its peer): their SQL queries, a
+    pyinstrument profile of the recordings, and the time of each beside the bare view."""
+    from django.db import connection  # noqa: PLC0415
+    from django.test import Client  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+    from pyinstrument import Profiler  # noqa: PLC0415
+
+    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+    import load_wsgi  # noqa: F401, PLC0415  (installs the URLconf with the bare view)
+
+    school = data["schools"][0]
+    client = Client(
+        HTTP_HOST=school["host"], HTTP_X_FORWARDED_PROTO="https", enforce_csrf_checks=False
+    )
+    client.cookies[data["session_cookie"]] = school["staff_session"]
+
+    def record() -> None:
+        response = client.post(
+            "/concerns/new/",
+            {
+                "pupils": [str(school["pupils"][1])],
+                "categories": [str(school["category"])],
+                "occurred_at": time.strftime("%Y-%m-%dT%H:%M"),
+                "location": "Playground",
+                "account": f"{school['token']}: said a parent shouted at him this morning.",
+                "attachments": _pdf_upload(),
+            },
+        )
+        if response.status_code != 302:
+            raise RuntimeError(f"recording a concern: HTTP {response.status_code}")
+
+    def bare() -> None:
+        if client.get("/bare/").status_code != 200:
+            raise RuntimeError("the bare view did not answer 200")
+
+    def chronology() -> None:
+        # The busiest pupil's chronology, as a DSL reads it.
+        dsl = Client(HTTP_HOST=school["host"], HTTP_X_FORWARDED_PROTO="https")
+        dsl.cookies[data["session_cookie"]] = school["dsl_session"]
+        if dsl.get(f"/pupils/{school['busiest']}/chronology/").status_code != 200:
+            raise RuntimeError("the chronology did not answer 200")
+
+    for call in (record, bare, chronology, record, bare):  # warm: templates, connections
+        call()
+    for name, call in (
+        ("record a concern", record),
+        ("bare view", bare),
+        ("chronology", chronology),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            call()
+        print(f"\n{name}: {len(queries)} SQL queries")
+        for query in queries.captured_queries:
+            print(f"  {query['time']}s  {query['sql'][:160]}")
+    # Wall time, and the CPU time of this thread (the request's: not PostgreSQL's, nor the
+    # stand-ins' threads), which a machine shared with other work changes less.
+    times: dict[str, tuple[list[float], list[float]]] = {
+        "record a concern": ([], []),
+        "bare view": ([], []),
+    }
+    for _ in range(count):
+        for name, call in (("record a concern", record), ("bare view", bare)):
+            wall, cpu = time.perf_counter(), time.thread_time()
+            call()
+            times[name][0].append(time.perf_counter() - wall)
+            times[name][1].append(time.thread_time() - cpu)
+    for name, (walls, cpus) in times.items():
+        walls.sort()
+        cpus.sort()
+        print(
+            f"{name}: p50 {walls[len(walls) // 2] * 1000:.1f} ms, of which this thread's CPU "
+            f"{cpus[len(cpus) // 2] * 1000:.1f} ms, over {count}"
+        )
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for _ in range(count):
+        record()
+    profiler.stop()
+    print(profiler.output_text(unicode=False, color=False, show_all=False))
+    if os.environ.get("LOAD_PROFILE_FLAT"):
+        from pyinstrument.renderers import ConsoleRenderer  # noqa: PLC0415
+
+        print(profiler.output(ConsoleRenderer(unicode=False, color=False, flat=True)))
+        print(profiler.output_text(unicode=False, color=False, show_all=True))
+
+
+def _pdf_upload() -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415
+
+    return SimpleUploadedFile(
+        "note.pdf",
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
+        content_type="application/pdf",
+    )
+
+
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schools", type=int, default=50, help="schools in the trust (50)")
     parser.add_argument("--users", default="1,2,4,8,16,32", help="users per stage (1,2,4,8,16,32)")
     parser.add_argument("--seconds", type=int, default=15, help="length of a stage (15)")
+    # Threaded workers: a recording waits on S3, the scanner and the chronology lock, and a sync
+    # worker (the production image's 3) is held through each wait. Tried on one run of 10
+    # schools at 16 and 32 users: recording alone sustained 14.7 and 26.5 req/s with 2 x 4,
+    # 12.0 and 12.2 with 3 sync workers, 12.1 and 7.6 with 4 x 2 (the bare view 17 and 33 with
+    # each). With 2 x 4, a stage's kept-alive connections can gather on one worker (py-spy saw
+    # one take 80 % of the requests), so the figures are a floor.
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead of the load: N recordings in this process, through the same application "
+        "and stand-ins, with their SQL queries counted and a pyinstrument profile printed",
+    )
     return parser.parse_args()
 
 
@@ -525,6 +646,9 @@ def _run(args: argparse.Namespace, stages: list[int], folder: Path) -> int:
     connections.close_all()
     data_file = folder / "data.json"
     data_file.write_text(json.dumps(data))
+    if args.profile:
+        _profile(data, args.profile)
+        return 0
     port = _free_port()
     print(
         f"{args.schools} schools, each {PUPILS_PER_SCHOOL} pupils, {CONCERNS_PER_SCHOOL} concerns, "
@@ -533,6 +657,7 @@ def _run(args: argparse.Namespace, stages: list[int], folder: Path) -> int:
         f"stages of {args.seconds} s"
     )
     recording: list[tuple[float, float]] = []
+    chronology: list[tuple[int, float, float]] = []  # users, req/s of recording, p95
     total_leaks = 0
     with _gunicorn(port, args.workers, args.threads, folder / "gunicorn.log"):
         # Untimed: each worker's first requests load templates and open connections; a 1-user
@@ -557,9 +682,14 @@ def _run(args: argparse.Namespace, stages: list[int], folder: Path) -> int:
             )
             total_leaks += max(leaks, 0)
             _print_stage(users, rows, leaks)
+            recorded = 0.0
             for row in rows:
                 if row["Name"] == RECORDING and row["95%"] not in {"", "N/A"}:
-                    recording.append((float(row["Requests/s"]), float(row["95%"])))
+                    recorded = float(row["Requests/s"])
+                    recording.append((recorded, float(row["95%"])))
+            for row in rows:
+                if row["Name"] == CHRONOLOGY and row["95%"] not in {"", "N/A"}:
+                    chronology.append((users, recorded, float(row["95%"])))
         print(
             "\nRecording alone (staff only POST a concern with its attachment) beside the bare "
             "view (/bare/, signed in, the same middleware), the ceiling: the same users, "
@@ -586,6 +716,11 @@ def _run(args: argparse.Namespace, stages: list[int], folder: Path) -> int:
                 kept.extend(rows)
     crossing = _crossing(recording)
     print(f"\np95 of recording a concern crosses {RECORDING_GOAL_MS:.0f} ms: {crossing}")
+    print(
+        f"Chronology of the busiest pupil among the product's pages, p95 (goal under "
+        f"{CHRONOLOGY_GOAL_MS:.0f} ms) beside the recordings/s of the same stage: "
+        + ", ".join(f"{u} users {p95:.0f} ms at {r:.1f}/s" for u, r, p95 in chronology)
+    )
     sustained_alone, sustained_bare = _sustained(alone), _sustained(bare)
     ratio = sustained_alone / sustained_bare if sustained_bare else 0.0
     print(

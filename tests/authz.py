@@ -46,6 +46,7 @@ class Row:
 
     allowed: frozenset[str]
     method: str = "GET"
+    # The form sent (POST) or the query string (GET).
     data: dict[str, str] = field(default_factory=dict)
     kwargs: Callable[[World], Mapping[str, object]] | None = None
     two_factor_first: frozenset[str] = frozenset()

@@ -22,11 +22,64 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trustplatform.settings")
 from celery.signals import setup_logging
 from django.db import transaction
 from django_tenants.utils import get_public_schema_name, schema_context
+from redis.exceptions import RedisError
 from tenant_schemas_celery.app import CeleryApp
+from tenant_schemas_celery.task import TenantTask
 
 from tenants.db import school_connection
 
-app = CeleryApp("trustplatform")
+logger = logging.getLogger(__name__)
+
+# How long a message's deliveries are remembered: far longer than any task runs and than the
+# broker's visibility timeout, after which an unacknowledged message is delivered again.
+DELIVERIES_REMEMBERED_SECONDS = 7 * 24 * 60 * 60
+
+
+def _delivery_count(task_id: str) -> int:
+    """This delivery's number for the message `task_id` (1 for its first run), counted in the
+    cache (Redis); 1 when it cannot be counted, so a cache that is down never stops work."""
+    from django.core.cache import cache  # noqa: PLC0415 - read once Django is set up
+
+    key = f"celery-deliveries:{task_id}"
+    try:
+        cache.add(key, 0, timeout=DELIVERIES_REMEMBERED_SECONDS)
+        return int(cache.incr(key))
+    except (RedisError, ValueError):  # Redis down, or the key lost meanwhile
+        return 1
+
+
+class DeliveryCappedTask(TenantTask):
+    """Base of every task of this app: a message acknowledged late that has been delivered
+    TASK_MAX_DELIVERIES times already is logged and given up, not run again.
+
+    With late acknowledgement and task_reject_on_worker_lost, a message whose run kills its worker
+    (the out-of-memory killer) goes back to the queue and runs again; one that kills it every
+    time would go round for ever, taking a worker each time. A run that ends, in success or in
+    failure, is acknowledged and never delivered again, so only such lost runs count here.
+    """
+
+    abstract = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        request = self.request
+        if self.acks_late and not request.is_eager and request.id:
+            from django.conf import settings  # noqa: PLC0415
+
+            limit = int(settings.TASK_MAX_DELIVERIES)
+            delivery = _delivery_count(str(request.id))
+            if delivery > limit:
+                # Ids only: a task's arguments are ids, never a child's name (docs/rules.md).
+                logger.error(
+                    "task %s[%s] given up: delivered %d times, its worker was lost each time",
+                    self.name,
+                    request.id,
+                    delivery - 1,
+                )
+                return None
+        return super().__call__(*args, **kwargs)
+
+
+app = CeleryApp("trustplatform", task_cls=DeliveryCappedTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

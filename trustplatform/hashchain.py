@@ -23,7 +23,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar, cast
@@ -190,14 +190,28 @@ def chain_scopes(model: type[HashChainedModel]) -> list[str | None]:
 def chain_append(model: type[M], **fields: Any) -> M:
     """Inserts a row at the end of its chain (in the current school, or in public); for a table of
     several chains, the chain named by the row's scope field."""
+    return chain_append_many(model, [fields])[0]
+
+
+def chain_append_many(model: type[M], rows: Sequence[Mapping[str, Any]]) -> list[M]:
+    """Inserts rows at the end of their chain, in the order given, each linked to the one before:
+    one lock, one read of the chain's head and one INSERT, whatever their number (a concern's
+    entries on each child's chronology and those of its attachments). Every row names the same
+    chain (the same scope, for a table of several chains)."""
+    if not rows:
+        return []
     schema = _chain_schema(model)
-    scope = str(fields[model.chain_scope_field]) if model.chain_scope_field else ""
+    scopes = {str(r[model.chain_scope_field]) for r in rows} if model.chain_scope_field else {""}
+    if len(scopes) != 1:
+        raise ValueError("Rows appended together belong to one chain.")
+    (scope,) = scopes
     # No savepoint of its own: an append that fails fails the caller's transaction anyway, and a
     # savepoint costs two round trips on every record written.
     with _in_schema(schema), transaction.atomic(savepoint=False):
-        # Held until the surrounding transaction ends, so the next writer reads this row as its
-        # predecessor only once it is committed. The lock serialises every writer of this chain
-        # (and of no other chain): callers append late in their transaction to hold it briefly.
+        # Held until the surrounding transaction ends, so the next writer reads these rows as
+        # their predecessors only once they are committed. The lock serialises every writer of
+        # this chain (and of no other chain): callers append late in their transaction to hold
+        # it briefly.
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(%s)",
@@ -208,25 +222,33 @@ def chain_append(model: type[M], **fields: Any) -> M:
             .order_by("-pk")
             .values_list("row_hash", flat=True)
             .first()
-        )
-        # Built after the lock is held, so a default such as occurred_at=timezone.now follows
-        # the order of the chain.
-        row = model(**fields, prev_hash=prev_hash or GENESIS_HASH)
-        # Cleaned first: cleaning may convert values (to_python), and the hash must cover the
-        # values that are saved.
+        ) or GENESIS_HASH
         # Relations are left to the database's foreign keys: checking each one here would cost
         # a query per relation on every append.
         relations = [f.name for f in model._meta.fields if f.is_relation]
-        row.full_clean(
-            exclude=["row_hash", *relations], validate_unique=False, validate_constraints=False
-        )
-        row.row_hash = row_hash_of(
-            model,
-            {name: row.serializable_value(name) for name in model.hashed_fields},
-            row.prev_hash,
-        )
-        row.save(force_insert=True)
-    return row
+        made: list[M] = []
+        for fields in rows:
+            # Built after the lock is held, so a default such as occurred_at=timezone.now
+            # follows the order of the chain.
+            row = model(**fields, prev_hash=prev_hash)
+            # Cleaned first: cleaning may convert values (to_python), and the hash must cover
+            # the values that are saved.
+            row.full_clean(
+                exclude=["row_hash", *relations], validate_unique=False, validate_constraints=False
+            )
+            row.row_hash = row_hash_of(
+                model,
+                {name: row.serializable_value(name) for name in model.hashed_fields},
+                row.prev_hash,
+            )
+            prev_hash = row.row_hash
+            made.append(row)
+        if len(made) == 1:
+            made[0].save(force_insert=True)
+        else:
+            # One INSERT: ids are given in the order of the rows, the order of the chain.
+            model._default_manager.bulk_create(made)
+    return made
 
 
 def chain_verify(model: type[HashChainedModel], scope: str | None = None) -> BrokenLink | None:

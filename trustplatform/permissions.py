@@ -77,10 +77,19 @@ class Capability(enum.StrEnum):
     RESET_USER_TWO_FACTOR = "reset_user_two_factor"
     VIEW_TRUST_STATISTICS = "view_trust_statistics"
     VIEW_TRUST_REVIEW_DATES = "view_trust_review_dates"
+    # The trust's subscription and invoices, and adding or removing a school from it.
+    VIEW_TRUST_BILLING = "view_trust_billing"
+    MANAGE_TRUST_BILLING = "manage_trust_billing"
 
 
-_EVERY_MEMBER = frozenset({Capability.VIEW_CATEGORY_GUIDANCE, Capability.VIEW_OWN_TASKS})
-_RECORDERS = _EVERY_MEMBER | {Capability.RECORD_CONCERN, Capability.VIEW_OWN_RECEIPTS}
+_EVERY_MEMBER = frozenset({Capability.VIEW_CATEGORY_GUIDANCE})
+# A task names a pupil and what is to be done: a governor sees no child data, so is given none
+# and has no task list (docs/rules.md, "Tasks").
+_RECORDERS = _EVERY_MEMBER | {
+    Capability.RECORD_CONCERN,
+    Capability.VIEW_OWN_RECEIPTS,
+    Capability.VIEW_OWN_TASKS,
+}
 _LEADS = _RECORDERS | {
     Capability.VIEW_ALL_RECORDS,
     Capability.SEARCH_RECORDS,
@@ -145,6 +154,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     },
     Role.SCHOOL_ADMIN: _EVERY_MEMBER
     | {
+        Capability.VIEW_OWN_TASKS,
         Capability.VIEW_STAFF,
         Capability.INVITE_STAFF,
         # Between staff, governor and administrator only: trustplatform/grants.py.
@@ -162,6 +172,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MANAGE_SCHOOLS,
             Capability.ASSIGN_SCHOOL_DSL,
             Capability.RESET_USER_TWO_FACTOR,
+            Capability.VIEW_TRUST_BILLING,
+            Capability.MANAGE_TRUST_BILLING,
         }
     ),
     Role.TRUST_SAFEGUARDING_LEAD: frozenset(
@@ -206,6 +218,9 @@ NEEDS_TWO_FACTOR = frozenset(
         Capability.MANAGE_API_KEYS,
         # Term dates move every deadline of the school.
         Capability.MANAGE_SCHOOL_CALENDAR,
+        # Money: what the trust owes, and a school added to what it pays for.
+        Capability.VIEW_TRUST_BILLING,
+        Capability.MANAGE_TRUST_BILLING,
     }
 )
 
@@ -317,6 +332,11 @@ def roles_here(request: HttpRequest) -> frozenset[Role]:
 
 def role_allows(roles: frozenset[Role], capability: Capability) -> bool:
     return any(capability in ROLE_CAPABILITIES.get(role, frozenset()) for role in roles)
+
+
+def roles_allowed(capability: Capability) -> frozenset[Role]:
+    """Every role whose holders may do `capability`."""
+    return frozenset(role for role, allowed in ROLE_CAPABILITIES.items() if capability in allowed)
 
 
 def two_factor_passed(request: HttpRequest) -> bool:

@@ -201,7 +201,14 @@ else:
 # closed (a restart, a failover) before the request uses it.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if IS_PRODUCTION else 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+# A streaming standby for the reads that bear a little lag, trust statistics and the rendering of
+# exports (tenants/replica.py, docs/scaling.md). Unset: every read goes to the primary.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL", engine=DATABASE_ENGINE) | {
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+    }
+DATABASE_ROUTERS = ("tenants.replica.ReplicaRouter", "django_tenants.routers.TenantSyncRouter")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache --------------------------------------------------------------------------------------
@@ -365,8 +372,10 @@ def s3_storage(
             "location": prefix,
             "region_name": region,
             "endpoint_url": endpoint_url or None,
-            # A second file never replaces the first under the same name.
-            "file_overwrite": False,
+            # Every name written here is a new uuid4 (documents, exports, policies: their
+            # upload_to), so no two files can meet under one name: the storage is spared the
+            # HEAD it would make before each PUT to look for one.
+            "file_overwrite": True,
             # The request's (or task's) own thread writes and reads the file: boto3's default, a
             # pool of transfer threads per file, costs more than it saves for files of at most
             # DOCUMENT_MAX_BYTES, and its threads compete with the other requests of the process.
@@ -483,6 +492,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Unsent drafts are deleted 7 days after their last save, in each school's schema
     # (docs/security.md, "Drafts"); nightly is soon enough, and a second run deletes nothing.
     "drafts-expire": {"task": "tenants.drafts_expire", "schedule": crontab(hour=3, minute=15)},
+    # Billing (docs/billing.md): terms that ended are renewed and invoiced, and joins or leaves
+    # whose task was lost are invoiced; one invoice per term and per join (claimed under locks
+    # and a unique constraint), so a second run issues nothing.
+    "billing-renewals": {"task": "billing.renewals", "schedule": crontab(hour=4, minute=0)},
+    # Unpaid invoices past their due date become overdue; reminders at 14 and 30 days go
+    # through the outbox, each once (its unique kind and id).
+    "billing-overdue-reminders": {
+        "task": "billing.overdue_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
 # Hours (counted on school days) within which a new concern must be screened
 # (docs/rules.md, "Screening a concern").
@@ -600,6 +619,10 @@ CELERY_TASK_ACKS_LATE = True
 # (safeguarding/services/exports.py) and gives up after EXPORT_MAX_RUNS, so a PDF that kills its
 # worker each time does not go round for ever. (A hard time limit is a failure, not a loss.)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# And any message whose runs kill their worker each time is logged and given up after this many
+# deliveries (trustplatform/celery.py, DeliveryCappedTask): more than the export's own runs, so
+# the export is shown as failed first.
+TASK_MAX_DELIVERIES: int = env.int("TASK_MAX_DELIVERIES", default=5)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Tasks that set no limits of their own are stopped after five minutes.
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60

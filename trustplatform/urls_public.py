@@ -15,6 +15,7 @@ urlpatterns = [
     path("portal/statistics/", include("trustplatform.statistics.urls")),
     path("portal/policies/", include("trustplatform.policies.urls")),
     path("portal/term-dates/", include("trustplatform.schooldays.urls")),
+    path("portal/billing/", include("billing.urls")),
     path("portal/", include("trustplatform.portal.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -25,6 +25,10 @@ class Draft(models.Model):
     # new concern. A plain id: a draft never blocks anything from changing.
     record_id = models.BigIntegerField(default=0)
     fields = models.JSONField(default=dict)
+    # A concern's body-map marks, as the concern keeps them: {"view", "x", "y", "region", "note"},
+    # the region found from the outline when saved ("" for a mark off it, kept so it can be
+    # removed rather than its note lost).
+    marks = models.JSONField(default=list)
     saved_at = models.DateTimeField()
 
     class Meta:

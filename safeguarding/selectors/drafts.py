@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from safeguarding.body_map import marks_read
 from safeguarding.models import Draft, Pupil
 
 
@@ -18,3 +21,19 @@ def draft_pupils_named(found: Draft) -> dict[str, str]:
         + (f", {pupil.form})" if pupil.form else ")")
         for pupil in Pupil.objects.filter(pk__in=ids, leaving_date__isnull=True)
     }
+
+
+def draft_marks(found: Draft) -> list[dict[str, Any]]:
+    """A concern's draft's body-map marks, each with its place as the form lists it
+    ("child's left forearm"), so the page can draw and list them again."""
+    return [
+        {
+            "view": mark.view,
+            "x": mark.x,
+            "y": mark.y,
+            "region": mark.region.code if mark.region else "",
+            "place": mark.region.label if mark.region else "not on the outline",
+            "note": mark.note,
+        }
+        for mark in marks_read(found.marks)
+    ]

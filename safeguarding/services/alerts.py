@@ -20,7 +20,7 @@ from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership, User
 from trustplatform.outbox.registry import Email, outbox_kind_register
 from trustplatform.outbox.selectors import outbox_undelivered
-from trustplatform.outbox.services import outbox_add_many
+from trustplatform.outbox.services import outbox_add_many, outbox_add_new
 from trustplatform.statistics.services import statistics_refresh_soon
 
 ALERT_EMAIL = "safeguarding.alert"
@@ -57,6 +57,20 @@ def alert(user_ids: Iterable[int], concern: Concern, reason: Alert.Reason) -> No
         [Alert(user_id=user_id, concern=concern, reason=reason) for user_id in set(user_ids)],
         ignore_conflicts=True,
     )
+
+
+def alert_new_concern(user_ids: Iterable[int], concern: Concern) -> None:
+    """The alerts of a concern recorded in this transaction, and their emails in the outbox: one
+    INSERT each (RETURNING their ids). Nothing of a new concern can be there already, so neither
+    needs the conflict handling and the read back that `alert` and `alert_emails_after_commit`
+    do for a concern that may have alerts already."""
+    alerts = Alert.objects.bulk_create(
+        [
+            Alert(user_id=user_id, concern=concern, reason=Alert.Reason.NEW_CONCERN)
+            for user_id in sorted(set(user_ids))
+        ]
+    )
+    outbox_add_new(kind=ALERT_EMAIL, object_ids=[a.pk for a in alerts])
 
 
 def statistics_changed() -> None:

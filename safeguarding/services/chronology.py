@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from safeguarding.models import Action, ChronologyEntry, Concern, Pupil, Source
 from safeguarding.models.concerns import BACKDATE_GRACE, CLOCK_SKEW
-from trustplatform.hashchain import chain_append
+from trustplatform.hashchain import chain_append, chain_append_many
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,51 @@ class Person:
     user_id: int
     name: str
     role: str
+
+
+def chronology_entry_fields(
+    *,
+    pupil: Pupil,
+    kind: ChronologyEntry.Kind,
+    author: Person,
+    title: str,
+    body: str = "",
+    occurred_at: dt.datetime | None = None,
+    backdate_reason: str = "",
+    source: Source = Source.DIRECT,
+    details: dict[str, Any] | None = None,
+    category_ids: Iterable[int] = (),
+    concern: Concern | None = None,
+    action: Action | None = None,
+    document_id: int | None = None,
+    disclosure_id: int | None = None,
+    supersedes: ChronologyEntry | None = None,
+    correction_reason: str = "",
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """An entry's fields, for `chronology_append_many`."""
+    now = now or timezone.now()
+    return {
+        "pupil": pupil,
+        "kind": kind,
+        "occurred_at": occurred_at or now,
+        "recorded_at": now,
+        "backdate_reason": backdate_reason,
+        "source": source,
+        "author_id": author.user_id,
+        "author_name": author.name,
+        "author_role": author.role,
+        "title": title[:200],
+        "body": body,
+        "details": details or {},
+        "category_ids": sorted(set(category_ids)),
+        "concern": concern,
+        "action": action,
+        "document_id": document_id,
+        "disclosure_id": disclosure_id,
+        "supersedes": supersedes,
+        "correction_reason": correction_reason,
+    }
 
 
 def chronology_append(
@@ -46,29 +91,34 @@ def chronology_append(
 ) -> ChronologyEntry:
     """Adds an entry at the end of the school's chain. Call it late in the transaction: the chain
     lock is held until commit."""
-    now = timezone.now()
     return chain_append(
         ChronologyEntry,
-        pupil=pupil,
-        kind=kind,
-        occurred_at=occurred_at or now,
-        recorded_at=now,
-        backdate_reason=backdate_reason,
-        source=source,
-        author_id=author.user_id,
-        author_name=author.name,
-        author_role=author.role,
-        title=title[:200],
-        body=body,
-        details=details or {},
-        category_ids=sorted(set(category_ids)),
-        concern=concern,
-        action=action,
-        document_id=document_id,
-        disclosure_id=disclosure_id,
-        supersedes=supersedes,
-        correction_reason=correction_reason,
+        **chronology_entry_fields(
+            pupil=pupil,
+            kind=kind,
+            author=author,
+            title=title,
+            body=body,
+            occurred_at=occurred_at,
+            backdate_reason=backdate_reason,
+            source=source,
+            details=details,
+            category_ids=category_ids,
+            concern=concern,
+            action=action,
+            document_id=document_id,
+            disclosure_id=disclosure_id,
+            supersedes=supersedes,
+            correction_reason=correction_reason,
+        ),
     )
+
+
+def chronology_append_many(entries: Sequence[dict[str, Any]]) -> list[ChronologyEntry]:
+    """Adds entries (each made by `chronology_entry_fields`) at the end of the school's chain, in
+    order, with one lock and one INSERT. Call it late in the transaction: the lock is held until
+    commit."""
+    return chain_append_many(ChronologyEntry, entries)
 
 
 @transaction.atomic

@@ -30,21 +30,30 @@ from safeguarding.services.alerts import alert as _alert
 from safeguarding.services.alerts import (
     alert_emails_after_commit as _send_alert_emails_after_commit,
 )
+from safeguarding.services.alerts import alert_new_concern as _alert_new_concern
 from safeguarding.services.alerts import member_ids as _member_ids
 from safeguarding.services.alerts import statistics_changed as _statistics_changed
 from safeguarding.services.allegations import allegation_create, allegation_handler_ids
-from safeguarding.services.chronology import Person, chronology_append, occurred_at_errors
+from safeguarding.services.chronology import (
+    Person,
+    chronology_append,
+    chronology_append_many,
+    chronology_entry_fields,
+    occurred_at_errors,
+)
 from safeguarding.services.documents import (
     CheckedFile,
     attachments_checked_first,
     document_file_put,
     document_file_remove,
     document_store,
+    documents_of_concern_store,
 )
 from safeguarding.services.drafts import draft_discard
+from tenants.db import school_connection
 from tenants.models import School
 from trustplatform.accounts.models import Role, SchoolMembership
-from trustplatform.permissions import Capability, role_allows
+from trustplatform.permissions import Capability, role_allows, roles_allowed
 from trustplatform.schooldays.calendar import SchoolCalendar, calendar_of
 
 ALLEGATION_CODE = "allegation-staff"
@@ -285,20 +294,24 @@ def _concern_alert(
         recipients = sorted(allegation_handler_ids(school, allegation))
     else:
         recipients = _member_ids(school, SCREENERS) + checked.notified
-    _alert((r for r in recipients if r != author.user_id), concern, Alert.Reason.NEW_CONCERN)
+    # The concern is new: its alerts and their emails are new rows (one INSERT each).
+    _alert_new_concern((r for r in recipients if r != author.user_id), concern)
 
 
-def _concern_chronology(concern: Concern, *, author: Person, checked: _Checked) -> None:
+def _concern_chronology(
+    concern: Concern, *, author: Person, checked: _Checked
+) -> list[dict[str, Any]]:
+    """The fields of the concern's entry on each child's chronology (none for an allegation)."""
     if checked.is_allegation:
-        return  # allegations stay out of the children's chronologies
+        return []  # allegations stay out of the children's chronologies
     original_written_at = concern.original_written_at
     shown_author = (
         f"{concern.original_author_name} (paper form, entered by {author.name})"
         if concern.source == Source.PAPER_FORM
         else author.name
     )
-    for pupil in checked.pupils:
-        chronology_append(
+    return [
+        chronology_entry_fields(
             pupil=pupil,
             kind=ChronologyEntry.Kind.CONCERN,
             author=author,
@@ -320,6 +333,8 @@ def _concern_chronology(concern: Concern, *, author: Person, checked: _Checked) 
             category_ids=[c.pk for c in checked.categories],
             concern=concern,
         )
+        for pupil in checked.pupils
+    ]
 
 
 def _concern_files_put(
@@ -352,19 +367,22 @@ def _concern_attach(
     checked: _Checked,
     attachments: Sequence[UploadedFile | CheckedFile],
     stored: list[list[str]],
-) -> None:
-    category_ids = [c.pk for c in checked.categories]
-    for attachment, names in zip(attachments, stored, strict=True):
-        for pupil, name in zip(checked.pupils, names, strict=True):
-            document_store(
-                pupil=pupil,
-                checked=cast(CheckedFile, attachment),  # checked by the decorator, before the txn
-                overview=f"Attached to concern C{concern.pk} by the member of staff",
-                author=author,
-                concern=concern,
-                category_ids=category_ids,
-                stored_name=name,
-            )
+) -> list[dict[str, Any]]:
+    """The attachments' documents on each child's record; the fields of their entries."""
+    if not attachments:
+        return []
+    return documents_of_concern_store(
+        concern=concern,
+        author=author,
+        stored=[
+            # Checked by the decorator, before the transaction.
+            (pupil, cast(CheckedFile, attachment), name)
+            for attachment, names in zip(attachments, stored, strict=True)
+            for pupil, name in zip(checked.pupils, names, strict=True)
+        ],
+        overview=f"Attached to concern C{concern.pk} by the member of staff",
+        category_ids=[c.pk for c in checked.categories],
+    )
 
 
 @attachments_checked_first  # each file scanned once, before the transaction opens
@@ -448,16 +466,19 @@ def concern_record(
             adult_name=adult_name,
             adult_role=adult_role,
         )
-        _concern_chronology(concern, author=author, checked=checked)
-        _concern_attach(
+        documents = _concern_attach(
             concern, author=author, checked=checked, attachments=attachments, stored=stored
         )
         # Sent: the author's draft of the form has done its job (docs/security.md, "Drafts").
         draft_discard(author_id=author.user_id, form=Draft.Form.CONCERN, record_id=0)
+        # Last, as the school's chronology lock is held from here to the commit: the concern's
+        # entry on each child's chronology, then its attachments', with one lock and one INSERT.
+        chronology_append_many(
+            _concern_chronology(concern, author=author, checked=checked) + documents
+        )
     except BaseException:
         _concern_files_remove(stored)
         raise
-    _send_alert_emails_after_commit(concern)
     _statistics_changed()
     return concern
 
@@ -709,6 +730,14 @@ def concern_status_set(
     return concern
 
 
+def _may_hold_tasks(user_id: int) -> bool:
+    return SchoolMembership.objects.filter(
+        school__schema_name=school_connection.schema_name,
+        user_id=user_id,
+        role__in=sorted(roles_allowed(Capability.VIEW_OWN_TASKS)),
+    ).exists()
+
+
 @transaction.atomic
 def action_add(
     *,
@@ -728,7 +757,11 @@ def action_add(
         errors["decision_rationale"] = "Record why the decision is not to refer."
     if due_on is not None and due_on < timezone.localdate():
         errors["due_on"] = "The due date is in the past."
-    if (
+    if assignee is not None and not _may_hold_tasks(assignee.user_id):
+        # A task names the pupil: never given to a governor, who sees no child data (docs/rules.md,
+        # "Tasks"), nor to someone who is not of this school.
+        errors["assignee"] = "Choose a member of staff: a governor is given no tasks."
+    elif (
         assignee is not None
         and Allegation.objects.filter(concern=concern, adult_user_id=assignee.user_id).exists()
     ):

@@ -19,7 +19,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,7 +30,11 @@ from django.db.models import FileField
 
 from safeguarding.models import ChronologyEntry, Concern, Document, Pupil, Source
 from safeguarding.scanning import ScannerError, scan_bytes
-from safeguarding.services.chronology import Person, chronology_append
+from safeguarding.services.chronology import (
+    Person,
+    chronology_append_many,
+    chronology_entry_fields,
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -405,6 +409,77 @@ def document_file_remove(stored_name: str) -> None:
     field.storage.delete(stored_name)
 
 
+def _document_row(
+    *, pupil: Pupil, checked: CheckedFile, overview: str, author: Person, concern: Concern | None
+) -> Document:
+    return Document(
+        pupil=pupil,
+        concern=concern,
+        original_name=checked.original_name,
+        content_type=checked.kind.content_type,
+        size=len(checked.data),
+        sha256=hashlib.sha256(checked.data).hexdigest(),
+        overview=overview,
+        scanned=checked.scanned,
+        uploaded_by_id=author.user_id,
+        uploaded_by_name=author.name,
+        uploaded_by_role=author.role,
+    )
+
+
+def _document_entry(
+    document: Document,
+    *,
+    author: Person,
+    category_ids: Sequence[int],
+    occurred_at: dt.datetime | None = None,
+    backdate_reason: str = "",
+) -> dict[str, Any]:
+    """The fields of a saved document's chronology entry."""
+    return chronology_entry_fields(
+        pupil=document.pupil,
+        kind=ChronologyEntry.Kind.DOCUMENT,
+        author=author,
+        title=f"Document uploaded: {document.overview}",
+        occurred_at=occurred_at or document.uploaded_at,
+        backdate_reason=backdate_reason,
+        source=Source.UPLOAD,
+        details={
+            "original_name": document.original_name,
+            "content_type": document.content_type,
+            "size": document.size,
+            "sha256": document.sha256,
+            "scanned": document.scanned,
+        },
+        category_ids=category_ids,
+        concern=document.concern,
+        document_id=document.pk,
+    )
+
+
+def documents_of_concern_store(
+    *,
+    concern: Concern,
+    author: Person,
+    stored: Sequence[tuple[Pupil, CheckedFile, str]],
+    overview: str,
+    category_ids: Sequence[int],
+) -> list[dict[str, Any]]:
+    """A new concern's attachments on each child's record, their files already in the storage
+    (`document_file_put`, under the names given): one INSERT, inside the caller's transaction.
+    Returns their chronology entries' fields, for the caller to append with the concern's own
+    (`chronology_append_many`)."""
+    documents = []
+    for pupil, checked, name in stored:
+        document = _document_row(
+            pupil=pupil, checked=checked, overview=overview, author=author, concern=concern
+        )
+        document.file.name = name
+        documents.append(document)
+    Document.objects.bulk_create(documents)
+    return [_document_entry(d, author=author, category_ids=category_ids) for d in documents]
+
+
 def document_store(
     *,
     pupil: Pupil,
@@ -424,25 +499,8 @@ def document_store(
     `stored_name`: the file is in the storage already (`document_file_put`), and the caller removes
     it if the transaction fails. `category_ids`: the concern's, when the caller has them.
     """
-    data, original_name, kind, scanned = (
-        checked.data,
-        checked.original_name,
-        checked.kind,
-        checked.scanned,
-    )
-    sha256 = hashlib.sha256(data).hexdigest()
-    document = Document(
-        pupil=pupil,
-        concern=concern,
-        original_name=original_name,
-        content_type=kind.content_type,
-        size=len(data),
-        sha256=sha256,
-        overview=overview,
-        scanned=scanned,
-        uploaded_by_id=author.user_id,
-        uploaded_by_name=author.name,
-        uploaded_by_role=author.role,
+    document = _document_row(
+        pupil=pupil, checked=checked, overview=overview, author=author, concern=concern
     )
     if category_ids is None:
         category_ids = list(concern.categories.values_list("pk", flat=True)) if concern else []
@@ -459,24 +517,16 @@ def document_store(
                 put_here = document_file_put(checked)
                 document.file.name = put_here
             document.save()
-            chronology_append(
-                pupil=pupil,
-                kind=ChronologyEntry.Kind.DOCUMENT,
-                author=author,
-                title=f"Document uploaded: {overview}",
-                occurred_at=occurred_at or document.uploaded_at,
-                backdate_reason=backdate_reason,
-                source=Source.UPLOAD,
-                details={
-                    "original_name": original_name,
-                    "content_type": kind.content_type,
-                    "size": len(data),
-                    "sha256": sha256,
-                    "scanned": scanned,
-                },
-                category_ids=category_ids,
-                concern=concern,
-                document_id=document.pk,
+            chronology_append_many(
+                [
+                    _document_entry(
+                        document,
+                        author=author,
+                        category_ids=category_ids,
+                        occurred_at=occurred_at,
+                        backdate_reason=backdate_reason,
+                    )
+                ]
             )
     except BaseException:
         if put_here:

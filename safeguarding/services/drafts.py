@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from safeguarding.body_map import marks_posted
 from safeguarding.models import Draft
 
 # A long concern is a few thousand characters; 100 KB is far beyond any form typed by hand.
@@ -23,8 +25,8 @@ TOO_LONG = (
 # Kept long enough to come back after a weekend; never kept as a record.
 DRAFT_KEEP_DAYS = 7
 
-# The fields each form's draft keeps; anything else posted is not stored. Files never are, nor
-# the body map's marks: drawn by the page's own script, they are placed again after a restore.
+# The fields each form's draft keeps; anything else posted is not stored. Files never are. The
+# body map's marks are kept apart (Draft.marks), read from the columns the form posts them in.
 DRAFT_FIELDS: dict[str, frozenset[str]] = {
     Draft.Form.CONCERN: frozenset(
         {
@@ -55,27 +57,57 @@ DRAFT_FIELDS: dict[str, frozenset[str]] = {
 }
 
 
+# A concern's marks as its form posts them: one of each per mark, in order.
+MARK_COLUMNS = ("mark_view", "mark_x", "mark_y", "mark_note")
+# Above the number a concern may hold, so that the concern's own limit is the one people are told.
+DRAFT_MAX_MARKS = 60
+
+
+def _strings(value: object) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    if not all(isinstance(item, str) for item in values):
+        raise ValidationError("The draft could not be read.")
+    return values
+
+
 def _fields_bounded(form: Draft.Form, fields: object) -> dict[str, list[str]]:
     if not isinstance(fields, dict):
         raise ValidationError("The draft could not be read.")
-    kept: dict[str, list[str]] = {}
-    for name, value in fields.items():
-        if name not in DRAFT_FIELDS[form]:
-            continue
-        values = value if isinstance(value, list) else [value]
-        if not all(isinstance(item, str) for item in values):
-            raise ValidationError("The draft could not be read.")
-        kept[name] = values
-    if len(json.dumps(kept).encode()) > DRAFT_MAX_BYTES:
-        raise ValidationError(TOO_LONG)
-    return kept
+    return {name: _strings(value) for name, value in fields.items() if name in DRAFT_FIELDS[form]}
+
+
+def _marks_bounded(form: Draft.Form, fields: object) -> list[dict[str, Any]]:
+    """The body-map marks posted with a concern's draft, each with the region it lies in."""
+    if form is not Draft.Form.CONCERN or not isinstance(fields, dict):
+        return []
+    columns = [_strings(fields.get(name, [])) for name in MARK_COLUMNS]
+    if len({len(column) for column in columns}) > 1 or len(columns[0]) > DRAFT_MAX_MARKS:
+        raise ValidationError("The draft could not be read.")
+    posted = [
+        {"view": view, "x": x, "y": y, "note": note}
+        for view, x, y, note in zip(*columns, strict=True)
+    ]
+    return [
+        {
+            "view": mark.view,
+            "x": mark.x,
+            "y": mark.y,
+            "region": mark.region.code if mark.region else "",
+            "note": mark.note,
+        }
+        for mark in marks_posted(posted)
+    ]
 
 
 @transaction.atomic
 def draft_save(*, author_id: int, form: Draft.Form, record_id: int, fields: object) -> Draft | None:
-    """Keeps what the author has typed so far; a form left empty keeps no draft."""
+    """Keeps what the author has typed so far, and a concern's body-map marks; a form left empty
+    keeps no draft."""
     kept = _fields_bounded(form, fields)
-    if not any(item.strip() for values in kept.values() for item in values):
+    marks = _marks_bounded(form, fields)
+    if len(json.dumps([kept, marks]).encode()) > DRAFT_MAX_BYTES:
+        raise ValidationError(TOO_LONG)
+    if not marks and not any(item.strip() for values in kept.values() for item in values):
         draft_discard(author_id=author_id, form=form, record_id=record_id)
         return None
     existing = Draft.objects.filter(author_id=author_id, form=form, record_id=record_id)
@@ -90,15 +122,18 @@ def draft_save(*, author_id: int, form: Draft.Form, record_id: int, fields: obje
         author_id=author_id,
         form=form,
         record_id=record_id,
-        defaults={"fields": kept, "saved_at": timezone.now()},
+        defaults={"fields": kept, "marks": marks, "saved_at": timezone.now()},
     )
     return draft
 
 
 def draft_discard(*, author_id: int, form: Draft.Form, record_id: int) -> int:
     """Deletes the author's draft of the form, if any: discarded, or the form was sent."""
-    deleted, _ = Draft.objects.filter(author_id=author_id, form=form, record_id=record_id).delete()
-    return deleted
+    # One DELETE, on every concern recorded: QuerySet.delete() would SELECT the rows first, as
+    # django-axes listens for every model's post_delete (for its own rows; a draft has no
+    # receivers, relations or files).
+    drafts = Draft.objects.filter(author_id=author_id, form=form, record_id=record_id)
+    return int(drafts._raw_delete(drafts.db))
 
 
 def drafts_expire(*, now: dt.datetime | None = None) -> int:

@@ -52,6 +52,7 @@ from safeguarding.selectors.pupils import pupil_get_for_reader
 from safeguarding.services.access import access_log_record
 from tenants.db import school_connection
 from tenants.models import School
+from tenants.replica import replica_reads
 from trustplatform.accounts.models import Role, SchoolMembership
 from trustplatform.celery import on_commit_in_this_school
 from trustplatform.hashchain import GENESIS_HASH
@@ -350,23 +351,26 @@ def export_render(*, job_id: int, run_id: str = "") -> bool:
             if external
             else f"{job.requested_by_name} ({role_label(job.requested_by_role)})"
         )
-        pdf = chronology_pdf(
-            stamp=Stamp(
-                school=school.name,
-                generated_by=generated_by,
-                generated_at=job.requested_at,
-                version_label=ExportJob.Version(job.version).label,
-                chain_head=job.chain_head,
-                entries_count=job.entries_count,
-                filters=filters_sentence(export_filters_shown(job)),
-            ),
-            pupil=job.pupil,
-            entries=export_entries(reader, job).iterator(chunk_size=500),
-            external=external,
-            staff=_staff_names(job, school) if external else None,
-            progress=_progress_writer(job_id),
-            body_maps=concern_body_maps(export_entries(reader, job)),
-        )
+        # The render's reads go to the replica once it has replayed this job (and with it every
+        # entry up to the job's chain head); writes, progress included, go to the primary.
+        with replica_reads(caught_up=ExportJob.objects.filter(pk=job_id).exists):
+            pdf = chronology_pdf(
+                stamp=Stamp(
+                    school=school.name,
+                    generated_by=generated_by,
+                    generated_at=job.requested_at,
+                    version_label=ExportJob.Version(job.version).label,
+                    chain_head=job.chain_head,
+                    entries_count=job.entries_count,
+                    filters=filters_sentence(export_filters_shown(job)),
+                ),
+                pupil=job.pupil,
+                entries=export_entries(reader, job).iterator(chunk_size=500),
+                external=external,
+                staff=_staff_names(job, school) if external else None,
+                progress=_progress_writer(job_id),
+                body_maps=concern_body_maps(export_entries(reader, job)),
+            )
         job.file.save("export.pdf", ContentFile(pdf), save=False)
         stored = job.file.name or ""
         finished = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update(

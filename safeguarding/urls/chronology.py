@@ -10,11 +10,22 @@ urlpatterns = [
         chronology.pupil_chronology,
         name="pupil_chronology",
     ),
-    path("pupils/<int:pupil_id>/contacts/", chronology.contact_add, name="contact_add"),
-    path("pupils/<int:pupil_id>/chronology/note/", chronology.note_add, name="note_add"),
+    path(
+        "pupils/<int:pupil_id>/contacts/",
+        chronology.record_add,
+        {"page": "contact"},
+        name="contact_add",
+    ),
+    path(
+        "pupils/<int:pupil_id>/chronology/note/",
+        chronology.record_add,
+        {"page": "note"},
+        name="note_add",
+    ),
     path(
         "pupils/<int:pupil_id>/chronology/child-informed/",
-        chronology.child_informed_add,
+        chronology.record_add,
+        {"page": "child_informed"},
         name="child_informed_add",
     ),
     path(

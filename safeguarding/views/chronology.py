@@ -4,6 +4,8 @@ that record on it."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -174,50 +176,16 @@ def pupil_chronology(request: HttpRequest, pupil_id: int) -> HttpResponse:
     )
 
 
-def _record_page(
-    request: HttpRequest,
-    pupil_id: int,
-    *,
-    form_class: type[RecordForm],
-    heading: str,
-    hint: str,
-    record: Any,
-) -> HttpResponse:
-    """A recording form on a page of its own. A refused form comes back with every value as
-    typed and the reason beside the field (a file chosen must be chosen again)."""
-    pupil = pupil_get_for_reader(reader=reader_for(request), pupil_id=pupil_id, request=request)
-    initial = {"kind": request.GET.get("kind", "")} if form_class is ContactForm else {}
-    # Bound on every POST, an empty one too, so that it is refused field by field.
-    posted = request.method == "POST"
-    form = form_class(
-        request.POST if posted else None, request.FILES if posted else None, initial=initial
-    )
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                entry = record(pupil=pupil, author=acting_person(request), data=form.cleaned_data)
-            except ValidationError as error:
-                form_errors_add(form, error)
-            else:
-                messages.success(request, "Added to the chronology.")
-                url = reverse("safeguarding:pupil_chronology", args=[pupil.pk])
-                return redirect(f"{url}#entry-{entry.pk}")
-        else:
-            form.add_error(None, "Some answers need another look: see the fields marked below.")
-    return render(
-        request,
-        "safeguarding/chronology/record.html",
-        {
-            "pupil": pupil,
-            "form": form,
-            "heading": heading,
-            "hint": hint,
-            # A call or meeting is saved as a draft while typed (safeguarding/services/drafts.py).
-            "draft_url": reverse("safeguarding:draft", args=["contact", pupil.pk])
-            if form_class is ContactForm
-            else "",
-        },
-    )
+@dataclass(frozen=True)
+class RecordPage:
+    """A recording page of the chronology: its form, heading and hint, the service that records
+    what it posts, and the draft form it is saved as while typed (none: not saved)."""
+
+    form_class: type[RecordForm]
+    heading: str
+    hint: str
+    record: Callable[..., ChronologyEntry]
+    draft_form: str = ""
 
 
 def _contact(*, pupil: Pupil, author: Person, data: dict[str, Any]) -> ChronologyEntry:
@@ -259,44 +227,77 @@ def _child_informed(*, pupil: Pupil, author: Person, data: dict[str, Any]) -> Ch
     )
 
 
-@require(Capability.MANAGE_CASES)
-@require_http_methods(["GET", "POST"])
-def contact_add(request: HttpRequest, pupil_id: int) -> HttpResponse:
-    return _record_page(
+def _record_page(request: HttpRequest, pupil_id: int, *, page: RecordPage) -> HttpResponse:
+    """A recording form on a page of its own. A refused form comes back with every value as
+    typed and the reason beside the field (a file chosen must be chosen again)."""
+    pupil = pupil_get_for_reader(reader=reader_for(request), pupil_id=pupil_id, request=request)
+    form_class = page.form_class
+    initial = {"kind": request.GET.get("kind", "")} if form_class is ContactForm else {}
+    # Bound on every POST, an empty one too, so that it is refused field by field.
+    posted = request.method == "POST"
+    form = form_class(
+        request.POST if posted else None, request.FILES if posted else None, initial=initial
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                entry = page.record(
+                    pupil=pupil, author=acting_person(request), data=form.cleaned_data
+                )
+            except ValidationError as error:
+                form_errors_add(form, error)
+            else:
+                messages.success(request, "Added to the chronology.")
+                url = reverse("safeguarding:pupil_chronology", args=[pupil.pk])
+                return redirect(f"{url}#entry-{entry.pk}")
+        else:
+            form.add_error(None, "Some answers need another look: see the fields marked below.")
+    return render(
         request,
-        pupil_id,
-        form_class=ContactForm,
-        heading="Add a telephone call or meeting",
-        hint="A meeting's notes or minutes may be uploaded with it: the document takes the "
+        "safeguarding/chronology/record.html",
+        {
+            "pupil": pupil,
+            "form": form,
+            "heading": page.heading,
+            "hint": page.hint,
+            # A call or meeting is saved as a draft while typed (safeguarding/services/drafts.py).
+            "draft_url": reverse("safeguarding:draft", args=[page.draft_form, pupil.pk])
+            if page.draft_form
+            else "",
+        },
+    )
+
+
+RECORD_PAGES: dict[str, RecordPage] = {
+    "contact": RecordPage(
+        ContactForm,
+        "Add a telephone call or meeting",
+        "A meeting's notes or minutes may be uploaded with it: the document takes the "
         "meeting's date and time on the chronology.",
-        record=_contact,
-    )
+        _contact,
+        draft_form="contact",
+    ),
+    "note": RecordPage(
+        NoteForm,
+        "Add a note",
+        "Something known about the child that is not a concern, a call or a meeting.",
+        _note,
+    ),
+    "child_informed": RecordPage(
+        ChildInformedForm,
+        "Record that the child was told",
+        "Who told the child, what they were told and how, and what the child said.",
+        _child_informed,
+    ),
+}
 
 
 @require(Capability.MANAGE_CASES)
 @require_http_methods(["GET", "POST"])
-def note_add(request: HttpRequest, pupil_id: int) -> HttpResponse:
-    return _record_page(
-        request,
-        pupil_id,
-        form_class=NoteForm,
-        heading="Add a note",
-        hint="Something known about the child that is not a concern, a call or a meeting.",
-        record=_note,
-    )
-
-
-@require(Capability.MANAGE_CASES)
-@require_http_methods(["GET", "POST"])
-def child_informed_add(request: HttpRequest, pupil_id: int) -> HttpResponse:
-    return _record_page(
-        request,
-        pupil_id,
-        form_class=ChildInformedForm,
-        heading="Record that the child was told",
-        hint="Who told the child, what they were told and how, and what the child said.",
-        record=_child_informed,
-    )
+def record_add(request: HttpRequest, pupil_id: int, page: str) -> HttpResponse:
+    """Adds a call or meeting, a note, or that the child was told: `page` names the row of
+    RECORD_PAGES (given by the URL pattern)."""
+    return _record_page(request, pupil_id, page=RECORD_PAGES[page])
 
 
 @require(Capability.CORRECT_ENTRIES)

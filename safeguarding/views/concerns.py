@@ -37,18 +37,24 @@ from safeguarding.services.chronology import Person
 from safeguarding.views.common import acting_person, acting_user, form_errors_add
 from tenants.selectors import school_of_request_or_404
 from trustplatform.accounts.models import Role, User
-from trustplatform.permissions import Capability, require
+from trustplatform.permissions import Capability, require, roles_allowed
 
 
-def _colleagues(request: HttpRequest) -> list[User]:
-    return list(
-        User.objects.filter(
-            school_memberships__school=school_of_request_or_404(request), is_active=True
-        )
-        .exclude(pk=acting_user(request).pk)
-        .only("pk", "full_name")
-        .order_by("full_name")
+def _colleagues(request: HttpRequest, *, holding: Capability | None = None) -> list[User]:
+    """The school's other active members; `holding`: only those whose role may do it."""
+    members = User.objects.filter(
+        school_memberships__school=school_of_request_or_404(request), is_active=True
     )
+    if holding is not None:
+        members = members.filter(school_memberships__role__in=sorted(roles_allowed(holding)))
+    return list(
+        members.exclude(pk=acting_user(request).pk).only("pk", "full_name").order_by("full_name")
+    )
+
+
+def _assignable(request: HttpRequest) -> list[User]:
+    # A task names the pupil: a governor sees no child data, so is given none (docs/rules.md).
+    return _colleagues(request, holding=Capability.VIEW_OWN_TASKS)
 
 
 # --- recording ---------------------------------------------------------------------------------
@@ -197,7 +203,7 @@ def _detail_page(
     Alert.objects.filter(concern=concern, user_id=reader.user_id, read_at__isnull=True).update(
         read_at=timezone.now()
     )
-    colleagues = _colleagues(request)
+    colleagues = _assignable(request)
     allegation = allegation_of_concern(reader, concern)
     return render(
         request,
@@ -312,7 +318,7 @@ def concern_screen(request: HttpRequest, concern_id: int) -> HttpResponse:
 @require_POST
 def action_add(request: HttpRequest, concern_id: int) -> HttpResponse:
     concern = concern_get_for_reader(reader=reader_required(request), concern_id=concern_id)
-    colleagues = _colleagues(request)
+    colleagues = _assignable(request)
     form = ActionForm(request.POST, colleagues=colleagues)
     if form.is_valid():
         data = form.cleaned_data

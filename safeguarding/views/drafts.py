@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from safeguarding.models import Draft
 from safeguarding.permissions import DRAFT_CAPABILITY, reader_required
 from safeguarding.selectors.concerns import concern_get_for_reader
-from safeguarding.selectors.drafts import draft_of_author, draft_pupils_named
+from safeguarding.selectors.drafts import draft_marks, draft_of_author, draft_pupils_named
 from safeguarding.selectors.pupils import pupil_get_unlogged
 from safeguarding.services.drafts import DRAFT_MAX_BYTES, TOO_LONG, draft_discard, draft_save
 from safeguarding.views.common import acting_user, error_text
@@ -86,6 +86,7 @@ def _offered(found: Draft | None) -> JsonResponse:
                 "saved_at_text": _when(found.saved_at),
                 "fields": found.fields,
                 "pupils": draft_pupils_named(found) if found.form == Draft.Form.CONCERN else {},
+                "marks": draft_marks(found),
             }
         }
     )

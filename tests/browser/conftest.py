@@ -21,6 +21,9 @@ from axe_playwright_python.sync_playwright import Axe
 from django.db import connections
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
+from safeguarding.tasks import chronology_export_task
+from tests.celery_worker import own_queue, worker_on
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -147,3 +150,15 @@ def screenshot(request: pytest.FixtureRequest) -> TakeScreenshot:
         return path
 
     return take
+
+
+@pytest.fixture
+def export_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A real Celery worker that makes the PDFs the pages ask for, on a queue of this test's own."""
+    queue = own_queue("browser-exports")
+    # Sent where that worker listens: Celery reads a task's own `queue` when it sends it, and
+    # keeps what it read at the first send (`_exec_options`), so that is read again.
+    monkeypatch.setattr(chronology_export_task, "queue", queue, raising=False)
+    monkeypatch.setattr(chronology_export_task, "_exec_options", None)
+    with worker_on(queue):
+        yield

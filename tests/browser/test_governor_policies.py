@@ -22,8 +22,7 @@ pytestmark = pytest.mark.browser
 # Pages of the safeguarding area every member may open: the school's home page and the category
 # guidance (no child data in either), and the member's own alert list (alerts go to the DSL,
 # deputies and headteacher only; a governor's is empty).
-# "my_tasks": every member's own tasks, empty unless the DSL assigned them one (a governor can be).
-NOT_CHILD_ROUTES = frozenset({"home", "category_guidance", "alerts", "my_tasks"})
+NOT_CHILD_ROUTES = frozenset({"home", "category_guidance", "alerts"})
 UUID_ONE = "00000000-0000-0000-0000-000000000001"
 
 

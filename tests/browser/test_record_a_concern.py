@@ -14,9 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
 from safeguarding.models import Pupil
-from safeguarding.tasks import chronology_export_task
 from tests.browser.conftest import PHONE_VIEWPORT, CheckAccessibility, TakeScreenshot
-from tests.celery_worker import own_queue, worker_on
 from tests.conftest import PASSWORD, World, school_url
 from tests.safeguarding.fixtures import enrol
 from trustplatform.accounts.models import Role, User
@@ -35,18 +33,6 @@ def pupil(world: World, django_db_blocker: object) -> Iterator[Pupil]:
     # Committed for real: the browser talks to the test server, whose connections see only that.
     with django_db_blocker.unblock(), schema_context(world.school_a.schema_name):  # type: ignore[attr-defined]
         yield enrol(first="Wrenna", last="Halloway", serial=77001, year_group=5, form="5W")
-
-
-@pytest.fixture
-def export_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """A real Celery worker that makes the PDFs the pages ask for, on a queue of this test's own."""
-    queue = own_queue("browser-exports")
-    # Sent where that worker listens: Celery reads a task's own `queue` when it sends it, and
-    # keeps what it read at the first send (`_exec_options`), so that is read again.
-    monkeypatch.setattr(chronology_export_task, "queue", queue, raising=False)
-    monkeypatch.setattr(chronology_export_task, "_exec_options", None)
-    with worker_on(queue):
-        yield
 
 
 # The last TOTP step each user signed in with here: a code is accepted once only.

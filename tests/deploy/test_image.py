@@ -89,6 +89,23 @@ def test_the_dockerfile_ships_no_compiler_and_runs_as_a_user() -> None:
     assert "deploy/collectstatic.sh" in runtime
 
 
+def test_the_image_has_pg_dump_of_the_servers_major_version() -> None:
+    """backup_school refuses a pg_dump older than the server: the image carries the client of the
+    major version that compose and Terraform run."""
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    client = re.search(r"^ARG POSTGRES_CLIENT_MAJOR=(\d+)$", dockerfile, re.MULTILINE)
+    assert client, "the image installs no PostgreSQL client"
+    assert "postgresql-client-${POSTGRES_CLIENT_MAJOR}" in dockerfile
+    compose = re.search(r"image: postgres:(\d+)", (DEPLOY / "compose.yaml").read_text())
+    terraform = re.search(
+        r'variable "engine_version".*?default\s*=\s*"(\d+)\.',
+        (PROJECT / "terraform/modules/database/variables.tf").read_text(),
+        re.DOTALL,
+    )
+    assert compose and terraform
+    assert client.group(1) == compose.group(1) == terraform.group(1)
+
+
 def test_the_stack_gives_the_application_every_setting_production_requires() -> None:
     """Each variable production refuses to start without is set by compose.yaml or named in
     env.example, where the operator fills it in."""

@@ -167,6 +167,37 @@ class PostgresServer:
         ).stdout.strip()
 
 
+def standby_of(primary: PostgresServer) -> PostgresServer:
+    """A streaming standby of `primary` (pg_basebackup), started on a port of its own.
+
+    initdb's pg_hba.conf already lets local replication connections in with trust, and the
+    defaults (wal_level=replica, max_wal_senders=10, hot_standby=on) are all streaming needs.
+    """
+    standby = PostgresServer()
+    subprocess.run(
+        [
+            *_as_postgres(),
+            _postgres_bin("pg_basebackup"),
+            "-D",
+            str(standby.data),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(primary.port),
+            "-U",
+            "postgres",
+            # standby.signal and primary_conninfo, so that it starts as a streaming standby.
+            "--write-recovery-conf",
+            "--wal-method=stream",
+            "--checkpoint=fast",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return standby.start()
+
+
 @dataclass
 class Process:
     """A server run in the foreground as a child process, in a session of its own."""

@@ -35,8 +35,9 @@ def staff_task_kwargs(world: World) -> Mapping[str, object]:
 
 
 SCHOOL_ROWS: dict[str, Row] = {
-    # Everyone of the school may be given a task; the page lists one's own only.
-    "safeguarding:my_tasks": Row(allowed=A_MEMBERS),
+    # Everyone of the school but a governor (who sees no child data) may be given a task; the
+    # page lists one's own only.
+    "safeguarding:my_tasks": Row(allowed=A_MEMBERS - actors("a:governor")),
     # Only the assignee completes it here (the DSL and deputies do so on the concern's page):
     # anyone else gets the same 404 as for no task.
     "safeguarding:task_complete": Row(

@@ -246,3 +246,55 @@ def test_a_call_added_to_the_chronology_deletes_its_draft_and_no_other(
 
     with schema_context(school_a.schema_name):
         assert list(Draft.objects.values_list("record_id", flat=True)) == [other.pk]
+
+
+def test_a_concerns_draft_keeps_its_body_map_marks_with_their_places_and_notes(
+    world: World, school_a: School
+) -> None:
+    client = school_client(school_a, world.person("a", Role.STAFF))
+    saved = _save(
+        client,
+        "/drafts/concern/0/",
+        {
+            "account": ["Bruising seen at PE."],
+            "mark_view": ["front", "back"],
+            "mark_x": ["86", "50"],
+            "mark_y": ["92", "60"],
+            "mark_note": ["Bruise, 3 cm", "Red marks in a line"],
+        },
+    )
+    assert saved.status_code == 200
+
+    offered = client.get("/drafts/concern/0/", headers=BACKGROUND).json()["draft"]
+    assert offered["marks"] == [
+        {
+            "view": "front",
+            "x": 86.0,
+            "y": 92.0,
+            "region": "left_forearm",
+            "place": "child's left forearm",
+            "note": "Bruise, 3 cm",
+        },
+        {
+            "view": "back",
+            "x": 50.0,
+            "y": 60.0,
+            "region": "upper_back",
+            "place": "upper back",
+            "note": "Red marks in a line",
+        },
+    ]
+    assert "mark_note" not in offered["fields"]  # kept once, as marks
+
+
+def test_a_draft_with_only_marks_is_kept_and_one_with_unmatched_columns_refused(
+    world: World, school_a: School
+) -> None:
+    client = school_client(school_a, world.person("a", Role.STAFF))
+    only_marks = {"mark_view": ["front"], "mark_x": ["50"], "mark_y": ["16"], "mark_note": [""]}
+    assert _save(client, "/drafts/concern/0/", only_marks).status_code == 200
+    assert client.get("/drafts/concern/0/").json()["draft"]["marks"][0]["place"] == "head"
+
+    time.sleep(1.1)  # one save a second
+    unmatched = only_marks | {"mark_note": ["a", "b"]}
+    assert _save(client, "/drafts/concern/0/", unmatched).status_code == 400

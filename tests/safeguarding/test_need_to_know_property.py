@@ -8,7 +8,13 @@ PDF, and compares the sentinels found with what its own few lines of rule allow 
 product's selectors): a concern is seen only when every category on it is granted and not
 restricted and every pupil on it is in a granted year group; a pupil when their year group is.
 
-Bounded for CI by the profile below (docs/security.md, "Need to know").
+The second test does the same for the rules of the newer pages, for every role of the school:
+tasks (only the assignee sees a task's pupil and text on /tasks/, and a governor is never given
+one), drafts (read by their author alone, and never shown as a record), safeguarding flags (set
+by the DSL and deputies only; a flag's note read by those who read every record), and the home
+page's dashboard (each reader only what their grant allows).
+
+Bounded for CI by the profiles below (docs/security.md, "Need to know").
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
@@ -31,10 +38,11 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from safeguarding.models import Action, Category, Pupil
+from safeguarding.models import Action, Category, ChronologyEntry, Draft, Pupil
 from safeguarding.services.access import key_holder_access_set
 from safeguarding.services.concerns import action_add, concern_record
 from safeguarding.services.documents import document_upload
+from safeguarding.services.drafts import draft_save
 from tenants.models import School
 from tests.conftest import World, school_client
 from tests.safeguarding.conftest import category_ids, person
@@ -213,7 +221,7 @@ def _build(world: World, school: School, plan: Plan) -> Built:
     return built
 
 
-_SENTINEL = re.compile(r"Snt(?:pupil|acc|act|doc)[a-z]+x")
+_SENTINEL = re.compile(r"Snt(?:pupil|acc|act|doc|task|draft|flag)[a-z]+x")
 
 
 def _read(client: Client, method: str, path: str, data: dict[str, str] | None = None) -> str:
@@ -285,3 +293,258 @@ def test_a_key_holder_reaches_only_what_is_wholly_inside_their_grant(
 def test_the_sentinel_pdf_is_read_back_by_the_checker() -> None:
     # The checker must be able to read what it looks for, or a leak in a PDF would pass unseen.
     assert "Sntdocabcx" in _pdf_text(_pdf_with_text("Letter Sntdocabcx"))
+
+
+# --- the newer pages: tasks, drafts, flags and the dashboard, for every role of the school -------
+
+# Fewer examples than above: each one is read by seven people (under a minute in CI);
+# WHO_SEES_EXAMPLES raises it for a longer hunt.
+WHO_SEES = settings(
+    max_examples=int(os.environ.get("WHO_SEES_EXAMPLES", "8")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=False,
+)
+
+ROLES = (
+    Role.STAFF,
+    Role.KEY_HOLDER,
+    Role.DEPUTY_DSL,
+    Role.DSL,
+    Role.HEADTEACHER,
+    Role.GOVERNOR,
+    Role.SCHOOL_ADMIN,
+)
+READ_EVERYTHING = frozenset({Role.DEPUTY_DSL, Role.DSL, Role.HEADTEACHER})
+FLAG_SETTERS = frozenset({Role.DEPUTY_DSL, Role.DSL})
+RECORDERS = (Role.STAFF, Role.KEY_HOLDER, Role.DEPUTY_DSL, Role.DSL, Role.HEADTEACHER)
+FLAGS = tuple(Pupil.SAFEGUARDING_FLAGS)
+
+
+@dataclass
+class PlannedTask:
+    concern: int  # index into the planned concerns
+    assignee: Role
+
+
+@dataclass
+class WhoPlan:
+    years: list[int]
+    concerns: list[PlannedConcern]
+    tasks: list[PlannedTask]
+    draft_authors: list[Role]
+    flag_attempts: list[tuple[Role, int, str]]  # who tries, which pupil, which flag
+    granted_codes: list[str]
+    granted_years: list[int]
+
+
+@st.composite
+def who_plans(draw: st.DrawFn) -> WhoPlan:
+    years = draw(st.lists(st.sampled_from(YEARS), min_size=1, max_size=3))
+    pupil = st.integers(0, len(years) - 1)
+    concerns = draw(
+        st.lists(
+            st.builds(
+                PlannedConcern,
+                pupils=st.lists(pupil, min_size=1, max_size=min(2, len(years)), unique=True),
+                codes=st.lists(st.sampled_from(GRANTABLE), min_size=1, max_size=2, unique=True),
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    return WhoPlan(
+        years=years,
+        concerns=concerns,
+        tasks=draw(
+            st.lists(
+                st.builds(
+                    PlannedTask,
+                    concern=st.integers(0, len(concerns) - 1),
+                    assignee=st.sampled_from(ROLES),
+                ),
+                max_size=3,
+            )
+        ),
+        draft_authors=draw(st.lists(st.sampled_from(RECORDERS), max_size=2, unique=True)),
+        flag_attempts=draw(
+            st.lists(
+                st.tuples(st.sampled_from(ROLES), pupil, st.sampled_from(FLAGS)),
+                max_size=2,
+                unique_by=lambda attempt: (attempt[1], attempt[2]),
+            )
+        ),
+        granted_codes=draw(st.lists(st.sampled_from(GRANTABLE), min_size=1, unique=True)),
+        granted_years=draw(st.lists(st.sampled_from(YEARS), min_size=1, unique=True)),
+    )
+
+
+@dataclass
+class WhoBuilt:
+    pupil_ids: list[int] = field(default_factory=list)
+    # sentinel -> the roles that may read it anywhere but /tasks/ and the drafts
+    readers: dict[str, frozenset[Role]] = field(default_factory=dict)
+    # sentinel -> the one role whose /tasks/ page may show it
+    task_pages: dict[str, set[Role]] = field(default_factory=dict)
+    # sentinel -> the author of the draft it was typed in
+    drafts: dict[str, Role] = field(default_factory=dict)
+
+
+def _key_holder_sees(plan: WhoPlan, concern: PlannedConcern) -> bool:
+    return set(concern.codes) <= set(plan.granted_codes) and all(
+        plan.years[i] in plan.granted_years for i in concern.pupils
+    )
+
+
+def _build_who(
+    world: World, school: School, plan: WhoPlan, clients: dict[Role, Client]
+) -> WhoBuilt:
+    built = WhoBuilt()
+    staff = person(world.person("a", Role.STAFF), Role.STAFF)
+    dsl = person(world.person("a", Role.DSL), Role.DSL)
+    names: list[str] = []
+    for year in plan.years:
+        name = _sentinel("pupil")
+        pupil = Pupil.objects.create(
+            upn=f"N{next(_words):012d}",
+            legal_first_name=name,
+            legal_last_name="Quillfeather",
+            date_of_birth=dt.date(2016, 1, 9),
+            sex=Pupil.Sex.FEMALE,
+            year_group=year,
+            form=f"{year}Q",
+        )
+        built.pupil_ids.append(pupil.pk)
+        names.append(name)
+        # The pupil's page: every reader of all records, a key holder of that year group.
+        built.readers[name] = READ_EVERYTHING | (
+            {Role.KEY_HOLDER} if year in plan.granted_years else set()
+        )
+    concerns = []
+    for planned in plan.concerns:
+        account = _sentinel("acc")
+        concerns.append(
+            concern_record(
+                school=school,
+                author=staff,
+                pupil_ids=[built.pupil_ids[i] for i in planned.pupils],
+                category_ids=category_ids(*planned.codes),
+                account=f"Said {account} at break.",
+            )
+        )
+        # Its author keeps a receipt; a key holder reads it wholly inside the grant only.
+        readers = READ_EVERYTHING | {Role.STAFF}
+        if _key_holder_sees(plan, planned):
+            readers |= {Role.KEY_HOLDER}
+        built.readers[account] = readers
+        for i in planned.pupils:
+            built.readers[names[i]] |= {Role.STAFF}  # named on the receipt
+    for task in plan.tasks:
+        planned = plan.concerns[task.concern]
+        what = _sentinel("task")
+        assignee = person(world.person("a", task.assignee), task.assignee)
+        if task.assignee is Role.GOVERNOR:
+            # A task names the pupil: a governor is never given one.
+            with pytest.raises(ValidationError), transaction.atomic():
+                action_add(
+                    concern=concerns[task.concern],
+                    actor=dsl,
+                    kind=Action.Kind.CONVERSATION_PUPIL,
+                    description=f"Ask about {what}.",
+                    assignee=assignee,
+                )
+            built.readers[what] = frozenset()
+            continue
+        action_add(
+            concern=concerns[task.concern],
+            actor=dsl,
+            kind=Action.Kind.CONVERSATION_PUPIL,
+            description=f"Ask about {what}.",
+            assignee=assignee,
+        )
+        built.readers[what] = READ_EVERYTHING | (
+            {Role.KEY_HOLDER} if _key_holder_sees(plan, planned) else set()
+        )
+        # On /tasks/: the assignee's own tasks, with the pupils' names and the action's text.
+        for word in (what, *(names[i] for i in planned.pupils)):
+            built.task_pages.setdefault(word, set()).add(task.assignee)
+    for author in plan.draft_authors:
+        word = _sentinel("draft")
+        draft_save(
+            author_id=world.person("a", author).pk,
+            form=Draft.Form.CONCERN,
+            record_id=0,
+            fields={"account": [f"Half written: {word}"]},
+        )
+        built.drafts[word] = author
+        built.readers[word] = frozenset()  # a draft is never a record
+    for who, pupil_index, flag in plan.flag_attempts:
+        note = _sentinel("flag")
+        pupil_id = built.pupil_ids[pupil_index]
+        clients[who].post(
+            f"/pupils/{pupil_id}/flags/",
+            {"flag": flag, "change": "set", f"{flag}-on_date": "2026-09-01", f"{flag}-note": note},
+        )
+        was_set = ChronologyEntry.objects.filter(
+            pupil_id=pupil_id, kind=ChronologyEntry.Kind.FLAG_CHANGE, body=note
+        ).exists()
+        assert was_set == (who in FLAG_SETTERS), f"{who} setting {flag}: set={was_set}"
+        # A flag's change is outside any concern: those who read every record read it.
+        built.readers[note] = READ_EVERYTHING
+    key_holder_access_set(
+        school=school,
+        key_holder=world.person("a", Role.KEY_HOLDER),
+        category_ids=category_ids(*plan.granted_codes),
+        year_groups=plan.granted_years,
+        actor=world.person("a", Role.DSL),
+    )
+    return built
+
+
+def _may_show(built: WhoBuilt, role: Role, page: str, word: str) -> bool:
+    if page == "/tasks/":
+        return role in built.task_pages.get(word, set())
+    if page.startswith("/drafts/"):
+        return built.drafts.get(word) is role
+    return role in built.readers.get(word, frozenset())
+
+
+@pytest.mark.django_db
+def test_each_role_sees_only_its_own_tasks_drafts_and_what_its_grant_allows(
+    world: World, school_a: School
+) -> None:
+    clients = {role: school_client(school_a, world.person("a", role)) for role in ROLES}
+
+    @WHO_SEES
+    @given(plan=who_plans())
+    def check(plan: WhoPlan) -> None:
+        with transaction.atomic():
+            with schema_context(school_a.schema_name):
+                built = _build_who(world, school_a, plan, clients)
+            pages = ["/", "/tasks/", "/drafts/concern/0/"] + [
+                f"/pupils/{pupil_id}/" for pupil_id in built.pupil_ids
+            ]
+            shown = {
+                (role, page): set(_SENTINEL.findall(_read(clients[role], "GET", page)))
+                for role in ROLES
+                for page in pages
+            }
+            transaction.set_rollback(True)
+        leaked = sorted(
+            f"{role.value} on {page}: {word}"
+            for (role, page), words in shown.items()
+            for word in words
+            if not _may_show(built, role, page, word)
+        )
+        assert not leaked, f"shown to someone who may not see it: {leaked}"
+        # What must be there, so that a page that shows nothing cannot pass.
+        for word, roles in built.task_pages.items():
+            if word.startswith("Snttask"):
+                assert all(word in shown[(role, "/tasks/")] for role in roles), word
+        for word, author in built.drafts.items():
+            assert word in shown[(author, "/drafts/concern/0/")], word
+        for role in READ_EVERYTHING:
+            seen = set().union(*(shown[(role, f"/pupils/{p}/")] for p in built.pupil_ids))
+            assert {w for w in built.readers if w.startswith("Sntpupil")} <= seen
+
+    check()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -159,3 +161,37 @@ def test_a_task_completed_twice_says_so_and_keeps_the_first_note(
     assert "already completed" in again.text
     with schema_context(school_a.schema_name):
         assert Action.objects.get(pk=action.pk).outcome == "First"
+
+
+def test_an_action_cannot_be_given_to_a_governor_who_sees_no_child_data(
+    world: World, school_a: School
+) -> None:
+    governor = world.person("a", Role.GOVERNOR)
+    with schema_context(school_a.schema_name):
+        concern = _concern(world, school_a)
+        with pytest.raises(ValidationError) as refused:
+            _assign(world, concern, to=Role.GOVERNOR)
+        assert "a governor is given no tasks" in str(refused.value)
+        assert not Action.objects.filter(assignee_id=governor.pk).exists()
+    dsl = school_client(school_a, world.person("a", Role.DSL))
+
+    # Not offered on the concern's page, and refused if posted all the same.
+    page = dsl.get(f"/concerns/{concern.pk}/").text
+    choices = page[
+        page.index('name="assignee"') : page.index("</select>", page.index('name="assignee"'))
+    ]
+    assert f'value="{world.person("a", Role.STAFF).pk}"' in choices
+    assert f'value="{governor.pk}"' not in choices
+    posted = dsl.post(
+        f"/concerns/{concern.pk}/actions/",
+        {"kind": Action.Kind.CONVERSATION_PUPIL, "assignee": governor.pk},
+    )
+    assert posted.status_code == 200
+    with schema_context(school_a.schema_name):
+        assert not Action.objects.filter(assignee_id=governor.pk).exists()
+
+
+def test_a_governor_has_no_task_list(world: World, school_a: School) -> None:
+    governor = school_client(school_a, world.person("a", Role.GOVERNOR))
+
+    assert governor.get("/tasks/").status_code == 404

@@ -6,9 +6,12 @@ from __future__ import annotations
 from tests.authz import Row, actors
 
 SCHOOL_ROWS = {
+    # Over a chosen period: the same people, and the same refusals (another school's DSL, staff,
+    # the trust admin, anonymous) as without one.
     "school_statistics:page": Row(
         allowed=actors("a:deputy_dsl", "a:dsl", "a:headteacher", "a:governor"),
         two_factor_first=actors("a:governor"),
+        data={"period": "term:2025-spring"},
     ),
 }
 ROOT_ROWS = {

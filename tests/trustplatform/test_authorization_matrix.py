@@ -252,7 +252,7 @@ def matrix_response(
     client = matrix_client(world, actor, school, row)
     if row.method == "POST" and row.json:
         return client.post(url, row.data, content_type="application/json")
-    return client.post(url, row.data) if row.method == "POST" else client.get(url)
+    return client.post(url, row.data) if row.method == "POST" else client.get(url, row.data)
 
 
 def matrix_client(world: World, actor: str, school: School | None, row: Row) -> Client:
@@ -310,5 +310,5 @@ def test_child_data_and_role_management_need_the_second_factor(
         urlconf="trustplatform.urls_tenant",
         kwargs=dict(row.kwargs(world)) if row.kwargs else None,
     )
-    response = client.post(url, row.data) if row.method == "POST" else client.get(url)
+    response = client.post(url, row.data) if row.method == "POST" else client.get(url, row.data)
     assert outcome(response) == LOGIN

@@ -246,6 +246,7 @@ def test_a_trust_admin_cannot_name_another_trust_admin_dsl(world: World) -> None
     assert not SchoolMembership.objects.filter(user=colleague).exists()
 
 
+@pytest.mark.usefixtures("tasks_run_when_sent")  # the notices go through the outbox
 def test_replacing_a_dsl_waits_for_the_school_to_confirm_and_the_dsl_stays_until_then(
     world: World, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
@@ -254,9 +255,13 @@ def test_replacing_a_dsl_waits_for_the_school_to_confirm_and_the_dsl_stays_until
         _name_dsl(world, email="morgan.ellis@example.org")
     assert _role_of(dsl, world) == Role.DSL
     assert not SchoolMembership.objects.filter(user__email="morgan.ellis@example.org").exists()
-    # The headteacher and the DSL are both told; the email names nobody.
-    told = {m.to[0] for m in mail.outbox}
+    # The headteacher and the DSL are both told, neither seeing the other's address; the email
+    # names nobody.
+    told = {to for m in mail.outbox for to in m.recipients()}
     assert {dsl.email, head.email} <= told
+    naming = [m for m in mail.outbox if "needs confirming" in m.subject]
+    assert naming and all(dsl.email not in m.to and head.email not in m.to for m in naming)
+    assert all("Bcc" not in m.message().as_string() for m in naming)
     assert "morgan.ellis@example.org" not in told
     for message in mail.outbox:
         assert "Morgan" not in message.body

@@ -36,7 +36,7 @@ from trustplatform.accounts.models import Role, SchoolMembership
 from trustplatform.celery import app
 from trustplatform.outbox.models import OutboxMessage
 from trustplatform.outbox.registry import Email, outbox_kind_register
-from trustplatform.outbox.services import outbox_add
+from trustplatform.outbox.services import outbox_add, outbox_send
 from trustplatform.outbox.tasks import outbox_sweep_task
 from trustplatform.statistics.services import school_statistics_refresh
 
@@ -419,3 +419,65 @@ def test_an_invitation_made_while_the_mail_server_is_down_is_kept_and_its_email_
     assert to == ["orla.venn@example.org"]
     assert "/accounts/invite/" in text
     assert world.school_a.name in text
+
+
+@pytest.mark.usefixtures("db", "eager")
+def test_a_handover_made_while_the_mail_server_is_down_succeeds_and_the_notices_arrive_later(
+    world: World,
+    smtp: RefusingThenAccepting,
+    settings: SettingsWrapper,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    server_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = _closed_port()  # the mail server is down
+    dsl, deputy = world.person("a", Role.DSL), world.person("a", Role.DEPUTY_DSL)
+    client = school_client(world.school_a, world.person("a", Role.HEADTEACHER))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/staff/handover/",
+            {"new_dsl": deputy.pk, "previous_dsl_role": Role.DEPUTY_DSL},
+        )
+
+    assert response.status_code == 302
+    assert SchoolMembership.objects.get(school=world.school_a, user=deputy).role == Role.DSL
+    assert SchoolMembership.objects.get(school=world.school_a, user=dsl).role == Role.DEPUTY_DSL
+    with schema_context(world.school_a.schema_name):
+        waiting = list(OutboxMessage.objects.filter(sent_at__isnull=True))
+    # The new DSL's email and the outgoing DSL's notice, both kept while the server is down.
+    assert len(waiting) == 2
+    assert all(m.last_error.startswith("ConnectionRefusedError") for m in waiting)
+
+    settings.EMAIL_PORT = server_port  # the mail server is back
+    assert _sweep_after(3) == 2
+    assert _sweep_after(10) == 0
+    told = sorted((to, text) for to, _, text in smtp.accepted)
+    assert [to for to, _ in told] == sorted([[dsl.email], [deputy.email]])
+    notice = dict((to[0], text) for to, text in told)[dsl.email]
+    assert "has passed to a colleague" in notice
+    assert world.school_a.name in notice
+    assert deputy.full_name not in notice and dsl.full_name not in notice
+
+
+@pytest.mark.usefixtures("db")
+def test_an_email_whose_worker_was_lost_at_every_attempt_is_given_up_not_sent_for_ever(
+    settings: SettingsWrapper, smtp: RefusingThenAccepting
+) -> None:
+    """Each attempt claimed it and never ended (its worker killed while sending): after the last
+    one the sweeper's next run gives it up, shown as not delivered, instead of trying again."""
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    with schema_context("public"):
+        outbox_add(kind=NOTE_EMAIL, object_id=4343, send_after_commit=False)
+        OutboxMessage.objects.filter(kind=NOTE_EMAIL, object_id=4343).update(
+            attempts=3, leased_until=timezone.now() - dt.timedelta(minutes=1)
+        )
+        [message] = OutboxMessage.objects.filter(kind=NOTE_EMAIL, object_id=4343)
+
+        assert outbox_send(message_id=message.pk) is False
+
+        message.refresh_from_db()
+        assert message.given_up_at is not None and message.sent_at is None
+        assert message.last_error == "WorkerLost"
+        assert smtp.accepted == []
+        # Given up: the sweeper leaves it.
+        assert outbox_send(message_id=message.pk) is False
+        assert smtp.accepted == []

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django_tenants.utils import schema_context
 from pytest_django.fixtures import Settings
 
+from billing.models import Invoice
 from safeguarding.models import Category, ChronologyEntry, Concern, Pupil
 from tenants.models import School, Trust
 from tests.conftest import World
@@ -69,6 +70,11 @@ def test_demo_seed_creates_the_trust_its_people_and_their_records_once(
                 ChronologyEntry.objects.count(),
             ) == records[school.slug]
     assert again.getvalue().count("(already seeded)") == 3
+    # The trust's subscription and its one invoice, each school a line banded by its pupils.
+    [invoice] = Invoice.objects.filter(trust=trust)
+    assert invoice.lines.count() == 3
+    assert all(line.pupils > 0 and line.band_name for line in invoice.lines.all())
+    assert f"Subscription invoiced: {invoice.reference}" in out.getvalue()
 
 
 def test_demo_seed_is_refused_in_production(

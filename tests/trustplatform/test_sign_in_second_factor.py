@@ -99,7 +99,7 @@ def answer(client: Client, matrix: dict[str, Row], name: str, url: str) -> tuple
     """What a page answers: status, where it sends the browser, and its text."""
     row = row_for(matrix, name)
     assert row is not None
-    response = client.post(url, row.data) if row.method == "POST" else client.get(url)
+    response = client.post(url, row.data) if row.method == "POST" else client.get(url, row.data)
     body = without_csrf(response.content.decode()) if response.status_code == 200 else ""
     return response.status_code, response.get("Location", ""), body
 

@@ -34,6 +34,7 @@ from trustplatform.accounts.services import totp_enrolment_begin, totp_enrolment
 from trustplatform.statistics.models import (
     CategoryRollup,
     ConcernRollup,
+    SchoolMonthRollup,
     SchoolSnapshot,
     TrustCategoryRollup,
     TrustConcernRollup,
@@ -442,6 +443,23 @@ _MEASURES = (
 )
 
 
+def _month_rows(trust: Trust) -> set[tuple[Any, ...]]:
+    return set(
+        SchoolMonthRollup.objects.filter(trust=trust).values_list("school_id", "month", *_MEASURES)
+    )
+
+
+def _months_of_schools(trust: Trust) -> set[tuple[Any, ...]]:
+    """Each school's months worked out here, in Python, from its rollup rows."""
+    sums: dict[tuple[Any, ...], list[int]] = {}
+    for school, month, *counts in ConcernRollup.objects.filter(school__trust=trust).values_list(
+        "school_id", "month", *_MEASURES
+    ):
+        row = sums.setdefault((school, month), [0] * len(_MEASURES))
+        row[:] = [a + b for a, b in zip(row, counts, strict=True)]
+    return {(*key, *row) for key, row in sums.items()}
+
+
 def test_the_trust_aggregate_is_the_sum_of_its_schools_after_every_refresh(
     world: World, school_a: School, school_b: School, school_c: School, frozen: Any
 ) -> None:
@@ -462,6 +480,9 @@ def test_the_trust_aggregate_is_the_sum_of_its_schools_after_every_refresh(
     school_statistics_refresh(school=school_b)
     both = _trust_rows(world.trust)
     assert both == _sum_of_schools(world.trust)
+    # Each school's months (the dashboard's per-school table) are its rollup rows' sums.
+    assert _month_rows(world.trust) == _months_of_schools(world.trust)
+    assert (school_b.pk, dt.date(2026, 6, 1), 3, 0, 0, 0, 0, 0) in _month_rows(world.trust)
     june = dt.date(2026, 6, 1)
     # Year 7: eight concerns-about-a-child in A plus one (the two-child concern), three in B.
     assert (june, 7, 12) in {row[:3] for row in both[0]}
@@ -474,14 +495,18 @@ def test_the_trust_aggregate_is_the_sum_of_its_schools_after_every_refresh(
         _record(world, school_a, [made["named"].pk], ("neglect",))
     school_statistics_refresh(school=school_a)
     assert _trust_rows(world.trust) == _sum_of_schools(world.trust) != both
+    assert _month_rows(world.trust) == _months_of_schools(world.trust)
     # Another trust's refresh never touches this trust's rows, nor this one's the other's.
     assert _trust_rows(world.other_trust) == other_trust
 
     # Rows lost or damaged are repaired by the nightly rewrite of every trust.
     TrustConcernRollup.objects.filter(trust=world.trust).update(concerns=999)
     TrustCategoryRollup.objects.filter(trust=world.trust).delete()
+    SchoolMonthRollup.objects.filter(school=school_a).update(concerns=999)
+    SchoolMonthRollup.objects.filter(school=school_b).delete()
     assert trust_rollups_rewrite_all() >= 2
     assert _trust_rows(world.trust) == _sum_of_schools(world.trust)
+    assert _month_rows(world.trust) == _months_of_schools(world.trust)
 
 
 def test_the_dashboard_reads_the_trust_aggregate_not_every_schools_rows(
@@ -494,8 +519,10 @@ def test_the_dashboard_reads_the_trust_aggregate_not_every_schools_rows(
         stats = trust_statistics(trust=world.trust, today=NOW.date())
     sql = [q["sql"] for q in queries.captured_queries]
     assert not any(CategoryRollup._meta.db_table in q for q in sql)
-    # The per-school table is one query; the trust-wide tables read only the trust's rows.
-    per_school = [q for q in sql if ConcernRollup._meta.db_table in q]
+    assert not any(ConcernRollup._meta.db_table in q for q in sql)
+    # The per-school table is one query of the schools' months; the trust-wide tables read
+    # only the trust's rows.
+    per_school = [q for q in sql if SchoolMonthRollup._meta.db_table in q]
     assert len(per_school) == 1 and SchoolSnapshot._meta.db_table in per_school[0]
     assert len(sql) <= 5
     # The trust-wide tables add up to the same totals as the per-school table.

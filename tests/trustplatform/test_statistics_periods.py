@@ -459,3 +459,125 @@ def test_one_schools_figures_are_refused_outside_its_trust(
     assert school_client(None, other_lead).get(own).status_code == 404
     assert school_client(None, world.person("a", Role.DSL)).get(own).status_code == 404
     assert school_client(None, None).get(own).status_code == 302
+
+
+# --- a school's own page over a period ----------------------------------------------------------
+
+SCHOOL_PAGE = "/statistics/"
+
+
+def _alder_dsl(world: World, school_a: School) -> Any:
+    return school_client(school_a, world.person("a", Role.DSL))
+
+
+def test_a_schools_own_page_offers_the_fixed_periods_and_the_period_changes_its_counts(
+    world: World, school_a: School, figures: None
+) -> None:
+    client = _alder_dsl(world, school_a)
+    default = client.get(SCHOOL_PAGE)
+    assert default.status_code == 200
+    text = default.content.decode()
+    assert '<option value="year:2025-26" selected>' in text
+    assert '<option value="term:2025-spring">' in text and '<option value="month:2026-04">' in text
+    assert 'name="compare"' not in text  # one period at a time on a school's page
+    assert "Birchwood Academy" not in text
+    # The school year so far: Alder's 10 + 4 + 20; February's 4 hidden, and January with it.
+    year = _table(default, "months")
+    assert year.total[:2] == ["Total", 34]
+    assert [row[1] for row in year.rows if row[1]] == [SUPPRESSED, SUPPRESSED, 20]
+
+    spring = client.get(SCHOOL_PAGE, {"period": "term:2025-spring"})
+    assert "Spring term 2025/26 (January 2026 to March 2026)" in spring.content.decode()
+    assert '<option value="term:2025-spring" selected>' in spring.content.decode()
+    assert [row[:2] for row in _table(spring, "months").rows] == [
+        ["Jan 2026", SUPPRESSED],
+        ["Feb 2026", SUPPRESSED],
+        ["Mar 2026", 0],
+    ]
+    assert _table(spring, "months").total[:2] == ["Total", 14]
+    assert [row[:2] for row in _table(spring, "categories").rows] == [["Neglect", 14]]
+
+    april = client.get(SCHOOL_PAGE, {"period": "month:2026-04"})
+    assert _table(april, "months").total[:2] == ["Total", 20]
+    assert [row[:2] for row in _table(april, "year-groups").rows] == [["Year 8", 20]]
+    assert [row[:2] for row in _table(april, "categories").rows] == [["Bullying", 20]]
+
+    download = client.get(
+        SCHOOL_PAGE, {"period": "term:2025-spring", "format": "csv"} | {"table": "months"}
+    )
+    body = download.content.decode()
+    assert "Feb 2026,c,c" in body and "Total,14," in body
+    assert "Period: Spring term 2025/26" in body
+
+
+def test_a_schools_terms_follow_its_own_calendar(
+    world: World, school_a: School, school_b: School, figures: None
+) -> None:
+    # Alder breaks up for Easter on 17 April (April is mostly its spring term); Birchwood on
+    # 27 March. Each school's page follows its own dates.
+    for school, spring_ends, summer_starts in (
+        (school_a, dt.date(2026, 4, 17), dt.date(2026, 4, 27)),
+        (school_b, dt.date(2026, 3, 27), dt.date(2026, 4, 13)),
+    ):
+        for name, first_day, last_day in (
+            ("autumn", dt.date(2025, 9, 3), dt.date(2025, 12, 19)),
+            ("spring", dt.date(2026, 1, 5), spring_ends),
+            ("summer", summer_starts, dt.date(2026, 7, 22)),
+        ):
+            Term.objects.create(
+                school=school,
+                academic_year=2025,
+                name=name,
+                first_day=first_day,
+                last_day=last_day,
+            )
+    spring = _alder_dsl(world, school_a).get(SCHOOL_PAGE, {"period": "term:2025-spring"})
+    text = spring.content.decode()
+    assert "Spring term 2025/26 (January 2026 to April 2026)" in text
+    assert "by the school's term dates" in spring.context["stats"].period_note
+    # Alder's April 20 joins its spring term: 10 + 4 + 20 = 34.
+    assert _table(spring, "months").total[:2] == ["Total", 34]
+    birchwood = school_client(school_b, world.person("b", Role.DSL)).get(
+        SCHOOL_PAGE, {"period": "term:2025-spring"}
+    )
+    # Birchwood's spring is January to March: 8 + 12 (May's 7 is summer).
+    assert "Spring term 2025/26 (January 2026 to March 2026)" in birchwood.content.decode()
+    assert _table(birchwood, "months").total[:2] == ["Total", 20]
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("range:2026-01-01:2026-01-15", "That is not a period the statistics can show."),
+        ("month:2026-13", "That month does not exist."),
+        ("year:2026-27", "That period has not begun yet."),
+        ("term:2025-spring<script>", "That is not a period the statistics can show."),
+    ],
+)
+def test_a_bad_period_on_a_schools_page_says_so_and_shows_the_school_year(
+    world: World, school_a: School, figures: None, key: str, message: str
+) -> None:
+    page = _alder_dsl(world, school_a).get(SCHOOL_PAGE, {"period": key})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert message in text
+    assert "School year 2025/26 (September 2025 to June 2026)" in text
+    assert _table(page, "months").total[:2] == ["Total", 34]
+
+
+def test_a_schools_page_over_a_period_is_refused_to_others(
+    world: World, school_a: School, school_b: School, figures: None
+) -> None:
+    spring = {"period": "term:2025-spring"}
+    # Birchwood's DSL on Alder's site, Alder's staff, anonymous: as without a period.
+    assert school_client(school_a, world.person("b", Role.DSL)).get(
+        SCHOOL_PAGE, spring
+    ).status_code in {302, 404}
+    assert (
+        school_client(school_a, world.person("a", Role.STAFF)).get(SCHOOL_PAGE, spring).status_code
+        == 404
+    )
+    anonymous = school_client(school_a).get(SCHOOL_PAGE, spring)
+    assert anonymous.status_code == 302 and "login" in anonymous["Location"]
+    # Alder's DSL asking Birchwood's site for its figures: the same 404 as a missing page.
+    assert _alder_dsl(world, school_b).get(SCHOOL_PAGE, spring).status_code == 404

@@ -7,11 +7,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import pyotp
-from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -261,17 +259,9 @@ def _dsl_make(
     )
     outbox_add(kind=ACCESS_EMAIL, object_id=handed_over.pk)
     if previous is not None:
-        # The outgoing DSL is never demoted without being told.
-        _told_on_commit(
-            user=previous.user,
-            school=school,
-            subject=f"The DSL role at {school.name} has passed to a colleague",
-            text=(
-                f"The Designated Safeguarding Lead role at {school.name} has been handed over. "
-                f"Your role there is now {Role(previous_dsl_role).label}."
-            ),
-            path="/accounts/login/",
-        )
+        # The outgoing DSL is never demoted without being told: through the outbox, so a mail
+        # server that is down delays the notice, never the handover (docs/outbox.md).
+        outbox_add(kind=HANDOVER_EMAIL, object_id=handed_over.pk)
     return membership
 
 
@@ -408,16 +398,82 @@ def access_email(event_id: int) -> Email | None:
 outbox_kind_register(ACCESS_EMAIL, render=access_email)
 
 
-def _told_on_commit(*, user: User, school: School, subject: str, text: str, path: str) -> None:
-    """A content-free email about someone's access: the school and a link, never a person's name
-    nor a child's."""
-    body = (
+# The notice to the outgoing DSL that the role has passed to a colleague, rendered from the
+# handover's audit event; and the notice to the school's headteachers and current DSL that the
+# trust has named a new DSL, rendered from the naming while it waits for them. Both through the
+# outbox, content-free: the school and a link, never a person's name nor a child's.
+HANDOVER_EMAIL = "accounts.dsl_handed_over"
+NAMING_EMAIL = "accounts.dsl_named"
+
+
+def _notice(*, school: School, text: str, path: str) -> str:
+    return (
         f"{text}\n\nSign in to see more: {site_url(school, path)}\n\n"
         "If you did not expect this email, tell your trust."
     )
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+def handover_email(event_id: int) -> Email | None:
+    """The outgoing DSL's notice of handover event `event_id`; None once there is no one to tell."""
+    event = AuditEvent.objects.filter(pk=event_id, action=AuditAction.DSL_HANDOVER).first()
+    if event is None or event.school_id is None or not event.data.get("previous_dsl_id"):
+        return None
+    user = User.objects.filter(pk=event.data["previous_dsl_id"], is_active=True).first()
+    school = School.objects.filter(pk=event.school_id).first()
+    if user is None or school is None:
+        return None
+    role = Role(event.data["previous_dsl_new_role"]).label
+    return Email(
+        subject=f"The DSL role at {school.name} has passed to a colleague",
+        body=_notice(
+            school=school,
+            text=(
+                f"The Designated Safeguarding Lead role at {school.name} has been handed over. "
+                f"Your role there is now {role}."
+            ),
+            path="/accounts/login/",
+        ),
+        to=[user.email],
     )
+
+
+def naming_email(request_id: int) -> Email | None:
+    """The notice of a naming to those who may confirm it (the school's headteachers and current
+    DSL, as they are when it is sent); None once it is decided or there is no one to tell."""
+    handover = (
+        DslHandoverRequest.objects.filter(pk=request_id, status=DslHandoverRequest.Status.PENDING)
+        .select_related("school")
+        .first()
+    )
+    if handover is None:
+        return None
+    school = handover.school
+    confirmers = sorted(
+        SchoolMembership.objects.filter(
+            school=school, role__in=[Role.DSL, Role.HEADTEACHER], user__is_active=True
+        ).values_list("user__email", flat=True)
+    )
+    if not confirmers:
+        return None
+    return Email(
+        subject=f"A change of DSL at {school.name} needs confirming",
+        body=_notice(
+            school=school,
+            text=(
+                f"Your trust has named a new Designated Safeguarding Lead for {school.name}. "
+                "Nothing changes until the headteacher or the current DSL confirms it on the "
+                "school's site, or declines it."
+            ),
+            path="/staff/",
+        ),
+        # One email, each confirmer in Bcc: none sees the others' addresses.
+        to=[],
+        bcc=confirmers,
+    )
+
+
+outbox_kind_register(HANDOVER_EMAIL, render=handover_email)
+outbox_kind_register(NAMING_EMAIL, render=naming_email)
 
 
 # --- the trust names a school's DSL --------------------------------------------------------------
@@ -475,24 +531,8 @@ def school_dsl_assign(
         data={"request_id": handover.pk, "current_dsl_id": current[0].user_id},
         request=request,
     )
-    confirmers = {m.user for m in current} | {
-        m.user
-        for m in SchoolMembership.objects.filter(
-            school=school, role=Role.HEADTEACHER
-        ).select_related("user")
-    }
-    for person in confirmers:
-        _told_on_commit(
-            user=person,
-            school=school,
-            subject=f"A change of DSL at {school.name} needs confirming",
-            text=(
-                f"Your trust has named a new Designated Safeguarding Lead for {school.name}. "
-                "Nothing changes until the headteacher or the current DSL confirms it on the "
-                "school's site, or declines it."
-            ),
-            path="/staff/",
-        )
+    # The headteachers and the current DSL are told (in one email, naming nobody).
+    outbox_add(kind=NAMING_EMAIL, object_id=handover.pk)
     return handover
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -11,6 +11,8 @@ class Email:
     subject: str
     body: str
     to: list[str]
+    # Recipients who must not see each other's addresses (colleagues told of the same thing).
+    bcc: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,20 @@ def outbox_add_many(
     return message_ids
 
 
+def outbox_add_new(*, kind: str, object_ids: Sequence[int]) -> list[int]:
+    """`outbox_add_many` for rows made in this very transaction (a new concern's alerts), which
+    can have no email yet: one INSERT returning the messages' ids, sent after the commit."""
+    outbox_kind(kind)
+    if not object_ids:
+        return []
+    messages = OutboxMessage.objects.bulk_create(
+        [OutboxMessage(kind=kind, object_id=object_id) for object_id in object_ids]
+    )
+    message_ids = [m.pk for m in messages]
+    _send_after_commit(message_ids)
+    return message_ids
+
+
 def _send_after_commit(message_ids: list[int]) -> None:
     # One task for the messages added together: one publish after the commit, not one each.
     # The schema is read now: the callback may run when the connection is in another school's.
@@ -166,6 +180,19 @@ def outbox_send(*, message_id: int) -> bool:
         return False  # sent already, given up, not due, or being sent by another worker
     kind = outbox_kind(message.kind)
     mine = OutboxMessage.objects.filter(pk=message.pk, leased_until=message.leased_until)
+    if message.attempts > settings.OUTBOX_MAX_ATTEMPTS:
+        # Every attempt before this one was claimed and never ended, neither sent nor failed:
+        # its worker was lost each time (killed while sending). Given up and shown as not
+        # delivered, rather than taking a worker each time the sweeper queues it again.
+        mine.update(leased_until=None, given_up_at=timezone.now(), last_error="WorkerLost")
+        logger.error(
+            "outbox %s: given up, its worker was lost at each of %s attempts",
+            message.pk,
+            message.attempts - 1,
+        )
+        if kind.on_given_up is not None:
+            kind.on_given_up(message.object_id)
+        return False
     try:
         email = kind.render(message.object_id)
         if email is not None:
@@ -174,6 +201,7 @@ def outbox_send(*, message_id: int) -> bool:
                 email.body,
                 settings.DEFAULT_FROM_EMAIL,
                 email.to,
+                bcc=email.bcc,
                 headers={"Message-ID": message_id_header(message)},
             ).send()
     except Exception as error:

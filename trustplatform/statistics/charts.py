@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
+from typing import NamedTuple
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from trustplatform.statistics.selectors import Bar
@@ -19,8 +20,7 @@ BAR_HEIGHT = 16
 LABEL_CHARACTERS = 30
 
 
-@dataclass(frozen=True)
-class DrawnBar:
+class DrawnBar(NamedTuple):
     label: str
     text: str
     y: int
@@ -85,6 +85,8 @@ def bar_chart(bars: list[Bar]) -> Chart:
 # --- markup ------------------------------------------------------------------------------------
 # The per-school table and chart have a row per school: built here as one string each rather
 # than by template loops, whose cost per cell made the page grow with the number of schools.
+# Text is escaped with the standard library's `html.escape` (what Django's `escape` calls, without
+# its lazy-string wrapper, which cost more than the escaping); numbers need none.
 
 
 def cell_text(value: object) -> str:
@@ -96,13 +98,21 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+def _cell_html(value: object) -> str:
+    if value is None:
+        return "<td>\N{EN DASH}</td>"
+    if isinstance(value, float):
+        return f"<td>{value:.1f}</td>"
+    if type(value) is int:
+        return f"<td>{value}</td>"
+    return f"<td>{escape(str(value))}</td>"
+
+
 def _row_html(row: Sequence[object], link: str = "") -> str:
     if not row:
         return "<tr></tr>"
     head, *cells = row
-    tds = "".join(
-        "<td>\N{EN DASH}</td>" if c is None else f"<td>{escape(cell_text(c))}</td>" for c in cells
-    )
+    tds = "".join(map(_cell_html, cells))
     heading: str = escape(cell_text(head))
     if link:
         heading = f'<a href="{escape(link)}">{heading}</a>'

@@ -90,6 +90,60 @@ class ConcernRollup(ConcernCounts):
         return f"rollup of school {self.school_id} {self.month:%Y-%m} year {self.year_group}"
 
 
+class SchoolMonthRollup(models.Model):
+    """One school's concerns of one month and what followed them, all year groups together.
+
+    The sum of the school's `ConcernRollup` rows of that month, rewritten with them by every
+    refresh of the school (and for every school by the nightly rebuild). The trust dashboard's
+    per-school table reads it: a school's figures over a period are its rows of the period's
+    months, a dozen at most, where its `ConcernRollup` rows are as many again per year group.
+    `trust` is the school's, copied here so that the rows of a trust's schools over a period are
+    one range of one index, read without visiting the schools' other rows.
+    """
+
+    school = models.ForeignKey(
+        "tenants.School", on_delete=models.CASCADE, related_name="month_rollups"
+    )
+    trust = models.ForeignKey(
+        "tenants.Trust", on_delete=models.CASCADE, related_name="school_month_rollups"
+    )
+    month = models.DateField(help_text="The first day of the month.")
+    concerns = models.PositiveIntegerField(default=0)
+    screened_late = models.PositiveIntegerField(default=0)
+    referrals_social_care = models.PositiveIntegerField(default=0)
+    referrals_police = models.PositiveIntegerField(default=0)
+    referrals_early_help = models.PositiveIntegerField(default=0)
+    lado_referrals = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "month"], name="schoolmonthrollup_one_row_per_key"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__day=1), name="schoolmonthrollup_month_first_day"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["trust", "month"],
+                include=[
+                    "school",
+                    "concerns",
+                    "screened_late",
+                    "referrals_social_care",
+                    "referrals_police",
+                    "referrals_early_help",
+                    "lado_referrals",
+                ],
+                name="schoolmonthrollup_trust_month",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"month rollup of school {self.school_id} {self.month:%Y-%m}"
+
+
 class CategoryRollup(models.Model):
     """Concerns about a child in one school, month, category and year group.
 

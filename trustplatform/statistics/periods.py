@@ -8,7 +8,8 @@ before it), so the three terms of a year are exactly its twelve months, with no 
 
 A period has a key, which is what the page's select sends: "month:2026-10", "term:2026-autumn"
 (the autumn term of the school year 2026/27), "year:2025-26". Pure functions, no queries: the
-term dates are passed in (`TermSpan`).
+term dates are passed in (`TermSpan`): a trust's schools' dates for the trust lead's pages, one
+school's own for that school's page (`calendar` names whose they are, for the period's note).
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ TERM_LABELS: Final = {"autumn": "Autumn term", "spring": "Spring term", "summer"
 FIRST_YEAR: Final = 2000
 MONTH_CHOICES: Final = 24
 YEAR_CHOICES: Final = 3
+# Whose term dates a term follows, as the period's note says it.
+TRUST_CALENDAR: Final = "the trust's"
+SCHOOL_CALENDAR: Final = "the school's"
 
 _MONTH = re.compile(r"month:(\d{4})-(\d{2})")
 _TERM = re.compile(r"term:(\d{4})-(autumn|spring|summer)")
@@ -40,12 +44,13 @@ class PeriodError(ValueError):
 
 @dataclass(frozen=True)
 class TermSpan:
-    """One school's dates for one term (from its calendar)."""
+    """The dates of one term in the calendars of `schools` schools (one school's, by default)."""
 
     academic_year: int
     name: str
     first_day: dt.date
     last_day: dt.date
+    schools: int = 1
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,7 @@ def trust_term_dates(
     votes: dict[str, Counter[tuple[dt.date, dt.date]]] = {name: Counter() for name in TERM_NAMES}
     for term in dates:
         if term.academic_year == year and term.name in votes:
-            votes[term.name][(term.first_day, term.last_day)] += 1
+            votes[term.name][(term.first_day, term.last_day)] += term.schools
     if not all(votes.values()):
         return _standard_terms(year), False
     # Most schools' dates; among equally common ones, the earliest (a stable choice).
@@ -147,10 +152,17 @@ def month_period(month: dt.date, today: dt.date) -> Period:
     return Period(f"month:{month:%Y-%m}", f"{month:%B %Y}", _up_to([month], today))
 
 
-def term_period(year: int, name: str, today: dt.date, dates: Sequence[TermSpan]) -> Period:
+def term_period(
+    year: int,
+    name: str,
+    today: dt.date,
+    dates: Sequence[TermSpan],
+    *,
+    calendar: str = TRUST_CALENDAR,
+) -> Period:
     months, own = term_months(year, dates)
     label = f"{TERM_LABELS[name]} {academic_year_label(year)}"
-    whose = "the trust's term dates" if own else "the standard terms (no term dates set)"
+    whose = f"{calendar} term dates" if own else "the standard terms (no term dates set)"
     note = (
         f"Counted in whole months: {label} is {_month_names(months[name])}, by {whose}; "
         "each month goes to the term that holds most of its days."
@@ -172,7 +184,9 @@ def default_period(today: dt.date) -> Period:
     return year_period(academic_year_of(today), today)
 
 
-def parse_period(key: str, *, today: dt.date, dates: Sequence[TermSpan] = ()) -> Period:
+def parse_period(
+    key: str, *, today: dt.date, dates: Sequence[TermSpan] = (), calendar: str = TRUST_CALENDAR
+) -> Period:
     """The period a key names; `PeriodError` for anything else, or for a period not yet begun."""
     key = key.strip()
     match = _MONTH.fullmatch(key) or _TERM.fullmatch(key) or _YEAR.fullmatch(key)
@@ -187,7 +201,7 @@ def parse_period(key: str, *, today: dt.date, dates: Sequence[TermSpan] = ()) ->
             raise PeriodError("That month does not exist. Choose a period from the list.")
         period = month_period(dt.date(year, month, 1), today)
     elif match.re is _TERM:
-        period = term_period(year, match[2], today, dates)
+        period = term_period(year, match[2], today, dates, calendar=calendar)
     else:
         if int(match[2]) != (year + 1) % 100:
             raise PeriodError("A school year runs from one year into the next, as in 2025-26.")
@@ -198,13 +212,13 @@ def parse_period(key: str, *, today: dt.date, dates: Sequence[TermSpan] = ()) ->
 
 
 def period_choices(
-    *, today: dt.date, dates: Sequence[TermSpan] = ()
+    *, today: dt.date, dates: Sequence[TermSpan] = (), calendar: str = TRUST_CALENDAR
 ) -> list[tuple[str, list[Period]]]:
     """The select's groups: school years, terms and months, newest first, none in the future."""
     this_year = academic_year_of(today)
     years = [year_period(this_year - n, today) for n in range(YEAR_CHOICES)]
     terms = [
-        term_period(this_year - n, name, today, dates)
+        term_period(this_year - n, name, today, dates, calendar=calendar)
         for n in range(YEAR_CHOICES)
         for name in reversed(TERM_NAMES)
     ]

@@ -13,15 +13,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db.models import FilteredRelation, Q, QuerySet, Sum
+from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
 from django.utils import timezone
 
 from safeguarding.default_categories import DEFAULT_CATEGORIES
 from safeguarding.models.categories import YearGroup
 from tenants.models import School, Trust
+from tenants.replica import replica_reads
 from trustplatform.schooldays.models import Term
 from trustplatform.statistics.models import (
     CategoryRollup,
@@ -31,6 +32,7 @@ from trustplatform.statistics.models import (
     TrustConcernRollup,
 )
 from trustplatform.statistics.periods import (
+    TRUST_CALENDAR,
     Period,
     PeriodError,
     TermSpan,
@@ -40,7 +42,6 @@ from trustplatform.statistics.periods import (
 from trustplatform.statistics.suppression import SUPPRESSED, Published, Sheet, Shown
 
 LONDON = ZoneInfo("Europe/London")
-MONTHS = 12
 FOLLOW_UPS = (
     ("screened_late", "Not screened within 24 hours"),
     ("referrals_social_care", "Referred to children's social care"),
@@ -59,8 +60,9 @@ OWN_CATEGORIES = "Schools' own categories"
 Cell = Shown | str | float | None
 
 
-@dataclass(frozen=True)
-class Bar:
+class Bar(NamedTuple):
+    """One bar of a chart (a tuple: the per-school chart has one per school)."""
+
     label: str
     value: Shown | float | None
 
@@ -102,15 +104,6 @@ class Statistics:
 
     def table(self, key: str) -> Table | None:
         return next((t for t in self.tables if t.key == key), None)
-
-
-def last_months(today: dt.date, count: int = MONTHS) -> list[dt.date]:
-    first = today.replace(day=1)
-    months = []
-    for _ in range(count):
-        months.append(first)
-        first = (first - dt.timedelta(days=1)).replace(day=1)
-    return months[::-1]
 
 
 def rate(published: Published, index: int, pupils: int) -> Shown | float | None:
@@ -234,14 +227,16 @@ def _school_rows(trust: Trust, months: list[dt.date]) -> list[dict[str, Any]]:
     """One row per school of the trust, in one query: its snapshot and its sums over `months`.
 
     The only part of the dashboard that grows with the number of schools (it has one table row
-    per school); the month condition is in the join, so older months are never read.
+    per school). The sums read the schools' per-month rows (`SchoolMonthRollup`), the trust's
+    over the period's months being one range of its index: a row per school and month.
     """
     fields = ["concerns", *(f for f, _ in FOLLOW_UPS)]
     return list(
         School.objects.filter(trust=trust)
         .annotate(
             recent=FilteredRelation(
-                "concern_rollups", condition=Q(concern_rollups__month__in=months)
+                "month_rollups",
+                condition=Q(month_rollups__trust=trust, month_rollups__month__in=months),
             )
         )
         .values(
@@ -263,27 +258,45 @@ def trust_school_get(*, trust: Trust, school_id: int) -> School | None:
 
 
 def trust_term_dates(*, trust: Trust) -> list[TermSpan]:
-    """The term dates of the trust's schools (the calendar), to map terms to months."""
+    """The term dates of the trust's schools (the calendar), to map terms to months.
+
+    Each set of dates once, with how many schools use it: as many rows as there are different
+    dates, not one per school and term.
+    """
     return [
         TermSpan(*row)
-        for row in Term.objects.filter(school__trust=trust).values_list(
+        for row in Term.objects.filter(school__trust=trust)
+        .values_list("academic_year", "name", "first_day", "last_day")
+        .annotate(schools=Count("pk"))
+        .order_by()
+    ]
+
+
+def school_term_dates(*, school: School) -> list[TermSpan]:
+    """One school's own term dates, for the periods of its own page."""
+    return [
+        TermSpan(*row)
+        for row in Term.objects.filter(school=school).values_list(
             "academic_year", "name", "first_day", "last_day"
         )
     ]
 
 
 def period_or_default(
-    key: str | None, *, today: dt.date, dates: list[TermSpan]
+    key: str | None, *, today: dt.date, dates: list[TermSpan], calendar: str = TRUST_CALENDAR
 ) -> tuple[Period, str]:
     """The period a key names (terms by `dates`), or the default period and what was wrong."""
     if not key:
         return default_period(today), ""
     try:
-        return parse_period(key, today=today, dates=dates), ""
+        return parse_period(key, today=today, dates=dates, calendar=calendar), ""
     except PeriodError as error:
         return default_period(today), str(error)
 
 
+# Figures refreshed once a night bear the standby's lag of a second: read from the replica when
+# there is one (tenants/replica.py).
+@replica_reads()
 def trust_statistics(
     *, trust: Trust, period: Period | None = None, today: dt.date | None = None
 ) -> Statistics:
@@ -347,9 +360,11 @@ def _school_columns(sheet: Sheet, school_rows: list[dict[str, Any]]) -> dict[str
     """Each measure's cells on the sheet, one per school, in the order of `school_rows`."""
     columns: dict[str, list[int]] = {}
     for field in ["concerns", *(f for f, _ in FOLLOW_UPS)]:
-        columns[field] = [sheet.entry(row[f"sum_{field}"] or 0) for row in school_rows]
+        key = f"sum_{field}"
+        columns[field] = sheet.entries([row[key] or 0 for row in school_rows])
     for field, _ in SNAPSHOT_FIGURES:
-        columns[field] = [sheet.entry(row[f"snapshot__{field}"] or 0) for row in school_rows]
+        key = f"snapshot__{field}"
+        columns[field] = sheet.entries([row[key] or 0 for row in school_rows])
     return columns
 
 
@@ -365,18 +380,20 @@ def _schools_table(
     headings = ["School", "Pupils on roll", "Concerns", "Per 100 pupils"]
     headings += [label for _, label in FOLLOW_UPS] + [label for _, label in SNAPSHOT_FIGURES]
     measures = [f for f, _ in FOLLOW_UPS] + [f for f, _ in SNAPSHOT_FIGURES]
-    table_rows: list[list[Cell]] = []
-    for n, row in enumerate(school_rows):
-        concerns = columns["concerns"][n]
-        table_rows.append(
-            [
-                row["name"],
-                pupils[n],
-                out.shown(concerns),
-                rate(out, concerns, pupils[n]),
-                *(out.shown(columns[f][n]) for f in measures),
-            ]
+    # Column by column (a row per school): each cell is a list lookup, not a call per cell.
+    names = [row["name"] for row in school_rows]
+    rates = [rate(out, i, p) for i, p in zip(columns["concerns"], pupils, strict=True)]
+    table_rows: list[list[Cell]] = [
+        list(cells)
+        for cells in zip(
+            names,
+            pupils,
+            out.shown_all(columns["concerns"]),
+            rates,
+            *(out.shown_all(columns[f]) for f in measures),
+            strict=True,
         )
+    ]
     total_row: list[Cell] = [
         "Trust",
         trust_pupils,
@@ -394,10 +411,7 @@ def _schools_table(
         headings=headings,
         rows=table_rows,
         total=total_row,
-        bars=[
-            Bar(row["name"], rate(out, columns["concerns"][n], pupils[n]))
-            for n, row in enumerate(school_rows)
-        ],
+        bars=[Bar(name, value) for name, value in zip(names, rates, strict=True)],
         bar_label="concerns per 100 pupils",
         row_schools=tuple(row["pk"] for row in school_rows),
     )
@@ -419,15 +433,16 @@ def _follow_ups_table(out: Published, totals: dict[str, int], trust_pupils: int)
     )
 
 
+@replica_reads()
 def school_statistics(
     *, school: School, period: Period | None = None, today: dt.date | None = None
 ) -> Statistics:
     """One school's page: the same tables for that school alone, suppressed the same way.
 
-    Over `period`, or the last 12 months (a school's own page, which offers no choice).
+    Over `period`, or the school year so far (the default of every statistics page).
     """
     today = today or timezone.localdate(timezone.now(), LONDON)
-    period = period or Period("", f"The last {MONTHS} months", tuple(last_months(today)))
+    period = period or default_period(today)
     months = list(period.months)
     snapshot = SchoolSnapshot.objects.filter(school=school).first()
     concern_rows = ConcernRollup.objects.filter(school=school, month__in=months)

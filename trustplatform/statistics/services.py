@@ -32,6 +32,7 @@ from trustplatform.outbox.selectors import outbox_undelivered
 from trustplatform.statistics.models import (
     CategoryRollup,
     ConcernRollup,
+    SchoolMonthRollup,
     SchoolSnapshot,
     TrustCategoryRollup,
     TrustConcernRollup,
@@ -196,6 +197,7 @@ def school_statistics_refresh(*, school: School, now: dt.datetime | None = None)
     CategoryRollup.objects.bulk_create(
         CategoryRollup(school=school, **vars(row)) for row in figures.categories
     )
+    school_month_rollup_rewrite(schools=School.objects.filter(pk=school.pk))
     snapshot.pupils_on_roll = figures.pupils_on_roll
     snapshot.open_cases = figures.open_cases
     snapshot.overdue_actions = figures.overdue_actions
@@ -216,6 +218,34 @@ _CONCERN_MEASURES = (
     "referrals_early_help",
     "lado_referrals",
 )
+
+
+def school_month_rollup_rewrite(*, schools: QuerySet[School]) -> None:
+    """Replaces the schools' per-month rows with the sums of their `ConcernRollup` rows.
+
+    One school's after its refresh (a dozen rows or so), every school's in the nightly rebuild:
+    the same code, so the two cannot disagree. Call it inside the transaction that wrote the
+    rollup rows.
+    """
+    sums = list(
+        ConcernRollup.objects.filter(school__in=schools)
+        .values("school_id", "school__trust_id", "month")
+        .annotate(**{f"sum_{f}": Sum(f) for f in _CONCERN_MEASURES})
+        .order_by()
+    )
+    SchoolMonthRollup.objects.filter(school__in=schools).delete()
+    SchoolMonthRollup.objects.bulk_create(
+        (
+            SchoolMonthRollup(
+                school_id=row["school_id"],
+                trust_id=row["school__trust_id"],
+                month=row["month"],
+                **{f: row[f"sum_{f}"] or 0 for f in _CONCERN_MEASURES},
+            )
+            for row in sums
+        ),
+        batch_size=1000,
+    )
 
 
 @transaction.atomic
@@ -291,10 +321,21 @@ def statistics_rebuild(
 
 
 def trust_rollups_rewrite_all() -> int:
-    """Rewrites every trust's aggregate rows from its schools' rows, one transaction per trust."""
+    """Rewrites every trust's aggregate rows, and its schools' per-month rows, from its schools'
+    rollup rows: one transaction per trust."""
     trust_ids = list(Trust.objects.values_list("pk", flat=True))
     for trust_id in trust_ids:
-        trust_rollup_rewrite(trust_id=trust_id)
+        with transaction.atomic():
+            # The schools' locks first (their snapshots), in the order a refresh takes them: a
+            # school refreshing now finishes first, or waits for this rewrite.
+            list(
+                SchoolSnapshot.objects.select_for_update(of=("self",))
+                .filter(school__trust_id=trust_id)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            school_month_rollup_rewrite(schools=School.objects.filter(trust_id=trust_id))
+            trust_rollup_rewrite(trust_id=trust_id)
     return len(trust_ids)
 
 

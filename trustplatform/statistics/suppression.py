@@ -69,6 +69,14 @@ class Sheet:
         self.values.append(value)
         return len(self.values) - 1
 
+    def entries(self, values: Sequence[int]) -> list[int]:
+        """Many entries at once (a column of a long table): their indices, in order."""
+        if values and min(values) < 0:
+            raise ValueError("Counts are never negative.")
+        start = len(self.values)
+        self.values.extend(values)
+        return list(range(start, len(self.values)))
+
     def line(self, parts: Iterable[int], total: int) -> None:
         parts = tuple(parts)
         if len(parts) >= 1:
@@ -91,6 +99,10 @@ class Published:
 
     def shown(self, index: int) -> Shown:
         return SUPPRESSED if self.hidden[index] else self.values[index]
+
+    def shown_all(self, indices: Sequence[int]) -> list[Shown]:
+        hidden, values = self.hidden, self.values
+        return [SUPPRESSED if hidden[i] else values[i] for i in indices]
 
 
 def primary(values: Sequence[int]) -> list[bool]:

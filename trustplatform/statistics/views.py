@@ -21,13 +21,19 @@ from tenants.selectors import school_of_request
 from trustplatform.downloads import written_download
 from trustplatform.permissions import Capability, require, trust_for_capability
 from trustplatform.statistics.charts import Chart, bar_chart, bars_html, cell_text, rows_html
-from trustplatform.statistics.periods import period_choices, periods_overlap, previous_period
+from trustplatform.statistics.periods import (
+    SCHOOL_CALENDAR,
+    period_choices,
+    periods_overlap,
+    previous_period,
+)
 from trustplatform.statistics.selectors import (
     LONDON,
     Statistics,
     Table,
     period_or_default,
     school_statistics,
+    school_term_dates,
     trust_comparison,
     trust_school_get,
     trust_statistics,
@@ -67,11 +73,19 @@ def _drawn(
     chart = bar_chart(table.bars)
     foot = rows_html([table.total]) if table.total else rows_html([])
     query = f"?{urlencode({'period': period_key})}" if period_key else ""
-    links = [
-        reverse("trust_statistics:school", args=[school_id]) + query
-        for school_id in table.row_schools
-    ]
+    links = _school_links(table.row_schools, query)
     return table, chart, bars_html(chart, table.key), rows_html(table.rows, links), foot
+
+
+# Any id: one school's URL is reversed once and the others written like it (a row per school).
+_SOME_SCHOOL = 918273645
+
+
+def _school_links(school_ids: tuple[int, ...], query: str) -> list[str]:
+    if not school_ids:
+        return []
+    head, tail = reverse("trust_statistics:school", args=[_SOME_SCHOOL]).split(str(_SOME_SCHOOL))
+    return [f"{head}{school_id}{tail}{query}" for school_id in school_ids]
 
 
 def _is_number(text: str) -> bool:
@@ -158,7 +172,25 @@ def trust_school_dashboard(request: HttpRequest, school_id: int) -> HttpResponse
 
 @require(Capability.VIEW_SCHOOL_STATISTICS)
 def school_dashboard(request: HttpRequest) -> HttpResponse:
+    """The school's own figures over a fixed period, its terms by its own calendar.
+
+    The same periods as the trust lead's (a month, a term, a school year; never dates of the
+    reader's choosing) and the same suppression; no comparison of two periods.
+    """
     school = school_of_request(request)
     if school is None:
         raise Http404
-    return _render(request, school_statistics(school=school), school.slug)
+    today = timezone.localdate(timezone.now(), LONDON)
+    dates = school_term_dates(school=school)
+    period, problem = period_or_default(
+        request.GET.get("period"), today=today, dates=dates, calendar=SCHOOL_CALENDAR
+    )
+    return _render(
+        request,
+        school_statistics(school=school, period=period, today=today),
+        school.slug,
+        {
+            "period_choices": period_choices(today=today, dates=dates, calendar=SCHOOL_CALENDAR),
+            "period_problem": problem,
+        },
+    )

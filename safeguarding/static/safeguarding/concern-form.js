@@ -150,6 +150,23 @@
     }
   });
 
+  // A draft restored (drafts.js) brings its marks back: they replace the ones on the map, each
+  // drawn where it was and listed with its place and note.
+  form.addEventListener("draft:marks", function (event) {
+    var marks = event.detail || [];
+    items().forEach(function (item) { list.removeChild(item); });
+    marks.forEach(function (mark) {
+      if (VIEWS[mark.view]) add(mark.view, mark.x, mark.y, mark.place, mark.note);
+    });
+    renumber();
+    if (marks.length) {
+      var details = map.closest("details");
+      if (details) details.open = true;
+      status.textContent = marks.length + (marks.length === 1 ? " mark" : " marks") +
+        " from the draft back on the body map.";
+    }
+  });
+
   // Enter in a note adds the chosen place or stays put: it never sends the form half-written.
   map.addEventListener("keydown", function (event) {
     if (event.key !== "Enter" || event.target.tagName !== "INPUT") return;

@@ -22,11 +22,16 @@
     return fields;
   };
 
-  // Whether a draft holds anything the form does not show now (the server keeps only some fields).
-  const differs = (kept, shown) =>
-    Object.entries(kept).some(
+  // Whether a draft holds anything the form does not show now (the server keeps only some fields,
+  // and a concern's body-map marks apart from them).
+  const differs = (draft, shown) =>
+    Object.entries(draft.fields).some(
       ([name, values]) => JSON.stringify(values) !== JSON.stringify(shown[name] || []),
-    );
+    ) ||
+    JSON.stringify((draft.marks || []).map((mark) => [mark.view, mark.note])) !==
+      JSON.stringify(
+        (shown.mark_view || []).map((view, index) => [view, (shown.mark_note || [])[index]]),
+      );
 
   const setUp = (form) => {
     const url = form.dataset.draftUrl;
@@ -115,6 +120,8 @@
           if (details && values.some((value) => value.trim())) details.open = true;
         });
       });
+      // The body map draws its own marks (concern-form.js): it is handed the draft's.
+      form.dispatchEvent(new CustomEvent("draft:marks", { detail: draft.marks || [] }));
     };
 
     const offer = (draft) => {
@@ -160,7 +167,7 @@
       fetch(url, { credentials: "same-origin", headers: { "X-Background": "autosave" } })
         .then((response) => (response.ok ? response.json() : { draft: null }))
         .then((data) => {
-          if (data.draft && differs(data.draft.fields, fieldsOf(form))) offer(data.draft);
+          if (data.draft && differs(data.draft, fieldsOf(form))) offer(data.draft);
         })
         .catch(() => {});
     }

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from billing.demo import seed_demo_billing
 from safeguarding.demo import seed_school_records
 from tenants.addresses import site_host
 from tenants.models import School, Trust
@@ -114,6 +115,11 @@ class Command(BaseCommand):
             if not TrustMembership.objects.filter(user=user, trust=trust, role=role).exists():
                 trust_membership_add(user=user, trust=trust, role=role)
             lines.append(_line(role, user))
+
+        # The trust's subscription since September, with its first invoice (docs/billing.md).
+        invoice = seed_demo_billing(trust=trust, today=timezone.localdate())
+        if invoice is not None:
+            lines.append(f"  Subscription invoiced: {invoice.reference}, £{invoice.total}")
 
         operator_name, operator_email = OPERATOR
         if not User.objects.filter(email=operator_email).exists():

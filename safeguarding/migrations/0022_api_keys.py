@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("safeguarding", "0020_export_claimed_by_run"),
+        ("safeguarding", "0021_draft_marks"),
     ]
 
     operations = [
