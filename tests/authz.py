@@ -52,6 +52,9 @@ class Row:
     two_factor_first: frozenset[str] = frozenset()
     anonymous: str = LOGIN
     refused: str = DENIED
+    # An API operation: the body is sent as JSON, and a 400 naming the body's problems means
+    # the caller got past the door (tests/safeguarding/authz_api.py).
+    json: bool = False
 
 
 def actors(*names: str) -> frozenset[str]:

@@ -126,6 +126,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "csp",
 ]
@@ -600,10 +601,32 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # The session of the two-step sign-in only: Basic authentication would take a password
     # alone, without the second factor, the lockouts or the site the session is bound to.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # A school's API keys (docs/api.md) are the other way in: made behind two-factor, scoped.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "safeguarding.api.auth.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: no browsable API beside the schema's own docs page.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["safeguarding.api.auth.ApiThrottle"],
+    "EXCEPTION_HANDLER": "safeguarding.api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Safeguarding records API", "VERSION": "0.1.0"}
+# Requests per API key (or signed-in person) on the cache; DRF's "N/second|minute|hour|day".
+API_RATE_PER_KEY: str = env.str("API_RATE_PER_KEY", default="600/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Safeguarding records API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": "A school's records: see docs/api.md. Every error has the Error shape.",
+    # The docs page's scripts from this site, not a CDN: the Content-Security-Policy allows no
+    # other origin (drf-spectacular-sidecar).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # --- logging ------------------------------------------------------------------------------------
 # Logs carry ids, never names or concern text.

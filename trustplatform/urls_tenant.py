@@ -15,6 +15,7 @@ urlpatterns = [
     path("policies/", include("trustplatform.policies.urls_school")),
     path("calendar/", include("trustplatform.schooldays.urls_school")),
     path("transfers/", include("trustplatform.transfers.urls_school")),
+    path("api/", include("safeguarding.urls.api")),
     path("", include("safeguarding.urls")),
 ]
 

@@ -8,6 +8,7 @@ user id with a snapshot of their name and role at the time.
 from __future__ import annotations
 
 from safeguarding.models.access import AccessAction, AccessLogEntry
+from safeguarding.models.api_keys import ApiKey
 from safeguarding.models.categories import Category, KeyHolderGrant, YearGroup
 from safeguarding.models.chronology import ChronologyEntry
 from safeguarding.models.concerns import (
@@ -40,6 +41,7 @@ __all__ = [
     "Allegation",
     "AllegationSettings",
     "AllegationVersion",
+    "ApiKey",
     "Category",
     "ChronologyEntry",
     "Concern",

@@ -3,12 +3,15 @@ allegation never to the adult it is about (docs/rules.md, "Who reads which recor
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Case, DateField, Exists, F, Min, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Least, TruncDate
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
-from safeguarding.models import Alert, AllegationVersion, Concern
+from safeguarding.models import AccessAction, Alert, AllegationVersion, Concern
 from safeguarding.permissions import Reader
+from safeguarding.services.access import access_log_record
 from trustplatform.schooldays.calendar import LONDON
 
 
@@ -36,6 +39,44 @@ def concern_get_for_reader(*, reader: Reader, concern_id: int) -> Concern:
     concern = concerns_visible(reader).filter(pk=concern_id).first()
     if concern is None:
         raise Http404
+    return concern
+
+
+def concern_list_for_reader(
+    reader: Reader,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    category_id: int | None = None,
+) -> QuerySet[Concern]:
+    """The current version of each concern this reader may see, newest first, that happened
+    between `since` and `until` (London days, inclusive) and carries `category_id`."""
+    concerns = concerns_visible(reader).filter(superseded_by__isnull=True)
+    if since is not None:
+        concerns = concerns.filter(occurred_at__gte=dt.datetime.combine(since, dt.time(0), LONDON))
+    if until is not None:
+        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(0), LONDON)
+        concerns = concerns.filter(occurred_at__lt=end)
+    if category_id is not None:
+        concerns = concerns.filter(categories=category_id)
+    return concerns.prefetch_related("pupils", "categories").order_by("-occurred_at", "-pk")
+
+
+def concern_open_for_reader(
+    *, reader: Reader, concern_id: int, request: HttpRequest | None = None
+) -> Concern:
+    """The concern, read: one access-log entry per child on it, as the concern page writes;
+    the same 404 for missing and not allowed."""
+    concern = concern_get_for_reader(reader=reader, concern_id=concern_id)
+    for pupil in concern.pupils.all():
+        access_log_record(
+            person=reader.person,
+            action=AccessAction.VIEWED_RECORD,
+            object_type="concern",
+            object_id=concern.pk,
+            pupil_id=pupil.pk,
+            request=request,
+        )
     return concern
 
 

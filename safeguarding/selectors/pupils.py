@@ -136,3 +136,31 @@ def pupil_family_visible(
         .values_list("pk", flat=True)
     )
     return [(link, other) for link, other in links if other.pk in allowed]
+
+
+def pupil_roll(
+    reader: Reader | None, *, status: str = "all", year_group: int | None = None
+) -> QuerySet[Pupil]:
+    """The pupil roll as the API lists it: a reader's visible pupils, or (`reader` None) every
+    pupil, for those who import pupils and so keep the whole roll; by name."""
+    pupils = pupils_visible(reader) if reader is not None else Pupil.objects.all()
+    if status == "on_roll":
+        pupils = pupils.filter(leaving_date__isnull=True)
+    elif status == "leavers":
+        pupils = pupils.filter(leaving_date__isnull=False)
+    if year_group is not None:
+        pupils = pupils.filter(year_group=year_group)
+    return pupils.order_by("legal_last_name", "legal_first_name", "pk")
+
+
+def pupil_roll_get(
+    *, reader: Reader | None, pupil_id: int, request: HttpRequest | None = None
+) -> Pupil:
+    """One pupil of `pupil_roll`: a reader's read is written to the access log, as the pupil
+    page's is; the same 404 for missing and not allowed."""
+    if reader is not None:
+        return pupil_get_for_reader(reader=reader, pupil_id=pupil_id, request=request)
+    pupil = Pupil.objects.filter(pk=pupil_id).first()
+    if pupil is None:
+        raise Http404
+    return pupil

@@ -615,6 +615,30 @@ def _lock_imports() -> None:
         )
 
 
+def _write(
+    planned: list[tuple[ImportRow, Pupil]], headings: Mapping[str, str]
+) -> tuple[list[Pupil], list[Pupil]]:
+    """Saves the rows planned as new or changed, and returns (created, updated) pupils."""
+    now = timezone.now()
+    created = [pupil for row, pupil in planned if row.action is RowAction.CREATE]
+    updated = [pupil for row, pupil in planned if row.action is RowAction.UPDATE]
+    for pupil in updated:
+        pupil.updated_at = now  # bulk_update does not set auto_now fields itself
+    # Every column of the file is written for an updated pupil: unchanged values stay the same.
+    fields = sorted((set(headings) - {"upn"}) | {"updated_at"})
+    try:
+        with transaction.atomic():
+            Pupil.objects.bulk_create(created, batch_size=500)
+            if updated:
+                Pupil.objects.bulk_update(updated, fields, batch_size=500)
+    except IntegrityError as error:
+        raise ValidationError(
+            "Someone changed the pupil list while this file was being imported; nothing was "
+            "imported. Upload the file again."
+        ) from error
+    return created, updated
+
+
 @transaction.atomic
 def pupil_import_apply(source: ImportPreview | bytes, *, actor_id: int) -> ImportResult:
     """Imports every row of a previewed file, or raises ValidationError and writes nothing.
@@ -635,23 +659,7 @@ def pupil_import_apply(source: ImportPreview | bytes, *, actor_id: int) -> Impor
     if preview.has_errors:
         _refuse(preview)
 
-    now = timezone.now()
-    created = [pupil for row, pupil in planned if row.action is RowAction.CREATE]
-    updated = [pupil for row, pupil in planned if row.action is RowAction.UPDATE]
-    for pupil in updated:
-        pupil.updated_at = now  # bulk_update does not set auto_now fields itself
-    # Every column of the file is written for an updated pupil: unchanged values stay the same.
-    fields = sorted((set(headings) - {"upn"}) | {"updated_at"})
-    try:
-        with transaction.atomic():
-            Pupil.objects.bulk_create(created, batch_size=500)
-            if updated:
-                Pupil.objects.bulk_update(updated, fields, batch_size=500)
-    except IntegrityError as error:
-        raise ValidationError(
-            "Someone changed the pupil list while this file was being imported; nothing was "
-            "imported. Upload the file again."
-        ) from error
+    created, updated = _write(planned, headings)
     result = ImportResult(
         created=len(created),
         updated=len(updated),
@@ -667,4 +675,120 @@ def pupil_import_apply(source: ImportPreview | bytes, *, actor_id: int) -> Impor
         result.leavers,
     )
     statistics_refresh_soon(school_connection.schema_name)
+    return result
+
+
+# --- the same upsert, row by row, for an MIS pushing its roll through the API -------------------
+
+
+class SyncOutcome(enum.StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+
+
+_OUTCOME = {
+    RowAction.CREATE: SyncOutcome.CREATED,
+    RowAction.UPDATE: SyncOutcome.UPDATED,
+    RowAction.UNCHANGED: SyncOutcome.UNCHANGED,
+    RowAction.ERROR: SyncOutcome.REJECTED,
+}
+
+
+@dataclass(frozen=True)
+class SyncRow:
+    # The row's place in the request, from 0.
+    index: int
+    upn: str
+    outcome: SyncOutcome
+    pupil_id: int | None
+    changes: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    marks_leaver: bool = False
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    rows: tuple[SyncRow, ...]
+
+    def count(self, outcome: SyncOutcome) -> int:
+        return sum(1 for row in self.rows if row.outcome is outcome)
+
+    @property
+    def leavers(self) -> int:
+        return sum(1 for row in self.rows if row.marks_leaver)
+
+
+def _cell(value: object) -> str:
+    """A value of a JSON row as the CSV import reads cells: the same readers check both."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    return str(value)
+
+
+@transaction.atomic
+def pupil_sync(rows: list[Mapping[str, object]], *, actor_id: int) -> SyncResult:
+    """Creates or updates each pupil row (matched by UPN), as the CSV import does, but row by
+    row: a row with problems is rejected with its reasons and the others are saved.
+
+    Fields are the pupil import's (services/pupils.py, EDITABLE_FIELDS); a field a row leaves
+    out is left as it is. Pupils are never deleted: a leaving date marks a leaver.
+    """
+    if len(rows) > MAX_ROWS:
+        raise ValidationError(f"Send at most {MAX_ROWS:,} pupils in one request.")
+    names = sorted({name for row in rows for name in row if name in EDITABLE_FIELDS})
+    headings = {name: name for name in names} | {"upn": "upn"}
+    parsed = []
+    for index, row in enumerate(rows):
+        # Each row read with its own fields, so a field it leaves out is not "blank".
+        present = [name for name in EDITABLE_FIELDS if name in row]
+        cells = [_cell(row[name]).replace("\x00", "") for name in present]
+        one = _parse_row(index, cells, dict(enumerate(present)), headings)
+        errors = list(one.errors)
+        if unknown := sorted(str(name) for name in set(row) - set(EDITABLE_FIELDS)):
+            errors.append(f"Unknown fields: {', '.join(unknown)}.")
+        if "upn" not in row:
+            errors.append("A row needs a upn.")
+        if any("\x00" in _cell(value) for value in row.values()):
+            # PostgreSQL stores no NUL character; the CSV import refuses such a file whole.
+            errors.append("A value holds a NUL character.")
+        parsed.append(
+            _Parsed(
+                number=index,
+                upn=one.upn,
+                values=one.values,
+                errors=tuple(errors),
+                unreadable=one.unreadable,
+            )
+        )
+    _lock_imports()
+    planned = _plan(parsed, headings, lock=True)
+    created, updated = _write(planned, headings)
+    result = SyncResult(
+        rows=tuple(
+            SyncRow(
+                index=row.number,
+                upn=row.upn,
+                outcome=_OUTCOME[row.action],
+                pupil_id=pupil.pk,
+                changes=row.changes,
+                reasons=row.errors,
+                marks_leaver=row.marks_leaver and row.action is not RowAction.ERROR,
+            )
+            for row, pupil in planned
+        )
+    )
+    logger.info(
+        "pupil sync by user %s: %s created, %s updated, %s unchanged, %s rejected",
+        actor_id,
+        result.count(SyncOutcome.CREATED),
+        result.count(SyncOutcome.UPDATED),
+        result.count(SyncOutcome.UNCHANGED),
+        result.count(SyncOutcome.REJECTED),
+    )
+    if created or updated:
+        statistics_refresh_soon(school_connection.schema_name)
     return result

@@ -177,3 +177,22 @@ class KeyHolderAccessForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["categories"].choices = [(str(c.pk), c.name) for c in categories]  # type: ignore[attr-defined]
         self.fields["year_groups"].choices = year_groups  # type: ignore[attr-defined]
+
+
+class ApiKeyForm(forms.Form):
+    """A new API key: its name, scopes (those the person's role may give) and an expiry."""
+
+    name = forms.CharField(
+        max_length=100, help_text="The system that will use it, e.g. “Nightly MIS sync”."
+    )
+    scopes = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
+    expires_on = forms.DateField(
+        required=False,
+        label="Expires on (optional)",
+        help_text="The key stops working at the start of this day.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args: Any, scopes: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = scopes  # type: ignore[attr-defined]

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from safeguarding.models import Category, YearGroup
 from safeguarding.selectors import key_holder_grant_get
 from safeguarding.services.access import key_holder_access_set
+from safeguarding.services.api_keys import (
+    api_key_create,
+    api_key_revoke,
+    api_keys_of,
+    scopes_allowed,
+)
 from tenants.selectors import school_of_request_or_404
 from trustplatform.accounts import services
 from trustplatform.accounts.forms import (
+    ApiKeyForm,
     DslConfirmForm,
     HandoverForm,
     InvitationForm,
@@ -31,7 +41,8 @@ from trustplatform.accounts.selectors import (
 from trustplatform.confirm import confirmation_page
 from trustplatform.forms import error_text
 from trustplatform.grants import Way, allows, dsl_grant, grantable_roles, staff_options
-from trustplatform.permissions import Capability, acting_user, require
+from trustplatform.permissions import ApiScope, Capability, acting_user, require, roles_here
+from trustplatform.schooldays.calendar import LONDON
 
 
 def _membership(request: HttpRequest, membership_id: int) -> SchoolMembership:
@@ -294,3 +305,57 @@ def dsl_decline(request: HttpRequest, request_id: int) -> HttpResponse:
     else:
         messages.success(request, "The trust's naming is declined. Nothing has changed.")
     return redirect("staff:list")
+
+
+def _role_here(request: HttpRequest) -> Role | None:
+    return next(iter(roles_here(request)), None)
+
+
+@require(Capability.MANAGE_API_KEYS)
+@require_http_methods(["GET", "POST"])
+def api_keys(request: HttpRequest) -> HttpResponse:
+    """The school's API keys this person manages, and a form to make one (shown once)."""
+    role = _role_here(request)
+    allowed = scopes_allowed(role)
+    form = ApiKeyForm(
+        request.POST or None,
+        scopes=[(scope.value, scope.label) for scope in ApiScope if scope in allowed],
+    )
+    if request.method == "POST" and form.is_valid():
+        expires_on = form.cleaned_data["expires_on"]
+        try:
+            made = api_key_create(
+                school=school_of_request_or_404(request),
+                actor=acting_user(request),
+                role=role,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                expires_at=(
+                    dt.datetime.combine(expires_on, dt.time(0), LONDON) if expires_on else None
+                ),
+            )
+        except ValidationError as error:
+            form.add_error(None, error_text(error))
+        else:
+            return render(request, "accounts/api_key_made.html", {"made": made})
+    return render(
+        request,
+        "accounts/api_keys.html",
+        {"form": form, "keys": api_keys_of(role), "now": timezone.now()},
+    )
+
+
+@require(Capability.MANAGE_API_KEYS)
+@require_POST
+def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
+    try:
+        api_key_revoke(
+            school=school_of_request_or_404(request),
+            actor=acting_user(request),
+            role=_role_here(request),
+            key_id=key_id,
+        )
+    except ValidationError as error:
+        raise Http404 from error
+    messages.success(request, "The key is revoked: it no longer works.")
+    return redirect("staff:api_keys")

@@ -69,6 +69,9 @@ class AuditAction(models.TextChoices):
     TRANSFER_RECEIVED = "transfer_received", "Safeguarding file received from another school"
     TRANSFER_REJECTED = "transfer_rejected", "Safeguarding file transfer rejected"
     TRANSFER_OVERDUE = "transfer_overdue", "Safeguarding file transfer overdue"
+    API_KEY_CREATED = "api_key_created", "API key created"
+    API_KEY_REVOKED = "api_key_revoked", "API key revoked"
+    API_KEY_USED = "api_key_used", "API key used"
 
 
 class AuditActionField(models.CharField):
