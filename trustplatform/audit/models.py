@@ -69,6 +69,11 @@ class AuditAction(models.TextChoices):
     TRANSFER_RECEIVED = "transfer_received", "Safeguarding file received from another school"
     TRANSFER_REJECTED = "transfer_rejected", "Safeguarding file transfer rejected"
     TRANSFER_OVERDUE = "transfer_overdue", "Safeguarding file transfer overdue"
+    LEGAL_HOLD_PLACED = "legal_hold_placed", "Legal hold placed on a record"
+    LEGAL_HOLD_LIFTED = "legal_hold_lifted", "Legal hold lifted"
+    RETENTION_REVIEWED = "retention_reviewed", "Record kept after its retention review"
+    RECORD_DESTRUCTION_PROPOSED = "record_destruction_proposed", "Destruction of a record proposed"
+    RECORD_DESTROYED = "record_destroyed", "Destruction of a record approved and carried out"
 
 
 class AuditActionField(models.CharField):
