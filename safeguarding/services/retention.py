@@ -31,9 +31,9 @@ from safeguarding.permissions import Reader
 from safeguarding.selectors.retention import CHILD_PROTECTION_YEARS, add_years
 from safeguarding.services.chronology import chronology_append
 from safeguarding.storage import document_storage
-from tenants.owner_db import owner_connect
 from tenants.db import school_connection
 from tenants.models import School
+from tenants.owner_db import owner_connect
 from trustplatform.accounts.models import Role, User
 from trustplatform.audit.models import AuditAction
 from trustplatform.audit.services import audit_record
