@@ -240,9 +240,7 @@ def destruction_propose(*, reader: Reader, pupil: Pupil, reason: str) -> Destruc
     return destruction
 
 
-@transaction.atomic
-def _approve(*, reader: Reader, destruction_id: int) -> Destruction:
-    destruction = Destruction.objects.select_for_update().get(pk=destruction_id)
+def _approval_check(*, reader: Reader, destruction: Destruction) -> None:
     if destruction.status != Destruction.Status.PROPOSED:
         raise ValidationError("This proposal is no longer waiting for approval.")
     if destruction.proposed_by_id == reader.user_id:
@@ -251,6 +249,12 @@ def _approve(*, reader: Reader, destruction_id: int) -> Destruction:
         )
     if legal_hold_standing(destruction.pupil_id) is not None:
         raise ValidationError("A legal hold stands on this record: it cannot be destroyed.")
+
+
+@transaction.atomic
+def _approve(*, reader: Reader, destruction_id: int) -> Destruction:
+    destruction = Destruction.objects.select_for_update().get(pk=destruction_id)
+    _approval_check(reader=reader, destruction=destruction)
     who = reader.person
     destruction.status = Destruction.Status.APPROVED
     destruction.approved_at = timezone.now()
@@ -271,6 +275,8 @@ def _approve(*, reader: Reader, destruction_id: int) -> Destruction:
 def destruction_approve(*, reader: Reader, destruction_id: int) -> Destruction:
     """Approves a proposal made by someone else and carries the destruction out."""
     _refuse_unless(reader, APPROVE_ROLES, "approve destroying a record")
+    # Checked before anything is locked, and again under the lock.
+    _approval_check(reader=reader, destruction=Destruction.objects.get(pk=destruction_id))
     if transaction.get_connection().in_atomic_block:
         # The owner's connection waits for this one's locks: approving first must be committed.
         raise RuntimeError("destruction_approve runs outside a transaction")
