@@ -240,7 +240,9 @@ def destruction_propose(*, reader: Reader, pupil: Pupil, reason: str) -> Destruc
     return destruction
 
 
-def _approval_check(*, reader: Reader, destruction: Destruction) -> None:
+def destruction_approval_check(*, reader: Reader, destruction: Destruction) -> None:
+    """Raises ValidationError, with the reason, when `reader` may not approve `destruction`."""
+    _refuse_unless(reader, APPROVE_ROLES, "approve destroying a record")
     if destruction.status != Destruction.Status.PROPOSED:
         raise ValidationError("This proposal is no longer waiting for approval.")
     if destruction.proposed_by_id == reader.user_id:
@@ -254,7 +256,7 @@ def _approval_check(*, reader: Reader, destruction: Destruction) -> None:
 @transaction.atomic
 def _approve(*, reader: Reader, destruction_id: int) -> Destruction:
     destruction = Destruction.objects.select_for_update().get(pk=destruction_id)
-    _approval_check(reader=reader, destruction=destruction)
+    destruction_approval_check(reader=reader, destruction=destruction)
     who = reader.person
     destruction.status = Destruction.Status.APPROVED
     destruction.approved_at = timezone.now()
@@ -276,7 +278,9 @@ def destruction_approve(*, reader: Reader, destruction_id: int) -> Destruction:
     """Approves a proposal made by someone else and carries the destruction out."""
     _refuse_unless(reader, APPROVE_ROLES, "approve destroying a record")
     # Checked before anything is locked, and again under the lock.
-    _approval_check(reader=reader, destruction=Destruction.objects.get(pk=destruction_id))
+    destruction_approval_check(
+        reader=reader, destruction=Destruction.objects.get(pk=destruction_id)
+    )
     if transaction.get_connection().in_atomic_block:
         # The owner's connection waits for this one's locks: approving first must be committed.
         raise RuntimeError("destruction_approve runs outside a transaction")

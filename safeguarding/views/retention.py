@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from safeguarding.models import Destruction
@@ -26,6 +27,7 @@ from safeguarding.selectors.retention import (
     reviews_of,
 )
 from safeguarding.services.retention import (
+    destruction_approval_check,
     destruction_approve,
     destruction_propose,
     legal_hold_lift,
@@ -36,6 +38,7 @@ from safeguarding.services.retention import (
     retention_keep,
 )
 from safeguarding.views.common import error_text
+from trustplatform.confirm import confirmation_page
 from trustplatform.permissions import Capability, require
 
 
@@ -128,11 +131,24 @@ def destruction_approve_view(request: HttpRequest, destruction_id: int) -> HttpR
     destruction = Destruction.objects.filter(pk=destruction_id).first()
     if destruction is None:
         raise Http404
+    back = reverse("safeguarding:pupil_retention", kwargs={"pupil_id": destruction.pupil_id})
     try:
+        destruction_approval_check(reader=reader, destruction=destruction)
+        if asked := confirmation_page(
+            request,
+            title="Destroy this record?",
+            consequence=(
+                "The child's chronology, concerns, documents and information sharing lose their "
+                "content and their files are deleted, for good. A destruction certificate remains."
+            ),
+            confirm_label="Yes, destroy the record",
+            back_url=back,
+        ):
+            return asked
         done = destruction_approve(reader=reader, destruction_id=destruction.pk)
     except ValidationError as exc:
         messages.error(request, error_text(exc))
-        return redirect("safeguarding:pupil_retention", pupil_id=destruction.pupil_id)
+        return redirect(back)
     messages.success(request, "The record was destroyed; its certificate remains.")
     return redirect("safeguarding:destruction_certificate", destruction_id=done.pk)
 

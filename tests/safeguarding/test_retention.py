@@ -51,7 +51,7 @@ from safeguarding.services.retention import (
 from safeguarding.storage import document_storage
 from tenants.models import Domain, School, Trust
 from tenants.services import school_create, trust_create
-from tests.conftest import World
+from tests.conftest import World, school_client
 from tests.safeguarding.conftest import make_pupil
 from trustplatform.accounts.models import Role, User
 from trustplatform.accounts.services import school_membership_add, user_create
@@ -390,3 +390,58 @@ def test_export_files_expire_after_their_retention(
     assert not storage.exists(name)
     assert ExportJob.objects.get(pk=job.pk).status == ExportJob.Status.EXPIRED
     assert exports_expire() == 0
+
+
+def _old_pupil() -> Pupil:
+    return Pupil.objects.create(
+        upn=f"V{next(_serials):012d}",
+        legal_first_name="Marigold",
+        legal_last_name="Thistlecombe",
+        date_of_birth=dt.date(1991, 5, 6),
+        sex=Pupil.Sex.FEMALE,
+        year_group=6,
+    )
+
+
+def test_the_proposer_asking_to_approve_is_told_another_person_must(
+    world: World, school_a_entered: School
+) -> None:
+    dsl = world.person("a", Role.DSL)
+    pupil = _old_pupil()
+    proposal = destruction_propose(reader=_reader(dsl, Role.DSL), pupil=pupil, reason="Ended")
+    client = school_client(school_a_entered, dsl)
+
+    page = client.post(
+        f"/retention/destructions/{proposal.pk}/approve/", {"confirmed": "yes"}, follow=True
+    )
+
+    assert "a different DSL, deputy or headteacher must approve it" in page.text
+    assert Destruction.objects.get(pk=proposal.pk).status == Destruction.Status.PROPOSED
+
+
+def test_approving_asks_first_on_a_page_of_its_own(world: World, school_a_entered: School) -> None:
+    pupil = _old_pupil()
+    proposal = destruction_propose(
+        reader=_reader(world.person("a", Role.DEPUTY_DSL), Role.DEPUTY_DSL),
+        pupil=pupil,
+        reason="Ended",
+    )
+    client = school_client(school_a_entered, world.person("a", Role.HEADTEACHER))
+
+    asked = client.post(f"/retention/destructions/{proposal.pk}/approve/")
+
+    assert asked.status_code == 200
+    assert "Yes, destroy the record" in asked.text
+    assert Destruction.objects.get(pk=proposal.pk).status == Destruction.Status.PROPOSED
+
+
+def test_the_queue_shows_a_due_record_to_the_dsl_and_nothing_to_staff(
+    world: World, school_a_entered: School
+) -> None:
+    pupil = _old_pupil()
+    page = school_client(school_a_entered, world.person("a", Role.DSL)).get("/retention/")
+    assert page.status_code == 200
+    assert "Thistlecombe" in page.text
+    assert f"/retention/pupils/{pupil.pk}/" in page.text
+    refused = school_client(school_a_entered, world.person("a", Role.STAFF)).get("/retention/")
+    assert refused.status_code == 404
