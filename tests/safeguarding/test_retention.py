@@ -51,6 +51,7 @@ from safeguarding.services.retention import (
 from safeguarding.storage import document_storage
 from tenants.models import Domain, School, Trust
 from tenants.services import school_create, trust_create
+from tenants.tasks import exports_expire_task
 from tests.conftest import World, school_client
 from tests.safeguarding.conftest import make_pupil
 from trustplatform.accounts.models import Role, User
@@ -368,28 +369,41 @@ def test_allegation_retention_is_the_later_of_pension_age_and_ten_years(
     assert until == dt.date(2030, 6, 1)  # 68 in 2028: ten years is later
 
 
-def test_export_files_expire_after_their_retention(
-    school_a_entered: School, private_storage: Path, settings: SettingsWrapper
+def test_export_files_are_deleted_after_their_retention_by_the_nightly_task(
+    school_a: School, private_storage: Path, settings: SettingsWrapper, tasks_run_when_sent: None
 ) -> None:
     storage = document_storage()
-    name = storage.save(
-        f"{school_a_entered.schema_name}/exports/old.pdf", SimpleUploadedFile("x", PDF)
-    )
-    job = ExportJob.objects.create(
-        pupil=make_pupil("Wrenna", "Castellane"),
-        version=ExportJob.Version.FULL,
-        requested_by_id=1,
-        requested_by_name="Ada Marsh",
-        requested_by_role="dsl",
-        chain_head="0" * 64,
-        status=ExportJob.Status.DONE,
-        finished_at=timezone.now() - dt.timedelta(days=settings.EXPORT_RETENTION_DAYS, hours=1),
-        file=name,
-    )
-    assert exports_expire() == 1
-    assert not storage.exists(name)
-    assert ExportJob.objects.get(pk=job.pk).status == ExportJob.Status.EXPIRED
-    assert exports_expire() == 0
+    made = timezone.now() - dt.timedelta(days=settings.EXPORT_RETENTION_DAYS)
+    with schema_context(school_a.schema_name):
+        pupil = make_pupil("Wrenna", "Castellane")
+        jobs = {}
+        for label, finished_at in (
+            ("old", made - dt.timedelta(hours=1)),
+            ("recent", made + dt.timedelta(hours=1)),
+        ):
+            name = storage.save(
+                f"{school_a.schema_name}/exports/{label}.pdf", SimpleUploadedFile("x", PDF)
+            )
+            jobs[label] = ExportJob.objects.create(
+                pupil=pupil,
+                version=ExportJob.Version.FULL,
+                requested_by_id=1,
+                requested_by_name="Ada Marsh",
+                requested_by_role="dsl",
+                chain_head="0" * 64,
+                status=ExportJob.Status.DONE,
+                finished_at=finished_at,
+                file=name,
+            )
+
+    exports_expire_task.apply().get()
+
+    with schema_context(school_a.schema_name):
+        old, recent = (ExportJob.objects.get(pk=jobs[k].pk) for k in ("old", "recent"))
+        assert (old.status, old.file.name) == (ExportJob.Status.EXPIRED, "")
+        assert not storage.exists(jobs["old"].file.name)
+        assert recent.status == ExportJob.Status.DONE and storage.exists(recent.file.name)
+        assert exports_expire() == 0  # a second run finds nothing
 
 
 def _old_pupil() -> Pupil:
@@ -445,3 +459,24 @@ def test_the_queue_shows_a_due_record_to_the_dsl_and_nothing_to_staff(
     assert f"/retention/pupils/{pupil.pk}/" in page.text
     refused = school_client(school_a_entered, world.person("a", Role.STAFF)).get("/retention/")
     assert refused.status_code == 404
+
+
+def test_a_second_person_approves_on_the_page_and_reads_the_certificate(
+    committed: Setting,
+) -> None:
+    with _in(committed):
+        pupil = Pupil.objects.get(pk=committed.pupil_id)
+        proposal = destruction_propose(reader=committed.deputy, pupil=pupil, reason="Reviewed")
+    head = User.objects.get(pk=committed.head.user_id)
+    client = school_client(committed.school, head)
+
+    done = client.post(
+        f"/retention/destructions/{proposal.pk}/approve/", {"confirmed": "yes"}, follow=True
+    )
+
+    assert done.status_code == 200
+    assert f"Destruction certificate {proposal.pk}" in done.text
+    assert "Cal Reed" in done.text and "Dee Holt" in done.text  # proposed, approved
+    assert "Zephyrine" not in done.text and "Quillwhistle" not in done.text
+    with _in(committed):
+        assert Destruction.objects.get(pk=proposal.pk).status == Destruction.Status.DESTROYED
