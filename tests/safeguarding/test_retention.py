@@ -54,6 +54,7 @@ from tenants.services import school_create, trust_create
 from tenants.tasks import exports_expire_task
 from tests.conftest import World, school_client
 from tests.safeguarding.conftest import make_pupil
+from tests.safeguarding.fixtures import with_two_factor
 from trustplatform.accounts.models import Role, User
 from trustplatform.accounts.services import school_membership_add, user_create
 from trustplatform.audit.models import AuditAction, AuditEvent
@@ -93,7 +94,9 @@ def _make_school(tag: str) -> Setting:
         (Role.DEPUTY_DSL, "Cal Reed"),
         (Role.HEADTEACHER, "Dee Holt"),
     ):
-        user = user_create(email=f"{role}.yew-{tag}@example.org", full_name=name, password=None)
+        user = with_two_factor(
+            user_create(email=f"{role}.yew-{tag}@example.org", full_name=name, password=None)
+        )
         school_membership_add(user=user, school=school, role=role)
         readers[role] = _reader(user, role)
     author = readers[Role.DSL].person
