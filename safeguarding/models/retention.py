@@ -103,3 +103,14 @@ class Destruction(models.Model):
 
     def __str__(self) -> str:
         return f"destruction {self.pk}"
+
+    @classmethod
+    def chronology_entry_ids(cls) -> dict[int, int]:
+        """Every chronology entry destroyed in this school: entry id -> certificate id."""
+        ids: dict[int, int] = {}
+        for pk, record_ids in cls.objects.filter(status=cls.Status.DESTROYED).values_list(
+            "pk", "record_ids"
+        ):
+            for entry_id in (record_ids or {}).get("chronology_entries", []):
+                ids[int(entry_id)] = pk
+        return ids

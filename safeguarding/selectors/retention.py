@@ -24,13 +24,7 @@ def add_years(day: dt.date, years: int) -> dt.date:
 
 def chronology_tombstones() -> dict[int, int]:
     """Chronology entries lawfully destroyed in this school: entry id -> certificate id."""
-    tombstones: dict[int, int] = {}
-    for pk, ids in Destruction.objects.filter(status=Destruction.Status.DESTROYED).values_list(
-        "pk", "record_ids"
-    ):
-        for entry_id in (ids or {}).get("chronology_entries", []):
-            tombstones[int(entry_id)] = pk
-    return tombstones
+    return Destruction.chronology_entry_ids()
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,14 @@ migration 0012), never through the application's role.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from safeguarding.models import (
     Allegation,
@@ -31,9 +33,8 @@ from safeguarding.permissions import Reader
 from safeguarding.selectors.retention import CHILD_PROTECTION_YEARS, add_years
 from safeguarding.services.chronology import chronology_append
 from safeguarding.storage import document_storage
-from tenants.db import school_connection
+from tenants.db import owner_connection, school_connection
 from tenants.models import School
-from tenants.owner_db import owner_connect
 from trustplatform.accounts.models import Role, User
 from trustplatform.audit.models import AuditAction
 from trustplatform.audit.services import audit_record
@@ -296,17 +297,20 @@ def destruction_carry_out(*, destruction_id: int) -> Destruction:
     destruction = Destruction.objects.get(pk=destruction_id)
     if destruction.status != Destruction.Status.APPROVED:
         return destruction
-    owner = owner_connect()
-    try:
-        with owner, owner.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('search_path', %s, true)",
-                [f'"{school_connection.schema_name}", public'],
-            )
-            cursor.execute("SELECT public.safeguarding_destroy_record(%s)", [destruction.pk])
-            files: list[str] = cursor.fetchone()[0]
-    finally:
-        owner.close()
+    schema = school_connection.schema_name
+    # The owner's connection (the OWNER alias, DATABASE_OWNER_URL): the application's role can
+    # neither switch a trigger off nor run the function.
+    with (
+        owner_connection(),
+        schema_context(schema),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SELECT public.safeguarding_destroy_record(%s)", [destruction.pk])
+        row = cursor.fetchone()
+    # jsonb: Django's cursor hands it back as text.
+    value = row[0] if row else []
+    files: list[str] = json.loads(value) if isinstance(value, str) else list(value)
     storage = document_storage()
     for name in files:
         # Committed first, deleted after: a file left by a failure here names no one in the

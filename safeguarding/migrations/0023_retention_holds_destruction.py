@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("safeguarding", "0021_draft_marks"),
+        ("safeguarding", "0022_operation_encompass_category"),
     ]
 
     operations = [
