@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("safeguarding", "0022_operation_encompass_category"),
+        ("safeguarding", "0023_subject_access_requests"),
     ]
 
     operations = [
