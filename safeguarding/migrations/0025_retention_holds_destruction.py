@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("safeguarding", "0023_subject_access_requests"),
+        ("safeguarding", "0024_pupil_transfer_marks"),
     ]
 
     operations = [
