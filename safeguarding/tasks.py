@@ -14,6 +14,7 @@ from safeguarding.services.allegations import allegations_escalate_overdue
 from safeguarding.services.concerns import concerns_escalate_overdue
 from safeguarding.services.drafts import drafts_expire
 from safeguarding.services.exports import EXPORT_TIME_LIMIT, export_render
+from safeguarding.services.retention import exports_expire
 from tenants.db import school_connection
 from tenants.models import School
 from trustplatform.celery import SchoolTask, app
@@ -82,3 +83,16 @@ def drafts_expire_school_task() -> int:
     """Deletes this school's drafts older than DRAFT_KEEP_DAYS (docs/security.md, "Drafts");
     a second run finds nothing left to delete."""
     return drafts_expire()
+
+
+@app.task(
+    base=SchoolTask,
+    name="safeguarding.exports_expire",
+    acks_late=True,
+    soft_time_limit=60,
+    time_limit=120,
+)
+def exports_expire_school_task() -> int:
+    """Deletes this school's export files older than EXPORT_RETENTION_DAYS and marks the exports
+    expired (docs/rules.md, "Retention"); a second run finds nothing left to expire."""
+    return exports_expire()

@@ -844,10 +844,23 @@ def _chain_check(cursor: Any, schema: str, model: type[HashChainedModel]) -> Bro
         f"SELECT id, prev_hash, row_hash, {columns} "  # noqa: S608
         f"FROM {_quote(schema)}.{_quote(model._meta.db_table)} ORDER BY id"
     )
+    rows = cursor.fetchall()
+    # Entries lawfully destroyed are checked by their links alone (docs/rules.md, "Retention").
+    tombstones: set[int] = set()
+    if model._meta.db_table == "safeguarding_chronologyentry":
+        cursor.execute(
+            "SELECT record_ids -> 'chronology_entries' "  # noqa: S608
+            f"FROM {_quote(schema)}.safeguarding_destruction WHERE status = 'destroyed'"
+        )
+        for (ids,) in cursor.fetchall():
+            tombstones.update(int(i) for i in ids or [])
     expected_prev = GENESIS_HASH
-    for row_id, prev_hash, row_hash, *values in cursor.fetchall():
+    for row_id, prev_hash, row_hash, *values in rows:
         if prev_hash != expected_prev:
             return BrokenLink(row_id=row_id, problem="prev_hash does not follow the row before")
+        if row_id in tombstones:
+            expected_prev = row_hash
+            continue
         if row_hash != row_hash_of(
             model, dict(zip(model.hashed_fields, values, strict=True)), prev_hash
         ):

@@ -43,6 +43,20 @@ def drafts_expire_task() -> int:
     return schools.count()
 
 
+# Registered by safeguarding/tasks.py.
+SCHOOL_EXPORTS_EXPIRE_TASK = "safeguarding.exports_expire"
+
+
+@app.task(name="tenants.exports_expire", acks_late=True, soft_time_limit=120, time_limit=180)
+def exports_expire_task() -> int:
+    """Beat: asks each active school to delete its export files past EXPORT_RETENTION_DAYS."""
+    schools = schools_active()
+    for school in schools:
+        with tenant_context(school):
+            task_send(SCHOOL_EXPORTS_EXPIRE_TASK)
+    return schools.count()
+
+
 @app.task(name="tenants.school_backup", acks_late=True, soft_time_limit=55 * 60, time_limit=60 * 60)
 def school_backup_task(school_id: int) -> str:
     """Today's backup of one school (none if it has one already): a large school's dump may take

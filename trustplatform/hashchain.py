@@ -23,7 +23,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar, cast
@@ -81,6 +81,12 @@ class HashChainedModel(models.Model):
     class Meta:
         abstract = True
         constraints = chain_constraints()
+
+    @classmethod
+    def chain_tombstones(cls) -> Collection[int]:
+        """Rows whose contents were lawfully erased, checked by their links alone (see
+        chain_verify); none unless a table says otherwise."""
+        return frozenset()
 
 
 M = TypeVar("M", bound=HashChainedModel)
@@ -251,15 +257,29 @@ def chain_append_many(model: type[M], rows: Sequence[Mapping[str, Any]]) -> list
     return made
 
 
-def chain_verify(model: type[HashChainedModel], scope: str | None = None) -> BrokenLink | None:
+def chain_verify(
+    model: type[HashChainedModel],
+    scope: str | None = None,
+    *,
+    tombstones: Collection[int] | None = None,
+) -> BrokenLink | None:
     """Walks one chain in id order (the scope's, for a table of several chains) and returns the
-    first row that does not verify, or None; with no scope given, every chain of the table."""
+    first row that does not verify, or None; with no scope given, every chain of the table.
+
+    `tombstones` are rows whose contents were lawfully erased (docs/rules.md, "Retention"): their
+    stored row_hash cannot be recomputed from erased contents, so each is checked by its links
+    alone. It must follow the row before it, and the row after it must name its stored hash, so a
+    tombstone can be neither moved, nor removed, nor given another hash unnoticed. By default,
+    the table's own `chain_tombstones()`."""
     if model.chain_scope_field is not None and scope is None:
         for each in chain_scopes(model):
-            if (broken := chain_verify(model, each)) is not None:
+            if (broken := chain_verify(model, each, tombstones=tombstones)) is not None:
                 return broken
         return None
     names = model.hashed_fields
+    if tombstones is None:
+        with _in_schema(_chain_schema(model)):
+            tombstones = model.chain_tombstones()
     columns = [model._meta.get_field(name).attname for name in names]  # type: ignore[union-attr]
     expected_prev = GENESIS_HASH
     with _in_schema(_chain_schema(model)):
@@ -277,6 +297,9 @@ def chain_verify(model: type[HashChainedModel], scope: str | None = None) -> Bro
                     else "prev_hash does not match the row_hash of the row before it"
                 )
                 return BrokenLink(row_id=pk, problem=problem)
+            if pk in tombstones:
+                expected_prev = row_hash
+                continue
             try:
                 recomputed = row_hash_of(model, dict(zip(names, values, strict=True)), prev_hash)
             except (TypeError, ValueError):

@@ -74,6 +74,11 @@ class Capability(enum.StrEnum):
     # Sending a child's file to another school of the trust, and accepting or rejecting one
     # (docs/transfers.md).
     TRANSFER_FILES = "transfer_files"
+    # The retention review queue, legal holds and destruction certificates; what each of these
+    # roles may do there is decided by safeguarding/services/retention.py (docs/rules.md,
+    # "Retention"): the DSL holds, the DSL or a deputy reviews and proposes, a different DSL,
+    # deputy or headteacher approves.
+    MANAGE_RETENTION = "manage_retention"
     # --- in a trust (root domain) ---
     VIEW_TRUST_PORTAL = "view_trust_portal"
     MANAGE_SCHOOLS = "manage_schools"
@@ -116,6 +121,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.SET_PUPIL_FLAGS,
         Capability.MANAGE_SUBJECT_ACCESS,
         Capability.TRANSFER_FILES,
+        Capability.MANAGE_RETENTION,
     },
     Role.DSL: _LEADS
     | {
@@ -141,6 +147,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.MANAGE_SUBJECT_ACCESS,
         Capability.TRANSFER_FILES,
         Capability.MANAGE_API_KEYS,
+        Capability.MANAGE_RETENTION,
     },
     Role.HEADTEACHER: _LEADS
     | {
@@ -153,6 +160,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.MANAGE_CASES,
         Capability.MANAGE_ALLEGATIONS,
         Capability.RECORD_POLICY_REVIEW,
+        Capability.MANAGE_RETENTION,
     },
     Role.GOVERNOR: _EVERY_MEMBER
     | {
@@ -209,6 +217,7 @@ NEEDS_TWO_FACTOR = frozenset(
         Capability.CORRECT_ENTRIES,
         Capability.SET_PUPIL_FLAGS,
         Capability.MANAGE_ALLEGATIONS,
+        Capability.MANAGE_RETENTION,
         Capability.MANAGE_ROLES,
         Capability.HAND_OVER_DSL,
         Capability.GRANT_KEY_HOLDER_ACCESS,

@@ -588,6 +588,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "audit.chain_heads_export",
         "schedule": crontab(hour=1, minute=45),
     },
+    # Export files are deleted EXPORT_RETENTION_DAYS after they were made, in each school's
+    # schema (docs/rules.md, "Retention"); a second run deletes nothing.
+    "exports-expire": {"task": "tenants.exports_expire", "schedule": crontab(hour=3, minute=30)},
 }
 # Hours (counted on school days) within which a new concern must be screened
 # (docs/rules.md, "Screening a concern").
@@ -595,6 +598,12 @@ CONCERN_SCREENING_HOURS: float = env.float("CONCERN_SCREENING_HOURS", default=24
 # Minutes before the start of the next school day at which an unscreened Operation Encompass
 # notification is escalated (docs/rules.md, "Operation Encompass").
 ENCOMPASS_ESCALATION_MINUTES: float = env.float("ENCOMPASS_ESCALATION_MINUTES", default=60)
+# Days an export's PDF is kept after it was made; then the file is deleted and the export marked
+# expired (docs/rules.md, "Retention"). A new export can be asked for at any time.
+EXPORT_RETENTION_DAYS: int = env.int("EXPORT_RETENTION_DAYS", default=30)
+# The normal pension age of staff, for the retention of allegation records (KCSIE Part 4: until
+# pension age or 10 years from the allegation, whichever is longer).
+STAFF_PENSION_AGE: int = env.int("STAFF_PENSION_AGE", default=67)
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -24,6 +24,7 @@ from safeguarding.models.documents import Document
 from safeguarding.models.drafts import Draft
 from safeguarding.models.exports import ExportJob
 from safeguarding.models.pupils import FamilyLink, Pupil
+from safeguarding.models.retention import Destruction, LegalHold, RetentionReview
 from safeguarding.models.sharing import Agency, AgencyContact, Disclosure, LawfulBasis
 from safeguarding.models.subject_access import (
     Exemption,
@@ -45,6 +46,7 @@ __all__ = [
     "Category",
     "ChronologyEntry",
     "Concern",
+    "Destruction",
     "Disclosure",
     "Document",
     "Draft",
@@ -53,7 +55,9 @@ __all__ = [
     "FamilyLink",
     "KeyHolderGrant",
     "LawfulBasis",
+    "LegalHold",
     "Pupil",
+    "RetentionReview",
     "Source",
     "SubjectAccessRequest",
     "SubjectAccessWithholding",

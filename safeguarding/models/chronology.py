@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import ClassVar
 
 from django.contrib.postgres.fields import ArrayField
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from safeguarding.models.concerns import Action, Concern, Source
 from safeguarding.models.pupils import Pupil
+from safeguarding.models.retention import Destruction
 from trustplatform.hashchain import HashChainedModel
 
 
@@ -106,3 +108,9 @@ class ChronologyEntry(HashChainedModel):
 
     def __str__(self) -> str:
         return f"chronology entry {self.pk}"
+
+    @classmethod
+    def chain_tombstones(cls) -> Collection[int]:
+        """Entries lawfully destroyed at the end of their retention: those a destruction
+        certificate names (docs/rules.md, "Retention")."""
+        return frozenset(Destruction.chronology_entry_ids())

@@ -41,6 +41,8 @@ class ExportJob(models.Model):
         RUNNING = "running", "Being made"
         DONE = "done", "Ready"
         FAILED = "failed", "Failed"
+        # The file was deleted when its retention ended (EXPORT_RETENTION_DAYS).
+        EXPIRED = "expired", "Expired"
 
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="exports")
     version = models.CharField(max_length=10, choices=Version.choices)
@@ -89,7 +91,7 @@ class ExportJob(models.Model):
                 name="exportjob_version_known",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["queued", "running", "done", "failed"]),
+                condition=models.Q(status__in=["queued", "running", "done", "failed", "expired"]),
                 name="exportjob_status_known",
             ),
             # A finished export always has its file: "done" never points at nothing.

@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("safeguarding.urls.tasks")),
     path("", include("safeguarding.urls.drafts")),
     path("", include("safeguarding.urls.subject_access")),
+    path("", include("safeguarding.urls.retention")),
 ]

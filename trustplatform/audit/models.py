@@ -72,6 +72,11 @@ class AuditAction(models.TextChoices):
     API_KEY_CREATED = "api_key_created", "API key created"
     API_KEY_REVOKED = "api_key_revoked", "API key revoked"
     API_KEY_USED = "api_key_used", "API key used"
+    LEGAL_HOLD_PLACED = "legal_hold_placed", "Legal hold placed on a record"
+    LEGAL_HOLD_LIFTED = "legal_hold_lifted", "Legal hold lifted"
+    RETENTION_REVIEWED = "retention_reviewed", "Record kept after its retention review"
+    RECORD_DESTRUCTION_PROPOSED = "record_destruction_proposed", "Destruction of a record proposed"
+    RECORD_DESTROYED = "record_destroyed", "Destruction of a record approved and carried out"
 
 
 class AuditActionField(models.CharField):
