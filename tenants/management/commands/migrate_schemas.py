@@ -3,8 +3,9 @@ parallel, and keeps the school template schema current (docs/scaling.md, "Migrat
 
 Stock django-tenants runs Django's whole `migrate` command in every schema, even with nothing to
 apply: loading the migration graph, rendering every model's state and sending `post_migrate`,
-about a seventh of a second per school, half a minute at 200 schools. Here one catalog query
-compares every schema's `django_migrations` with the migrations the code defines; only the
+about a seventh of a second per school, half a minute at 200 schools. Here two queries, whatever the number of schools (the schemas, then
+one count over all of them), compare every schema's `django_migrations` with the migrations the
+code defines; only the
 schemas missing one are migrated, by a pool of worker processes, each schema once.
 
 A school that fails does not stop the others: schools are independent, and leaving 199 schools on
@@ -49,22 +50,22 @@ _STOCK_OPTIONS = (
     *("check_unapplied", "prune", "run_syncdb", "executor"),
 )
 
-# How many of the code's migrations each schema has recorded, for every schema in one query.
-# `query_to_xml` runs the count inside each schema (a query cannot name a table in a schema that
-# is only known from a row); a schema with no `django_migrations` yet gives NULL.
-_PENDING_SQL = """
-SELECT s.name,
-       CASE WHEN to_regclass(quote_ident(s.name) || '.django_migrations') IS NULL THEN NULL
-       ELSE (xpath('/row/n/text()', query_to_xml(format(
-           'SELECT count(DISTINCT (app, name)) AS n FROM %%I.django_migrations '
-           'WHERE app || ''.'' || name = ANY (%%L::text[])', s.name, %(expected)s::text[]),
-           false, true, '')))[1]::text::int
-       END
+# Every schema the command looks after, and whether it has a `django_migrations` table yet.
+_SCHEMAS_SQL = """
+SELECT s.name, to_regclass(quote_ident(s.name) || '.django_migrations') IS NOT NULL
 FROM (SELECT %(public)s::text AS name
       UNION SELECT %(template)s
       UNION SELECT schema_name FROM {school_table}) AS s
 ORDER BY s.name
 """
+
+# How many of the code's migrations one schema has recorded; one branch of a UNION ALL over every
+# schema, so the whole count is one query whatever the number of schools (plain SQL: no
+# `query_to_xml`, which a server built without libxml refuses).
+_RECORDED_SQL = (
+    "SELECT %s, count(DISTINCT (app, name)) FROM {table} "
+    "WHERE app || '.' || name = ANY (%s::text[])"
+)
 
 
 def schemas_behind() -> dict[str, int | None]:
@@ -78,18 +79,25 @@ def schemas_behind() -> dict[str, int | None]:
     expected = sorted(f"{app}.{name}" for app, name in loader.graph.nodes)
     with connection.cursor() as cursor:
         cursor.execute(
-            _PENDING_SQL.format(school_table=School._meta.db_table),
-            {
-                "expected": expected,
-                "public": get_public_schema_name(),
-                "template": settings.TENANT_BASE_SCHEMA,
-            },
+            _SCHEMAS_SQL.format(school_table=School._meta.db_table),
+            {"public": get_public_schema_name(), "template": settings.TENANT_BASE_SCHEMA},
         )
-        return {
-            name: recorded
-            for name, recorded in cursor.fetchall()
-            if recorded is None or recorded < len(expected)
-        }
+        schemas = cursor.fetchall()
+        behind: dict[str, int | None] = {name: None for name, has_table in schemas if not has_table}
+        migrated = [name for name, has_table in schemas if has_table]
+        if migrated:
+            quote = connection.ops.quote_name
+            branches = [
+                _RECORDED_SQL.format(table=f"{quote(name)}.django_migrations") for name in migrated
+            ]
+            params: list[object] = []
+            for name in migrated:
+                params += [name, expected]
+            cursor.execute(" UNION ALL ".join(branches), params)
+            behind |= {
+                name: recorded for name, recorded in cursor.fetchall() if recorded < len(expected)
+            }
+        return behind
 
 
 def _school_table_exists() -> bool:
