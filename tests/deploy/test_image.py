@@ -45,7 +45,7 @@ from django.conf import settings
 from pypdf import PdfReader
 
 from tenants.management.commands.migrate_with_lock import MIGRATION_LOCK_ID
-from tests.conftest import TEST_APP_ROLE, TEST_OWNER_ROLE, TEST_ROLE_PASSWORD
+from tests.database_roles import TEST_APP_ROLE, TEST_OWNER_ROLE, TEST_ROLE_PASSWORD
 from tests.faults.servers import free_port, port_open, wait_until
 from tests.safeguarding.test_documents import FakeClamd
 from tests.trustplatform.test_storage_s3 import SERVER as S3_SERVER
