@@ -10,11 +10,11 @@
 # Anything else is run as given.
 set -eu
 
-# Migrations run as the role that owns the schemas when DATABASE_OWNER_URL is given; every
-# process, web included, then connects as the application's role (DATABASE_URL).
+# Migrations run on the connection of the role that owns the schemas (DATABASE_OWNER_URL, or
+# DATABASE_URL when unset), then grant the application's role (DATABASE_URL's) its privileges on
+# what they made; every process, web included, connects as the application's role.
 migrate() {
-  DATABASE_URL="${DATABASE_OWNER_URL:-${DATABASE_URL:-}}" \
-    python manage.py migrate_with_lock --lock-timeout "${MIGRATE_LOCK_TIMEOUT:-600}"
+  python manage.py migrate_with_lock --lock-timeout "${MIGRATE_LOCK_TIMEOUT:-600}"
 }
 
 command="${1:-web}"

@@ -37,6 +37,7 @@ from tenants.addresses import site_host
 from tenants.db import OWNER_ALIAS, owner_connection, school_connection
 from tenants.models import School, Trust
 from tenants.services import school_create, trust_create
+from tests.database_roles import TEST_APP_ROLE, TEST_OWNER_ROLE, TEST_ROLE_PASSWORD
 from tests.safeguarding.fixtures import with_two_factor
 from trustplatform.accounts.middleware import (
     SESSION_LAST_ACTIVITY,
@@ -104,15 +105,6 @@ def _people_of(
             trust_membership_add(user=user, trust=trust, role=role)
             people[place][role] = user
     return people
-
-
-# The roles of a test run, made by the role of DATABASE_URL (the machine's superuser in tests)
-# when DATABASE_URL and DATABASE_OWNER_URL do not already name two roles. Both log in (with trust
-# authentication on 127.0.0.1, or with this invented password where the server asks for one);
-# neither is a superuser; the owner may create the test database.
-TEST_OWNER_ROLE = "safeguarding_test_owner"
-TEST_APP_ROLE = "safeguarding_test_app"
-TEST_ROLE_PASSWORD = "invented-test-role-password"
 
 
 def _database_roles_ensure(*, keepdb: bool) -> None:

@@ -19,6 +19,7 @@ from billing.models import Invoice, InvoiceCounter, Subscription
 from billing.services import invoice_issue
 from tenants.models import Trust
 from tenants.services import trust_create
+from tests.billing.conftest import issued_invoices_delete
 
 ISSUERS = 20
 DAY = dt.date(2026, 9, 1)
@@ -47,17 +48,7 @@ def subscription(django_db_setup: None, django_db_blocker: Any) -> Iterator[Subs
     yield made
     with django_db_blocker.unblock():
         connections.close_all()
-        with connection.cursor() as cursor:
-            # Issued invoices refuse deletion by trigger; the test's own are removed without
-            # firing triggers (superuser, this session only).
-            cursor.execute("SET session_replication_role = replica")
-            cursor.execute(
-                "DELETE FROM billing_invoiceline WHERE invoice_id IN "
-                "(SELECT id FROM billing_invoice WHERE subscription_id = %s)",
-                [made.pk],
-            )
-            cursor.execute("DELETE FROM billing_invoice WHERE subscription_id = %s", [made.pk])
-            cursor.execute("SET session_replication_role = DEFAULT")
+        issued_invoices_delete(made.pk)
         InvoiceCounter.objects.filter(series="invoice").update(last_number=before)
         Subscription.objects.filter(pk=made.pk).delete()
         Trust.objects.filter(pk=made.trust_id).delete()

@@ -11,13 +11,12 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection
 from playwright.sync_api import Browser, expect
 from pypdf import PdfReader
 
 from billing import services
 from billing.models import Invoice, InvoiceCounter, PriceBand, Subscription
-from tests.billing.conftest import TERM_START
+from tests.billing.conftest import TERM_START, issued_invoices_delete
 from tests.browser.conftest import PHONE_VIEWPORT, CheckAccessibility, TakeScreenshot
 from tests.conftest import World, signed_in_cookie
 from trustplatform.accounts.models import Role
@@ -56,16 +55,8 @@ def subscription(
         )
         services.school_left_credit_issue(period_id=left.pk)
     yield made
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        # Issued invoices refuse deletion by trigger: this session skips triggers (superuser).
-        cursor.execute("SET session_replication_role = replica")
-        cursor.execute(
-            "DELETE FROM billing_invoiceline WHERE invoice_id IN "
-            "(SELECT id FROM billing_invoice WHERE subscription_id = %s)",
-            [made.pk],
-        )
-        cursor.execute("DELETE FROM billing_invoice WHERE subscription_id = %s", [made.pk])
-        cursor.execute("SET session_replication_role = DEFAULT")
+    with django_db_blocker.unblock():
+        issued_invoices_delete(made.pk)
         made.schools.all().delete()
         Subscription.objects.filter(pk=made.pk).delete()
         PriceBand.objects.all().delete()

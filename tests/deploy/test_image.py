@@ -17,6 +17,7 @@ named but never reached (nothing here sends email).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -36,6 +37,7 @@ from urllib.parse import urlsplit
 
 import boto3
 import psycopg2
+import psycopg2.errors
 import pytest
 import yaml
 from cryptography.fernet import Fernet
@@ -43,6 +45,7 @@ from django.conf import settings
 from pypdf import PdfReader
 
 from tenants.management.commands.migrate_with_lock import MIGRATION_LOCK_ID
+from tests.database_roles import TEST_APP_ROLE, TEST_OWNER_ROLE, TEST_ROLE_PASSWORD
 from tests.faults.servers import free_port, port_open, wait_until
 from tests.safeguarding.test_documents import FakeClamd
 from tests.trustplatform.test_storage_s3 import SERVER as S3_SERVER
@@ -54,6 +57,7 @@ DEPLOY = PROJECT / "deploy"
 BIN = Path(sys.executable).parent
 BASE_DOMAIN = "stack.test"
 BUCKET = "stack-documents"
+CHAIN_HEADS_BUCKET = "stack-chain-heads"
 REGION = "eu-west-2"
 # Invented schools; the pupils' serials are this module's own
 # (tests/test_browser_pupils_distinct.py).
@@ -232,7 +236,8 @@ class Process:
 class Stack:
     folder: Path
     env: dict[str, str]
-    database_url: str
+    database_url: str  # the application role's
+    owner_url: str  # the owner role's
     clamd: FakeClamd
     s3: Any  # boto3's S3 client: its type is made at run time
     processes: list[Process] = field(default_factory=list)
@@ -253,9 +258,25 @@ class Stack:
         return process
 
 
-def _database_url(name: str) -> str:
-    """A database of the server DATABASE_URL names (`make test` and CI set it)."""
-    return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
+def _database_url(name: str, *, role: str = "") -> str:
+    """A database of the server DATABASE_URL names (`make test` and CI set it), as its own role
+    or as `role` (one of the test run's two, which log in with the test password)."""
+    url = urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}")
+    if role:
+        host = f"[{url.hostname}]" if ":" in (url.hostname or "") else (url.hostname or "")
+        port = f":{url.port}" if url.port else ""
+        url = url._replace(netloc=f"{role}:{TEST_ROLE_PASSWORD}@{host}{port}")
+    return url.geturl()
+
+
+def _roles_ensure() -> None:
+    """The two roles of production (docs/security.md, "Database roles"), as the test run's own
+    (tests/conftest.py): an owner, which owns the stack's database and migrates it, and the
+    application, which every process of the stack connects as."""
+    for role in (TEST_OWNER_ROLE, TEST_APP_ROLE):
+        with contextlib.suppress(psycopg2.errors.DuplicateObject, psycopg2.errors.UniqueViolation):
+            _admin(f"CREATE ROLE {role}")
+        _admin(f"ALTER ROLE {role} NOSUPERUSER NOCREATEROLE LOGIN PASSWORD '{TEST_ROLE_PASSWORD}'")
 
 
 def _admin(sql: str) -> None:
@@ -277,7 +298,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     folder = tmp_path_factory.mktemp("stack")
     database = f"{urlsplit(os.environ['DATABASE_URL']).path.strip('/') or 'safeguarding'}_stack"
     _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    _admin(f'CREATE DATABASE "{database}"')
+    _roles_ensure()
+    _admin(f'CREATE DATABASE "{database}" OWNER {TEST_OWNER_ROLE}')
 
     redis_port = free_port()
     redis = subprocess.Popen(
@@ -310,7 +332,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         s3_client.create_bucket(
             Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
         )
-        database_url = _database_url(database)
+        s3_client.create_bucket(
+            Bucket=CHAIN_HEADS_BUCKET,
+            CreateBucketConfiguration={"LocationConstraint": REGION},
+            ObjectLockEnabledForBucket=True,
+        )
+        database_url = _database_url(database, role=TEST_APP_ROLE)
+        owner_url = _database_url(database, role=TEST_OWNER_ROLE)
         # The image's environment (deploy/Dockerfile) and the settings compose gives it.
         env = {
             "PATH": f"{BIN}:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -326,8 +354,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "TOTP_ENCRYPTION_KEY": Fernet.generate_key().decode(),
             "BASE_DOMAIN": BASE_DOMAIN,
             "DATABASE_URL": database_url,
+            "DATABASE_OWNER_URL": owner_url,
             "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
             "S3_BUCKET": BUCKET,
+            "CHAIN_HEADS_BUCKET": CHAIN_HEADS_BUCKET,
             "S3_REGION": REGION,
             "S3_ENDPOINT_URL": s3_endpoint,
             "CLAMD_HOST": "127.0.0.1",
@@ -338,7 +368,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "LOG_LEVEL": "WARNING",
             **credentials,
         }
-        stack = Stack(folder=folder, env=env, database_url=database_url, clamd=clamd, s3=s3_client)
+        stack = Stack(
+            folder=folder,
+            env=env,
+            database_url=database_url,
+            owner_url=owner_url,
+            clamd=clamd,
+            s3=s3_client,
+        )
         # Started now, waited for by `static_root`: it overlaps the migrations.
         stack.start("collectstatic", ["sh", "deploy/collectstatic.sh"])
         yield stack
@@ -395,12 +432,11 @@ def migrated(stack: Stack) -> tuple[str, str]:
     """Two replicas start at once on an empty database: each runs the entrypoint's migrations.
 
     Held by the test until both are waiting for the lock, so that neither can finish before the
-    other has started; then let go. DATABASE_URL names no database: migrations must use the
-    owner's connection, DATABASE_OWNER_URL.
+    other has started; then let go. DATABASE_URL names the application's role on no database:
+    migrations must use the owner's connection, DATABASE_OWNER_URL, and grant that role.
     """
-    env = {"DATABASE_OWNER_URL": stack.database_url}
-    env["DATABASE_URL"] = _database_url("no_such_database_for_migrations")
-    holder = psycopg2.connect(stack.database_url)
+    env = {"DATABASE_URL": _database_url("no_such_database_for_migrations", role=TEST_APP_ROLE)}
+    holder = psycopg2.connect(stack.owner_url)
     holder.autocommit = True
     try:
         with holder.cursor() as cursor:
@@ -427,6 +463,22 @@ def test_two_replicas_starting_together_migrate_once(migrated: tuple[str, str]) 
     assert len(migrating) == 1 and len(skipping) == 1, migrated
     assert "Applying safeguarding.0001" in migrating[0]
     assert "Applying" not in skipping[0]
+
+
+def test_the_migrations_grant_the_application_role_rows_but_not_the_tables(
+    stack: Stack, migrated: tuple[str, str]
+) -> None:
+    connection = psycopg2.connect(stack.database_url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT has_table_privilege('public.tenants_school', 'SELECT, INSERT'),"
+                " has_table_privilege('public.tenants_school', 'TRUNCATE'),"
+                " has_schema_privilege('public', 'CREATE')"
+            )
+            assert cursor.fetchone() == (True, False, False)
+    finally:
+        connection.close()
 
 
 SEED = """

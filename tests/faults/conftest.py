@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.error import HTTPError, URLError
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from urllib.request import HTTPRedirectHandler, Request, build_opener
 
 import pytest
@@ -25,6 +25,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from safeguarding.models import Pupil
+from tenants.db import OWNER_ALIAS
 from tenants.models import School
 from tests.conftest import World, host_of, signed_in_cookie
 from tests.faults import plugin
@@ -64,12 +65,22 @@ def test_database_url(servers: plugin.Servers) -> str:
     return servers.postgres.url(str(settings.DATABASES["default"]["NAME"]))
 
 
+def _as_role(url: str, role: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port}").geturl()
+
+
 @pytest.fixture(scope="session")
 def app_env(servers: plugin.Servers, test_database_url: str) -> dict[str, str]:
-    """The environment of a web or worker process serving the test database."""
+    """The environment of a web or worker process serving the test database, as production's
+    processes connect: as the application role, with the owner's URL beside it (the private
+    server trusts both; tests/conftest.py made them)."""
     return {
         "DJANGO_SETTINGS_MODULE": "trustplatform.settings",
-        "DATABASE_URL": test_database_url,
+        "DATABASE_URL": _as_role(test_database_url, str(settings.DATABASES["default"]["USER"])),
+        "DATABASE_OWNER_URL": _as_role(
+            test_database_url, str(settings.DATABASES[OWNER_ALIAS]["USER"])
+        ),
         "REDIS_URL": servers.redis.url(0),
         # Removed with the private server's folder at the end of the run.
         "SCHOOL_DOCUMENTS_ROOT": str(servers.postgres.folder / "documents"),

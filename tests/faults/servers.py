@@ -28,6 +28,8 @@ from glob import glob
 from pathlib import Path
 from typing import Any
 
+from tests.database_roles import TEST_APP_ROLE, TEST_OWNER_ROLE
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 START_SECONDS = 30
 
@@ -302,7 +304,10 @@ class PgBouncer:
         return self.postgres.url(database, port=self.port)
 
     def start(self) -> PgBouncer:
-        (self.folder / "users.txt").write_text('"postgres" ""\n')
+        # The superuser and the test run's two roles (tests/conftest.py), which the tests and the
+        # product's processes connect as.
+        users = ("postgres", TEST_OWNER_ROLE, TEST_APP_ROLE)
+        (self.folder / "users.txt").write_text("".join(f'"{user}" ""\n' for user in users))
         config = self.folder / "pgbouncer.ini"
         config.write_text(
             "[databases]\n"

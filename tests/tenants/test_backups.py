@@ -3,6 +3,10 @@
 pg_dump and pg_restore work in connections of their own, which see only committed rows: these
 tests make a school of their own with committed records (not the rolled-back ones of other
 tests) and remove it, schema, rows and files, when they end.
+
+The commands run as they do in production, from the application's connection; they take the
+owner role themselves for the dump, the restore and its grants. What only the owner may do (drop a
+school's schema, switch a trigger off, record a migration) the tests do as the owner.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from tenants.backups import (
     backups_of,
     school_scoped_models,
 )
+from tenants.db import owner_connection
 from tenants.models import Domain, School, Trust
 from tenants.services import school_create, trust_create
 from tenants.tasks import schools_backup_nightly_task
@@ -115,14 +120,16 @@ def _make_school(tag: str) -> Source:
 
 
 def _drop_school(schema: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    for school in School.objects.filter(schema_name=schema):
-        users = list(User.objects.filter(school_memberships__school=school))
-        Domain.objects.filter(tenant=school).delete()
-        school.delete()
-        for user in users:
-            user.delete()
+    """The school destroyed, as only the owner may: its schema dropped, its public rows deleted."""
+    with owner_connection():
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        for school in School.objects.filter(schema_name=schema):
+            users = list(User.objects.filter(school_memberships__school=school))
+            Domain.objects.filter(tenant=school).delete()
+            school.delete()
+            for user in users:
+                user.delete()
 
 
 @contextlib.contextmanager
@@ -286,7 +293,7 @@ def test_a_damaged_schema_dropped_alone_is_restored_under_its_school_row_which_s
     backup = _backup(school.schema_name, tmp_path / "out")
     School.objects.filter(pk=school.pk).update(status=School.Status.SUSPENDED)
     public = _public_content(school.pk)
-    with connection.cursor() as cursor:
+    with owner_connection(), connection.cursor() as cursor:
         cursor.execute(f'DROP SCHEMA "{school.schema_name}" CASCADE')
 
     call_command("restore_school", str(backup))
@@ -406,7 +413,8 @@ def test_a_backup_of_a_tampered_chronology_is_refused_naming_the_broken_row(
     """The files agree with the manifest, but an entry was changed in the database before the
     backup was taken: the restore walks the chain and keeps nothing."""
     school = committed.school
-    with schema_context(school.schema_name), connection.cursor() as cursor:
+    # Someone holding the owner's rights: the application may not switch a trigger off.
+    with owner_connection(), schema_context(school.schema_name), connection.cursor() as cursor:
         entry_id = ChronologyEntry.objects.order_by("pk").values_list("pk", flat=True)[1]
         cursor.execute("ALTER TABLE safeguarding_chronologyentry DISABLE TRIGGER USER")
         cursor.execute(
@@ -436,7 +444,8 @@ def test_a_backup_made_by_newer_code_is_refused_before_anything_is_restored(
     committed: Source, tmp_path: Path
 ) -> None:
     school = committed.school
-    with connection.cursor() as cursor:
+    # Recorded as newer code's migrate (run by the owner) would record it.
+    with owner_connection(), connection.cursor() as cursor:
         cursor.execute(
             f'INSERT INTO "{school.schema_name}".django_migrations (app, name, applied) '  # noqa: S608
             "VALUES ('safeguarding', '9999_from_the_future', now())"

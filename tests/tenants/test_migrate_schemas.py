@@ -5,6 +5,8 @@ temporary folder (MIGRATION_MODULES) that holds one more. It records each run in
 `public.migration_probe` (so a school migrated twice would show two rows) and creates a table,
 which fails in a school that already has one.
 The migrations run for real in forked worker processes, so these tests commit and undo by hand.
+They run as the owner role, as migrations do (docs/security.md, "Database roles"): the fixture
+and the tests' own queries create and drop tables, which the application role may not.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.test import override_settings
 
-from tenants.db import school_connection
+from tenants.db import owner_connection, school_connection
 from tenants.models import School
 from tenants.services import _expected_migrations
 from tests.conftest import World
@@ -64,8 +66,9 @@ def _sql(statement: str, params: list[Any] | None = None) -> list[tuple[Any, ...
 
 @pytest.fixture
 def probe_migration(world: World, django_db_blocker: Any, tmp_path: Path) -> Iterator[None]:
-    """The new migration on disk, for this test; every trace of it removed afterwards."""
-    with django_db_blocker.unblock():
+    """The new migration on disk, for this test; every trace of it removed afterwards. The test
+    runs on the owner's connection."""
+    with django_db_blocker.unblock(), owner_connection():
         school_connection.set_schema_to_public()
         package = tmp_path / "probe_migrations"
         shutil.copytree(Path(__file__).parents[2] / "safeguarding" / "migrations", package)
@@ -76,8 +79,8 @@ def probe_migration(world: World, django_db_blocker: Any, tmp_path: Path) -> Ite
         )
         moved.enable()
         _expected_migrations.cache_clear()
-        _sql("CREATE TABLE public.migration_probe (schema_name text NOT NULL)")
         try:
+            _sql("CREATE TABLE public.migration_probe (schema_name text NOT NULL)")
             yield
         finally:
             school_connection.set_schema_to_public()
@@ -92,7 +95,7 @@ def probe_migration(world: World, django_db_blocker: Any, tmp_path: Path) -> Ite
                     f'DELETE FROM "{schema}".django_migrations WHERE app = %s AND name = %s',  # noqa: S608
                     ["safeguarding", PROBE],
                 )
-            _sql("DROP TABLE public.migration_probe")
+            _sql("DROP TABLE IF EXISTS public.migration_probe")
 
 
 def _probe_recorded(schema: str) -> int:

@@ -1,6 +1,7 @@
 """`manage.py migrate_with_lock`, which each web replica runs when it starts (deploy/entrypoint.sh).
 
 Two replicas starting together on an empty database are in tests/deploy/test_image.py.
+The entrypoint runs the command as the owner role (DATABASE_OWNER_URL): so do these tests.
 """
 
 from __future__ import annotations
@@ -29,14 +30,14 @@ def lock_held_elsewhere(db: None) -> Iterator[None]:
     other.close()
 
 
-def test_with_every_schema_current_there_is_nothing_to_do(world: World, db: None) -> None:
+def test_with_every_schema_current_there_is_nothing_to_do(world: World, as_owner: None) -> None:
     out = StringIO()
     call_command("migrate_with_lock", stdout=out)
     assert "No migrations to apply" in out.getvalue()
     assert schemas_behind() == []
 
 
-def test_a_school_missing_a_migration_is_found_behind(world: World, db: None) -> None:
+def test_a_school_missing_a_migration_is_found_behind(world: World, as_owner: None) -> None:
     schema = world.school_b.schema_name
     with connection.cursor() as cursor:
         cursor.execute(
@@ -48,7 +49,7 @@ def test_a_school_missing_a_migration_is_found_behind(world: World, db: None) ->
 
 
 def test_a_replica_waits_for_the_lock_no_longer_than_its_timeout(
-    world: World, lock_held_elsewhere: None
+    world: World, lock_held_elsewhere: None, as_owner: None
 ) -> None:
     out = StringIO()
     with pytest.raises(CommandError, match="more than 1 s"):

@@ -7,7 +7,9 @@ together would apply the same migration twice at once, and one would fail half-w
 (docs/runbook.md, "Deploy").
 
 The lock is held on a connection of its own, so it is kept however `migrate_schemas` uses or closes
-Django's connection, and released by PostgreSQL if this process dies.
+Django's connection, and released by PostgreSQL if this process dies. Everything runs as the owner
+role (DATABASE_OWNER_URL, tenants.db.owner_connection); `migrate_schemas` then grants the
+application's role (DATABASE_URL's user) its privileges, so both URLs are given as they are.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from psycopg2.errors import LockNotAvailable
 
+from tenants.db import owner_connection
 from tenants.services import template_schema_ensure
 
 # Arbitrary, and unlike tenants.services' provisioning lock: school creation takes that one
@@ -65,6 +68,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with owner_connection():
+            self._handle(**options)
+
+    def _handle(self, **options: Any) -> None:
         # A session of its own for the lock (see the module's docstring).
         holder = connection.get_new_connection(connection.get_connection_params())
         holder.autocommit = True
