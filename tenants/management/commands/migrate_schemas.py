@@ -3,10 +3,10 @@ parallel, and keeps the school template schema current (docs/scaling.md, "Migrat
 
 Stock django-tenants runs Django's whole `migrate` command in every schema, even with nothing to
 apply: loading the migration graph, rendering every model's state and sending `post_migrate`,
-about a seventh of a second per school, half a minute at 200 schools. Here two queries, whatever the number of schools (the schemas, then
-one count over all of them), compare every schema's `django_migrations` with the migrations the
-code defines; only the
-schemas missing one are migrated, by a pool of worker processes, each schema once.
+about a seventh of a second per school, half a minute at 200 schools. Here two queries, whatever
+the number of schools (the schemas, then one count over all of them), compare every schema's
+`django_migrations` with the migrations the code defines; only the schemas missing one are
+migrated, by a pool of worker processes, each schema once.
 
 A school that fails does not stop the others: schools are independent, and leaving 199 schools on
 the old schema because one school's data trips a migration would take all of them down with the
@@ -90,7 +90,7 @@ def schemas_behind() -> dict[str, int | None]:
             branches = [
                 _RECORDED_SQL.format(table=f"{quote(name)}.django_migrations") for name in migrated
             ]
-            params: list[object] = []
+            params: list[str | list[str]] = []
             for name in migrated:
                 params += [name, expected]
             cursor.execute(" UNION ALL ".join(branches), params)
