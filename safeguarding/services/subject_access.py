@@ -118,6 +118,8 @@ def sar_redactions_set(
     kept: dict[str, str] = {}
     for phrase in phrases:
         spaced = " ".join(phrase.split())
+        if "\x00" in spaced:
+            raise ValidationError("A name or phrase to redact cannot hold a null character.")
         if len(spaced) > MAX_PHRASE:
             raise ValidationError(f"A name or phrase to redact is at most {MAX_PHRASE} characters.")
         if spaced:

@@ -333,6 +333,24 @@ def test_a_request_received_in_the_future_or_without_who_asked_is_refused(
         assert not SubjectAccessRequest.objects.exists()
 
 
+def test_a_redaction_holding_a_null_character_is_refused_and_the_saved_ones_stay(
+    world: World, school_a: School
+) -> None:
+    with schema_context(school_a.schema_name):
+        pupil = make_pupil("Elowen", "Fairweather")
+        dsl = school_client(school_a, world.person("a", Role.DSL))
+        sar = _open(dsl, pupil.pk)
+        saved = dsl.post(f"/subject-access/{sar.pk}/redactions/", {"redactions": "Tamsin Hale"})
+        assert saved.status_code == 302
+        refused = dsl.post(
+            f"/subject-access/{sar.pk}/redactions/", {"redactions": "Tam\x00sin"}, follow=True
+        )
+        assert refused.status_code == 200
+        assert "cannot hold a null character" in refused.text
+        sar.refresh_from_db()
+        assert sar.redactions == ["Tamsin Hale"]
+
+
 def test_redactions_replace_whole_words_in_any_case_and_spacing_longest_first() -> None:
     redactions = Redactions(["Zeb", "zeb  Quenby", "", "O'Hara"])
     assert redactions.redact("ZEB Quenby met Zeb by the Zebra crossing; Zeb's coat.") == (
