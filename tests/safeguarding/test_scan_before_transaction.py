@@ -15,6 +15,7 @@ from django.db import DatabaseError, connection
 from django_tenants.utils import schema_context
 
 from safeguarding.models import ChronologyEntry, Concern, Document
+from safeguarding.services import concerns
 from safeguarding.services.concerns import concern_record
 from safeguarding.services.documents import document_upload
 from safeguarding.storage import PrivateDocumentStorage
@@ -153,11 +154,27 @@ def test_a_concern_that_fails_after_its_attachments_were_written_leaves_no_file(
     clamd: FakeClamd,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken_append(**kwargs: Any) -> None:
+    # The last step of the concern's transaction, after its files were written: its entries go
+    # on the chronology (rows written, lock held), then the database fails before the commit.
+    append_many = concerns.chronology_append_many
+    files_when_it_failed: list[Path] = []
+
+    def broken_append_many(entries: Any) -> None:
+        append_many(entries)
+        files_when_it_failed.extend(p for p in documents_root.rglob("*") if p.is_file())
         raise DatabaseError("the chronology could not be written")
 
-    monkeypatch.setattr("safeguarding.services.concerns.chronology_append", broken_append)
-    with schema_context(school_a.schema_name), pytest.raises(DatabaseError):
-        _record(world, 2, [("letter.pdf", PDF)])
+    monkeypatch.setattr(concerns, "chronology_append_many", broken_append_many)
+    with schema_context(school_a.schema_name):
+        before = (
+            Concern.objects.count(),
+            Document.objects.count(),
+            ChronologyEntry.objects.count(),
+        )
+        with pytest.raises(DatabaseError):
+            _record(world, 2, [("letter.pdf", PDF)])
+        after = (Concern.objects.count(), Document.objects.count(), ChronologyEntry.objects.count())
 
+    assert len(files_when_it_failed) == 2  # one file for each child, written before the failure
     assert not [p for p in documents_root.rglob("*") if p.is_file()]
+    assert after == before
