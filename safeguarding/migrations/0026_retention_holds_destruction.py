@@ -117,7 +117,7 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="destruction",
             constraint=models.UniqueConstraint(
-                condition=models.Q(("status__in", ["proposed", "approved"])),
+                condition=models.Q(("status", "proposed"), ("status", "approved"), _connector="OR"),
                 fields=("pupil_id",),
                 name="destruction_one_open_per_pupil",
             ),

@@ -90,7 +90,9 @@ class Destruction(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["pupil_id"],
-                condition=models.Q(status__in=["proposed", "approved"]),
+                # Two comparisons, not IN: PostgreSQL prints an IN list back in a form that
+                # reads differently once copied into a new school (tenants/schema_clone.py).
+                condition=models.Q(status="proposed") | models.Q(status="approved"),
                 name="destruction_one_open_per_pupil",
             ),
             # Two people: the database refuses an approval by the proposer too.
