@@ -4,6 +4,7 @@ intact, and the sending school sees the receipt and a read-only record (docs/tra
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from io import StringIO
 
@@ -41,6 +42,10 @@ def pupil(world: World, django_db_blocker: object) -> Iterator[Pupil]:
             pupil_ids=[leaver.pk],
             category_ids=category_ids("neglect"),
             account="Said she had not eaten since lunch yesterday.",
+            # Two school years back: the copy that reaches school B stays out of the periods
+            # the trust lead's dashboard journey counts, whatever order the journeys run in.
+            occurred_at=timezone.now() - dt.timedelta(days=800),
+            backdate_reason="Copied from the paper file kept before the school used this system.",
         )
         note_record(pupil=leaver, author=author, occurred_at=timezone.now(), body=NOTE)
         yield leaver
