@@ -7,7 +7,7 @@ from __future__ import annotations
 import multiprocessing
 from multiprocessing.synchronize import Barrier
 
-from django.db import connections
+from django.db import connections, transaction
 from django_tenants.utils import schema_context
 
 from safeguarding.models import ChronologyEntry, Pupil
@@ -30,13 +30,15 @@ def _append_to_chronology(schema: str, pupil_id: int, n: int, start: Barrier) ->
     with schema_context(schema):
         pupil = Pupil.objects.get(pk=pupil_id)
         start.wait()
-        chronology_append(
-            pupil=pupil,
-            kind=ChronologyEntry.Kind.NOTE,
-            author=author,
-            title=f"Concurrent note {n}",
-            body=f"Written by writer {n}",
-        )
+        # As every service calls it: inside the recording's transaction, which holds the locks.
+        with transaction.atomic():
+            chronology_append(
+                pupil=pupil,
+                kind=ChronologyEntry.Kind.NOTE,
+                author=author,
+                title=f"Concurrent note {n}",
+                body=f"Written by writer {n}",
+            )
     connections.close_all()
 
 
