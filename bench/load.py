@@ -99,6 +99,8 @@ def _production_env(
         # Alert emails are sent by workers, of which this run has none: nothing connects here.
         "EMAIL_URL": "smtp://127.0.0.1:1",
         "S3_BUCKET": S3_BUCKET,
+        # Chain heads are exported nightly, never during this run: the bucket is named, not used.
+        "CHAIN_HEADS_BUCKET": "bench-load-chain-heads",
         "S3_REGION": S3_REGION,
         "S3_ENDPOINT_URL": s3_endpoint,
         "AWS_ACCESS_KEY_ID": "invented-access-key",
