@@ -52,6 +52,7 @@ from trustplatform.accounts.services import (
     user_create,
 )
 from trustplatform.celery import app
+from trustplatform.middleware import school_of_host_forget
 from trustplatform.permissions import CHILD_DATA_ROLES, SESSION_OTP_VERIFIED
 
 
@@ -315,6 +316,14 @@ def _public_schema_after_each_test() -> Iterator[None]:
     school_connection.set_schema_to_public()
     with owner_connection():
         school_connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _no_school_kept_for_a_host_after_each_test() -> Iterator[None]:
+    # The routing middleware keeps each host's school for a few seconds; a test's rollback
+    # undoes a suspension or a new address without telling it.
+    yield
+    school_of_host_forget()
 
 
 @pytest.fixture(scope="session")

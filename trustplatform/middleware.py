@@ -8,10 +8,16 @@ Also here: the rule that no browser or proxy keeps a copy of any page (docs/secu
 
 from __future__ import annotations
 
+import copy
+import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import set_urlconf
@@ -21,10 +27,47 @@ from django_tenants.postgresql_backend.base import FakeTenant
 from django_tenants.utils import get_public_schema_name
 
 from tenants.db import school_connection
-from tenants.models import Domain
+from tenants.models import Domain, School
 
 # Paths a suspended school still answers: the load balancer's health and readiness checks.
 SUSPENDED_SCHOOL_ALLOWED_PATHS = frozenset({"/healthz", "/readyz"})
+
+# Each process keeps the school a host names for this long, so most requests skip the domain
+# lookup (a query, and the switch to the public schema before it). A change made in this process
+# (a school suspended or moved to another address) empties it at once; one made in another
+# process reaches this one within these seconds (docs/architecture.md, "Routing by subdomain").
+SCHOOL_OF_HOST_SECONDS = 5.0
+_schools_by_host: dict[str, tuple[float, School]] = {}
+
+
+def school_of_host_forget() -> None:
+    """Empties this process's host -> school cache (any school or domain changed)."""
+    _schools_by_host.clear()
+
+
+@receiver(post_save, sender=School)
+@receiver(post_delete, sender=School)
+@receiver(post_save, sender=Domain)
+@receiver(post_delete, sender=Domain)
+def _school_or_domain_changed(**kwargs: Any) -> None:
+    school_of_host_forget()
+    # Again once the change is committed: a request served meanwhile read the row as it was.
+    transaction.on_commit(school_of_host_forget)
+
+
+def _school_of_host(hostname: str) -> School | None:
+    now = time.monotonic()
+    kept = _schools_by_host.get(hostname)
+    if kept is None or kept[0] <= now:
+        domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
+        if domain is None:
+            _schools_by_host.pop(hostname, None)
+            return None
+        kept = (now + SCHOOL_OF_HOST_SECONDS, domain.tenant)
+        _schools_by_host[hostname] = kept
+    # A copy for each request: the threads of a worker never share one instance, and whatever a
+    # request caches on its school stays with that request.
+    return copy.copy(kept[1])
 
 
 def root_hosts() -> frozenset[str]:
@@ -57,12 +100,9 @@ class SchoolRoutingMiddleware(TenantMainMiddleware):
         if hostname in root_hosts():
             return None
 
-        try:
-            domain = Domain.objects.select_related("tenant").get(domain=hostname)
-        except Domain.DoesNotExist:
+        school = _school_of_host(hostname)
+        if school is None:
             return render(request, "errors/unknown_school.html", {"hostname": hostname}, status=404)
-
-        school = domain.tenant
         if not school.is_active and request.path not in SUSPENDED_SCHOOL_ALLOWED_PATHS:
             return render(
                 request, "errors/school_suspended.html", {"suspended_school": school}, status=403

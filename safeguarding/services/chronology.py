@@ -35,13 +35,19 @@ def pupil_refuse_if_transferred_out(pupil: Pupil) -> None:
     record written at the same moment either lands before the copy (and travels with it) or waits
     and is refused (docs/transfers.md, "Read-only after the move").
     """
+    pupils_refuse_if_transferred_out([pupil.pk])
+
+
+def pupils_refuse_if_transferred_out(pupil_ids: Iterable[int]) -> None:
+    """`pupil_refuse_if_transferred_out` for several pupils in one query: every row locked (in
+    the order of their ids, as any other writer locking several takes them), none moved away."""
     moved = (
         Pupil.objects.select_for_update()
-        .filter(pk=pupil.pk)
+        .filter(pk__in=set(pupil_ids))
+        .order_by("pk")
         .values_list("transferred_out_at", flat=True)
-        .first()
     )
-    if moved is not None:
+    if any(at is not None for at in moved):
         raise ValidationError(TRANSFERRED_OUT)
 
 
@@ -140,8 +146,7 @@ def chronology_append_many(entries: Sequence[dict[str, Any]]) -> list[Chronology
     """Adds entries (each made by `chronology_entry_fields`) at the end of the school's chain, in
     order, with one lock and one INSERT. Call it late in the transaction: the lock is held until
     commit."""
-    for pupil in {entry["pupil"].pk: entry["pupil"] for entry in entries}.values():
-        pupil_refuse_if_transferred_out(pupil)
+    pupils_refuse_if_transferred_out(entry["pupil"].pk for entry in entries)
     return chain_append_many(ChronologyEntry, entries)
 
 

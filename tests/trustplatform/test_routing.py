@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tenants.models import School
-from tenants.services import school_suspend
+from tenants.services import school_domain_change, school_suspend
 from tests.conftest import World, school_client
+from trustplatform import middleware
 
 
 def test_each_school_subdomain_shows_its_own_school(school_a: School, school_b: School) -> None:
@@ -67,3 +70,44 @@ def test_healthz_answers_on_the_root_and_on_every_school(school_a: School) -> No
         response = client.get("/healthz")
         assert response.status_code == 200
         assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_a_school_suspended_after_its_pages_were_served_is_suspended_at_once(
+    school_a: School,
+) -> None:
+    school_a.refresh_from_db()  # another test may have suspended this instance, then rolled back
+    client = school_client(school_a)
+    assert client.get("/").status_code == 200  # the school of this host is now kept in memory
+
+    school_suspend(school=school_a)
+
+    assert client.get("/").status_code == 403
+
+
+def test_the_school_of_a_host_is_looked_up_once_then_kept_for_a_few_seconds(
+    school_a: School,
+) -> None:
+    client = school_client(school_a)
+    client.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/")
+    assert not [q for q in queries.captured_queries if "tenants_domain" in q["sql"]]
+
+    # The seconds pass (time_machine does not move time.monotonic(): the entry is aged by hand).
+    for host, (_, school) in list(middleware._schools_by_host.items()):
+        middleware._schools_by_host[host] = (0.0, school)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    assert [q for q in queries.captured_queries if "tenants_domain" in q["sql"]]
+
+
+def test_a_school_moved_to_another_address_is_found_there_and_not_at_the_old_one(
+    school_a: School,
+) -> None:
+    old = school_client(school_a)
+    assert old.get("/").status_code == 200
+
+    school_domain_change(school=school_a, slug="alder-moved")
+
+    assert old.get("/guidance/").status_code == 404
+    assert school_client(School.objects.get(pk=school_a.pk)).get("/").status_code == 200

@@ -259,8 +259,9 @@ def day_start_set(
             {"starts_at": "The school day starts between 06:00 and 11:00; check the time."}
         )
     old = school.day_starts_at
-    School.objects.filter(pk=school.pk).update(day_starts_at=starts_at)
     school.day_starts_at = starts_at
+    # save(), not update(): the routing middleware's cache of schools hears of the change.
+    school.save(update_fields=["day_starts_at"])
     audit_record(
         action=AuditAction.SCHOOL_DAY_START_CHANGED,
         actor=actor,
