@@ -231,6 +231,17 @@ def test_an_accepted_transfer_copies_the_whole_file_and_both_chains_stay_valid(
                 occurred_at=timezone.now(),
                 body="Later news",
             )
+        # Nor a concern about them and a child still here: nothing of it is written.
+        sibling = enrol(first="Ottilie", last="Penhallow", serial=SERIAL + 30)
+        with pytest.raises(ValidationError, match="read-only"):
+            concern_record(
+                school=school_a,
+                author=person_of(world, "a", Role.STAFF),
+                pupil_ids=[sibling.pk, sent.pk],
+                category_ids=category_ids("neglect"),
+                account="Both arrived without coats.",
+            )
+        assert not Concern.objects.filter(account="Both arrived without coats.").exists()
     assert "intact" in verified(school_a.schema_name)
     assert "intact" in verified(world.school_b.schema_name)
     audited = set(
