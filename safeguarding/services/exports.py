@@ -38,6 +38,7 @@ from safeguarding.models import (
     Concern,
     ExportJob,
     FamilyLink,
+    OutsideTransfer,
     Pupil,
 )
 from safeguarding.permissions import Reader
@@ -50,6 +51,7 @@ from safeguarding.selectors.exports import (
 )
 from safeguarding.selectors.pupils import pupil_get_for_reader
 from safeguarding.services.access import access_log_record
+from safeguarding.transfer_package import file_appendix_pdf, package_join, password_unseal
 from tenants.db import school_connection
 from tenants.models import School
 from tenants.replica import replica_reads
@@ -188,6 +190,12 @@ def export_request(
     return job
 
 
+def export_queue_on_commit(job: ExportJob) -> None:
+    """Queues the job's render once the caller's transaction commits (for callers that make a
+    job with `export_job_create` inside a larger transaction)."""
+    on_commit_in_this_school(lambda: _enqueue(job.pk))
+
+
 def _enqueue(job_id: int) -> None:
     try:
         # Only the id: the school travels in the message header (safeguarding/queueing.py).
@@ -230,6 +238,7 @@ def _claim(job_id: int, run_id: str) -> bool:
         return True
     jobs.update(
         status=ExportJob.Status.FAILED,
+        sealed_password="",
         error="The PDF could not be made: it stopped the worker each time.",
         finished_at=now,
     )
@@ -371,6 +380,8 @@ def export_render(*, job_id: int, run_id: str = "") -> bool:
                 progress=_progress_writer(job_id),
                 body_maps=concern_body_maps(export_entries(reader, job)),
             )
+        if job.version in PACKAGE_VERSIONS:
+            pdf = _package(job, school, pdf)
         job.file.save("export.pdf", ContentFile(pdf), save=False)
         stored = job.file.name or ""
         finished = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update(
@@ -379,6 +390,7 @@ def export_render(*, job_id: int, run_id: str = "") -> bool:
             file=stored,
             file_sha256=hashlib.sha256(pdf).hexdigest(),
             finished_at=timezone.now(),
+            sealed_password="",  # the package is encrypted: its password is no longer needed
         )
         if not finished:  # someone else took it over meanwhile (a stale claim): theirs stands
             job.file.storage.delete(stored)
@@ -392,6 +404,7 @@ def export_render(*, job_id: int, run_id: str = "") -> bool:
         logger.warning("Export job %s failed: %s", job_id, type(error).__name__)
         ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update(
             status=ExportJob.Status.FAILED,
+            sealed_password="",  # a failed package is asked for again, with a new password
             error=(
                 "The person who asked for it no longer reads every record here."
                 if isinstance(error, RequesterNoLongerAllowed)
@@ -400,6 +413,24 @@ def export_render(*, job_id: int, run_id: str = "") -> bool:
             finished_at=timezone.now(),
         )
         return False
+
+
+# The versions that make a transfer package (docs/transfers.md, "Outside the trust").
+PACKAGE_VERSIONS = frozenset({ExportJob.Version.PACKAGE, ExportJob.Version.PRINTABLE})
+
+
+def _package(job: ExportJob, school: School, chronology: bytes) -> bytes:
+    """The chronology followed by the rest of the file and the receipt page; the package
+    encrypted with its sealed password, the printable copy not."""
+    transfer = OutsideTransfer.objects.filter(Q(package_id=job.pk) | Q(printable_id=job.pk)).first()
+    appendix = file_appendix_pdf(
+        school=school.name, pupil=job.pupil, transfer=transfer, receipt=True
+    )
+    if job.version == ExportJob.Version.PRINTABLE:
+        return package_join(chronology, appendix, password=None)
+    if not job.sealed_password:
+        raise ValueError("The package has no password.")
+    return package_join(chronology, appendix, password=password_unseal(job.sealed_password))
 
 
 def _still_allowed(job: ExportJob, school: School) -> bool:
@@ -412,7 +443,13 @@ def _still_allowed(job: ExportJob, school: School) -> bool:
         .values_list("role", flat=True)
         .first()
     )
-    return role is not None and role_allows(frozenset({Role(role)}), Capability.VIEW_ALL_RECORDS)
+    # A transfer package is for those who send files (docs/transfers.md, "Outside the trust").
+    needed = (
+        Capability.TRANSFER_FILES
+        if job.version in PACKAGE_VERSIONS
+        else Capability.VIEW_ALL_RECORDS
+    )
+    return role is not None and role_allows(frozenset({Role(role)}), needed)
 
 
 def export_download_record(
