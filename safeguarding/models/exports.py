@@ -39,6 +39,8 @@ class ExportJob(models.Model):
         # encrypted with a password shown once, and a printable copy with a receipt page.
         PACKAGE = "package", "Transfer package (encrypted)"
         PRINTABLE = "printable", "Transfer package (printable, with receipt page)"
+        # A subject access response (safeguarding/services/subject_access.py), kept on its request.
+        RELEASE = "release", "Subject access response"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -95,7 +97,9 @@ class ExportJob(models.Model):
                 name="exportjob_progress_percent",
             ),
             models.CheckConstraint(
-                condition=models.Q(version__in=["full", "external", "package", "printable"]),
+                condition=models.Q(
+                    version__in=["full", "external", "package", "printable", "release"]
+                ),
                 name="exportjob_version_known",
             ),
             models.CheckConstraint(

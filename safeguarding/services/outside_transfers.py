@@ -20,7 +20,8 @@ from django.utils import timezone
 from safeguarding.models import ChronologyEntry, ExportJob, OutsideTransfer, Pupil
 from safeguarding.permissions import Reader
 from safeguarding.services.chronology import chronology_append
-from safeguarding.services.exports import export_job_create, export_queue_on_commit
+from safeguarding.services.export_queue import export_queue_on_commit
+from safeguarding.services.exports import export_job_create
 from safeguarding.transfer_package import password_make, password_seal
 from tenants.addresses import site_url
 from tenants.db import school_connection
