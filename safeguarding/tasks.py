@@ -14,6 +14,7 @@ from safeguarding.services.allegations import allegations_escalate_overdue
 from safeguarding.services.concerns import concerns_escalate_overdue
 from safeguarding.services.drafts import drafts_expire
 from safeguarding.services.exports import EXPORT_TIME_LIMIT, export_render
+from safeguarding.services.outside_transfers import outside_transfers_escalate_overdue
 from safeguarding.services.retention import exports_expire
 from tenants.db import school_connection
 from tenants.models import School
@@ -51,9 +52,12 @@ def concern_alert_emails_task(concern_id: int) -> int:
 )
 def concerns_escalate_school_task() -> int:
     school = School.objects.get(schema_name=school_connection.schema_name)
-    # Concerns not screened in time, and allegations not reported to the LADO in time.
-    return len(concerns_escalate_overdue(school=school)) + len(
-        allegations_escalate_overdue(school=school)
+    # Concerns not screened in time, allegations not reported to the LADO in time, and files
+    # sent outside the trust whose receipt is not back in time.
+    return (
+        len(concerns_escalate_overdue(school=school))
+        + len(allegations_escalate_overdue(school=school))
+        + len(outside_transfers_escalate_overdue(school=school))
     )
 
 

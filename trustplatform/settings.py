@@ -530,7 +530,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Concerns not screened within CONCERN_SCREENING_HOURS school hours go to the deputies and
-    # headteacher; a quarter of an hour is the most an escalation can be late.
+    # headteacher; a quarter of an hour is the most an escalation can be late. The same run, in
+    # each school, escalates files sent outside the trust whose receipt is overdue.
     "escalate-unscreened-concerns": {
         "task": "tenants.escalate_unscreened_concerns",
         "schedule": 15 * 60,

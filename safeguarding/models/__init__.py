@@ -23,6 +23,7 @@ from safeguarding.models.concerns import (
 from safeguarding.models.documents import Document
 from safeguarding.models.drafts import Draft
 from safeguarding.models.exports import ExportJob
+from safeguarding.models.outside_transfers import OutsideTransfer
 from safeguarding.models.pupils import FamilyLink, Pupil
 from safeguarding.models.retention import Destruction, LegalHold, RetentionReview
 from safeguarding.models.sharing import Agency, AgencyContact, Disclosure, LawfulBasis
@@ -56,6 +57,7 @@ __all__ = [
     "KeyHolderGrant",
     "LawfulBasis",
     "LegalHold",
+    "OutsideTransfer",
     "Pupil",
     "RetentionReview",
     "Source",

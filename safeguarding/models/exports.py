@@ -35,6 +35,12 @@ class ExportJob(models.Model):
     class Version(models.TextChoices):
         FULL = "full", "Full (evidential)"
         EXTERNAL = "external", "External (staff names removed)"
+        # The whole file for a school outside the trust (docs/transfers.md, "Outside the trust"):
+        # encrypted with a password shown once, and a printable copy with a receipt page.
+        PACKAGE = "package", "Transfer package (encrypted)"
+        PRINTABLE = "printable", "Transfer package (printable, with receipt page)"
+        # A subject access response (safeguarding/services/subject_access.py), kept on its request.
+        RELEASE = "release", "Subject access response"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -75,6 +81,10 @@ class ExportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Short and free of child data: the kind of failure, never a message built from the record.
     error = models.CharField(max_length=200, blank=True)
+    # An encrypted package's password, sealed (encrypted with a key derived from SECRET_KEY) for
+    # the worker only, and emptied by the run that encrypts the PDF: never held in clear
+    # (docs/transfers.md, "Outside the trust").
+    sealed_password = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -87,7 +97,9 @@ class ExportJob(models.Model):
                 name="exportjob_progress_percent",
             ),
             models.CheckConstraint(
-                condition=models.Q(version__in=["full", "external"]),
+                condition=models.Q(
+                    version__in=["full", "external", "package", "printable", "release"]
+                ),
                 name="exportjob_version_known",
             ),
             models.CheckConstraint(

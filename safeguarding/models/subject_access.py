@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from safeguarding.models.chronology import ChronologyEntry
+from safeguarding.models.exports import ExportJob
 from safeguarding.models.pupils import Pupil
 from safeguarding.storage import document_storage
 from tenants.db import school_connection
@@ -49,6 +50,8 @@ class SubjectAccessRequest(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
+        # Released by the DSL, its PDF being made by a worker: it can no longer change.
+        RELEASING = "releasing", "Being released"
         RELEASED = "released", "Released"
 
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="subject_access")
@@ -77,13 +80,22 @@ class SubjectAccessRequest(models.Model):
         storage=document_storage, upload_to=release_upload_to, max_length=255, blank=True
     )
     file_sha256 = models.CharField(max_length=64, blank=True)
+    # The worker's job that makes the PDF (its progress, and a failure that reopens the request).
+    release_job = models.OneToOneField(
+        ExportJob,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subject_access_release",
+    )
 
     class Meta:
         ordering = ["due_on", "pk"]
         indexes = [models.Index(fields=["status", "due_on"], name="sar_open_due")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["open", "released"]), name="sar_status_known"
+                condition=models.Q(status__in=["open", "releasing", "released"]),
+                name="sar_status_known",
             ),
             models.CheckConstraint(
                 condition=models.Q(due_on__gt=models.F("received_on")), name="sar_due_after"

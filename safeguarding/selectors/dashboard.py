@@ -23,11 +23,13 @@ from safeguarding.models import (
     AllegationVersion,
     ChronologyEntry,
     Concern,
+    OutsideTransfer,
     Pupil,
 )
 from safeguarding.permissions import Reader
 from safeguarding.selectors.chronology import chronology_visible_school_wide
 from safeguarding.selectors.concerns import concerns_visible
+from safeguarding.selectors.outside_transfers import outside_transfers_overdue
 from safeguarding.selectors.subject_access import SarDue, sars_open
 from safeguarding.services.concerns import ENCOMPASS_CODE, encompass_due_at, screening_due_at
 from tenants.models import School
@@ -88,6 +90,8 @@ class Dashboard:
     # Open subject access requests against their one-month deadline, for the DSL and deputies.
     subject_access: list[SarDue] | None = None
     transfers_overdue: list[Transfer] | None = None
+    # Files sent outside the trust whose signed receipt is not back in time (docs/transfers.md).
+    outside_transfers_overdue: list[OutsideTransfer] | None = None
 
 
 def _section(queryset: QuerySet[T]) -> Section[T]:  # type: ignore[type-var]
@@ -288,5 +292,8 @@ def dashboard_for(
         else None,
         transfers_overdue=transfers_overdue_here(school=school, now=now)
         if school is not None and reader.role in {Role.DSL, Role.DEPUTY_DSL}
+        else None,
+        outside_transfers_overdue=list(outside_transfers_overdue(now=now))
+        if reader.role in {Role.DSL, Role.DEPUTY_DSL}
         else None,
     )

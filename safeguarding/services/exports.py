@@ -21,7 +21,6 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
-from kombu.exceptions import OperationalError
 
 from safeguarding.export_pdf import (
     MEMBER_OF_STAFF,
@@ -38,10 +37,10 @@ from safeguarding.models import (
     Concern,
     ExportJob,
     FamilyLink,
+    OutsideTransfer,
     Pupil,
 )
 from safeguarding.permissions import Reader
-from safeguarding.queueing import CHRONOLOGY_EXPORT, task_send
 from safeguarding.selectors.categories import categories_visible
 from safeguarding.selectors.exports import (
     concern_body_maps,
@@ -49,12 +48,14 @@ from safeguarding.selectors.exports import (
     export_filters_shown,
 )
 from safeguarding.selectors.pupils import pupil_get_for_reader
+from safeguarding.services import subject_access
 from safeguarding.services.access import access_log_record
+from safeguarding.services.export_queue import export_queue_on_commit, release_reopen
+from safeguarding.transfer_package import file_appendix_pdf, package_join, password_unseal
 from tenants.db import school_connection
 from tenants.models import School
 from tenants.replica import replica_reads
 from trustplatform.accounts.models import Role, SchoolMembership
-from trustplatform.celery import on_commit_in_this_school
 from trustplatform.hashchain import GENESIS_HASH
 from trustplatform.permissions import Capability, role_allows
 
@@ -183,22 +184,9 @@ def export_request(
         reader=reader, pupil=pupil, version=version, filters=filters, request=request
     )
     # Sent for this school, whatever schema the connection is in when the commit comes.
-    on_commit_in_this_school(lambda: _enqueue(job.pk))
+    export_queue_on_commit(job)
     job.refresh_from_db()
     return job
-
-
-def _enqueue(job_id: int) -> None:
-    try:
-        # Only the id: the school travels in the message header (safeguarding/queueing.py).
-        task_send(CHRONOLOGY_EXPORT, job_id)
-    except OperationalError:
-        logger.warning("Export job %s could not be queued: the broker is unreachable.", job_id)
-        ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(
-            status=ExportJob.Status.FAILED,
-            error="Could not be queued. Please ask for the export again.",
-            finished_at=timezone.now(),
-        )
 
 
 # Runs that may claim one job: a PDF that kills its worker each time is failed after this many.
@@ -228,11 +216,13 @@ def _claim(job_id: int, run_id: str) -> bool:
         runs=F("runs") + 1,
     ):
         return True
-    jobs.update(
+    if jobs.update(
         status=ExportJob.Status.FAILED,
+        sealed_password="",
         error="The PDF could not be made: it stopped the worker each time.",
         finished_at=now,
-    )
+    ):
+        release_reopen(job_id=job_id)  # a subject access response given up: its request reopens
     return False
 
 
@@ -351,6 +341,8 @@ def export_render(*, job_id: int, run_id: str = "") -> bool:
             if external
             else f"{job.requested_by_name} ({role_label(job.requested_by_role)})"
         )
+        if job.version == ExportJob.Version.RELEASE:
+            return _release_render(job, reader)
         # The render's reads go to the replica once it has replayed this job (and with it every
         # entry up to the job's chain head); writes, progress included, go to the primary.
         with replica_reads(caught_up=ExportJob.objects.filter(pk=job_id).exists):
@@ -371,6 +363,8 @@ def export_render(*, job_id: int, run_id: str = "") -> bool:
                 progress=_progress_writer(job_id),
                 body_maps=concern_body_maps(export_entries(reader, job)),
             )
+        if job.version in PACKAGE_VERSIONS:
+            pdf = _package(job, school, pdf)
         job.file.save("export.pdf", ContentFile(pdf), save=False)
         stored = job.file.name or ""
         finished = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update(
@@ -379,6 +373,7 @@ def export_render(*, job_id: int, run_id: str = "") -> bool:
             file=stored,
             file_sha256=hashlib.sha256(pdf).hexdigest(),
             finished_at=timezone.now(),
+            sealed_password="",  # the package is encrypted: its password is no longer needed
         )
         if not finished:  # someone else took it over meanwhile (a stale claim): theirs stands
             job.file.storage.delete(stored)
@@ -392,6 +387,7 @@ def export_render(*, job_id: int, run_id: str = "") -> bool:
         logger.warning("Export job %s failed: %s", job_id, type(error).__name__)
         ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update(
             status=ExportJob.Status.FAILED,
+            sealed_password="",  # a failed package is asked for again, with a new password
             error=(
                 "The person who asked for it no longer reads every record here."
                 if isinstance(error, RequesterNoLongerAllowed)
@@ -399,7 +395,55 @@ def export_render(*, job_id: int, run_id: str = "") -> bool:
             )[:200],
             finished_at=timezone.now(),
         )
+        if job.version == ExportJob.Version.RELEASE:
+            release_reopen(job_id=job_id)
         return False
+
+
+def _release_render(job: ExportJob, reader: Reader) -> bool:
+    """A subject access response: the PDF of what was released, kept on its request, which is
+    marked released in the same transaction as the job is marked done."""
+    write = _progress_writer(job.pk)
+    write(10)
+    pdf = subject_access.sar_release_render(job=job, reader=reader)
+    write(80)
+    job.file.save("export.pdf", ContentFile(pdf), save=False)
+    stored = job.file.name or ""
+    try:
+        with transaction.atomic():
+            finished = ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING).update(
+                status=ExportJob.Status.DONE,
+                progress=100,
+                file=stored,
+                file_sha256=hashlib.sha256(pdf).hexdigest(),
+                finished_at=timezone.now(),
+            )
+            if finished:
+                subject_access.sar_release_finish(job=job, reader=reader, pdf=pdf)
+    except Exception:
+        job.file.storage.delete(stored)
+        raise
+    if not finished:  # someone else took it over meanwhile (a stale claim): theirs stands
+        job.file.storage.delete(stored)
+    return bool(finished)
+
+
+# The versions that make a transfer package (docs/transfers.md, "Outside the trust").
+PACKAGE_VERSIONS = frozenset({ExportJob.Version.PACKAGE, ExportJob.Version.PRINTABLE})
+
+
+def _package(job: ExportJob, school: School, chronology: bytes) -> bytes:
+    """The chronology followed by the rest of the file and the receipt page; the package
+    encrypted with its sealed password, the printable copy not."""
+    transfer = OutsideTransfer.objects.filter(Q(package_id=job.pk) | Q(printable_id=job.pk)).first()
+    appendix = file_appendix_pdf(
+        school=school.name, pupil=job.pupil, transfer=transfer, receipt=True
+    )
+    if job.version == ExportJob.Version.PRINTABLE:
+        return package_join(chronology, appendix, password=None)
+    if not job.sealed_password:
+        raise ValueError("The package has no password.")
+    return package_join(chronology, appendix, password=password_unseal(job.sealed_password))
 
 
 def _still_allowed(job: ExportJob, school: School) -> bool:
@@ -412,7 +456,16 @@ def _still_allowed(job: ExportJob, school: School) -> bool:
         .values_list("role", flat=True)
         .first()
     )
-    return role is not None and role_allows(frozenset({Role(role)}), Capability.VIEW_ALL_RECORDS)
+    # A transfer package is for those who send files (docs/transfers.md, "Outside the trust"),
+    # a subject access response for those who answer requests.
+    needed = (
+        Capability.TRANSFER_FILES
+        if job.version in PACKAGE_VERSIONS
+        else Capability.MANAGE_SUBJECT_ACCESS
+        if job.version == ExportJob.Version.RELEASE
+        else Capability.VIEW_ALL_RECORDS
+    )
+    return role is not None and role_allows(frozenset({Role(role)}), needed)
 
 
 def export_download_record(

@@ -24,6 +24,7 @@ from safeguarding.models import (
     AccessAction,
     ChronologyEntry,
     Exemption,
+    ExportJob,
     Pupil,
     SubjectAccessRequest,
     SubjectAccessWithholding,
@@ -32,8 +33,10 @@ from safeguarding.permissions import Reader
 from safeguarding.selectors.subject_access import sar_entries, sar_released_rows
 from safeguarding.services.access import access_log_record
 from safeguarding.services.chronology import chronology_append
+from safeguarding.services.export_queue import export_queue_on_commit
 from tenants.db import school_connection
 from tenants.models import School
+from trustplatform.hashchain import GENESIS_HASH
 
 # How many names or phrases one request may redact, and how long each: enough for any record.
 MAX_REDACTIONS = 200
@@ -160,70 +163,100 @@ def sar_release(
     released_to: str,
     request: HttpRequest | None = None,
 ) -> SubjectAccessRequest:
-    """Makes the PDF of the released entries, redacted, keeps it, and records the release in the
-    pupil's chronology (who, when, to whom, how many released and withheld) and the access log.
+    """Releases the request as it stands and asks a worker for its PDF (`sar_release_render`).
 
-    Made in the request: a request is answered once, by one person, and the PDF holds one
-    pupil's record. The file is removed again if the transaction fails.
+    From here the request can no longer change (status "releasing"), so the PDF holds what the
+    DSL released. Never made in the request: WeasyPrint holds a web process for seconds. The
+    release is written to the access log now; the chronology note once the PDF is kept.
     """
     if not released_to.strip():
         raise ValidationError({"released_to": "Say to whom the response is sent."})
-    school = School.objects.get(schema_name=school_connection.schema_name)
-    now = timezone.now()
-    stored = ""
-    try:
-        with transaction.atomic():
-            # Locked while the PDF is made: what is released is what the request says at the
-            # end. The chains (access log, chronology) are appended to last, their locks briefly.
-            locked = _open_locked(sar)
-            rows = sar_released_rows(reader, locked, phrases=locked.redactions)
-            pdf = release_pdf(
-                school=school.name, sar=locked, rows=rows, released_on=timezone.localdate(now)
-            )
-            locked.file.save("release.pdf", ContentFile(pdf), save=False)
-            stored = locked.file.name or ""
-            total = sar_entries(reader, locked).count()
-            locked.status = SubjectAccessRequest.Status.RELEASED
-            locked.released_at = now
-            locked.released_by_id = reader.user_id
-            locked.released_by_name = reader.name
-            locked.released_by_role = str(reader.role)
-            locked.released_to = released_to.strip()[:200]
-            locked.released_count = len(rows)
-            locked.withheld_count = total - len(rows)
-            locked.file_sha256 = hashlib.sha256(pdf).hexdigest()
-            locked.save()
-            access_log_record(
-                person=reader.person,
-                action=AccessAction.EXPORTED,
-                object_type="subject_access",
-                object_id=locked.pk,
-                pupil_id=locked.pupil_id,
-                request=request,
-            )
-            chronology_append(
-                pupil=locked.pupil,
-                kind=ChronologyEntry.Kind.NOTE,
-                author=reader.person,
-                title="Subject access request answered",
-                body=(
-                    f"Response released to {locked.released_to}: "
-                    f"{locked.released_count} entr{'y' if locked.released_count == 1 else 'ies'} "
-                    f"released, {locked.withheld_count} withheld; "
-                    f"{len(locked.redactions)} name(s) or phrase(s) redacted."
-                ),
-                details={
-                    "subject_access_request_id": locked.pk,
-                    "released_to": locked.released_to,
-                    "released": locked.released_count,
-                    "withheld": locked.withheld_count,
-                },
-            )
-    except Exception:
-        if stored:
-            sar.file.storage.delete(stored)
-        raise
+    with transaction.atomic():
+        locked = _open_locked(sar)
+        head = ChronologyEntry.objects.order_by("-pk").values_list("pk", "row_hash").first()
+        job = ExportJob.objects.create(
+            pupil=locked.pupil,
+            version=ExportJob.Version.RELEASE,
+            requested_by_id=reader.user_id,
+            requested_by_name=reader.name,
+            requested_by_role=str(reader.role),
+            chain_head=head[1] if head else GENESIS_HASH,
+            chain_head_entry_id=head[0] if head else None,
+            entries_count=sar_entries(reader, locked).count(),
+        )
+        locked.status = SubjectAccessRequest.Status.RELEASING
+        locked.release_job = job
+        locked.released_by_id = reader.user_id
+        locked.released_by_name = reader.name
+        locked.released_by_role = str(reader.role)
+        locked.released_to = released_to.strip()[:200]
+        locked.save()
+        access_log_record(
+            person=reader.person,
+            action=AccessAction.EXPORTED,
+            object_type="subject_access",
+            object_id=locked.pk,
+            pupil_id=locked.pupil_id,
+            request=request,
+        )
+        export_queue_on_commit(job)
     return locked
+
+
+def _releasing(job: ExportJob, *, lock: bool = False) -> SubjectAccessRequest:
+    found = SubjectAccessRequest.objects.select_related("pupil")
+    if lock:
+        found = found.select_for_update()
+    return found.get(release_job=job, status=SubjectAccessRequest.Status.RELEASING)
+
+
+def sar_release_render(*, job: ExportJob, reader: Reader) -> bytes:
+    """The worker's half: the PDF of the entries released, redacted."""
+    sar = _releasing(job)
+    school = School.objects.get(schema_name=school_connection.schema_name)
+    rows = sar_released_rows(reader, sar, phrases=sar.redactions)
+    return release_pdf(
+        school=school.name, sar=sar, rows=rows, released_on=timezone.localdate(job.requested_at)
+    )
+
+
+def sar_release_finish(*, job: ExportJob, reader: Reader, pdf: bytes) -> None:
+    """Keeps the PDF on the request and records the release in the pupil's chronology (who,
+    when, to whom, how many released and withheld). Called in the transaction that marks the
+    job done; the file is removed again if that transaction fails."""
+    locked = _releasing(job, lock=True)
+    released = len(sar_released_rows(reader, locked, phrases=()))
+    total = sar_entries(reader, locked).count()
+    locked.file.save("release.pdf", ContentFile(pdf), save=False)
+    stored = locked.file.name or ""
+    try:
+        locked.status = SubjectAccessRequest.Status.RELEASED
+        locked.released_at = timezone.now()
+        locked.released_count = released
+        locked.withheld_count = total - released
+        locked.file_sha256 = hashlib.sha256(pdf).hexdigest()
+        locked.save()
+        chronology_append(
+            pupil=locked.pupil,
+            kind=ChronologyEntry.Kind.NOTE,
+            author=reader.person,  # the person who released it, as the job keeps them
+            title="Subject access request answered",
+            body=(
+                f"Response released to {locked.released_to}: "
+                f"{locked.released_count} entr{'y' if locked.released_count == 1 else 'ies'} "
+                f"released, {locked.withheld_count} withheld; "
+                f"{len(locked.redactions)} name(s) or phrase(s) redacted."
+            ),
+            details={
+                "subject_access_request_id": locked.pk,
+                "released_to": locked.released_to,
+                "released": locked.released_count,
+                "withheld": locked.withheld_count,
+            },
+        )
+    except Exception:
+        locked.file.storage.delete(stored)
+        raise
 
 
 def sar_download_record(

@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("safeguarding.urls.drafts")),
     path("", include("safeguarding.urls.subject_access")),
     path("", include("safeguarding.urls.retention")),
+    path("", include("safeguarding.urls.outside_transfers")),
 ]

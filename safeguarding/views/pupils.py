@@ -35,6 +35,7 @@ from safeguarding.permissions import Reader, reader_required
 from safeguarding.selectors.chronology import chronology_entries
 from safeguarding.selectors.concerns import concerns_visible
 from safeguarding.selectors.documents import documents_visible
+from safeguarding.selectors.outside_transfers import outside_transfers_of_pupil
 from safeguarding.selectors.pupils import (
     pupil_family,
     pupil_family_visible,
@@ -209,6 +210,7 @@ def _detail_page(
             "transfer_receipt": lambda: transfer_received_of_pupil(
                 school=school_of_request_or_404(request), pupil_id=pupil.pk
             ),
+            "outside_transfers": lambda: outside_transfers_of_pupil(reader=reader, pupil=pupil),
             "transfer_pending": lambda: transfer_pending_of_pupil(
                 school=school_of_request_or_404(request), pupil_id=pupil.pk
             ),

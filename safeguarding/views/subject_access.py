@@ -169,7 +169,9 @@ def sar_release_view(request: HttpRequest, sar_id: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error_text(error))
     else:
-        messages.success(request, "The response is released and kept: download it below.")
+        messages.success(
+            request, "The response is released: its PDF is being made and will be kept here."
+        )
     return redirect("safeguarding:sar_detail", sar_id=sar.pk)
 
 

@@ -61,6 +61,7 @@ def test_the_dsl_answers_a_subject_access_request_and_downloads_the_redacted_pdf
     check_accessibility: CheckAccessibility,
     settings: SettingsWrapper,
     tmp_path: Path,
+    export_worker: None,
 ) -> None:
     # The released file is kept in this test's own folder.
     settings.SCHOOL_DOCUMENTS_ROOT = tmp_path / "documents"
@@ -96,6 +97,9 @@ def test_the_dsl_answers_a_subject_access_request_and_downloads_the_redacted_pdf
 
         page.get_by_label("Sent to").fill("Ms Demelza Penhallow, by recorded post")
         page.get_by_role("button", name="Release the response").click()
+        # A worker makes the PDF; the page shows its progress until it is kept.
+        expect(page.locator("#export-status")).to_contain_text("The PDF is ready", timeout=60_000)
+        page.reload()
         released = page.get_by_role("region", name="Released", exact=True)
         expect(released).to_contain_text("1 entry released, 1 withheld")
         check_accessibility(page)

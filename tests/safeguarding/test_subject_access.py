@@ -16,7 +16,7 @@ import zlib
 import pytest
 import time_machine
 from django.http import FileResponse
-from django.test import Client
+from django.test import Client, TestCase
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from pypdf import PdfReader
@@ -28,6 +28,7 @@ from safeguarding.models import (
     AccessLogEntry,
     ChronologyEntry,
     Exemption,
+    ExportJob,
     Pupil,
     SubjectAccessRequest,
 )
@@ -40,7 +41,7 @@ from tests.safeguarding.conftest import make_pupil, person
 from trustplatform.accounts.models import Role
 from trustplatform.accounts.services import school_membership_add, user_create
 
-pytestmark = pytest.mark.usefixtures("private_storage")
+pytestmark = pytest.mark.usefixtures("tasks_run_when_sent", "private_storage")
 
 # Invented, and each one found nowhere else: absent from the PDF only if it was taken out.
 SIBLING_FIRST, SIBLING_LAST = "Zorvath", "Quenby"
@@ -158,12 +159,23 @@ def _released_pdf(world: World, school: School) -> tuple[bytes, SubjectAccessReq
         },
     )
     assert response.status_code == 302
-    response = client.post(
-        f"/subject-access/{sar.pk}/release/", {"released_to": "Ms Rowena Example, by post"}
-    )
-    assert response.status_code == 302
+    with TestCase.captureOnCommitCallbacks(execute=True) as queued:
+        response = client.post(
+            f"/subject-access/{sar.pk}/release/", {"released_to": "Ms Rowena Example, by post"}
+        )
+        assert response.status_code == 302
+        # Answered before the PDF is made: a worker makes it, and the page shows its progress.
+        sar.refresh_from_db()
+        assert sar.status == SubjectAccessRequest.Status.RELEASING
+        assert not sar.file
+        waiting = client.get(f"/subject-access/{sar.pk}/").text
+        assert "Waiting to start" in waiting
+        assert 'hx-trigger="every 1s"' in waiting
+    assert len(queued) == 1
     sar.refresh_from_db()
     assert sar.status == SubjectAccessRequest.Status.RELEASED
+    assert sar.release_job is not None
+    assert sar.release_job.status == ExportJob.Status.DONE
     download = client.get(f"/subject-access/{sar.pk}/download/")
     assert download.status_code == 200
     assert isinstance(download, FileResponse)
@@ -380,3 +392,26 @@ def test_an_entry_of_another_pupil_cannot_be_withheld_or_released_through_a_requ
         assert not sar.withholdings.exists()
         page = client.get(f"/subject-access/{sar.pk}/").text
         assert "A note about another child only." not in page
+
+
+def test_a_release_whose_pdf_cannot_be_made_opens_the_request_again(
+    world: World, school_a: School, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**_: object) -> bytes:
+        raise OSError("no fonts")
+
+    monkeypatch.setattr("safeguarding.services.subject_access.release_pdf", broken)
+    with schema_context(school_a.schema_name):
+        pupil, _entries = _record(world, school_a)
+        client = school_client(school_a, world.person("a", Role.DSL))
+        sar = _open(client, pupil.pk)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            client.post(f"/subject-access/{sar.pk}/release/", {"released_to": "Ms Example"})
+        sar.refresh_from_db()
+        assert sar.status == SubjectAccessRequest.Status.OPEN
+        assert (sar.released_to, sar.file.name) == ("", "")
+        assert sar.release_job is not None
+        assert sar.release_job.status == ExportJob.Status.FAILED
+        assert not ChronologyEntry.objects.filter(title="Subject access request answered")
+        # Open again: the DSL can release it once the fault is mended.
+        assert "Release the response" in client.get(f"/subject-access/{sar.pk}/").text
