@@ -47,8 +47,8 @@ PERIOD = OpenApiParameter(
     "period",
     OpenApiTypes.STR,
     description=(
-        "As on the statistics pages: month:2026-03, term:2025-autumn, year:2025 (the academic "
-        "year starting then). Left out: the default period of the pages."
+        "As on the statistics pages: month:2026-03, term:2025-autumn, year:2025-26 (a school "
+        "year). Left out: the default period of the pages."
     ),
 )
 
