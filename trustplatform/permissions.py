@@ -272,7 +272,8 @@ SCOPE_CAPABILITIES: dict[ApiScope, frozenset[Capability]] = {
             Capability.VIEW_CATEGORY_GUIDANCE,
         }
     ),
-    ApiScope.ENCOMPASS: frozenset(),
+    # Recording a police notification is the key adult's (the DSL's or a deputy's) part.
+    ApiScope.ENCOMPASS: frozenset({Capability.SCREEN_CONCERNS}),
 }
 # Who may create a key of each scope: the DSL any; the school administrator the pupil-sync
 # scopes only, which never read or write safeguarding flags (docs/api.md).

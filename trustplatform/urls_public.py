@@ -17,6 +17,7 @@ urlpatterns = [
     path("portal/term-dates/", include("trustplatform.schooldays.urls")),
     path("portal/billing/", include("billing.urls")),
     path("portal/", include("trustplatform.portal.urls")),
+    path("api/", include("trustplatform.statistics.urls_api")),
     path("admin/", admin.site.urls),
 ]
 

@@ -140,6 +140,38 @@ class ConcernReceiptSerializer(serializers.ModelSerializer[Concern]):
         fields = ("id", "recorded_at", "occurred_at", "status", "author_name")
 
 
+class EncompassNotificationSerializer(serializers.Serializer[Any]):
+    """A police force's Operation Encompass notification (the service checks every rule)."""
+
+    # Blank is left to the service, whose message says what to give.
+    police_force = serializers.CharField(
+        max_length=200, allow_blank=True, help_text="The force that sent it."
+    )
+    incident_reference = serializers.CharField(max_length=100, allow_blank=True)
+    incident_at = serializers.DateTimeField(help_text="When the incident happened.")
+    notification = serializers.CharField(max_length=20000, help_text="What the police said.")
+    upn = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=13,
+        help_text="The pupil's UPN (a pupil on roll here); or give pupil_id.",
+    )
+    pupil_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+
+class EncompassReceiptSerializer(serializers.ModelSerializer[Concern]):
+    """The concern the notification became, and when it must be screened by."""
+
+    due_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Concern
+        fields = ("id", "recorded_at", "occurred_at", "status", "author_name", "due_at")
+
+    def get_due_at(self, concern: Concern) -> dt.datetime:
+        return self.context["due_at"]
+
+
 class ChronologyEntrySerializer(serializers.ModelSerializer[ChronologyEntry]):
     class Meta:
         model = ChronologyEntry

@@ -15,7 +15,7 @@ from rest_framework.serializers import BaseSerializer
 
 from safeguarding.api import serializers as s
 from safeguarding.api.auth import capability_required, scope_required
-from safeguarding.models import Action, Category, ChronologyEntry, Concern, Pupil
+from safeguarding.models import Action, Category, ChronologyEntry, Concern, Pupil, Source
 from safeguarding.permissions import Reader, reader_for
 from safeguarding.selectors.categories import categories_visible, category_list_current
 from safeguarding.selectors.chronology import chronology_entries
@@ -25,11 +25,13 @@ from safeguarding.selectors.concerns import (
     concern_open_for_reader,
 )
 from safeguarding.selectors.pupils import pupil_get_for_reader, pupil_roll, pupil_roll_get
-from safeguarding.services.concerns import concern_record
+from safeguarding.services.concerns import concern_record, encompass_due_at
+from safeguarding.services.encompass import encompass_notification_record
 from safeguarding.services.pupil_import import SyncOutcome, pupil_sync
 from safeguarding.views.common import acting_person
 from tenants.selectors import school_of_request_or_404
 from trustplatform.permissions import ApiScope, Capability, api_key_scopes, can
+from trustplatform.schooldays.calendar import calendar_of
 
 ERRORS: dict[int, OpenApiResponse] = {
     code: OpenApiResponse(s.ErrorSerializer, description=text)
@@ -226,6 +228,47 @@ class ConcernList(generics.ListCreateAPIView[Concern]):
             told_dsl_in_person=data.get("told_dsl_in_person", False),
         )
         return Response(s.ConcernReceiptSerializer(concern).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["encompass"])
+class EncompassNotification(generics.GenericAPIView[Concern]):
+    serializer_class = s.EncompassNotificationSerializer
+
+    @extend_schema(
+        summary="Receive an Operation Encompass notification from a police force",
+        description=(
+            "Recorded as a restricted domestic-abuse concern authored by the key's holder; the "
+            "DSL and deputies are alerted at once. due_at is the start of the school's next "
+            "school day, by which it must be screened (escalated before it if not)."
+        ),
+        request=s.EncompassNotificationSerializer,
+        responses={201: s.EncompassReceiptSerializer, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        scope_required(request, ApiScope.ENCOMPASS)
+        # The key adult: the DSL or a deputy, as on the notification's page.
+        capability_required(request, Capability.SCREEN_CONCERNS)
+        body = s.EncompassNotificationSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        school = school_of_request_or_404(request._request)
+        concern = encompass_notification_record(
+            school=school,
+            author=acting_person(request._request),
+            police_force=data["police_force"],
+            incident_reference=data["incident_reference"],
+            incident_at=data["incident_at"],
+            notification=data["notification"],
+            pupil_id=data.get("pupil_id"),
+            upn=data.get("upn", ""),
+            # Sent by the police force's system, not typed in from a call.
+            source=Source.SYSTEM,
+        )
+        due_at = encompass_due_at(calendar_of(school), concern.recorded_at)
+        return Response(
+            s.EncompassReceiptSerializer(concern, context={"due_at": due_at}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 @extend_schema(tags=["concerns"])

@@ -100,6 +100,18 @@ def page(browser: Browser) -> Iterator[Page]:
         context.close()
 
 
+def csp_refusals(page: Page) -> list[str]:
+    """The Content-Security-Policy violations the page reports in its console from now on."""
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return refused
+
+
 def describe_violation(violation: dict[str, Any]) -> str:
     nodes = "\n".join(
         f"      {', '.join(map(str, node.get('target', [])))}: {node.get('html', '')}"

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser
 
 from safeguarding.models import ChronologyEntry, Pupil
 from safeguarding.services.concerns import contact_record
-from tests.browser.conftest import PHONE_VIEWPORT, CheckAccessibility
+from tests.browser.conftest import PHONE_VIEWPORT, CheckAccessibility, csp_refusals
 from tests.conftest import World, school_url, signed_in_cookie
 from tests.safeguarding.conftest import person
 from tests.safeguarding.fixtures import enrol
@@ -61,13 +61,7 @@ def test_load_older_entries_appends_in_place_and_moves_focus(  # noqa: PLR0917 -
     url = school_url(server_url, school, f"/pupils/{child.pk}/chronology/")
     context.add_cookies([{"name": name, "value": value, "url": url}])
     page = context.new_page()
-    refused: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
+    refused = csp_refusals(page)
     try:
         page.goto(url)
         entries = page.locator("#chronology-entries > li.entry")

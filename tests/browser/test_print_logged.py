@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 from playwright.sync_api import Browser
 
 from safeguarding.models import AccessAction, AccessLogEntry, Pupil
-from tests.browser.conftest import PHONE_VIEWPORT
+from tests.browser.conftest import PHONE_VIEWPORT, csp_refusals
 from tests.conftest import World, school_url, signed_in_cookie
 from tests.safeguarding.fixtures import enrol
 from trustplatform.accounts.models import Role
@@ -45,13 +45,7 @@ def test_the_print_button_logs_the_print_then_prints(
     context.add_cookies([{"name": name, "value": value, "url": url}])
     page = context.new_page()
     page.add_init_script(COUNT_PRINTS)
-    refused: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
+    refused = csp_refusals(page)
     try:
         page.goto(url)
         before = _printed(world, pupil, django_db_blocker)

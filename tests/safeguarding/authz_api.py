@@ -3,9 +3,10 @@ tests/trustplatform/test_authorization_matrix.py). Keys are tested in tests/api/
 
 The API asks the same permission layer as the pages: readers of child records read pupils,
 concerns and chronologies (a key holder without a grant sees empty lists and gets 404 for one
-pupil or concern); whoever records concerns sees the categories; the DSL syncs pupils. The
-world's school administrator has no two-factor, so the API refuses them (403: an API has no
-two-factor page to send them to). The schema and its docs are for anyone signed in.
+pupil or concern); whoever records concerns sees the categories; the DSL syncs pupils; the DSL
+and deputies record Operation Encompass notifications. The world's school administrator has no
+two-factor, so the API refuses them (403: an API has no two-factor page to send them to). The
+schema and its docs are for anyone signed in.
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ SCHOOL_ROWS: dict[str, Row] = {
     "api:chronology": Row(allowed=LEADS, kwargs=pupil_kwargs),
     "api:category_list": Row(allowed=RECORDERS),
     "api:concern_list": Row(allowed=READERS),
+    # The key adult (the DSL or a deputy) records a police notification, as on its page.
+    "api:encompass_notification": Row(
+        allowed=actors("a:deputy_dsl", "a:dsl"),
+        method="POST",
+        json=True,
+        data={"police_force": ""},
+    ),
     "api:concern_detail": Row(allowed=LEADS, kwargs=concern_kwargs()),
     "api:action_list": Row(allowed=LEADS, kwargs=concern_kwargs()),
     "staff:api_keys": Row(allowed=actors("a:dsl"), two_factor_first=actors("a:school_admin")),

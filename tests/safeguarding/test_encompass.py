@@ -50,15 +50,20 @@ AUTUMN_2026 = TermDates(
 FORCE = "Wessex Constabulary"
 
 
-@pytest.fixture
-def calendar_set(world: World, school_a: School) -> School:
+def autumn_2026_calendar(world: World, school: School, starts_at: dt.time) -> School:
+    """The trust's autumn term 2026, and the school's day starting at `starts_at`."""
     trust_terms_set(
         actor=world.person("trust", Role.TRUST_ADMIN),
         trust=world.trust,
         academic_year=2026,
         terms=[AUTUMN_2026],
     )
-    return day_start_set(actor=None, school=school_a, starts_at=dt.time(8, 45))
+    return day_start_set(actor=None, school=school, starts_at=starts_at)
+
+
+@pytest.fixture
+def calendar_set(world: World, school_a: School) -> School:
+    return autumn_2026_calendar(world, school_a, dt.time(8, 45))
 
 
 def _notify(world: World, school: School, *, serial: int, role: Role = Role.DSL, **extra: object):  # type: ignore[no-untyped-def]
