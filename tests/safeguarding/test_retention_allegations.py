@@ -211,3 +211,51 @@ def test_the_allegation_retention_page_is_for_its_handlers_only(committed: Setti
     )
     detail = school_client(committed.school, dsl).get(f"/allegations/{allegation.concern_id}/")
     assert "Kept until" in detail.text and "4 Jun 2022" in detail.text
+
+
+def test_destroying_a_childs_record_keeps_the_allegation_that_names_them(
+    committed: Setting,
+) -> None:
+    # The allegation names the child whose record ends first: it is kept for its own period.
+    with _in(committed):
+        category = Category.objects.get(code="allegation-staff")
+        concern = concern_record(
+            school=committed.school,
+            author=committed.dsl.person,
+            pupil_ids=[committed.pupil_id],
+            category_ids=[category.pk],
+            account=ACCOUNT,
+            location="",
+            adult_name=ADULT,
+            adult_role="Caretaker",
+        )
+        pupil = Pupil.objects.get(pk=committed.pupil_id)
+        proposal = destruction_propose(reader=committed.deputy, pupil=pupil, reason="Ended")
+        done = destruction_approve(reader=committed.dsl, destruction_id=proposal.pk)
+
+        assert done.status == Destruction.Status.DESTROYED
+        concern.refresh_from_db()
+        assert concern.account == ACCOUNT
+        assert Allegation.objects.get(concern=concern).adult_name == ADULT
+        assert concern.pk not in done.record_ids["concerns"]
+
+
+def test_the_handler_records_the_adults_date_of_birth_on_the_allegations_page(
+    committed: Setting,
+) -> None:
+    allegation = _allegation_of_2012(committed)
+    dsl = User.objects.get(pk=committed.dsl.user_id)
+    client = school_client(committed.school, dsl)
+
+    page = client.post(
+        f"/concerns/{allegation.concern_id}/allegation/",
+        {"adult_date_of_birth": "1970-02-01"},
+        follow=True,
+    )
+
+    assert "Saved as a new version" in page.text
+    assert "1 Feb 2037" in page.text and "pension age" in page.text
+    with _in(committed):
+        latest = AllegationVersion.objects.filter(allegation=allegation).order_by("-pk").first()
+        assert latest is not None and latest.adult_date_of_birth == dt.date(1970, 2, 1)
+        assert latest.notes == "Fennimore notes: interviewed."  # the rest carried over
