@@ -98,6 +98,32 @@ class QueueRow:
     destruction: Destruction | None
 
 
+def _standing(
+    key: str,
+) -> tuple[dict[int, dt.date], dict[int, LegalHold], dict[int, Destruction]]:
+    """For the records named by `key` (pupil_id or allegation_id): the date each latest review
+    set, the standing holds and the open proposals, in three queries."""
+    latest_review: dict[int, dt.date] = {}
+    for record_id, next_on in (
+        RetentionReview.objects.filter(**{f"{key}__isnull": False})
+        .order_by("reviewed_at", "pk")
+        .values_list(key, "next_review_on")
+    ):
+        latest_review[record_id] = next_on
+    holds = {
+        getattr(h, key): h
+        for h in LegalHold.objects.filter(lifted_at__isnull=True, **{f"{key}__isnull": False})
+    }
+    open_destructions = {
+        getattr(d, key): d
+        for d in Destruction.objects.filter(
+            status__in=[Destruction.Status.PROPOSED, Destruction.Status.APPROVED],
+            **{f"{key}__isnull": False},
+        )
+    }
+    return latest_review, holds, open_destructions
+
+
 def retention_queue(*, today: dt.date | None = None) -> list[QueueRow]:
     """Records whose review is due (retention ended, or the date set at the last review), with
     any standing hold and any open proposal; destroyed records are not listed."""
@@ -107,21 +133,10 @@ def retention_queue(*, today: dt.date | None = None) -> list[QueueRow]:
             "pupil_id", flat=True
         )
     )
-    latest_review: dict[int, dt.date] = {}
-    for pupil_id, next_on in RetentionReview.objects.order_by("reviewed_at", "pk").values_list(
-        "pupil_id", "next_review_on"
-    ):
-        latest_review[pupil_id] = next_on
+    latest_review, holds, open_destructions = _standing("pupil_id")
     # Only pupils born 25 years ago or more can be due: the rest are not read at all.
     born_by = add_years(today, -CHILD_PROTECTION_YEARS)
     candidates = Pupil.objects.filter(date_of_birth__lte=born_by).exclude(pk__in=destroyed)
-    holds = {h.pupil_id: h for h in LegalHold.objects.filter(lifted_at__isnull=True)}
-    open_destructions = {
-        d.pupil_id: d
-        for d in Destruction.objects.filter(
-            status__in=[Destruction.Status.PROPOSED, Destruction.Status.APPROVED]
-        )
-    }
     rows = []
     for pupil in candidates.order_by("date_of_birth", "pk"):
         due_on = latest_review.get(pupil.pk, add_years(pupil.date_of_birth, CHILD_PROTECTION_YEARS))
@@ -163,20 +178,7 @@ def allegation_retention_queue(
         .prefetch_related("versions")
         .order_by("created_at", "pk")
     )
-    latest_review: dict[int, dt.date] = {}
-    for allegation_id, next_on in (
-        RetentionReview.objects.filter(allegation__isnull=False)
-        .order_by("reviewed_at", "pk")
-        .values_list("allegation_id", "next_review_on")
-    ):
-        latest_review[allegation_id] = next_on
-    holds = {h.allegation_id: h for h in LegalHold.objects.filter(lifted_at__isnull=True)}
-    open_destructions = {
-        d.allegation_id: d
-        for d in Destruction.objects.filter(
-            status__in=[Destruction.Status.PROPOSED, Destruction.Status.APPROVED]
-        )
-    }
+    latest_review, holds, open_destructions = _standing("allegation_id")
     rows = []
     for allegation in candidates:
         versions = list(allegation.versions.all())
