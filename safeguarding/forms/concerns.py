@@ -255,3 +255,6 @@ class AllegationUpdateForm(forms.Form):
         choices=[("", "No outcome yet"), *AllegationVersion.Outcome.choices],
     )
     notes = forms.CharField(required=False, max_length=20_000, label="Notes")
+    adult_date_of_birth = forms.DateField(
+        required=False, label="The adult's date of birth (sets how long the record is kept)"
+    )

@@ -250,6 +250,9 @@ class AllegationVersion(models.Model):
     lado_reference = models.CharField(max_length=100, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     notes = models.TextField(blank=True)
+    # The adult's date of birth, when the DSL has it: their normal pension age sets how long the
+    # record is kept (KCSIE Part 4; docs/rules.md, "Retention").
+    adult_date_of_birth = models.DateField(null=True, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
     recorded_by_id = models.BigIntegerField()
     recorded_by_name = models.CharField(max_length=200)

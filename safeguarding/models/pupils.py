@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from safeguarding.models.categories import YearGroup
 
@@ -110,6 +111,11 @@ class Pupil(models.Model):
     @property
     def on_roll(self) -> bool:
         return self.leaving_date is None
+
+    @property
+    def has_left(self) -> bool:
+        """Left by today: the record is read-only to a sync (docs/rules.md, "Leavers")."""
+        return self.leaving_date is not None and self.leaving_date <= timezone.localdate()
 
 
 class FamilyLink(models.Model):

@@ -6,15 +6,26 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from safeguarding.models.concerns import Allegation
 from safeguarding.models.pupils import Pupil
+
+# Each row is about one record: a child's file or an allegation record, never both.
+_ONE_RECORD = (models.Q(pupil__isnull=False) & models.Q(allegation__isnull=True)) | (
+    models.Q(pupil__isnull=True) & models.Q(allegation__isnull=False)
+)
 
 
 class LegalHold(models.Model):
-    """A hold on a pupil's record (an inquiry such as IICSA, litigation): while it stands, the
-    record is neither proposed for destruction nor destroyed. Lifted with a reason, never
-    removed."""
+    """A hold on a pupil's record or an allegation record (an inquiry such as IICSA,
+    litigation): while it stands, the record is neither proposed for destruction nor destroyed.
+    Lifted with a reason, never removed."""
 
-    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="legal_holds")
+    pupil = models.ForeignKey(
+        Pupil, null=True, blank=True, on_delete=models.PROTECT, related_name="legal_holds"
+    )
+    allegation = models.ForeignKey(
+        Allegation, null=True, blank=True, on_delete=models.PROTECT, related_name="legal_holds"
+    )
     reason = models.TextField()
     placed_at = models.DateTimeField(default=timezone.now)
     placed_by_id = models.BigIntegerField()
@@ -34,6 +45,12 @@ class LegalHold(models.Model):
                 condition=models.Q(lifted_at__isnull=True),
                 name="legal_hold_one_standing",
             ),
+            models.UniqueConstraint(
+                fields=["allegation"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="legal_hold_one_standing_allegation",
+            ),
+            models.CheckConstraint(condition=_ONE_RECORD, name="legal_hold_one_record"),
         ]
 
     def __str__(self) -> str:
@@ -44,7 +61,16 @@ class RetentionReview(models.Model):
     """A review of a record whose retention date has passed: kept for another period, with the
     reason and the date of the next review."""
 
-    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="retention_reviews")
+    pupil = models.ForeignKey(
+        Pupil, null=True, blank=True, on_delete=models.PROTECT, related_name="retention_reviews"
+    )
+    allegation = models.ForeignKey(
+        Allegation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="retention_reviews",
+    )
     reviewed_at = models.DateTimeField(default=timezone.now)
     reviewed_by_id = models.BigIntegerField()
     reviewed_by_name = models.CharField(max_length=200)
@@ -52,14 +78,20 @@ class RetentionReview(models.Model):
     reason = models.TextField()
     next_review_on = models.DateField()
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=_ONE_RECORD, name="retention_review_one_record"),
+        ]
+
     def __str__(self) -> str:
         return f"retention review {self.pk}"
 
 
 class Destruction(models.Model):
-    """A proposal to destroy a pupil's record, its approval by a different person, and once
-    carried out the destruction certificate: what was destroyed (counts and record ids, never a
-    name), when, who proposed and who approved. The certificate outlives the record."""
+    """A proposal to destroy a pupil's record or an allegation record, its approval by a
+    different person, and once carried out the destruction certificate: what was destroyed
+    (counts and record ids, never a name), when, who proposed and who approved.
+    The certificate outlives the record."""
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Proposed"
@@ -67,8 +99,10 @@ class Destruction(models.Model):
         DESTROYED = "destroyed", "Destroyed"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
-    # A plain id, not a foreign key: the certificate names the record it was about by number.
-    pupil_id = models.BigIntegerField()
+    # Plain ids, not foreign keys: the certificate names the record it was about by number.
+    pupil_id = models.BigIntegerField(null=True, blank=True)
+    # The allegation's own id (not its concern's).
+    allegation_id = models.BigIntegerField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
     reason = models.TextField()
     proposed_at = models.DateTimeField(default=timezone.now)
@@ -94,6 +128,16 @@ class Destruction(models.Model):
                 # reads differently once copied into a new school (tenants/schema_clone.py).
                 condition=models.Q(status="proposed") | models.Q(status="approved"),
                 name="destruction_one_open_per_pupil",
+            ),
+            models.UniqueConstraint(
+                fields=["allegation_id"],
+                condition=models.Q(status="proposed") | models.Q(status="approved"),
+                name="destruction_one_open_per_allegation",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(pupil_id__isnull=False) & models.Q(allegation_id__isnull=True))
+                | (models.Q(pupil_id__isnull=True) & models.Q(allegation_id__isnull=False)),
+                name="destruction_one_record",
             ),
             # Two people: the database refuses an approval by the proposer too.
             models.CheckConstraint(

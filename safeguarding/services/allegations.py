@@ -147,10 +147,11 @@ def allegation_record_update(
     lado_reference: str | None = None,
     outcome: str | None = None,
     notes: str | None = None,
+    adult_date_of_birth: dt.date | None = None,
 ) -> AllegationVersion:
-    """A new version of what is known: the LADO referral, the outcome, notes. The earlier
-    versions stay as they were; the new one supersedes the latest. `None` leaves a value as it
-    is."""
+    """A new version of what is known: the LADO referral, the outcome, notes, the adult's date
+    of birth (which sets how long the record is kept). The earlier versions stay as they were;
+    the new one supersedes the latest. `None` leaves a value as it is."""
     allegation = Allegation.objects.select_for_update().get(pk=allegation.pk)
     latest = allegation.versions.filter(superseded_by__isnull=True).first()
     values = {
@@ -158,6 +159,7 @@ def allegation_record_update(
         "lado_reference": latest.lado_reference if latest else "",
         "outcome": latest.outcome if latest else "",
         "notes": latest.notes if latest else "",
+        "adult_date_of_birth": latest.adult_date_of_birth if latest else None,
     }
     if lado_referred_at is not None:
         if lado_referred_at > timezone.now() + CLOCK_SKEW:
@@ -172,6 +174,15 @@ def allegation_record_update(
         values["outcome"] = outcome
     if notes is not None:
         values["notes"] = notes.strip()
+    if adult_date_of_birth is not None:
+        # An adult working in a school: at least 16, and born in the last century or this one.
+        if (
+            not dt.date(1900, 1, 1)
+            <= adult_date_of_birth
+            <= timezone.localdate().replace(year=timezone.localdate().year - 16)
+        ):
+            raise ValidationError({"adult_date_of_birth": "Give the adult's real date of birth."})
+        values["adult_date_of_birth"] = adult_date_of_birth
     if latest is not None and all(getattr(latest, k) == v for k, v in values.items()):
         raise ValidationError("Nothing has changed: no new version recorded.")
     version = AllegationVersion.objects.create(

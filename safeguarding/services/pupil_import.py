@@ -4,7 +4,8 @@ Two steps, so nothing is written before a person has seen what will happen:
 `pupil_import_preview` reads and checks every row and writes nothing; `pupil_import_apply` writes
 every row in one transaction, or nothing at all when any row has a problem. Rows are matched to
 pupils by UPN, so importing the same file twice changes nothing the second time. Pupils are never
-deleted: a Leaving Date marks a leaver, and a pupil missing from the file is left alone.
+deleted: a Leaving Date marks a leaver, a pupil missing from the file is left alone, and a pupil
+who has left keeps their record as it was, whatever a later file says of them.
 
 Runs inside a school's schema: never filters by school.
 """
@@ -152,6 +153,8 @@ class ImportRow:
     values: Mapping[str, Any] = field(default_factory=dict)
     # Whether importing the row marks the pupil as a leaver (a leaving date where none was).
     marks_leaver: bool = False
+    # The pupil has left: their record is read-only and the row is not applied.
+    has_left: bool = False
 
 
 @dataclass(frozen=True)
@@ -497,6 +500,49 @@ def _label(name: str, headings: Mapping[str, str]) -> str:
 _BLANK = {"This field cannot be blank.": "blank.", "This field cannot be null.": "blank."}
 
 
+def _planned_row(
+    row: _Parsed,
+    current: Pupil | None,
+    candidate: Pupil,
+    errors: tuple[str, ...],
+    headings: Mapping[str, str],
+) -> ImportRow:
+    """What importing a row for a pupil on roll (or a new one) would do."""
+    name = (
+        candidate.display_name
+        if (candidate.legal_first_name or candidate.preferred_first_name)
+        else ""
+    )
+    marks_leaver = candidate.leaving_date is not None and (
+        current is None or current.leaving_date is None
+    )
+    if errors:
+        return ImportRow(row.number, row.upn, RowAction.ERROR, name, errors)
+    if current is None:
+        return ImportRow(
+            row.number,
+            row.upn,
+            RowAction.CREATE,
+            name,
+            values=row.values,
+            marks_leaver=marks_leaver,
+        )
+    changes = tuple(
+        _label(field_name, headings)
+        for field_name, value in row.values.items()
+        if getattr(current, field_name) != value
+    )
+    return ImportRow(
+        row.number,
+        row.upn,
+        RowAction.UPDATE if changes else RowAction.UNCHANGED,
+        name,
+        changes=changes,
+        values=row.values,
+        marks_leaver=marks_leaver,
+    )
+
+
 def _plan(
     parsed: Iterable[_Parsed], headings: Mapping[str, str], *, lock: bool = False
 ) -> list[tuple[ImportRow, Pupil]]:
@@ -541,40 +587,15 @@ def _plan(
                 f"{_label(name, headings)}: {_BLANK.get(message, message)}" for message in messages
             )
 
-        name = (
-            candidate.display_name
-            if (candidate.legal_first_name or candidate.preferred_first_name)
-            else ""
-        )
-        marks_leaver = candidate.leaving_date is not None and (
-            current is None or current.leaving_date is None
-        )
-        if errors:
-            result = ImportRow(row.number, row.upn, RowAction.ERROR, name, tuple(errors))
-        elif current is None:
+        if current is not None and current.has_left:
+            # A leaver keeps a read-only record (docs/rules.md, "Leavers"): whatever the MIS
+            # now says, and whatever is wrong with the row, it is left as it was.
             result = ImportRow(
-                row.number,
-                row.upn,
-                RowAction.CREATE,
-                name,
-                values=row.values,
-                marks_leaver=marks_leaver,
+                row.number, row.upn, RowAction.UNCHANGED, current.display_name, has_left=True
             )
+            candidate = current
         else:
-            changes = tuple(
-                _label(field_name, headings)
-                for field_name, value in row.values.items()
-                if getattr(current, field_name) != value
-            )
-            result = ImportRow(
-                row.number,
-                row.upn,
-                RowAction.UPDATE if changes else RowAction.UNCHANGED,
-                name,
-                changes=changes,
-                values=row.values,
-                marks_leaver=marks_leaver,
-            )
+            result = _planned_row(row, current, candidate, tuple(errors), headings)
         planned.append((result, candidate))
     return planned
 

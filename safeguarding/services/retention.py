@@ -2,9 +2,13 @@
 legal holds, and lawful destruction proposed by one person and approved by another
 (docs/rules.md, "Retention").
 
+The same rules serve an allegation record about a member of staff (kept until the later of the
+adult's normal pension age and 10 years from the allegation).
+
 Destruction is the one path that changes append-only rows. It runs through the owner's
-connection (DATABASE_OWNER_URL), in `public.safeguarding_destroy_record` (trustplatform/audit
-migration 0012), never through the application's role.
+connection (DATABASE_OWNER_URL), in `public.safeguarding_destroy_record` (a child's record) or
+`public.safeguarding_destroy_allegation` (trustplatform/audit migrations 0012 and 0013), never
+through the application's role.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,7 +36,11 @@ from safeguarding.models import (
     Source,
 )
 from safeguarding.permissions import Reader
-from safeguarding.selectors.retention import CHILD_PROTECTION_YEARS, add_years
+from safeguarding.selectors.retention import (
+    CHILD_PROTECTION_YEARS,
+    add_years,
+    review_due_on,
+)
 from safeguarding.services.chronology import chronology_append
 from safeguarding.storage import document_storage
 from tenants.db import owner_connection, school_connection
@@ -41,15 +51,55 @@ from trustplatform.audit.services import audit_record
 
 logger = logging.getLogger(__name__)
 
-# KCSIE Part 4: an allegation about a member of staff is kept until their normal pension age or
-# 10 years from the allegation, whichever is longer.
-ALLEGATION_MIN_YEARS = 10
-
 # Who may do what (docs/rules.md, "Retention"): the DSL places and lifts holds; the DSL or a
-# deputy reviews and proposes; a different DSL, deputy or headteacher approves.
+# deputy reviews and proposes; a different DSL, deputy or headteacher approves. An allegation
+# record only by those who handle it (the DSL and headteacher), never the adult it is about.
 HOLD_ROLES = frozenset({Role.DSL})
 PROPOSE_ROLES = frozenset({Role.DSL, Role.DEPUTY_DSL})
 APPROVE_ROLES = frozenset({Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER})
+
+
+@dataclass(frozen=True)
+class Retained:
+    """The record a retention decision is about: a child's file or an allegation record."""
+
+    pupil: Pupil | None = None
+    allegation: Allegation | None = None
+
+    @property
+    def key(self) -> dict[str, Any]:
+        """The columns holds, reviews and destructions name their record by (one is None, which
+        the ORM reads as IS NULL)."""
+        return {
+            "pupil_id": self.pupil.pk if self.pupil else None,
+            "allegation_id": self.allegation.pk if self.allegation else None,
+        }
+
+    @property
+    def target(self) -> tuple[str, int]:
+        if self.pupil is not None:
+            return "pupil", self.pupil.pk
+        return "allegation", self.allegation.pk if self.allegation else 0
+
+    def lock(self) -> None:
+        if self.pupil is not None:
+            Pupil.objects.select_for_update().get(pk=self.pupil.pk)
+        else:
+            Allegation.objects.select_for_update().get(pk=self.target[1])
+
+    def review_due_on(self) -> dt.date:
+        return review_due_on(pupil=self.pupil, allegation=self.allegation)
+
+
+def _retained(*, reader: Reader, pupil: Pupil | None, allegation: Allegation | None) -> Retained:
+    if (pupil is None) == (allegation is None):
+        raise TypeError("a retention decision is about one pupil or one allegation")
+    if allegation is not None and (
+        not reader.sees_allegations or allegation.adult_user_id == reader.user_id
+    ):
+        # Need to know (KCSIE Part 4): the allegation's own handlers, never the adult.
+        raise ValidationError("Only those who handle this allegation may decide its retention.")
+    return Retained(pupil=pupil, allegation=allegation)
 
 
 def pupil_retention_until(pupil: Pupil) -> dt.date:
@@ -59,36 +109,26 @@ def pupil_retention_until(pupil: Pupil) -> dt.date:
 
 def pupil_review_due_on(pupil: Pupil) -> dt.date:
     """When the record is next reviewed: its latest review's date, else the end of retention."""
-    latest = pupil.retention_reviews.order_by("-reviewed_at", "-pk").first()
-    return latest.next_review_on if latest else pupil_retention_until(pupil)
+    return review_due_on(pupil=pupil)
 
 
-def allegation_retention_until(
-    allegation: Allegation, *, adult_date_of_birth: dt.date | None = None
-) -> tuple[dt.date, str]:
-    """The end of an allegation record's retention and how it was worked out: the later of the
-    adult's pension age (STAFF_PENSION_AGE) and 10 years from the allegation; 10 years when
-    the adult's date of birth is not known, which the explanation says."""
-    alleged = timezone.localdate(allegation.created_at)
-    ten_years = add_years(alleged, ALLEGATION_MIN_YEARS)
-    if adult_date_of_birth is None:
-        return ten_years, (
-            "10 years from the allegation: the adult's date of birth is not recorded, so their "
-            "pension age cannot be worked out"
-        )
-    pension = add_years(adult_date_of_birth, settings.STAFF_PENSION_AGE)
-    if pension > ten_years:
-        return pension, f"the adult's normal pension age ({settings.STAFF_PENSION_AGE})"
-    return ten_years, "10 years from the allegation (later than the adult's pension age)"
-
-
-def legal_hold_standing(pupil_id: int) -> LegalHold | None:
-    return LegalHold.objects.filter(pupil_id=pupil_id, lifted_at__isnull=True).first()
+def legal_hold_standing(
+    *, pupil_id: int | None = None, allegation_id: int | None = None
+) -> LegalHold | None:
+    key: dict[str, Any] = {"pupil_id": pupil_id, "allegation_id": allegation_id}
+    return LegalHold.objects.filter(**key, lifted_at__isnull=True).first()
 
 
 def _refuse_unless(reader: Reader, roles: frozenset[Role], what: str) -> None:
     if reader.role not in roles:
         raise ValidationError(f"Your role may not {what}.")
+
+
+def _reason(reason: str, missing: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(missing)
+    return reason
 
 
 def _school() -> School:
@@ -99,10 +139,25 @@ def _user(reader: Reader) -> User | None:
     return User.objects.filter(pk=reader.user_id).first()
 
 
-def _record_event(*, reader: Reader, pupil: Pupil, title: str, body: str) -> None:
-    # Written as the record's own history too, in the school's hash chain.
+def _audit(*, reader: Reader, action: AuditAction, record: Retained, **data: object) -> None:
+    target_type, target_id = record.target
+    audit_record(
+        action=action,
+        actor=_user(reader),
+        school=_school(),
+        target_type=target_type,
+        target_id=target_id,
+        data=data,
+    )
+
+
+def _record_event(*, reader: Reader, record: Retained, title: str, body: str) -> None:
+    # A child's record: written as its own history too, in the school's hash chain. An
+    # allegation stays out of the children's chronologies (KCSIE Part 4): its audit row is all.
+    if record.pupil is None:
+        return
     chronology_append(
-        pupil=pupil,
+        pupil=record.pupil,
         kind=ChronologyEntry.Kind.NOTE,
         author=reader.person,
         title=title,
@@ -112,49 +167,52 @@ def _record_event(*, reader: Reader, pupil: Pupil, title: str, body: str) -> Non
 
 
 @transaction.atomic
-def legal_hold_place(*, reader: Reader, pupil: Pupil, reason: str) -> LegalHold:
+def legal_hold_place(
+    *,
+    reader: Reader,
+    reason: str,
+    pupil: Pupil | None = None,
+    allegation: Allegation | None = None,
+) -> LegalHold:
     """Places a legal hold: nothing of the record is destroyed while it stands."""
     _refuse_unless(reader, HOLD_ROLES, "place a legal hold")
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError("Give the reason for the hold (the inquiry or the litigation).")
-    Pupil.objects.select_for_update().get(pk=pupil.pk)
-    if legal_hold_standing(pupil.pk) is not None:
+    record = _retained(reader=reader, pupil=pupil, allegation=allegation)
+    reason = _reason(reason, "Give the reason for the hold (the inquiry or the litigation).")
+    record.lock()
+    if legal_hold_standing(**record.key) is not None:
         raise ValidationError("A legal hold already stands on this record.")
     who = reader.person
     hold = LegalHold.objects.create(
-        pupil=pupil,
+        **record.key,
         reason=reason,
         placed_by_id=who.user_id,
         placed_by_name=who.name,
         placed_by_role=who.role,
     )
     # A proposal waiting for approval falls: the hold stops destruction outright.
-    Destruction.objects.filter(pupil_id=pupil.pk, status=Destruction.Status.PROPOSED).update(
+    Destruction.objects.filter(**record.key, status=Destruction.Status.PROPOSED).update(
         status=Destruction.Status.WITHDRAWN
     )
-    audit_record(
-        action=AuditAction.LEGAL_HOLD_PLACED,
-        actor=_user(reader),
-        school=_school(),
-        target_type="pupil",
-        target_id=pupil.pk,
-        data={"legal_hold_id": hold.pk},
+    _audit(
+        reader=reader, action=AuditAction.LEGAL_HOLD_PLACED, record=record, legal_hold_id=hold.pk
     )
-    _record_event(reader=reader, pupil=pupil, title="Legal hold placed", body=reason)
+    _record_event(reader=reader, record=record, title="Legal hold placed", body=reason)
     return hold
 
 
 @transaction.atomic
-def legal_hold_lift(*, reader: Reader, pupil: Pupil, reason: str) -> LegalHold:
+def legal_hold_lift(
+    *,
+    reader: Reader,
+    reason: str,
+    pupil: Pupil | None = None,
+    allegation: Allegation | None = None,
+) -> LegalHold:
     _refuse_unless(reader, HOLD_ROLES, "lift a legal hold")
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError("Give the reason for lifting the hold.")
+    record = _retained(reader=reader, pupil=pupil, allegation=allegation)
+    reason = _reason(reason, "Give the reason for lifting the hold.")
     hold = (
-        LegalHold.objects.select_for_update()
-        .filter(pupil_id=pupil.pk, lifted_at__isnull=True)
-        .first()
+        LegalHold.objects.select_for_update().filter(**record.key, lifted_at__isnull=True).first()
     )
     if hold is None:
         raise ValidationError("No legal hold stands on this record.")
@@ -163,81 +221,103 @@ def legal_hold_lift(*, reader: Reader, pupil: Pupil, reason: str) -> LegalHold:
     hold.lift_reason = reason
     hold.lifted_by_id, hold.lifted_by_name, hold.lifted_by_role = who.user_id, who.name, who.role
     hold.save()
-    audit_record(
-        action=AuditAction.LEGAL_HOLD_LIFTED,
-        actor=_user(reader),
-        school=_school(),
-        target_type="pupil",
-        target_id=pupil.pk,
-        data={"legal_hold_id": hold.pk},
+    _audit(
+        reader=reader, action=AuditAction.LEGAL_HOLD_LIFTED, record=record, legal_hold_id=hold.pk
     )
-    _record_event(reader=reader, pupil=pupil, title="Legal hold lifted", body=reason)
+    _record_event(reader=reader, record=record, title="Legal hold lifted", body=reason)
     return hold
 
 
 @transaction.atomic
+def retention_decide(
+    *,
+    reader: Reader,
+    reason: str,
+    pupil: Pupil | None = None,
+    allegation: Allegation | None = None,
+    keep_until: dt.date | None = None,
+) -> RetentionReview | Destruction:
+    """The decision on a record whose review is due: kept for another period until its next
+    review on `keep_until`, or, without one, proposed for destruction, which another person
+    must approve."""
+    keep = keep_until is not None
+    _refuse_unless(
+        reader,
+        PROPOSE_ROLES,
+        "review a record's retention" if keep else "propose destroying a record",
+    )
+    record = _retained(reader=reader, pupil=pupil, allegation=allegation)
+    reason = _reason(
+        reason,
+        f"Give the reason for {'keeping' if keep else 'destroying'} the record.",
+    )
+    who = reader.person
+    by = "reviewed_by" if keep else "proposed_by"
+    people = {
+        "reason": reason,
+        f"{by}_id": who.user_id,
+        f"{by}_name": who.name,
+        f"{by}_role": who.role,
+    }
+    if keep_until is not None:
+        if keep_until <= timezone.localdate():
+            raise ValidationError("The next review must be after today.")
+        review = RetentionReview.objects.create(**record.key, **people, next_review_on=keep_until)
+        _audit(
+            reader=reader,
+            action=AuditAction.RETENTION_REVIEWED,
+            record=record,
+            retention_review_id=review.pk,
+            next_review_on=keep_until.isoformat(),
+        )
+        return review
+    record.lock()
+    if legal_hold_standing(**record.key) is not None:
+        raise ValidationError("A legal hold stands on this record: it cannot be destroyed.")
+    if record.review_due_on() > timezone.localdate():
+        raise ValidationError("This record's retention period has not ended.")
+    if Destruction.objects.filter(
+        **record.key, status__in=[Destruction.Status.PROPOSED, Destruction.Status.APPROVED]
+    ).exists():
+        raise ValidationError("Destroying this record is already proposed.")
+    destruction = Destruction.objects.create(**record.key, **people)
+    _audit(
+        reader=reader,
+        action=AuditAction.RECORD_DESTRUCTION_PROPOSED,
+        record=record,
+        destruction_id=destruction.pk,
+    )
+    return destruction
+
+
 def retention_keep(
-    *, reader: Reader, pupil: Pupil, reason: str, next_review_on: dt.date
+    *,
+    reader: Reader,
+    reason: str,
+    next_review_on: dt.date,
+    pupil: Pupil | None = None,
+    allegation: Allegation | None = None,
 ) -> RetentionReview:
     """Keeps a record whose review is due for another period, until its next review."""
-    _refuse_unless(reader, PROPOSE_ROLES, "review a record's retention")
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError("Give the reason for keeping the record.")
-    if next_review_on <= timezone.localdate():
-        raise ValidationError("The next review must be after today.")
-    who = reader.person
-    review = RetentionReview.objects.create(
-        pupil=pupil,
-        reason=reason,
-        next_review_on=next_review_on,
-        reviewed_by_id=who.user_id,
-        reviewed_by_name=who.name,
-        reviewed_by_role=who.role,
+    review = retention_decide(
+        reader=reader, reason=reason, pupil=pupil, allegation=allegation, keep_until=next_review_on
     )
-    audit_record(
-        action=AuditAction.RETENTION_REVIEWED,
-        actor=_user(reader),
-        school=_school(),
-        target_type="pupil",
-        target_id=pupil.pk,
-        data={"retention_review_id": review.pk, "next_review_on": next_review_on.isoformat()},
-    )
+    if not isinstance(review, RetentionReview):
+        raise TypeError(review)
     return review
 
 
-@transaction.atomic
-def destruction_propose(*, reader: Reader, pupil: Pupil, reason: str) -> Destruction:
+def destruction_propose(
+    *,
+    reader: Reader,
+    reason: str,
+    pupil: Pupil | None = None,
+    allegation: Allegation | None = None,
+) -> Destruction:
     """Proposes destroying a record whose review is due; another person must approve it."""
-    _refuse_unless(reader, PROPOSE_ROLES, "propose destroying a record")
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError("Give the reason for destroying the record.")
-    Pupil.objects.select_for_update().get(pk=pupil.pk)
-    if legal_hold_standing(pupil.pk) is not None:
-        raise ValidationError("A legal hold stands on this record: it cannot be destroyed.")
-    if pupil_review_due_on(pupil) > timezone.localdate():
-        raise ValidationError("This record's retention period has not ended.")
-    if Destruction.objects.filter(
-        pupil_id=pupil.pk, status__in=[Destruction.Status.PROPOSED, Destruction.Status.APPROVED]
-    ).exists():
-        raise ValidationError("Destroying this record is already proposed.")
-    who = reader.person
-    destruction = Destruction.objects.create(
-        pupil_id=pupil.pk,
-        reason=reason,
-        proposed_by_id=who.user_id,
-        proposed_by_name=who.name,
-        proposed_by_role=who.role,
-    )
-    audit_record(
-        action=AuditAction.RECORD_DESTRUCTION_PROPOSED,
-        actor=_user(reader),
-        school=_school(),
-        target_type="destruction",
-        target_id=destruction.pk,
-        data={"pupil_id": pupil.pk},
-    )
+    destruction = retention_decide(reader=reader, reason=reason, pupil=pupil, allegation=allegation)
+    if not isinstance(destruction, Destruction):
+        raise TypeError(destruction)
     return destruction
 
 
@@ -250,7 +330,13 @@ def destruction_approval_check(*, reader: Reader, destruction: Destruction) -> N
         raise ValidationError(
             "You proposed this destruction: a different DSL, deputy or headteacher must approve it."
         )
-    if legal_hold_standing(destruction.pupil_id) is not None:
+    if destruction.allegation_id is not None:
+        allegation = Allegation.objects.get(pk=destruction.allegation_id)
+        _retained(reader=reader, pupil=None, allegation=allegation)
+    if (
+        legal_hold_standing(pupil_id=destruction.pupil_id, allegation_id=destruction.allegation_id)
+        is not None
+    ):
         raise ValidationError("A legal hold stands on this record: it cannot be destroyed.")
 
 
@@ -270,7 +356,7 @@ def _approve(*, reader: Reader, destruction_id: int) -> Destruction:
         school=_school(),
         target_type="destruction",
         target_id=destruction.pk,
-        data={"pupil_id": destruction.pupil_id},
+        data={"pupil_id": destruction.pupil_id, "allegation_id": destruction.allegation_id},
     )
     return destruction
 
@@ -306,7 +392,10 @@ def destruction_carry_out(*, destruction_id: int) -> Destruction:
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
-        cursor.execute("SELECT public.safeguarding_destroy_record(%s)", [destruction.pk])
+        if destruction.allegation_id is not None:
+            cursor.execute("SELECT public.safeguarding_destroy_allegation(%s)", [destruction.pk])
+        else:
+            cursor.execute("SELECT public.safeguarding_destroy_record(%s)", [destruction.pk])
         row = cursor.fetchone()
     # jsonb: Django's cursor hands it back as text.
     value = row[0] if row else []

@@ -26,6 +26,7 @@ from safeguarding.selectors.allegations import (
     allegation_get_for_reader,
     allegation_versions,
 )
+from safeguarding.selectors.retention import allegation_retention_until
 from safeguarding.services.access import access_log_record
 from safeguarding.services.allegations import (
     allegation_case_manager_set,
@@ -39,6 +40,7 @@ from trustplatform.accounts.models import Role
 from trustplatform.permissions import (
     Capability,
     Decision,
+    can,
     decide,
     refusal,
     require,
@@ -97,6 +99,7 @@ def allegation_detail(request: HttpRequest, allegation: Allegation) -> HttpRespo
             request=request,
         )
     versions = allegation_versions(allegation)
+    retention_until, retention_why = allegation_retention_until(allegation)
     return render(
         request,
         "safeguarding/concerns/allegation.html",
@@ -107,6 +110,9 @@ def allegation_detail(request: HttpRequest, allegation: Allegation) -> HttpRespo
             "versions": versions,
             "current": versions[-1] if versions else None,
             "outcomes": AllegationVersion.Outcome.choices,
+            "retention_until": retention_until,
+            "retention_why": retention_why,
+            "manages_retention": can(request, Capability.MANAGE_RETENTION),
         },
     )
 
@@ -135,6 +141,7 @@ def allegation_update(request: HttpRequest, allegation: Allegation) -> HttpRespo
             lado_reference=given("lado_reference"),
             outcome=given("outcome") or None,
             notes=given("notes"),
+            adult_date_of_birth=data["adult_date_of_birth"],
         )
         messages.success(request, "Saved as a new version; the earlier ones are kept.")
     except ValidationError as error:

@@ -11,11 +11,15 @@ from django_tenants.utils import schema_context
 from safeguarding.models import Destruction
 from tests.authz import Row, actors
 from tests.conftest import World
+from tests.safeguarding.authz_concerns import concern_kwargs
 from tests.safeguarding.conftest import make_pupil
 from trustplatform.accounts.models import Role
 
 # Capability.MANAGE_RETENTION; within it, the services decide who holds, proposes and approves.
 RETENTION_MANAGERS = actors("a:deputy_dsl", "a:dsl", "a:headteacher")
+# An allegation record: only those of them who handle allegations (KCSIE Part 4).
+ALLEGATION_HANDLERS = actors("a:dsl", "a:headteacher")
+_allegation = concern_kwargs(allegation=True)
 
 
 def pupil_kwargs(world: World) -> Mapping[str, object]:
@@ -70,6 +74,19 @@ SCHOOL_ROWS: dict[str, Row] = {
     ),
     "safeguarding:destruction_certificate": Row(
         allowed=RETENTION_MANAGERS, kwargs=certificate_kwargs
+    ),
+    "safeguarding:allegation_retention": Row(allowed=ALLEGATION_HANDLERS, kwargs=_allegation),
+    "safeguarding:allegation_legal_hold_place": Row(
+        allowed=ALLEGATION_HANDLERS, method="POST", data=_EMPTY, kwargs=_allegation
+    ),
+    "safeguarding:allegation_legal_hold_lift": Row(
+        allowed=ALLEGATION_HANDLERS, method="POST", data=_EMPTY, kwargs=_allegation
+    ),
+    "safeguarding:allegation_retention_keep": Row(
+        allowed=ALLEGATION_HANDLERS, method="POST", data=_EMPTY, kwargs=_allegation
+    ),
+    "safeguarding:allegation_destruction_propose": Row(
+        allowed=ALLEGATION_HANDLERS, method="POST", data=_EMPTY, kwargs=_allegation
     ),
 }
 

@@ -35,12 +35,11 @@ from safeguarding.models import (
     Pupil,
 )
 from safeguarding.permissions import Reader
-from safeguarding.selectors.retention import retention_queue
+from safeguarding.selectors.retention import allegation_retention_until, retention_queue
 from safeguarding.services.chronology import chronology_correct, note_record
 from safeguarding.services.concerns import concern_record
 from safeguarding.services.documents import document_upload
 from safeguarding.services.retention import (
-    allegation_retention_until,
     destruction_approve,
     destruction_propose,
     exports_expire,
@@ -377,7 +376,7 @@ def test_allegation_retention_is_the_later_of_pension_age_and_ten_years(
     class Alleged:
         created_at = dt.datetime(2020, 6, 1, 12, tzinfo=dt.UTC)
 
-    until, why = allegation_retention_until(Alleged())  # type: ignore[arg-type]
+    until, why = allegation_retention_until(Alleged(), adult_date_of_birth=None)  # type: ignore[arg-type]
     assert until == dt.date(2030, 6, 1)
     assert "date of birth is not recorded" in why
     until, why = allegation_retention_until(Alleged(), adult_date_of_birth=dt.date(1985, 3, 1))  # type: ignore[arg-type]
