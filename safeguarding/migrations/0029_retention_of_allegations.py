@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("safeguarding", "0026_retention_holds_destruction"),
+        ("safeguarding", "0028_subject_access_release_by_worker"),
     ]
 
     operations = [
