@@ -23,6 +23,7 @@ from safeguarding.models.concerns import (
 from safeguarding.models.documents import Document
 from safeguarding.models.drafts import Draft
 from safeguarding.models.exports import ExportJob
+from safeguarding.models.pupil_sync import PupilHistory, PupilSyncRun
 from safeguarding.models.pupils import FamilyLink, Pupil
 from safeguarding.models.retention import Destruction, LegalHold, RetentionReview
 from safeguarding.models.sharing import Agency, AgencyContact, Disclosure, LawfulBasis
@@ -57,6 +58,8 @@ __all__ = [
     "LawfulBasis",
     "LegalHold",
     "Pupil",
+    "PupilHistory",
+    "PupilSyncRun",
     "RetentionReview",
     "Source",
     "SubjectAccessRequest",

@@ -3,8 +3,10 @@
 Two steps, so nothing is written before a person has seen what will happen:
 `pupil_import_preview` reads and checks every row and writes nothing; `pupil_import_apply` writes
 every row in one transaction, or nothing at all when any row has a problem. Rows are matched to
-pupils by UPN, so importing the same file twice changes nothing the second time. Pupils are never
-deleted: a Leaving Date marks a leaver, and a pupil missing from the file is left alone.
+pupils by UPN or by the MIS's own pupil id, so importing the same file twice changes nothing the
+second time. Pupils are never deleted: a Leaving Date marks a leaver, and a pupil missing from the
+file is left alone. Each run is recorded for the sync report (PupilSyncRun), and each change of a
+field the MIS owns is kept as the pupil's history (PupilHistory), never as a chronology entry.
 
 Runs inside a school's schema: never filters by school.
 """
@@ -25,12 +27,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from safeguarding.models import Pupil, YearGroup
+from safeguarding.models import Pupil, PupilHistory, PupilSyncRun, YearGroup
 from safeguarding.services.pupils import (
     EDITABLE_FIELDS,
+    HISTORY_FIELDS,
     field_label,
+    history_text,
     pupil_problems,
     upn_normalise,
     upn_problem,
@@ -49,6 +54,8 @@ MAX_ROWS = 5000
 # Headings as MIS exports spell them, compared without case, spaces or punctuation.
 HEADINGS: dict[str, tuple[str, ...]] = {
     "upn": ("UPN", "Unique Pupil Number", "Pupil UPN"),
+    # The MIS's own pupil id: SIMS "Person ID", Arbor "Student ID", Bromcom "Student ID".
+    "mis_id": ("MIS ID", "Pupil ID", "Student ID", "Person ID"),
     "legal_first_name": ("Legal Forename", "Forename", "Legal First Name", "First Name"),
     "legal_last_name": ("Legal Surname", "Surname", "Legal Last Name", "Last Name"),
     "preferred_first_name": ("Preferred Forename", "Preferred First Name"),
@@ -95,6 +102,7 @@ TEXT_FIELDS = frozenset(
     }
 )
 FLAG_FIELDS = frozenset(Pupil.FLAG_FIELDS)
+MIS_ID_MAX_LENGTH = 50
 
 _TRUE = frozenset({"y", "yes", "true", "t", "1"})
 # A blank flag is a "no": MIS exports leave the cell empty rather than writing N.
@@ -152,6 +160,8 @@ class ImportRow:
     values: Mapping[str, Any] = field(default_factory=dict)
     # Whether importing the row marks the pupil as a leaver (a leaving date where none was).
     marks_leaver: bool = False
+    # (field, old, new) of each change to a field of HISTORY_FIELDS, values as history text.
+    history: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -244,6 +254,7 @@ class ImportPreview:
 
 @dataclass(frozen=True)
 class ImportResult:
+    run_id: int
     created: int
     updated: int
     unchanged: int
@@ -366,6 +377,13 @@ def _read_text(text: str) -> str:
     return text
 
 
+def _read_mis_id(text: str) -> str | None:
+    # A blank MIS id is "not given": it never clears the id a pupil already has.
+    if len(text) > MIS_ID_MAX_LENGTH:
+        raise _Unreadable(f"longer than {MIS_ID_MAX_LENGTH} characters.")
+    return text or None
+
+
 def _read_flag(text: str) -> bool:
     key = text.lower()
     if key in _TRUE:
@@ -406,6 +424,7 @@ _READERS: dict[str, Callable[[str], Any]] = {
     **dict.fromkeys(DATE_FIELDS, _read_date),
     "sex": _read_sex,
     "year_group": _read_year_group,
+    "mis_id": _read_mis_id,
 }
 
 
@@ -497,86 +516,189 @@ def _label(name: str, headings: Mapping[str, str]) -> str:
 _BLANK = {"This field cannot be blank.": "blank.", "This field cannot be null.": "blank."}
 
 
+def _duplicates(rows_of: Mapping[object, list[int]], key: object, number: int) -> str:
+    return ", ".join(str(n) for n in rows_of[key] if n != number)
+
+
+@dataclass
+class _Matches:
+    """Which pupil each row is about, and which rows share a UPN, an MIS id or a pupil."""
+
+    pupils: list[Pupil | None] = field(default_factory=list)
+    conflicts: list[str | None] = field(default_factory=list)
+    rows_of: dict[object, list[int]] = field(default_factory=lambda: defaultdict(list))
+
+
+def _match(parsed: list[_Parsed], *, lock: bool) -> _Matches:
+    upns = {row.upn for row in parsed if row.upn}
+    mis_ids = {row.values["mis_id"] for row in parsed if "mis_id" in row.values}
+    # One query for the whole file, not one per row.
+    pupils = Pupil.objects.filter(Q(upn__in=upns) | Q(mis_id__in=mis_ids))
+    if lock:
+        pupils = pupils.select_for_update()
+    by_upn: dict[str, Pupil] = {}
+    by_mis_id: dict[str, Pupil] = {}
+    for pupil in pupils:
+        by_upn[pupil.upn] = pupil
+        if pupil.mis_id is not None:
+            by_mis_id[pupil.mis_id] = pupil
+    matches = _Matches()
+    for row in parsed:
+        mis_id = row.values.get("mis_id")
+        upn_pupil = by_upn.get(row.upn)
+        id_pupil = by_mis_id.get(mis_id) if mis_id is not None else None
+        conflict = None
+        if upn_pupil and id_pupil and upn_pupil.pk != id_pupil.pk:
+            conflict = (
+                "The UPN belongs to one pupil and the MIS id to another: check both in the MIS."
+            )
+        elif upn_pupil and mis_id and upn_pupil.mis_id not in (None, mis_id):
+            conflict = "The pupil with this UPN has a different MIS id here: check both in the MIS."
+        current = None if conflict else (id_pupil or upn_pupil)
+        matches.pupils.append(current)
+        matches.conflicts.append(conflict)
+        if row.upn:
+            matches.rows_of[("upn", row.upn)].append(row.number)
+        if mis_id is not None:
+            matches.rows_of[("mis_id", mis_id)].append(row.number)
+        if current is not None:
+            matches.rows_of[("pupil", current.pk)].append(row.number)
+    return matches
+
+
+def _duplicate_problems(
+    row: _Parsed, current: Pupil | None, rows_of: Mapping[object, list[int]]
+) -> list[str]:
+    problems = []
+    if len(rows_of.get(("upn", row.upn), ())) > 1:
+        problems.append(
+            f"UPN {row.upn} is also on row {_duplicates(rows_of, ('upn', row.upn), row.number)}"
+            ": each pupil must appear only once."
+        )
+    mis_id = row.values.get("mis_id")
+    if mis_id is not None and len(rows_of[("mis_id", mis_id)]) > 1:
+        problems.append(
+            f"The MIS id is also on row {_duplicates(rows_of, ('mis_id', mis_id), row.number)}"
+            ": each pupil must appear only once."
+        )
+    elif current is not None and len(rows_of[("pupil", current.pk)]) > 1:
+        problems.append(
+            f"Row {_duplicates(rows_of, ('pupil', current.pk), row.number)} is about the same "
+            "pupil: each pupil must appear only once."
+        )
+    return problems
+
+
+def _changes(row: _Parsed, current: Pupil) -> list[str]:
+    changed = [name for name, value in row.values.items() if getattr(current, name) != value]
+    if current.upn != row.upn:
+        changed.insert(0, "upn")
+    return changed
+
+
 def _plan(
     parsed: Iterable[_Parsed], headings: Mapping[str, str], *, lock: bool = False
 ) -> list[tuple[ImportRow, Pupil]]:
-    """Each row with what importing it would do, and the pupil as it would be saved."""
+    """Each row with what importing it would do, and the pupil as it would be saved.
+
+    A row is matched to a pupil by its MIS id or by its UPN: the MIS id wins, so a pupil whose
+    temporary UPN was replaced is updated, not enrolled twice. A row whose UPN and MIS id
+    belong to two different pupils is rejected, as is a row that gives a pupil a different MIS
+    id from the one it has.
+    """
     parsed = list(parsed)
-    rows_of: dict[str, list[int]] = defaultdict(list)
-    for row in parsed:
-        if row.upn:
-            rows_of[row.upn].append(row.number)
-    # One query for the whole file, not one per row.
-    pupils = Pupil.objects.filter(upn__in=list(rows_of))
-    if lock:
-        pupils = pupils.select_for_update()
-    existing = {pupil.upn: pupil for pupil in pupils}
+    for one in parsed:
+        if "mis_id" in one.values and one.values["mis_id"] is None:
+            del one.values["mis_id"]  # blank: not given (`_read_mis_id`)
+    matches = _match(parsed, lock=lock)
     missing_for_new = [name for name in REQUIRED_FOR_NEW if name not in headings]
-
     planned: list[tuple[ImportRow, Pupil]] = []
-    for row in parsed:
-        errors = list(row.errors)
-        if len(rows_of.get(row.upn, ())) > 1:
-            others = ", ".join(str(n) for n in rows_of[row.upn] if n != row.number)
-            errors.append(
-                f"UPN {row.upn} is also on row {others}: each pupil must appear only once."
-            )
-        current = existing.get(row.upn)
-        candidate = copy.copy(current) if current is not None else Pupil()
-        for name, value in row.values.items():
-            setattr(candidate, name, value)
-        # The UPN and unreadable cells are already reported; say each problem once.
-        exclude = {"upn", *row.unreadable}
-        if current is None:
-            candidate.upn = row.upn
-            for name in missing_for_new:
-                errors.append(
-                    f"A new pupil needs a {_label(name, headings).lower()}, "
-                    "but the file has no column for it."
+    for row, current, conflict in zip(parsed, matches.pupils, matches.conflicts, strict=True):
+        errors = [*row.errors, *([conflict] if conflict else [])]
+        errors += _duplicate_problems(row, current, matches.rows_of)
+        changed = _changes(row, current) if current is not None else []
+        if current is not None and not errors and not changed:
+            # The pupil as stored, unchanged: nothing to check or save. Most rows of a nightly
+            # sync are these, so they cost a dictionary look-up and no more.
+            planned.append(
+                (
+                    ImportRow(
+                        row.number,
+                        row.upn,
+                        RowAction.UNCHANGED,
+                        current.display_name,
+                        values=row.values,
+                    ),
+                    current,
                 )
-            exclude.update(missing_for_new)
-        problems = pupil_problems(candidate, exclude=frozenset(exclude))
-        for name, messages in problems.items():
-            errors.extend(
-                f"{_label(name, headings)}: {_BLANK.get(message, message)}" for message in messages
             )
-
+            continue
+        candidate = _candidate(row, current, headings, missing_for_new, errors)
         name = (
             candidate.display_name
             if (candidate.legal_first_name or candidate.preferred_first_name)
             else ""
         )
-        marks_leaver = candidate.leaving_date is not None and (
-            current is None or current.leaving_date is None
-        )
         if errors:
-            result = ImportRow(row.number, row.upn, RowAction.ERROR, name, tuple(errors))
-        elif current is None:
-            result = ImportRow(
-                row.number,
-                row.upn,
-                RowAction.CREATE,
-                name,
-                values=row.values,
-                marks_leaver=marks_leaver,
+            planned.append(
+                (ImportRow(row.number, row.upn, RowAction.ERROR, name, tuple(errors)), candidate)
             )
-        else:
-            changes = tuple(
-                _label(field_name, headings)
-                for field_name, value in row.values.items()
-                if getattr(current, field_name) != value
+            continue
+        history = tuple(
+            (
+                field_name,
+                history_text(getattr(current, field_name)),
+                history_text(getattr(candidate, field_name)),
             )
-            result = ImportRow(
-                row.number,
-                row.upn,
-                RowAction.UPDATE if changes else RowAction.UNCHANGED,
-                name,
-                changes=changes,
-                values=row.values,
-                marks_leaver=marks_leaver,
+            for field_name in changed
+            if field_name in HISTORY_FIELDS
+        )
+        planned.append(
+            (
+                ImportRow(
+                    row.number,
+                    row.upn,
+                    RowAction.CREATE if current is None else RowAction.UPDATE,
+                    name,
+                    changes=tuple(_label(field_name, headings) for field_name in changed),
+                    values=row.values,
+                    marks_leaver=candidate.leaving_date is not None
+                    and (current is None or current.leaving_date is None),
+                    history=history,
+                ),
+                candidate,
             )
-        planned.append((result, candidate))
+        )
     return planned
+
+
+def _candidate(
+    row: _Parsed,
+    current: Pupil | None,
+    headings: Mapping[str, str],
+    missing_for_new: list[str],
+    errors: list[str],
+) -> Pupil:
+    """The pupil as the row would leave it; adds the row's problems to `errors`."""
+    candidate = copy.copy(current) if current is not None else Pupil()
+    for name, value in row.values.items():
+        setattr(candidate, name, value)
+    candidate.upn = row.upn
+    # The UPN and unreadable cells are already reported; say each problem once.
+    exclude = {"upn", *row.unreadable}
+    if current is None:
+        for name in missing_for_new:
+            errors.append(
+                f"A new pupil needs a {_label(name, headings).lower()}, "
+                "but the file has no column for it."
+            )
+        exclude.update(missing_for_new)
+    problems = pupil_problems(candidate, exclude=frozenset(exclude))
+    for name, messages in problems.items():
+        errors.extend(
+            f"{_label(name, headings)}: {_BLANK.get(message, message)}" for message in messages
+        )
+    return candidate
 
 
 def pupil_import_preview(file_bytes: bytes) -> ImportPreview:
@@ -615,22 +737,70 @@ def _lock_imports() -> None:
         )
 
 
+def _run_record(
+    planned: list[tuple[ImportRow, Pupil]],
+    *,
+    source: PupilSyncRun.Source,
+    actor_id: int,
+    actor_name: str,
+    api_key_id: int | None,
+) -> PupilSyncRun:
+    counts = {action: 0 for action in RowAction}
+    for row, _ in planned:
+        counts[row.action] += 1
+    return PupilSyncRun.objects.create(
+        source=source,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        api_key_id=api_key_id,
+        rows=len(planned),
+        created=counts[RowAction.CREATE],
+        updated=counts[RowAction.UPDATE],
+        unchanged=counts[RowAction.UNCHANGED],
+        rejected=counts[RowAction.ERROR],
+        leavers=sum(
+            1 for row, _ in planned if row.marks_leaver and row.action is not RowAction.ERROR
+        ),
+        # Row numbers and reasons only: no name, date of birth or other cell of the row.
+        rejections=[
+            [row.number, list(row.errors)] for row, _ in planned if row.action is RowAction.ERROR
+        ],
+    )
+
+
 def _write(
-    planned: list[tuple[ImportRow, Pupil]], headings: Mapping[str, str]
+    planned: list[tuple[ImportRow, Pupil]], headings: Mapping[str, str], *, run: PupilSyncRun
 ) -> tuple[list[Pupil], list[Pupil]]:
-    """Saves the rows planned as new or changed, and returns (created, updated) pupils."""
+    """Saves the rows planned as new or changed, with the history of the fields the MIS owns,
+    and returns (created, updated) pupils. A few statements for the whole file, whatever its
+    size (bench/mis_sync.py)."""
     now = timezone.now()
     created = [pupil for row, pupil in planned if row.action is RowAction.CREATE]
     updated = [pupil for row, pupil in planned if row.action is RowAction.UPDATE]
     for pupil in updated:
         pupil.updated_at = now  # bulk_update does not set auto_now fields itself
     # Every column of the file is written for an updated pupil: unchanged values stay the same.
-    fields = sorted((set(headings) - {"upn"}) | {"updated_at"})
+    fields = sorted(set(headings) | {"updated_at"})
+    history = [
+        PupilHistory(
+            pupil_id=pupil.pk,
+            field=name,
+            old=old,
+            new=new,
+            changed_at=now,
+            sync_run=run,
+            changed_by_id=run.actor_id,
+        )
+        for row, pupil in planned
+        if row.action is RowAction.UPDATE
+        for name, old, new in row.history
+    ]
     try:
         with transaction.atomic():
-            Pupil.objects.bulk_create(created, batch_size=500)
+            Pupil.objects.bulk_create(created, batch_size=1000)
             if updated:
                 Pupil.objects.bulk_update(updated, fields, batch_size=500)
+            PupilHistory.objects.bulk_create(history, batch_size=1000)
     except IntegrityError as error:
         raise ValidationError(
             "Someone changed the pupil list while this file was being imported; nothing was "
@@ -640,7 +810,9 @@ def _write(
 
 
 @transaction.atomic
-def pupil_import_apply(source: ImportPreview | bytes, *, actor_id: int) -> ImportResult:
+def pupil_import_apply(
+    source: ImportPreview | bytes, *, actor_id: int, actor_name: str = ""
+) -> ImportResult:
     """Imports every row of a previewed file, or raises ValidationError and writes nothing.
 
     `source` is the preview (or the file itself); it is checked again here against the pupils
@@ -659,15 +831,24 @@ def pupil_import_apply(source: ImportPreview | bytes, *, actor_id: int) -> Impor
     if preview.has_errors:
         _refuse(preview)
 
-    created, updated = _write(planned, headings)
+    run = _run_record(
+        planned,
+        source=PupilSyncRun.Source.CSV,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        api_key_id=None,
+    )
+    created, updated = _write(planned, headings, run=run)
     result = ImportResult(
+        run_id=run.pk,
         created=len(created),
         updated=len(updated),
         unchanged=preview.unchanged,
         leavers=preview.leavers,
     )
     logger.info(
-        "pupil import by user %s: %s created, %s updated, %s unchanged, %s leavers",
+        "pupil import %s by user %s: %s created, %s updated, %s unchanged, %s leavers",
+        run.pk,
         actor_id,
         result.created,
         result.updated,
@@ -710,6 +891,7 @@ class SyncRow:
 
 @dataclass(frozen=True)
 class SyncResult:
+    run_id: int
     rows: tuple[SyncRow, ...]
 
     def count(self, outcome: SyncOutcome) -> int:
@@ -730,9 +912,16 @@ def _cell(value: object) -> str:
 
 
 @transaction.atomic
-def pupil_sync(rows: list[Mapping[str, object]], *, actor_id: int) -> SyncResult:
-    """Creates or updates each pupil row (matched by UPN), as the CSV import does, but row by
-    row: a row with problems is rejected with its reasons and the others are saved.
+def pupil_sync(
+    rows: list[Mapping[str, object]],
+    *,
+    actor_id: int,
+    actor_name: str = "",
+    api_key_id: int | None = None,
+) -> SyncResult:
+    """Creates or updates each pupil row (matched by UPN or MIS id), as the CSV import does, but
+    row by row: a row with problems is rejected with its reasons and the others are saved. The
+    run is recorded (PupilSyncRun) for the sync report.
 
     Fields are the pupil import's (services/pupils.py, EDITABLE_FIELDS); a field a row leaves
     out is left as it is. Pupils are never deleted: a leaving date marks a leaver.
@@ -766,8 +955,16 @@ def pupil_sync(rows: list[Mapping[str, object]], *, actor_id: int) -> SyncResult
         )
     _lock_imports()
     planned = _plan(parsed, headings, lock=True)
-    created, updated = _write(planned, headings)
+    run = _run_record(
+        planned,
+        source=PupilSyncRun.Source.API,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        api_key_id=api_key_id,
+    )
+    created, updated = _write(planned, headings, run=run)
     result = SyncResult(
+        run_id=run.pk,
         rows=tuple(
             SyncRow(
                 index=row.number,
@@ -779,10 +976,11 @@ def pupil_sync(rows: list[Mapping[str, object]], *, actor_id: int) -> SyncResult
                 marks_leaver=row.marks_leaver and row.action is not RowAction.ERROR,
             )
             for row, pupil in planned
-        )
+        ),
     )
     logger.info(
-        "pupil sync by user %s: %s created, %s updated, %s unchanged, %s rejected",
+        "pupil sync %s by user %s: %s created, %s updated, %s unchanged, %s rejected",
+        run.pk,
         actor_id,
         result.count(SyncOutcome.CREATED),
         result.count(SyncOutcome.UPDATED),

@@ -510,7 +510,8 @@ def pupil_import_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("safeguarding:pupil_import")
     try:
         preview = ImportPreview.from_payload(payload)
-        result = pupil_import_apply(preview, actor_id=acting_user(request).pk)
+        person = acting_person(request)
+        result = pupil_import_apply(preview, actor_id=person.user_id, actor_name=person.name)
     except ValidationError as error:
         messages.error(request, error_text(error))
         return redirect("safeguarding:pupil_import")
