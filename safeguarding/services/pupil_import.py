@@ -746,6 +746,14 @@ def _lock_imports() -> None:
         )
 
 
+_QUOTED = re.compile(r"“[^”]*”")
+_UPN_LIKE = re.compile(r"\b[A-Z]\d{11}[0-9A-Z]\b")
+
+
+def _redacted(reason: str) -> str:
+    return _UPN_LIKE.sub("(UPN)", _QUOTED.sub("“…”", reason))
+
+
 def _run_record(
     planned: list[tuple[ImportRow, Pupil]],
     *,
@@ -770,9 +778,12 @@ def _run_record(
         leavers=sum(
             1 for row, _ in planned if row.marks_leaver and row.action is not RowAction.ERROR
         ),
-        # Row numbers and reasons only: no name, date of birth or other cell of the row.
+        # Row numbers and reasons only, and the reasons without the cells they quote or a UPN:
+        # the report outlives the rows it describes, so it keeps no child's details.
         rejections=[
-            [row.number, list(row.errors)] for row, _ in planned if row.action is RowAction.ERROR
+            [row.number, [_redacted(reason) for reason in row.errors]]
+            for row, _ in planned
+            if row.action is RowAction.ERROR
         ],
     )
 
