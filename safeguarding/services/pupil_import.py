@@ -531,7 +531,7 @@ class _Matches:
     rows_of: dict[object, list[int]] = field(default_factory=lambda: defaultdict(list))
 
 
-def _match(parsed: list[_Parsed], *, lock: bool) -> _Matches:
+def _match(parsed: list[_Parsed]) -> _Matches:
     upns = {row.upn for row in parsed if row.upn}
     mis_ids = {row.values["mis_id"] for row in parsed if "mis_id" in row.values}
     # One query for the whole file, not one per row; the keys as two array parameters, which
@@ -543,8 +543,6 @@ def _match(parsed: list[_Parsed], *, lock: bool) -> _Matches:
             output_field=BooleanField(),
         )
     )
-    if lock:
-        pupils = pupils.select_for_update()
     by_upn: dict[str, Pupil] = {}
     by_mis_id: dict[str, Pupil] = {}
     for pupil in pupils:
@@ -605,9 +603,7 @@ def _changes(row: _Parsed, current: Pupil) -> list[str]:
     return changed
 
 
-def _plan(
-    parsed: Iterable[_Parsed], headings: Mapping[str, str], *, lock: bool = False
-) -> list[tuple[ImportRow, Pupil]]:
+def _plan(parsed: Iterable[_Parsed], headings: Mapping[str, str]) -> list[tuple[ImportRow, Pupil]]:
     """Each row with what importing it would do, and the pupil as it would be saved.
 
     A row is matched to a pupil by its MIS id or by its UPN: the MIS id wins, so a pupil whose
@@ -619,7 +615,7 @@ def _plan(
     for one in parsed:
         if "mis_id" in one.values and one.values["mis_id"] is None:
             del one.values["mis_id"]  # blank: not given (`_read_mis_id`)
-    matches = _match(parsed, lock=lock)
+    matches = _match(parsed)
     missing_for_new = [name for name in REQUIRED_FOR_NEW if name not in headings]
     planned: list[tuple[ImportRow, Pupil]] = []
     for row, current, conflict in zip(parsed, matches.pupils, matches.conflicts, strict=True):
@@ -754,6 +750,26 @@ def _redacted(reason: str) -> str:
     return _UPN_LIKE.sub("(UPN)", _QUOTED.sub("“…”", reason))
 
 
+def _lock_unchanged_since_read(pupils: list[Pupil]) -> None:
+    """Locks the pupils about to be updated, and refuses if any changed since they were read.
+
+    Only these are locked, not every pupil of the file: locking a row writes to it, and most
+    rows of a nightly sync change nothing. Another sync cannot interleave (`_lock_imports`); a
+    person saving the pupil's form between the read and here can, and then the sync stops
+    rather than undo their change unseen.
+    """
+    if not pupils:
+        return
+    read = {pupil.pk: pupil.updated_at for pupil in pupils}
+    now = dict(
+        Pupil.objects.filter(pk__in=list(read)).select_for_update().values_list("pk", "updated_at")
+    )
+    if now != read:
+        raise ValidationError(
+            "Someone changed a pupil while this sync was running; nothing was saved. Send it again."
+        )
+
+
 def _run_record(
     planned: list[tuple[ImportRow, Pupil]],
     *,
@@ -844,6 +860,7 @@ def _write(
     now = timezone.now()
     created = [pupil for row, pupil in planned if row.action is RowAction.CREATE]
     updated = [pupil for row, pupil in planned if row.action is RowAction.UPDATE]
+    _lock_unchanged_since_read(updated)
     for pupil in updated:
         pupil.updated_at = now  # bulk_update does not set auto_now fields itself
     # Every column of the file is written for an updated pupil: unchanged values stay the same.
@@ -892,7 +909,7 @@ def pupil_import_apply(
         headings: Mapping[str, str] = source.headings
     else:
         headings, _, parsed = _parse(_decode(source))
-    planned = _plan(parsed, headings, lock=True)
+    planned = _plan(parsed, headings)
     preview = ImportPreview(headings=headings, rows=tuple(row for row, _ in planned))
     if preview.has_errors:
         _refuse(preview)
@@ -1026,7 +1043,7 @@ def pupil_sync(
             )
         )
     _lock_imports()
-    planned = _plan(parsed, headings, lock=True)
+    planned = _plan(parsed, headings)
     run = _run_record(
         planned,
         source=PupilSyncRun.Source.API,
