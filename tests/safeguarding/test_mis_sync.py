@@ -341,3 +341,27 @@ def test_the_pupils_page_shows_its_history_to_those_who_read_the_pupil(
         assert "Year 8" in page.text
     staff = school_client(school_a, world.person("a", Role.STAFF))
     assert staff.get(f"/pupils/{pupil_id}/").status_code == 404
+
+
+def test_a_sync_stops_rather_than_undo_a_change_saved_while_it_ran(
+    school_a: School, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.utils import timezone  # noqa: PLC0415
+
+    from safeguarding.services import pupil_import  # noqa: PLC0415
+
+    _sync(school_a, [_row(FIRST)])
+    read = pupil_import._match
+
+    def read_then_someone_saves(parsed: Any) -> Any:
+        # A person saves the pupil's form between the sync's read and its write.
+        matches = read(parsed)
+        Pupil.objects.filter(upn=FIRST).update(form="7Z", updated_at=timezone.now())
+        return matches
+
+    monkeypatch.setattr(pupil_import, "_match", read_then_someone_saves)
+    with pytest.raises(ValidationError, match="Someone changed"):
+        _sync(school_a, [_row(FIRST, form="7B")])
+    with schema_context(school_a.schema_name):
+        assert PupilSyncRun.objects.count() == 1
+        assert not PupilHistory.objects.exists()
