@@ -766,7 +766,8 @@ def _lock_unchanged_since_read(pupils: list[Pupil]) -> None:
     )
     if now != read:
         raise ValidationError(
-            "Someone changed a pupil while this sync was running; nothing was saved. Send it again."
+            "Someone changed a pupil while the MIS's pupils were being saved; nothing was saved. "
+            "Import or send them again."
         )
 
 
@@ -862,7 +863,7 @@ def _write(
     updated = [pupil for row, pupil in planned if row.action is RowAction.UPDATE]
     _lock_unchanged_since_read(updated)
     for pupil in updated:
-        pupil.updated_at = now  # bulk_update does not set auto_now fields itself
+        pupil.updated_at = now  # `_update` does not set auto_now fields itself
     # Every column of the file is written for an updated pupil: unchanged values stay the same.
     fields = sorted(set(headings) | {"updated_at"})
     history = [
