@@ -223,7 +223,8 @@ class PupilSyncSerializer(serializers.Serializer[Any]):
         min_length=1,
         max_length=5000,
         help_text=(
-            "One object per pupil, keyed on upn; other fields as in the pupil import "
+            "One object per pupil, keyed on upn (and mis_id, the MIS's own pupil id, when "
+            "given); other fields as in the pupil import "
             f"({', '.join(EDITABLE_FIELDS)}). A field left out is left as it is."
         ),
     )
@@ -240,6 +241,7 @@ class SyncRowResultSerializer(serializers.Serializer[Any]):
 
 
 class PupilSyncResultSerializer(serializers.Serializer[Any]):
+    run_id = serializers.IntegerField(help_text="The run's id on the sync report page.")
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()

@@ -134,9 +134,16 @@ class PupilSync(generics.GenericAPIView[Pupil]):
         capability_required(request, Capability.IMPORT_PUPILS)
         body = s.PupilSyncSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        result = pupil_sync(body.validated_data["pupils"], actor_id=int(request.user.pk or 0))
+        key = getattr(request._request, "api_key", None)
+        result = pupil_sync(
+            body.validated_data["pupils"],
+            actor_id=int(request.user.pk or 0),
+            actor_name=str(getattr(request.user, "full_name", "")),
+            api_key_id=None if key is None else key.pk,
+        )
         return Response(
             {
+                "run_id": result.run_id,
                 "created": result.count(SyncOutcome.CREATED),
                 "updated": result.count(SyncOutcome.UPDATED),
                 "unchanged": result.count(SyncOutcome.UNCHANGED),

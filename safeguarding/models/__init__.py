@@ -24,6 +24,7 @@ from safeguarding.models.documents import Document
 from safeguarding.models.drafts import Draft
 from safeguarding.models.exports import ExportJob
 from safeguarding.models.outside_transfers import OutsideTransfer
+from safeguarding.models.pupil_sync import PupilHistory, PupilSyncRun
 from safeguarding.models.pupils import FamilyLink, Pupil
 from safeguarding.models.retention import Destruction, LegalHold, RetentionReview
 from safeguarding.models.sharing import Agency, AgencyContact, Disclosure, LawfulBasis
@@ -59,6 +60,8 @@ __all__ = [
     "LegalHold",
     "OutsideTransfer",
     "Pupil",
+    "PupilHistory",
+    "PupilSyncRun",
     "RetentionReview",
     "Source",
     "SubjectAccessRequest",

@@ -23,6 +23,10 @@ class Pupil(models.Model):
         MALE = "M", "Male"
 
     upn = models.CharField("UPN", max_length=13, unique=True, validators=[upn_validator])
+    # The MIS's own id for the pupil (SIMS, Arbor and Bromcom each have one). It stays the same
+    # when a temporary UPN is replaced by the real one, so the sync matches on it as well as on
+    # the UPN (docs/api.md, "MIS sync"). None until an import or sync gives it.
+    mis_id = models.CharField("MIS id", max_length=50, null=True, blank=True, unique=True)
     legal_first_name = models.CharField(max_length=100)
     legal_last_name = models.CharField(max_length=100)
     preferred_first_name = models.CharField(max_length=100, blank=True)

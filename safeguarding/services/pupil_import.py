@@ -3,9 +3,11 @@
 Two steps, so nothing is written before a person has seen what will happen:
 `pupil_import_preview` reads and checks every row and writes nothing; `pupil_import_apply` writes
 every row in one transaction, or nothing at all when any row has a problem. Rows are matched to
-pupils by UPN, so importing the same file twice changes nothing the second time. Pupils are never
-deleted: a Leaving Date marks a leaver, a pupil missing from the file is left alone, and a pupil
-who has left keeps their record as it was, whatever a later file says of them.
+pupils by UPN or by the MIS's own pupil id, so importing the same file twice changes nothing the
+second time. Pupils are never deleted: a Leaving Date marks a leaver, a pupil missing from the
+file is left alone, and a pupil who has left keeps their record as it was, whatever a later file
+says of them. Each run is recorded for the sync report (PupilSyncRun), and each change of a
+field the MIS owns is kept as the pupil's history (PupilHistory), never as a chronology entry.
 
 Runs inside a school's schema: never filters by school.
 """
@@ -20,18 +22,23 @@ import io
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from psycopg2.extras import execute_values
 
-from safeguarding.models import Pupil, YearGroup
+from safeguarding.models import Pupil, PupilHistory, PupilSyncRun, YearGroup
 from safeguarding.services.pupils import (
     EDITABLE_FIELDS,
+    HISTORY_FIELDS,
     field_label,
+    history_text,
     pupil_problems,
     upn_normalise,
     upn_problem,
@@ -50,6 +57,8 @@ MAX_ROWS = 5000
 # Headings as MIS exports spell them, compared without case, spaces or punctuation.
 HEADINGS: dict[str, tuple[str, ...]] = {
     "upn": ("UPN", "Unique Pupil Number", "Pupil UPN"),
+    # The MIS's own pupil id: SIMS "Person ID", Arbor "Student ID", Bromcom "Student ID".
+    "mis_id": ("MIS ID", "Pupil ID", "Student ID", "Person ID"),
     "legal_first_name": ("Legal Forename", "Forename", "Legal First Name", "First Name"),
     "legal_last_name": ("Legal Surname", "Surname", "Legal Last Name", "Last Name"),
     "preferred_first_name": ("Preferred Forename", "Preferred First Name"),
@@ -96,6 +105,7 @@ TEXT_FIELDS = frozenset(
     }
 )
 FLAG_FIELDS = frozenset(Pupil.FLAG_FIELDS)
+MIS_ID_MAX_LENGTH = 50
 
 _TRUE = frozenset({"y", "yes", "true", "t", "1"})
 # A blank flag is a "no": MIS exports leave the cell empty rather than writing N.
@@ -153,6 +163,8 @@ class ImportRow:
     values: Mapping[str, Any] = field(default_factory=dict)
     # Whether importing the row marks the pupil as a leaver (a leaving date where none was).
     marks_leaver: bool = False
+    # (field, old, new) of each change to a field of HISTORY_FIELDS, values as history text.
+    history: tuple[tuple[str, str, str], ...] = ()
     # The pupil has left: their record is read-only and the row is not applied.
     has_left: bool = False
 
@@ -247,6 +259,7 @@ class ImportPreview:
 
 @dataclass(frozen=True)
 class ImportResult:
+    run_id: int
     created: int
     updated: int
     unchanged: int
@@ -369,6 +382,13 @@ def _read_text(text: str) -> str:
     return text
 
 
+def _read_mis_id(text: str) -> str | None:
+    # A blank MIS id is "not given": it never clears the id a pupil already has.
+    if len(text) > MIS_ID_MAX_LENGTH:
+        raise _Unreadable(f"longer than {MIS_ID_MAX_LENGTH} characters.")
+    return text or None
+
+
 def _read_flag(text: str) -> bool:
     key = text.lower()
     if key in _TRUE:
@@ -409,6 +429,7 @@ _READERS: dict[str, Callable[[str], Any]] = {
     **dict.fromkeys(DATE_FIELDS, _read_date),
     "sex": _read_sex,
     "year_group": _read_year_group,
+    "mis_id": _read_mis_id,
 }
 
 
@@ -500,104 +521,208 @@ def _label(name: str, headings: Mapping[str, str]) -> str:
 _BLANK = {"This field cannot be blank.": "blank.", "This field cannot be null.": "blank."}
 
 
-def _planned_row(
-    row: _Parsed,
-    current: Pupil | None,
-    candidate: Pupil,
-    errors: tuple[str, ...],
-    headings: Mapping[str, str],
-) -> ImportRow:
-    """What importing a row for a pupil on roll (or a new one) would do."""
-    name = (
-        candidate.display_name
-        if (candidate.legal_first_name or candidate.preferred_first_name)
-        else ""
-    )
-    marks_leaver = candidate.leaving_date is not None and (
-        current is None or current.leaving_date is None
-    )
-    if errors:
-        return ImportRow(row.number, row.upn, RowAction.ERROR, name, errors)
-    if current is None:
-        return ImportRow(
-            row.number,
-            row.upn,
-            RowAction.CREATE,
-            name,
-            values=row.values,
-            marks_leaver=marks_leaver,
+def _duplicates(rows_of: Mapping[object, list[int]], key: object, number: int) -> str:
+    return ", ".join(str(n) for n in rows_of[key] if n != number)
+
+
+@dataclass
+class _Matches:
+    """Which pupil each row is about, and which rows share a UPN, an MIS id or a pupil."""
+
+    pupils: list[Pupil | None] = field(default_factory=list)
+    conflicts: list[str | None] = field(default_factory=list)
+    rows_of: dict[object, list[int]] = field(default_factory=lambda: defaultdict(list))
+
+
+def _match(parsed: list[_Parsed]) -> _Matches:
+    upns = {row.upn for row in parsed if row.upn}
+    mis_ids = {row.values["mis_id"] for row in parsed if "mis_id" in row.values}
+    # One query for the whole file, not one per row; the keys as two array parameters, which
+    # costs a fraction of Django's `__in` with thousands of values (bench/mis_sync.py).
+    pupils = Pupil.objects.filter(
+        RawSQL(
+            "upn = ANY(%s) OR mis_id = ANY(%s)",
+            (sorted(upns), sorted(mis_ids)),
+            output_field=BooleanField(),
         )
-    changes = tuple(
-        _label(field_name, headings)
-        for field_name, value in row.values.items()
-        if getattr(current, field_name) != value
     )
-    return ImportRow(
-        row.number,
-        row.upn,
-        RowAction.UPDATE if changes else RowAction.UNCHANGED,
-        name,
-        changes=changes,
-        values=row.values,
-        marks_leaver=marks_leaver,
-    )
-
-
-def _plan(
-    parsed: Iterable[_Parsed], headings: Mapping[str, str], *, lock: bool = False
-) -> list[tuple[ImportRow, Pupil]]:
-    """Each row with what importing it would do, and the pupil as it would be saved."""
-    parsed = list(parsed)
-    rows_of: dict[str, list[int]] = defaultdict(list)
+    by_upn: dict[str, Pupil] = {}
+    by_mis_id: dict[str, Pupil] = {}
+    for pupil in pupils:
+        by_upn[pupil.upn] = pupil
+        if pupil.mis_id is not None:
+            by_mis_id[pupil.mis_id] = pupil
+    matches = _Matches()
     for row in parsed:
+        mis_id = row.values.get("mis_id")
+        upn_pupil = by_upn.get(row.upn)
+        id_pupil = by_mis_id.get(mis_id) if mis_id is not None else None
+        conflict = None
+        if upn_pupil and id_pupil and upn_pupil.pk != id_pupil.pk:
+            conflict = (
+                "The UPN belongs to one pupil and the MIS id to another: check both in the MIS."
+            )
+        elif upn_pupil and mis_id and upn_pupil.mis_id not in (None, mis_id):
+            conflict = "The pupil with this UPN has a different MIS id here: check both in the MIS."
+        current = None if conflict else (id_pupil or upn_pupil)
+        matches.pupils.append(current)
+        matches.conflicts.append(conflict)
         if row.upn:
-            rows_of[row.upn].append(row.number)
-    # One query for the whole file, not one per row.
-    pupils = Pupil.objects.filter(upn__in=list(rows_of))
-    if lock:
-        pupils = pupils.select_for_update()
-    existing = {pupil.upn: pupil for pupil in pupils}
+            matches.rows_of[("upn", row.upn)].append(row.number)
+        if mis_id is not None:
+            matches.rows_of[("mis_id", mis_id)].append(row.number)
+        if current is not None:
+            matches.rows_of[("pupil", current.pk)].append(row.number)
+    return matches
+
+
+def _duplicate_problems(
+    row: _Parsed, current: Pupil | None, rows_of: Mapping[object, list[int]]
+) -> list[str]:
+    problems = []
+    if len(rows_of.get(("upn", row.upn), ())) > 1:
+        problems.append(
+            f"UPN {row.upn} is also on row {_duplicates(rows_of, ('upn', row.upn), row.number)}"
+            ": each pupil must appear only once."
+        )
+    mis_id = row.values.get("mis_id")
+    if mis_id is not None and len(rows_of[("mis_id", mis_id)]) > 1:
+        problems.append(
+            f"The MIS id is also on row {_duplicates(rows_of, ('mis_id', mis_id), row.number)}"
+            ": each pupil must appear only once."
+        )
+    elif current is not None and len(rows_of[("pupil", current.pk)]) > 1:
+        problems.append(
+            f"Row {_duplicates(rows_of, ('pupil', current.pk), row.number)} is about the same "
+            "pupil: each pupil must appear only once."
+        )
+    return problems
+
+
+def _changes(row: _Parsed, current: Pupil) -> list[str]:
+    changed = [name for name, value in row.values.items() if getattr(current, name) != value]
+    if current.upn != row.upn:
+        changed.insert(0, "upn")
+    return changed
+
+
+def _plan(parsed: Iterable[_Parsed], headings: Mapping[str, str]) -> list[tuple[ImportRow, Pupil]]:
+    """Each row with what importing it would do, and the pupil as it would be saved.
+
+    A row is matched to a pupil by its MIS id or by its UPN: the MIS id wins, so a pupil whose
+    temporary UPN was replaced is updated, not enrolled twice. A row whose UPN and MIS id
+    belong to two different pupils is rejected, as is a row that gives a pupil a different MIS
+    id from the one it has.
+    """
+    parsed = list(parsed)
+    for one in parsed:
+        if "mis_id" in one.values and one.values["mis_id"] is None:
+            del one.values["mis_id"]  # blank: not given (`_read_mis_id`)
+    matches = _match(parsed)
     missing_for_new = [name for name in REQUIRED_FOR_NEW if name not in headings]
-
     planned: list[tuple[ImportRow, Pupil]] = []
-    for row in parsed:
-        errors = list(row.errors)
-        if len(rows_of.get(row.upn, ())) > 1:
-            others = ", ".join(str(n) for n in rows_of[row.upn] if n != row.number)
-            errors.append(
-                f"UPN {row.upn} is also on row {others}: each pupil must appear only once."
-            )
-        current = existing.get(row.upn)
-        candidate = copy.copy(current) if current is not None else Pupil()
-        for name, value in row.values.items():
-            setattr(candidate, name, value)
-        # The UPN and unreadable cells are already reported; say each problem once.
-        exclude = {"upn", *row.unreadable}
-        if current is None:
-            candidate.upn = row.upn
-            for name in missing_for_new:
-                errors.append(
-                    f"A new pupil needs a {_label(name, headings).lower()}, "
-                    "but the file has no column for it."
-                )
-            exclude.update(missing_for_new)
-        problems = pupil_problems(candidate, exclude=frozenset(exclude))
-        for name, messages in problems.items():
-            errors.extend(
-                f"{_label(name, headings)}: {_BLANK.get(message, message)}" for message in messages
-            )
-
+    for row, current, conflict in zip(parsed, matches.pupils, matches.conflicts, strict=True):
         if current is not None and current.has_left:
             # A leaver keeps a read-only record (docs/rules.md, "Leavers"): whatever the MIS
             # now says, and whatever is wrong with the row, it is left as it was.
-            result = ImportRow(
-                row.number, row.upn, RowAction.UNCHANGED, current.display_name, has_left=True
+            planned.append(
+                (
+                    ImportRow(
+                        row.number,
+                        row.upn,
+                        RowAction.UNCHANGED,
+                        current.display_name,
+                        has_left=True,
+                    ),
+                    current,
+                )
             )
-            candidate = current
-        else:
-            result = _planned_row(row, current, candidate, tuple(errors), headings)
-        planned.append((result, candidate))
+            continue
+        errors = [*row.errors, *([conflict] if conflict else [])]
+        errors += _duplicate_problems(row, current, matches.rows_of)
+        changed = _changes(row, current) if current is not None else []
+        if current is not None and not errors and not changed:
+            # The pupil as stored, unchanged: nothing to check or save. Most rows of a nightly
+            # sync are these, so they cost a dictionary look-up and no more.
+            planned.append(
+                (
+                    ImportRow(
+                        row.number,
+                        row.upn,
+                        RowAction.UNCHANGED,
+                        current.display_name,
+                        values=row.values,
+                    ),
+                    current,
+                )
+            )
+            continue
+        candidate = _candidate(row, current, headings, missing_for_new, errors)
+        name = (
+            candidate.display_name
+            if (candidate.legal_first_name or candidate.preferred_first_name)
+            else ""
+        )
+        if errors:
+            planned.append(
+                (ImportRow(row.number, row.upn, RowAction.ERROR, name, tuple(errors)), candidate)
+            )
+            continue
+        history = tuple(
+            (
+                field_name,
+                history_text(getattr(current, field_name)),
+                history_text(getattr(candidate, field_name)),
+            )
+            for field_name in changed
+            if field_name in HISTORY_FIELDS
+        )
+        planned.append(
+            (
+                ImportRow(
+                    row.number,
+                    row.upn,
+                    RowAction.CREATE if current is None else RowAction.UPDATE,
+                    name,
+                    changes=tuple(_label(field_name, headings) for field_name in changed),
+                    values=row.values,
+                    marks_leaver=candidate.leaving_date is not None
+                    and (current is None or current.leaving_date is None),
+                    history=history,
+                ),
+                candidate,
+            )
+        )
     return planned
+
+
+def _candidate(
+    row: _Parsed,
+    current: Pupil | None,
+    headings: Mapping[str, str],
+    missing_for_new: list[str],
+    errors: list[str],
+) -> Pupil:
+    """The pupil as the row would leave it; adds the row's problems to `errors`."""
+    candidate = copy.copy(current) if current is not None else Pupil()
+    for name, value in row.values.items():
+        setattr(candidate, name, value)
+    candidate.upn = row.upn
+    # The UPN and unreadable cells are already reported; say each problem once.
+    exclude = {"upn", *row.unreadable}
+    if current is None:
+        for name in missing_for_new:
+            errors.append(
+                f"A new pupil needs a {_label(name, headings).lower()}, "
+                "but the file has no column for it."
+            )
+        exclude.update(missing_for_new)
+    problems = pupil_problems(candidate, exclude=frozenset(exclude))
+    for name, messages in problems.items():
+        errors.extend(
+            f"{_label(name, headings)}: {_BLANK.get(message, message)}" for message in messages
+        )
+    return candidate
 
 
 def pupil_import_preview(file_bytes: bytes) -> ImportPreview:
@@ -636,22 +761,149 @@ def _lock_imports() -> None:
         )
 
 
+_QUOTED = re.compile(r"“[^”]*”")
+_UPN_LIKE = re.compile(r"\b[A-Z]\d{11}[0-9A-Z]\b")
+
+
+def _redacted(reason: str) -> str:
+    return _UPN_LIKE.sub("(UPN)", _QUOTED.sub("“…”", reason))
+
+
+def _lock_unchanged_since_read(pupils: list[Pupil]) -> None:
+    """Locks the pupils about to be updated, and refuses if any changed since they were read.
+
+    Only these are locked, not every pupil of the file: locking a row writes to it, and most
+    rows of a nightly sync change nothing. Another sync cannot interleave (`_lock_imports`); a
+    person saving the pupil's form between the read and here can, and then the sync stops
+    rather than undo their change unseen.
+    """
+    if not pupils:
+        return
+    read = {pupil.pk: pupil.updated_at for pupil in pupils}
+    now = dict(
+        Pupil.objects.filter(pk__in=list(read)).select_for_update().values_list("pk", "updated_at")
+    )
+    if now != read:
+        raise ValidationError(
+            "Someone changed a pupil while the MIS's pupils were being saved; nothing was saved. "
+            "Import or send them again."
+        )
+
+
+def _run_record(
+    planned: list[tuple[ImportRow, Pupil]],
+    *,
+    source: PupilSyncRun.Source,
+    actor_id: int,
+    actor_name: str,
+    api_key_id: int | None,
+) -> PupilSyncRun:
+    counts = {action: 0 for action in RowAction}
+    for row, _ in planned:
+        counts[row.action] += 1
+    return PupilSyncRun.objects.create(
+        source=source,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        api_key_id=api_key_id,
+        rows=len(planned),
+        created=counts[RowAction.CREATE],
+        updated=counts[RowAction.UPDATE],
+        unchanged=counts[RowAction.UNCHANGED],
+        rejected=counts[RowAction.ERROR],
+        leavers=sum(
+            1 for row, _ in planned if row.marks_leaver and row.action is not RowAction.ERROR
+        ),
+        # Row numbers and reasons only, and the reasons without the cells they quote or a UPN:
+        # the report outlives the rows it describes, so it keeps no child's details.
+        rejections=[
+            [row.number, [_redacted(reason) for reason in row.errors]]
+            for row, _ in planned
+            if row.action is RowAction.ERROR
+        ],
+    )
+
+
+# Django's bulk_create and bulk_update spend most of a large sync compiling expressions (a CASE
+# WHEN per field per pupil for bulk_update): these send the same rows as one INSERT and one
+# UPDATE ... FROM (VALUES ...) per thousand pupils instead (bench/mis_sync.py). Every value of a
+# Pupil field is a str, int, bool, date, datetime or None, which psycopg2 adapts as it is.
+_BATCH = 1000
+
+
+def _insert(pupils: list[Pupil], *, now: dt.datetime) -> None:
+    """Inserts new pupils and sets their ids, as bulk_create would."""
+    if not pupils:
+        return
+    fields = [f for f in Pupil._meta.concrete_fields if not f.primary_key]
+    for pupil in pupils:
+        pupil.created_at = pupil.updated_at = now
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(Pupil._meta.db_table)} "  # noqa: S608  (names, not input)
+        f"({', '.join(quote(f.column) for f in fields)}) VALUES %s RETURNING id"
+    )
+    rows = [tuple(getattr(pupil, f.attname) for f in fields) for pupil in pupils]
+    with connection.cursor() as cursor:
+        ids = execute_values(cursor.cursor, sql, rows, page_size=_BATCH, fetch=True)
+    for pupil, (pk,) in zip(pupils, ids, strict=True):
+        pupil.pk = pk
+        pupil._state.adding = False
+
+
+def _update(pupils: list[Pupil], names: list[str]) -> None:
+    """Writes `names` of each pupil, as bulk_update would."""
+    if not pupils:
+        return
+    concrete = {f.name: f for f in Pupil._meta.concrete_fields}
+    fields = [concrete[name] for name in names]
+    quote = connection.ops.quote_name
+    columns = [quote(f.column) for f in fields]
+    # Cast each value: a VALUES column that is NULL throughout would otherwise be text.
+    template = "(%s::bigint, " + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
+    sql = (
+        f"UPDATE {quote(Pupil._meta.db_table)} AS p SET "  # noqa: S608  (names, not input)
+        + ", ".join(f"{column} = v.{column}" for column in columns)
+        + f" FROM (VALUES %s) AS v (id, {', '.join(columns)}) WHERE p.id = v.id"
+    )
+    rows = [(pupil.pk, *(getattr(pupil, f.attname) for f in fields)) for pupil in pupils]
+    with connection.cursor() as cursor:
+        execute_values(cursor.cursor, sql, rows, template=template, page_size=_BATCH)
+
+
 def _write(
-    planned: list[tuple[ImportRow, Pupil]], headings: Mapping[str, str]
+    planned: list[tuple[ImportRow, Pupil]], headings: Mapping[str, str], *, run: PupilSyncRun
 ) -> tuple[list[Pupil], list[Pupil]]:
-    """Saves the rows planned as new or changed, and returns (created, updated) pupils."""
+    """Saves the rows planned as new or changed, with the history of the fields the MIS owns,
+    and returns (created, updated) pupils. A few statements for the whole file, whatever its
+    size (bench/mis_sync.py)."""
     now = timezone.now()
     created = [pupil for row, pupil in planned if row.action is RowAction.CREATE]
     updated = [pupil for row, pupil in planned if row.action is RowAction.UPDATE]
+    _lock_unchanged_since_read(updated)
     for pupil in updated:
-        pupil.updated_at = now  # bulk_update does not set auto_now fields itself
+        pupil.updated_at = now  # `_update` does not set auto_now fields itself
     # Every column of the file is written for an updated pupil: unchanged values stay the same.
-    fields = sorted((set(headings) - {"upn"}) | {"updated_at"})
+    fields = sorted(set(headings) | {"updated_at"})
+    history = [
+        PupilHistory(
+            pupil_id=pupil.pk,
+            field=name,
+            old=old,
+            new=new,
+            changed_at=now,
+            sync_run=run,
+            changed_by_id=run.actor_id,
+        )
+        for row, pupil in planned
+        if row.action is RowAction.UPDATE
+        for name, old, new in row.history
+    ]
     try:
         with transaction.atomic():
-            Pupil.objects.bulk_create(created, batch_size=500)
-            if updated:
-                Pupil.objects.bulk_update(updated, fields, batch_size=500)
+            _insert(created, now=now)
+            _update(updated, fields)
+            PupilHistory.objects.bulk_create(history, batch_size=1000)
     except IntegrityError as error:
         raise ValidationError(
             "Someone changed the pupil list while this file was being imported; nothing was "
@@ -661,7 +913,9 @@ def _write(
 
 
 @transaction.atomic
-def pupil_import_apply(source: ImportPreview | bytes, *, actor_id: int) -> ImportResult:
+def pupil_import_apply(
+    source: ImportPreview | bytes, *, actor_id: int, actor_name: str = ""
+) -> ImportResult:
     """Imports every row of a previewed file, or raises ValidationError and writes nothing.
 
     `source` is the preview (or the file itself); it is checked again here against the pupils
@@ -675,20 +929,29 @@ def pupil_import_apply(source: ImportPreview | bytes, *, actor_id: int) -> Impor
         headings: Mapping[str, str] = source.headings
     else:
         headings, _, parsed = _parse(_decode(source))
-    planned = _plan(parsed, headings, lock=True)
+    planned = _plan(parsed, headings)
     preview = ImportPreview(headings=headings, rows=tuple(row for row, _ in planned))
     if preview.has_errors:
         _refuse(preview)
 
-    created, updated = _write(planned, headings)
+    run = _run_record(
+        planned,
+        source=PupilSyncRun.Source.CSV,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        api_key_id=None,
+    )
+    created, updated = _write(planned, headings, run=run)
     result = ImportResult(
+        run_id=run.pk,
         created=len(created),
         updated=len(updated),
         unchanged=preview.unchanged,
         leavers=preview.leavers,
     )
     logger.info(
-        "pupil import by user %s: %s created, %s updated, %s unchanged, %s leavers",
+        "pupil import %s by user %s: %s created, %s updated, %s unchanged, %s leavers",
+        run.pk,
         actor_id,
         result.created,
         result.updated,
@@ -731,6 +994,7 @@ class SyncRow:
 
 @dataclass(frozen=True)
 class SyncResult:
+    run_id: int
     rows: tuple[SyncRow, ...]
 
     def count(self, outcome: SyncOutcome) -> int:
@@ -751,9 +1015,16 @@ def _cell(value: object) -> str:
 
 
 @transaction.atomic
-def pupil_sync(rows: list[Mapping[str, object]], *, actor_id: int) -> SyncResult:
-    """Creates or updates each pupil row (matched by UPN), as the CSV import does, but row by
-    row: a row with problems is rejected with its reasons and the others are saved.
+def pupil_sync(
+    rows: Sequence[Mapping[str, object]],
+    *,
+    actor_id: int,
+    actor_name: str = "",
+    api_key_id: int | None = None,
+) -> SyncResult:
+    """Creates or updates each pupil row (matched by UPN or MIS id), as the CSV import does, but
+    row by row: a row with problems is rejected with its reasons and the others are saved. The
+    run is recorded (PupilSyncRun) for the sync report.
 
     Fields are the pupil import's (services/pupils.py, EDITABLE_FIELDS); a field a row leaves
     out is left as it is. Pupils are never deleted: a leaving date marks a leaver.
@@ -766,14 +1037,20 @@ def pupil_sync(rows: list[Mapping[str, object]], *, actor_id: int) -> SyncResult
     for index, row in enumerate(rows):
         # Each row read with its own fields, so a field it leaves out is not "blank".
         present = [name for name in EDITABLE_FIELDS if name in row]
-        cells = [_cell(row[name]).replace("\x00", "") for name in present]
+        raw = [_cell(row[name]) for name in present]
+        cells = [cell.replace("\x00", "") for cell in raw]
         one = _parse_row(index, cells, dict(enumerate(present)), headings)
         errors = list(one.errors)
-        if unknown := sorted(str(name) for name in set(row) - set(EDITABLE_FIELDS)):
+        # NUL removed: the reasons are kept in the run's record, and PostgreSQL stores none.
+        if unknown := sorted(
+            str(name).replace("\x00", "") for name in set(row) - set(EDITABLE_FIELDS)
+        ):
             errors.append(f"Unknown fields: {', '.join(unknown)}.")
         if "upn" not in row:
             errors.append("A row needs a upn.")
-        if any("\x00" in _cell(value) for value in row.values()):
+        if cells != raw or any(
+            "\x00" in _cell(row[name]) for name in row if name not in EDITABLE_FIELDS
+        ):
             # PostgreSQL stores no NUL character; the CSV import refuses such a file whole.
             errors.append("A value holds a NUL character.")
         parsed.append(
@@ -786,9 +1063,17 @@ def pupil_sync(rows: list[Mapping[str, object]], *, actor_id: int) -> SyncResult
             )
         )
     _lock_imports()
-    planned = _plan(parsed, headings, lock=True)
-    created, updated = _write(planned, headings)
+    planned = _plan(parsed, headings)
+    run = _run_record(
+        planned,
+        source=PupilSyncRun.Source.API,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        api_key_id=api_key_id,
+    )
+    created, updated = _write(planned, headings, run=run)
     result = SyncResult(
+        run_id=run.pk,
         rows=tuple(
             SyncRow(
                 index=row.number,
@@ -800,10 +1085,11 @@ def pupil_sync(rows: list[Mapping[str, object]], *, actor_id: int) -> SyncResult
                 marks_leaver=row.marks_leaver and row.action is not RowAction.ERROR,
             )
             for row, pupil in planned
-        )
+        ),
     )
     logger.info(
-        "pupil sync by user %s: %s created, %s updated, %s unchanged, %s rejected",
+        "pupil sync %s by user %s: %s created, %s updated, %s unchanged, %s rejected",
+        run.pk,
         actor_id,
         result.count(SyncOutcome.CREATED),
         result.count(SyncOutcome.UPDATED),

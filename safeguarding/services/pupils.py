@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from safeguarding.models import ChronologyEntry, FamilyLink, Pupil
+from safeguarding.models import ChronologyEntry, FamilyLink, Pupil, PupilHistory
 from safeguarding.services.chronology import Person, chronology_append
 from tenants.db import school_connection
 from trustplatform.statistics.services import statistics_refresh_soon
@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 # The fields a person (or an MIS import) sets; the timestamps are the database's own.
 EDITABLE_FIELDS: tuple[str, ...] = (
     "upn",
+    "mis_id",
     "legal_first_name",
     "legal_last_name",
     "preferred_first_name",
@@ -38,6 +39,31 @@ EDITABLE_FIELDS: tuple[str, ...] = (
     "leaving_date",
     *Pupil.FLAG_FIELDS,
 )
+
+# The fields whose changes are kept as the pupil's history (PupilHistory), not in the
+# chronology: what the school's provision rests on. Names, date of birth and sex are
+# corrections rather than events, and a history of them would only copy personal data.
+HISTORY_FIELDS = (
+    "upn",
+    "mis_id",
+    "year_group",
+    "form",
+    "admission_date",
+    "leaving_date",
+    *Pupil.FLAG_FIELDS,
+)
+
+
+def history_text(value: object) -> str:
+    """A value of a pupil field as PupilHistory keeps it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
 
 # The DfE's check-letter alphabet: A-Z without I, O and S ("Unique pupil numbers (UPNs)",
 # DfE guidance). A temporary UPN ends in one of these letters instead of a digit.
@@ -260,6 +286,17 @@ def pupil_update(*, pupil: Pupil, actor_id: int, **fields: Any) -> Pupil:
             setattr(pupil, name, value)
         raise ValidationError(problems)
     _save_unique(pupil, update_fields=[*changed, "updated_at"])
+    PupilHistory.objects.bulk_create(
+        PupilHistory(
+            pupil=pupil,
+            field=name,
+            old=history_text(before[name]),
+            new=history_text(fields[name]),
+            changed_by_id=actor_id,
+        )
+        for name in changed
+        if name in HISTORY_FIELDS
+    )
     logger.info("pupil %s updated by user %s: %s", pupil.pk, actor_id, ",".join(sorted(changed)))
     statistics_refresh_soon(school_connection.schema_name)
     return pupil

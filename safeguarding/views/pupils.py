@@ -36,6 +36,7 @@ from safeguarding.selectors.chronology import chronology_entries
 from safeguarding.selectors.concerns import concerns_visible
 from safeguarding.selectors.documents import documents_visible
 from safeguarding.selectors.outside_transfers import outside_transfers_of_pupil
+from safeguarding.selectors.pupil_sync import pupil_history
 from safeguarding.selectors.pupils import (
     pupil_family,
     pupil_family_visible,
@@ -194,6 +195,8 @@ def _detail_page(
             "pupil": pupil,
             "flags": _safeguarding_flags(pupil, flag_form),
             "mis_flags": [(field_label(name), getattr(pupil, name)) for name in Pupil.FLAG_FIELDS],
+            # The MIS-owned fields' changes: the pupil's history, not the chronology.
+            "history": pupil_history(pupil),
             "chronology": list(chronology.order_by("-occurred_at", "-id")[:RECENT]),
             "chronology_count": chronology.count(),
             "concerns": list(concerns[:RECENT]),
@@ -512,12 +515,14 @@ def pupil_import_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("safeguarding:pupil_import")
     try:
         preview = ImportPreview.from_payload(payload)
-        result = pupil_import_apply(preview, actor_id=acting_user(request).pk)
+        person = acting_person(request)
+        result = pupil_import_apply(preview, actor_id=person.user_id, actor_name=person.name)
     except ValidationError as error:
         messages.error(request, error_text(error))
         return redirect("safeguarding:pupil_import")
     # Counts only: the session is in the public schema, which holds no child data.
     request.session[SESSION_IMPORT_RESULT] = {
+        "run_id": result.run_id,
         "created": result.created,
         "updated": result.updated,
         "unchanged": result.unchanged,

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 
 from django_tenants.utils import schema_context
 
-from safeguarding.models import Pupil
+from safeguarding.models import Pupil, PupilSyncRun
+from safeguarding.services.pupil_import import pupil_sync
 from tests.authz import Row, actors
 from tests.conftest import World
 from tests.safeguarding.fixtures import enrol, make_upn
@@ -44,6 +45,13 @@ def _two_pupils(world: World) -> Mapping[str, object]:
     }
 
 
+def _a_sync_run(world: World) -> Mapping[str, object]:
+    with schema_context(world.school_a.schema_name):
+        run = PupilSyncRun.objects.first()
+        run_id = pupil_sync([], actor_id=0).run_id if run is None else run.pk
+    return {"run_id": run_id}
+
+
 def _importers(**kwargs: object) -> Row:
     return Row(allowed=IMPORTERS, two_factor_first=IMPORTERS_WITHOUT_TWO_FACTOR, **kwargs)  # type: ignore[arg-type]
 
@@ -58,6 +66,8 @@ SCHOOL_ROWS: dict[str, Row] = {
     "safeguarding:pupil_flag_set": Row(allowed=FLAG_SETTERS, method="POST", kwargs=_a_pupil),
     "safeguarding:pupil_import": _importers(),
     "safeguarding:pupil_import_confirm": _importers(method="POST"),
+    "safeguarding:pupil_sync_runs": _importers(),
+    "safeguarding:pupil_sync_run": _importers(kwargs=_a_sync_run),
     "safeguarding:family_link_add": _importers(method="POST", kwargs=_a_pupil),
     "safeguarding:family_link_remove": _importers(method="POST", kwargs=_two_pupils),
 }
