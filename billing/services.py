@@ -327,6 +327,18 @@ def subscription_school_add(
 
 
 @transaction.atomic
+def subscription_new_school_add(*, actor: User | None, school: School) -> SubscribedSchool | None:
+    """Puts a school just created for a trust on the trust's subscription, if it has one: from
+    today, or from the subscription's first day when it has not begun (then the first term's
+    invoice bills it); audited and invoiced as `subscription_school_add`."""
+    subscription = Subscription.objects.filter(trust_id=school.trust_id).first()
+    if subscription is None:
+        return None
+    on = max(timezone.localdate(), subscription.term_starts_on)
+    return subscription_school_add(actor=actor, trust=school.trust, school=school, on=on)
+
+
+@transaction.atomic
 def subscription_school_remove(
     *, actor: User | None, trust: Trust, school: School, on: dt.date
 ) -> SubscribedSchool:
