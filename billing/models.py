@@ -145,6 +145,7 @@ class Invoice(models.Model):
         SCHOOL_JOINED = "school_joined", "School joined mid-term"
         SCHOOL_LEFT = "school_left", "School left mid-term"
         CORRECTION = "correction", "Correction"
+        REISSUE = "reissue", "Re-issue of a voided invoice"
 
     subscription = models.ForeignKey(
         Subscription, on_delete=models.PROTECT, related_name="invoices"
@@ -167,6 +168,10 @@ class Invoice(models.Model):
     # A credit note corrects this invoice (None: a credit for a school that left).
     credits = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes"
+    )
+    # A voided invoice issued again, corrected (billing.services.invoice_reissue); once each.
+    reissue_of = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reissued_as"
     )
     # The renewal of one term is issued once (unique below).
     renewal_of_term = models.DateField(null=True, blank=True)

@@ -100,6 +100,7 @@ def invoice_issue(
     term: tuple[dt.date, dt.date],
     credits: Invoice | None = None,
     renewal_of_term: dt.date | None = None,
+    reissue_of: Invoice | None = None,
 ) -> Invoice:
     """Numbers and saves an invoice or credit note with its lines; the number is held until the
     outermost transaction commits, and given back if it rolls back."""
@@ -130,6 +131,7 @@ def invoice_issue(
         total=total,
         credits=credits,
         renewal_of_term=renewal_of_term,
+        reissue_of=reissue_of,
     )
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
@@ -531,6 +533,58 @@ def invoice_void(*, actor: User | None, invoice_id: int, today: dt.date) -> Invo
         data={"credit_note": credit.pk},
     )
     return credit
+
+
+@transaction.atomic
+def invoice_reissue(*, actor: User | None, invoice_id: int, today: dt.date) -> Invoice:
+    """Issues a voided invoice again as a new invoice: a new number, the same term and schools,
+    the subscription's billing details as they are now, linked to the voided one; once."""
+    invoice = Invoice.objects.select_for_update().select_related("subscription").get(pk=invoice_id)
+    if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.VOID:
+        raise ValidationError("Only a voided invoice can be re-issued.")
+    again = Invoice.objects.filter(reissue_of=invoice).first()
+    if again is not None:
+        raise ValidationError(f"{invoice.reference} was re-issued already as {again.reference}.")
+    lines = []
+    for line in invoice.lines.select_related("period__school", "period__subscription"):
+        # A school that left since is charged up to the day it left (its credit note for the
+        # rest was the void's).
+        left_on = line.period.left_on
+        ends_on = min(line.ends_on, left_on) if left_on is not None else line.ends_on
+        if ends_on <= line.starts_on:
+            continue
+        lines.append(
+            LineDraft(
+                period=line.period,
+                pupils=line.pupils,
+                band_name=line.band_name,
+                annual_price=line.annual_price,
+                discount_percent=line.discount_percent,
+                starts_on=line.starts_on,
+                ends_on=ends_on,
+                term_days=line.term_days,
+            )
+        )
+    if not lines:
+        raise ValidationError(f"Every school of {invoice.reference} has left: nothing to charge.")
+    reissued = invoice_issue(
+        subscription=invoice.subscription,
+        kind=Invoice.Kind.INVOICE,
+        reason=Invoice.Reason.REISSUE,
+        lines=lines,
+        issued_on=today,
+        term=(invoice.term_starts_on, invoice.term_ends_on),
+        reissue_of=invoice,
+    )
+    audit_record(
+        action=AuditAction.BILLING_INVOICE_REISSUED,
+        actor=actor,
+        trust=invoice.trust,
+        target_type="invoice",
+        target_id=reissued.pk,
+        data={"reissue_of": invoice.pk},
+    )
+    return reissued
 
 
 def invoices_overdue_mark_and_remind(*, today: dt.date) -> int:
