@@ -227,6 +227,27 @@ class Invoice(models.Model):
     def is_credit_note(self) -> bool:
         return self.kind == self.Kind.CREDIT_NOTE
 
+    @property
+    def term_last_day(self) -> dt.date:
+        return self.term_ends_on - dt.timedelta(days=1)
+
+    @property
+    def is_unpaid(self) -> bool:
+        return self.kind == self.Kind.INVOICE and self.status in (
+            self.Status.ISSUED,
+            self.Status.OVERDUE,
+        )
+
+    @property
+    def amount_to_pay(self) -> Decimal:
+        """What the trust still owes on an unpaid invoice: its total less the credit notes issued
+        against it (a school that left, a correction); read from `credited` when the selector
+        annotated it."""
+        credited = getattr(self, "credited", None)
+        if credited is None:
+            credited = self.credit_notes.aggregate(s=models.Sum("total"))["s"]
+        return max(self.total - (credited or Decimal("0.00")), Decimal("0.00"))
+
     def days_overdue(self, today: dt.date) -> int:
         return max((today - self.due_on).days, 0)
 

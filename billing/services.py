@@ -27,6 +27,7 @@ from billing.models import (
     Subscription,
 )
 from billing.pricing import VAT_STANDARD_RATE, line_amount, term_of, totals
+from billing.selectors import payee
 from tenants.models import School, Trust
 from trustplatform.accounts.models import User
 from trustplatform.audit.models import AuditAction
@@ -615,13 +616,20 @@ def _reminder_email(days: int) -> Callable[[int], Email | None]:
         invoice = Invoice.objects.filter(pk=invoice_id).select_related("subscription").first()
         if invoice is None or invoice.status != Invoice.Status.OVERDUE:
             return None  # paid or voided since
+        bank = payee()
+        to = (
+            f"to {bank.name}, sort code {bank.sort_code}, account number {bank.account_number}, "
+            if bank is not None
+            else ""
+        )
         return Email(
             subject=f"Invoice {invoice.reference} is {days} days overdue",
             body=(
                 f"Invoice {invoice.reference} of {invoice.issued_on:%d %B %Y} for "
                 f"£{invoice.total} was due on {invoice.due_on:%d %B %Y} and is now "
-                f"{days} days overdue.\n\n"
-                f"Please pay by BACS quoting {invoice.reference}. If you have paid already, "
+                f"{days} days overdue. £{invoice.amount_to_pay} is still to pay"
+                " (its total less any credit notes against it).\n\n"
+                f"Please pay by BACS {to}quoting {invoice.reference}. If you have paid already, "
                 "thank you: payments can take a few days to be recorded.\n\n"
                 "The invoice is on the billing page of the trust portal."
             ),
