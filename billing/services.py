@@ -493,6 +493,29 @@ def invoice_payment_record(
     return invoice
 
 
+def _lines_up_to(invoice: Invoice, ends_by: dict[int, dt.date]) -> list[LineDraft]:
+    """The invoice's lines again, each ending by the day `ends_by` gives its school's period (if
+    any); a line left with no days is dropped."""
+    lines = []
+    for line in invoice.lines.select_related("period__school", "period__subscription"):
+        ends_on = min(line.ends_on, ends_by.get(line.period_id, line.ends_on))
+        if ends_on <= line.starts_on:
+            continue
+        lines.append(
+            LineDraft(
+                period=line.period,
+                pupils=line.pupils,
+                band_name=line.band_name,
+                annual_price=line.annual_price,
+                discount_percent=line.discount_percent,
+                starts_on=line.starts_on,
+                ends_on=ends_on,
+                term_days=line.term_days,
+            )
+        )
+    return lines
+
+
 @transaction.atomic
 def invoice_void(*, actor: User | None, invoice_id: int, today: dt.date) -> Invoice:
     """Cancels an unpaid invoice: a credit note of every line, and the invoice marked void."""
@@ -501,19 +524,15 @@ def invoice_void(*, actor: User | None, invoice_id: int, today: dt.date) -> Invo
         raise ValidationError("Only an issued invoice can be voided.")
     if invoice.status == Invoice.Status.PAID:
         raise ValidationError("A paid invoice is corrected by a credit note, not voided.")
-    lines = [
-        LineDraft(
-            period=line.period,
-            pupils=line.pupils,
-            band_name=line.band_name,
-            annual_price=line.annual_price,
-            discount_percent=line.discount_percent,
-            starts_on=line.starts_on,
-            ends_on=line.ends_on,
-            term_days=line.term_days,
-        )
-        for line in invoice.lines.select_related("period__school", "period__subscription")
-    ]
+    # Days credited already (a school that left) are not credited twice.
+    credited_from: dict[int, dt.date] = {}
+    for period_id, starts_on in InvoiceLine.objects.filter(
+        invoice__credits=invoice, invoice__kind=Invoice.Kind.CREDIT_NOTE
+    ).values_list("period_id", "starts_on"):
+        credited_from[period_id] = min(starts_on, credited_from.get(period_id, starts_on))
+    lines = _lines_up_to(invoice, credited_from)
+    if not lines:
+        raise ValidationError(f"{invoice.reference} is credited in full already.")
     credit = invoice_issue(
         subscription=invoice.subscription,
         kind=Invoice.Kind.CREDIT_NOTE,
@@ -546,26 +565,15 @@ def invoice_reissue(*, actor: User | None, invoice_id: int, today: dt.date) -> I
     again = Invoice.objects.filter(reissue_of=invoice).first()
     if again is not None:
         raise ValidationError(f"{invoice.reference} was re-issued already as {again.reference}.")
-    lines = []
-    for line in invoice.lines.select_related("period__school", "period__subscription"):
-        # A school that left since is charged up to the day it left (its credit note for the
-        # rest was the void's).
-        left_on = line.period.left_on
-        ends_on = min(line.ends_on, left_on) if left_on is not None else line.ends_on
-        if ends_on <= line.starts_on:
-            continue
-        lines.append(
-            LineDraft(
-                period=line.period,
-                pupils=line.pupils,
-                band_name=line.band_name,
-                annual_price=line.annual_price,
-                discount_percent=line.discount_percent,
-                starts_on=line.starts_on,
-                ends_on=ends_on,
-                term_days=line.term_days,
-            )
+    # A school that left since is charged up to the day it left (the void credited the rest).
+    left_on = {
+        period.pk: period.left_on
+        for period in SubscribedSchool.objects.filter(
+            invoice_lines__invoice=invoice, left_on__isnull=False
         )
+        if period.left_on is not None
+    }
+    lines = _lines_up_to(invoice, left_on)
     if not lines:
         raise ValidationError(f"Every school of {invoice.reference} has left: nothing to charge.")
     reissued = invoice_issue(

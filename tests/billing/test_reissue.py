@@ -4,6 +4,7 @@ with its refusals."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -142,3 +143,23 @@ def test_no_one_but_the_operator_may_reissue_an_invoice(
         assert response.status_code == 302
         assert "reissue" not in response["Location"].split("?")[0]
     assert not Invoice.objects.filter(reissue_of=voided).exists()
+
+
+def test_voiding_an_invoice_already_credited_for_a_school_that_left_credits_only_the_rest(
+    world: World, subscription: Subscription
+) -> None:
+    [invoice] = services.subscription_term_invoice_issue(
+        subscription_id=subscription.pk, today=TERM_START
+    )
+    leave = dt.date(2027, 3, 1)
+    period = services.subscription_school_remove(
+        actor=None, trust=world.trust, school=world.school_a, on=leave
+    )
+    left = services.school_left_credit_issue(period_id=period.pk)
+    assert left is not None
+    void = services.invoice_void(actor=None, invoice_id=invoice.pk, today=leave)
+    # School A's days after leaving were credited once already: the void credits up to then.
+    line = void.lines.get(school=world.school_a)
+    assert (line.starts_on, line.ends_on) == (TERM_START, leave)
+    credited = left.net_total + void.net_total
+    assert abs(credited - invoice.net_total) <= Decimal("0.01")
