@@ -136,6 +136,11 @@ class InvoiceAdmin(admin.ModelAdmin):
                 name="billing_invoice_void",
             ),
             path(
+                "<int:invoice_id>/reissue/",
+                self.admin_site.admin_view(self.reissue_view),
+                name="billing_invoice_reissue",
+            ),
+            path(
                 "export/",
                 self.admin_site.admin_view(self.export_view),
                 name="billing_invoice_export",
@@ -188,6 +193,28 @@ class InvoiceAdmin(admin.ModelAdmin):
             request,
             "billing/admin/void.html",
             self._context(request, invoice=invoice, title=f"Void {invoice}"),
+        )
+
+    def reissue_view(self, request: HttpRequest, invoice_id: int) -> HttpResponse:
+        # Whoever may void an invoice may issue it again (the operator, with two-factor passed).
+        invoice = get_object_or_404(Invoice, pk=invoice_id)
+        if request.method == "POST":
+            try:
+                reissued = services.invoice_reissue(
+                    actor=request.user,  # type: ignore[arg-type]
+                    invoice_id=invoice.pk,
+                    today=timezone.localdate(),
+                )
+            except ValidationError as error:
+                messages.error(request, error_text(error))
+            else:
+                messages.success(request, f"{invoice} is re-issued as {reissued}.")
+                return redirect(reverse("admin:billing_invoice_change", args=[reissued.pk]))
+            return redirect(reverse("admin:billing_invoice_change", args=[invoice.pk]))
+        return TemplateResponse(
+            request,
+            "billing/admin/reissue.html",
+            self._context(request, invoice=invoice, title=f"Re-issue {invoice}"),
         )
 
     def export_view(self, request: HttpRequest) -> HttpResponse:

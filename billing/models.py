@@ -145,6 +145,7 @@ class Invoice(models.Model):
         SCHOOL_JOINED = "school_joined", "School joined mid-term"
         SCHOOL_LEFT = "school_left", "School left mid-term"
         CORRECTION = "correction", "Correction"
+        REISSUE = "reissue", "Re-issue of a voided invoice"
 
     subscription = models.ForeignKey(
         Subscription, on_delete=models.PROTECT, related_name="invoices"
@@ -167,6 +168,10 @@ class Invoice(models.Model):
     # A credit note corrects this invoice (None: a credit for a school that left).
     credits = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes"
+    )
+    # A voided invoice issued again, corrected (billing.services.invoice_reissue); once each.
+    reissue_of = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reissued_as"
     )
     # The renewal of one term is issued once (unique below).
     renewal_of_term = models.DateField(null=True, blank=True)
@@ -221,6 +226,27 @@ class Invoice(models.Model):
     @property
     def is_credit_note(self) -> bool:
         return self.kind == self.Kind.CREDIT_NOTE
+
+    @property
+    def term_last_day(self) -> dt.date:
+        return self.term_ends_on - dt.timedelta(days=1)
+
+    @property
+    def is_unpaid(self) -> bool:
+        return self.kind == self.Kind.INVOICE and self.status in (
+            self.Status.ISSUED,
+            self.Status.OVERDUE,
+        )
+
+    @property
+    def amount_to_pay(self) -> Decimal:
+        """What the trust still owes on an unpaid invoice: its total less the credit notes issued
+        against it (a school that left, a correction); read from `credited` when the selector
+        annotated it."""
+        credited = getattr(self, "credited", None)
+        if credited is None:
+            credited = self.credit_notes.aggregate(s=models.Sum("total"))["s"]
+        return max(self.total - (credited or Decimal("0.00")), Decimal("0.00"))
 
     def days_overdue(self, today: dt.date) -> int:
         return max((today - self.due_on).days, 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 
 from billing.models import Invoice
+from billing.selectors import payee
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
@@ -17,6 +18,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         {
             "invoice": invoice,
             "lines": list(invoice.lines.all()),
+            "payee": payee(),
             "address_lines": [
                 line.strip() for line in invoice.billing_address.splitlines() if line.strip()
             ],

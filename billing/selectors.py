@@ -8,13 +8,38 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.conf import settings
+from django.db.models import DecimalField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from billing.models import Invoice, InvoiceLine, SubscribedSchool, Subscription
 from billing.pricing import term_of
 from tenants.models import School, Trust
+
+
+@dataclass(frozen=True)
+class Payee:
+    """Whom trusts pay by BACS (settings BILLING_*; docs/billing.md, "Paying")."""
+
+    name: str
+    sort_code: str
+    account_number: str
+    vat_number: str
+
+
+def payee() -> Payee | None:
+    """The operator's bank details, or None when they are not configured."""
+    if not settings.BILLING_PAYEE_NAME:
+        return None
+    return Payee(
+        name=settings.BILLING_PAYEE_NAME,
+        sort_code=settings.BILLING_SORT_CODE,
+        account_number=settings.BILLING_ACCOUNT_NUMBER,
+        vat_number=settings.BILLING_VAT_NUMBER,
+    )
 
 
 @dataclass(frozen=True)
@@ -60,8 +85,27 @@ def trust_billing(*, trust: Trust, today: dt.date) -> TrustBilling:
 
 
 def trust_invoices(*, trust: Trust) -> QuerySet[Invoice]:
-    return Invoice.objects.filter(trust=trust).prefetch_related(
-        Prefetch("lines", queryset=InvoiceLine.objects.order_by("school_name", "pk"))
+    """The trust's invoices and credit notes, each with its lines, what was credited against it
+    (`credited`, for `Invoice.amount_to_pay`) and its credit notes."""
+    credited = (
+        Invoice.objects.filter(credits=OuterRef("pk"))
+        .values("credits")
+        .annotate(sum=Sum("total"))
+        .values("sum")
+    )
+    return (
+        Invoice.objects.filter(trust=trust)
+        .select_related("credits", "reissue_of")
+        .annotate(
+            credited=Coalesce(
+                Subquery(credited, output_field=DecimalField(max_digits=12, decimal_places=2)),
+                Value(Decimal("0.00")),
+            )
+        )
+        .prefetch_related(
+            Prefetch("lines", queryset=InvoiceLine.objects.order_by("school_name", "pk")),
+            Prefetch("credit_notes", queryset=Invoice.objects.order_by("number")),
+        )
     )
 
 

@@ -27,6 +27,7 @@ from billing.models import (
     Subscription,
 )
 from billing.pricing import VAT_STANDARD_RATE, line_amount, term_of, totals
+from billing.selectors import payee
 from tenants.models import School, Trust
 from trustplatform.accounts.models import User
 from trustplatform.audit.models import AuditAction
@@ -100,6 +101,7 @@ def invoice_issue(
     term: tuple[dt.date, dt.date],
     credits: Invoice | None = None,
     renewal_of_term: dt.date | None = None,
+    reissue_of: Invoice | None = None,
 ) -> Invoice:
     """Numbers and saves an invoice or credit note with its lines; the number is held until the
     outermost transaction commits, and given back if it rolls back."""
@@ -130,6 +132,7 @@ def invoice_issue(
         total=total,
         credits=credits,
         renewal_of_term=renewal_of_term,
+        reissue_of=reissue_of,
     )
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
@@ -327,6 +330,18 @@ def subscription_school_add(
 
 
 @transaction.atomic
+def subscription_new_school_add(*, actor: User | None, school: School) -> SubscribedSchool | None:
+    """Puts a school just created for a trust on the trust's subscription, if it has one: from
+    today, or from the subscription's first day when it has not begun (then the first term's
+    invoice bills it); audited and invoiced as `subscription_school_add`."""
+    subscription = Subscription.objects.filter(trust_id=school.trust_id).first()
+    if subscription is None:
+        return None
+    on = max(timezone.localdate(), subscription.term_starts_on)
+    return subscription_school_add(actor=actor, trust=school.trust, school=school, on=on)
+
+
+@transaction.atomic
 def subscription_school_remove(
     *, actor: User | None, trust: Trust, school: School, on: dt.date
 ) -> SubscribedSchool:
@@ -478,6 +493,29 @@ def invoice_payment_record(
     return invoice
 
 
+def _lines_up_to(invoice: Invoice, ends_by: dict[int, dt.date]) -> list[LineDraft]:
+    """The invoice's lines again, each ending by the day `ends_by` gives its school's period (if
+    any); a line left with no days is dropped."""
+    lines = []
+    for line in invoice.lines.select_related("period__school", "period__subscription"):
+        ends_on = min(line.ends_on, ends_by.get(line.period_id, line.ends_on))
+        if ends_on <= line.starts_on:
+            continue
+        lines.append(
+            LineDraft(
+                period=line.period,
+                pupils=line.pupils,
+                band_name=line.band_name,
+                annual_price=line.annual_price,
+                discount_percent=line.discount_percent,
+                starts_on=line.starts_on,
+                ends_on=ends_on,
+                term_days=line.term_days,
+            )
+        )
+    return lines
+
+
 @transaction.atomic
 def invoice_void(*, actor: User | None, invoice_id: int, today: dt.date) -> Invoice:
     """Cancels an unpaid invoice: a credit note of every line, and the invoice marked void."""
@@ -486,19 +524,15 @@ def invoice_void(*, actor: User | None, invoice_id: int, today: dt.date) -> Invo
         raise ValidationError("Only an issued invoice can be voided.")
     if invoice.status == Invoice.Status.PAID:
         raise ValidationError("A paid invoice is corrected by a credit note, not voided.")
-    lines = [
-        LineDraft(
-            period=line.period,
-            pupils=line.pupils,
-            band_name=line.band_name,
-            annual_price=line.annual_price,
-            discount_percent=line.discount_percent,
-            starts_on=line.starts_on,
-            ends_on=line.ends_on,
-            term_days=line.term_days,
-        )
-        for line in invoice.lines.select_related("period__school", "period__subscription")
-    ]
+    # Days credited already (a school that left) are not credited twice.
+    credited_from: dict[int, dt.date] = {}
+    for period_id, starts_on in InvoiceLine.objects.filter(
+        invoice__credits=invoice, invoice__kind=Invoice.Kind.CREDIT_NOTE
+    ).values_list("period_id", "starts_on"):
+        credited_from[period_id] = min(starts_on, credited_from.get(period_id, starts_on))
+    lines = _lines_up_to(invoice, credited_from)
+    if not lines:
+        raise ValidationError(f"{invoice.reference} is credited in full already.")
     credit = invoice_issue(
         subscription=invoice.subscription,
         kind=Invoice.Kind.CREDIT_NOTE,
@@ -519,6 +553,47 @@ def invoice_void(*, actor: User | None, invoice_id: int, today: dt.date) -> Invo
         data={"credit_note": credit.pk},
     )
     return credit
+
+
+@transaction.atomic
+def invoice_reissue(*, actor: User | None, invoice_id: int, today: dt.date) -> Invoice:
+    """Issues a voided invoice again as a new invoice: a new number, the same term and schools,
+    the subscription's billing details as they are now, linked to the voided one; once."""
+    invoice = Invoice.objects.select_for_update().select_related("subscription").get(pk=invoice_id)
+    if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.VOID:
+        raise ValidationError("Only a voided invoice can be re-issued.")
+    again = Invoice.objects.filter(reissue_of=invoice).first()
+    if again is not None:
+        raise ValidationError(f"{invoice.reference} was re-issued already as {again.reference}.")
+    # A school that left since is charged up to the day it left (the void credited the rest).
+    left_on = {
+        period.pk: period.left_on
+        for period in SubscribedSchool.objects.filter(
+            invoice_lines__invoice=invoice, left_on__isnull=False
+        )
+        if period.left_on is not None
+    }
+    lines = _lines_up_to(invoice, left_on)
+    if not lines:
+        raise ValidationError(f"Every school of {invoice.reference} has left: nothing to charge.")
+    reissued = invoice_issue(
+        subscription=invoice.subscription,
+        kind=Invoice.Kind.INVOICE,
+        reason=Invoice.Reason.REISSUE,
+        lines=lines,
+        issued_on=today,
+        term=(invoice.term_starts_on, invoice.term_ends_on),
+        reissue_of=invoice,
+    )
+    audit_record(
+        action=AuditAction.BILLING_INVOICE_REISSUED,
+        actor=actor,
+        trust=invoice.trust,
+        target_type="invoice",
+        target_id=reissued.pk,
+        data={"reissue_of": invoice.pk},
+    )
+    return reissued
 
 
 def invoices_overdue_mark_and_remind(*, today: dt.date) -> int:
@@ -549,13 +624,20 @@ def _reminder_email(days: int) -> Callable[[int], Email | None]:
         invoice = Invoice.objects.filter(pk=invoice_id).select_related("subscription").first()
         if invoice is None or invoice.status != Invoice.Status.OVERDUE:
             return None  # paid or voided since
+        bank = payee()
+        to = (
+            f"to {bank.name}, sort code {bank.sort_code}, account number {bank.account_number}, "
+            if bank is not None
+            else ""
+        )
         return Email(
             subject=f"Invoice {invoice.reference} is {days} days overdue",
             body=(
                 f"Invoice {invoice.reference} of {invoice.issued_on:%d %B %Y} for "
                 f"£{invoice.total} was due on {invoice.due_on:%d %B %Y} and is now "
-                f"{days} days overdue.\n\n"
-                f"Please pay by BACS quoting {invoice.reference}. If you have paid already, "
+                f"{days} days overdue. £{invoice.amount_to_pay} is still to pay"
+                " (its total less any credit notes against it).\n\n"
+                f"Please pay by BACS {to}quoting {invoice.reference}. If you have paid already, "
                 "thank you: payments can take a few days to be recorded.\n\n"
                 "The invoice is on the billing page of the trust portal."
             ),

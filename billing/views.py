@@ -32,7 +32,7 @@ def billing_home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = selectors.trust_invoice_get(trust=billing_trust(request), invoice_id=invoice_id)
-    return render(request, "billing/invoice.html", {"invoice": invoice})
+    return render(request, "billing/invoice.html", {"invoice": invoice, "payee": selectors.payee()})
 
 
 @require(VIEW_BILLING)

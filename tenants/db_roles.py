@@ -13,6 +13,10 @@ the school template and in every school's schema:
   with the columns that may move on: a concern's case, a disclosure's steps, an allegation's
   LADO chase), SELECT, INSERT and UPDATE of those columns only.
 
+Billing's issued invoices are guarded the same way by triggers of their own (docs/billing.md):
+an invoice line is append-only (`public.billing_refuse_line_change`), an invoice fixed but for the
+columns named to `public.billing_refuse_invoice_change` (its status and payment).
+
 The tables are found by their triggers, so a table made append-only by a later migration is
 covered by the next `migrate`, which applies these grants again. ALTER DEFAULT PRIVILEGES gives a
 table created later by the owner the plain grants at once; the template's grants are copied into
@@ -29,6 +33,10 @@ from tenants.db import OWNER_ALIAS
 
 # The privileges the application has on an ordinary table: no TRUNCATE, REFERENCES or TRIGGER.
 TABLE_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
+# Row triggers that make a table append-only, and those whose arguments name the columns that
+# may still change.
+APPEND_ONLY_FUNCTIONS = ("refuse_audit_change", "billing_refuse_line_change")
+CONTENT_FUNCTIONS = ("refuse_content_change", "billing_refuse_invoice_change")
 
 
 def app_role_name() -> str | None:
@@ -55,16 +63,16 @@ def guarded_tables(cursor: CursorWrapper, schema: str) -> dict[str, list[str] | 
         JOIN pg_class c ON c.oid = t.tgrelid
         JOIN pg_proc p ON p.oid = t.tgfoid
         WHERE c.relnamespace = %s::regnamespace AND NOT t.tgisinternal
-          AND p.proname IN ('refuse_audit_change', 'refuse_content_change')
+          AND p.proname = ANY(%s)
           -- row-level triggers: the statement-level ones refuse TRUNCATE only
           AND (t.tgtype & 1) = 1
         ORDER BY c.relname
         """,
-        [schema],
+        [schema, [*APPEND_ONLY_FUNCTIONS, *CONTENT_FUNCTIONS]],
     )
     guarded: dict[str, list[str] | None] = {}
     for table, function, args, nargs in cursor.fetchall():
-        if function == "refuse_audit_change":
+        if function in APPEND_ONLY_FUNCTIONS:
             guarded[table] = None
         elif guarded.get(table, []) is not None:
             # tgargs is the arguments, each ended by a NUL byte.

@@ -467,6 +467,19 @@ else:
 # Who is paged when a nightly chain check fails (an outbox email naming chains and row ids only).
 OPERATOR_EMAIL: str = env.str("OPERATOR_EMAIL", default=f"operator@{BASE_DOMAIN}")
 
+# Whom trusts pay by BACS, printed on every invoice, its page and its reminders (docs/billing.md,
+# "Paying"): all four or none; without them an invoice asks the trust to contact the operator.
+BILLING_PAYEE_NAME: str = env.str("BILLING_PAYEE_NAME", default="")
+BILLING_SORT_CODE: str = env.str("BILLING_SORT_CODE", default="")
+BILLING_ACCOUNT_NUMBER: str = env.str("BILLING_ACCOUNT_NUMBER", default="")
+BILLING_VAT_NUMBER: str = env.str("BILLING_VAT_NUMBER", default="")
+_payee = (BILLING_PAYEE_NAME, BILLING_SORT_CODE, BILLING_ACCOUNT_NUMBER, BILLING_VAT_NUMBER)
+if any(_payee) and not all(_payee):
+    raise ImproperlyConfigured(
+        "BILLING_PAYEE_NAME, BILLING_SORT_CODE, BILLING_ACCOUNT_NUMBER and BILLING_VAT_NUMBER "
+        "are set together."
+    )
+
 # --- email --------------------------------------------------------------------------------------
 # Production has refused to start without an SMTP one (PRODUCTION_REQUIREMENTS).
 EMAIL_URL: str = env.str("EMAIL_URL", default="consolemail://")

@@ -26,7 +26,7 @@ from tests.conftest import World
 from trustplatform.hashchain import chain_verify
 
 # Written down, not read from the database: a table made append-only later must be added here.
-APPEND_ONLY_PUBLIC = ["audit_auditevent"]
+APPEND_ONLY_PUBLIC = ["audit_auditevent", "billing_invoiceline"]
 APPEND_ONLY_SCHOOL = [
     "safeguarding_accesslogentry",
     "safeguarding_allegationversion",
@@ -80,6 +80,9 @@ CASE_COLUMNS = {
         ],
         "request_summary",
     ),
+}
+PUBLIC_CASE_COLUMNS = {
+    "billing_invoice": (["paid_on", "payment_reference", "status"], "net_total"),
 }
 # What the application role is refused on an append-only table, and PostgreSQL's words for it.
 REFUSALS = {
@@ -156,6 +159,9 @@ def test_the_append_only_tables_are_the_ones_written_down(world: World, db: None
     assert {t: columns for t, columns in school.items() if columns is not None} == {
         t: columns for t, (columns, _) in CASE_COLUMNS.items()
     }
+    assert {t: columns for t, columns in public.items() if columns is not None} == {
+        t: columns for t, (columns, _) in PUBLIC_CASE_COLUMNS.items()
+    }
 
 
 def test_the_application_cannot_change_remove_truncate_or_unguard_append_only_rows(
@@ -181,8 +187,15 @@ def test_the_application_cannot_alter_or_truncate_any_table(world: World, db: No
 def test_the_application_updates_only_the_case_columns_of_fixed_records(
     world: World, db: None
 ) -> None:
-    schema = world.school_a.schema_name
-    for table, (columns, content) in CASE_COLUMNS.items():
+    for schema, fixed in (
+        (world.school_a.schema_name, CASE_COLUMNS),
+        ("public", PUBLIC_CASE_COLUMNS),
+    ):
+        _assert_only_columns_move(schema, fixed)
+
+
+def _assert_only_columns_move(schema: str, fixed: dict[str, tuple[list[str], str]]) -> None:
+    for table, (columns, content) in fixed.items():
         qualified = f'"{schema}"."{table}"'
         for column in columns:
             update = f"UPDATE {qualified} SET {column} = {column} WHERE false"  # noqa: S608

@@ -64,6 +64,7 @@ class AuditAction(models.TextChoices):
     BILLING_SCHOOL_REMOVED = "billing_school_removed", "School removed from the subscription"
     BILLING_PAYMENT_RECORDED = "billing_payment_recorded", "Invoice payment recorded"
     BILLING_INVOICE_VOIDED = "billing_invoice_voided", "Invoice voided by a credit note"
+    BILLING_INVOICE_REISSUED = "billing_invoice_reissued", "Voided invoice re-issued"
     TRANSFER_STARTED = "transfer_started", "Safeguarding file transfer started"
     TRANSFER_SENT = "transfer_sent", "Safeguarding file sent to another school"
     TRANSFER_RECEIVED = "transfer_received", "Safeguarding file received from another school"

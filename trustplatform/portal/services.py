@@ -1,4 +1,4 @@
-"""Writes of the trust portal that belong to no other app: DSL training dates."""
+"""Writes of the trust portal that belong to no other app: adding a school, DSL training dates."""
 
 from __future__ import annotations
 
@@ -8,12 +8,30 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from billing.services import subscription_new_school_add
+from tenants.models import School, Trust
+from tenants.services import school_create
 from trustplatform.accounts.models import Role, SchoolMembership, User
 from trustplatform.audit.models import AuditAction
 from trustplatform.audit.services import audit_record
 
 # DSL training dates before this are typing mistakes (and long overdue in any case).
 EARLIEST_TRAINING_DATE = datetime.date(2000, 1, 1)
+
+
+def trust_school_add(
+    *, trust: Trust, actor: User | None, name: str, slug: str, urn: str, phase: str
+) -> School:
+    """Creates a school of the trust and puts it on the trust's billing subscription.
+
+    The school is created on the owner role's connection and committed first (schema creation,
+    tenants.services.school_create); it then joins the subscription in a transaction of its own,
+    audited, and its pro-rata invoice is issued by a task after that commit (docs/billing.md,
+    "Schools joining and leaving").
+    """
+    school = school_create(trust=trust, actor=actor, name=name, slug=slug, urn=urn, phase=phase)
+    subscription_new_school_add(actor=actor, school=school)
+    return school
 
 
 @transaction.atomic

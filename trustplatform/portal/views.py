@@ -35,7 +35,7 @@ from trustplatform.portal.selectors import (
     trust_school_get,
     trust_school_rows,
 )
-from trustplatform.portal.services import dsl_training_record
+from trustplatform.portal.services import dsl_training_record, trust_school_add
 
 
 def _trust(request: HttpRequest, action: Capability) -> Trust:
@@ -69,9 +69,7 @@ def school_create(request: HttpRequest) -> HttpResponse:
     form = SchoolCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            school = schools.school_create(
-                trust=trust, actor=acting_user(request), **form.cleaned_data
-            )
+            school = trust_school_add(trust=trust, actor=acting_user(request), **form.cleaned_data)
         except ValidationError as error:
             form_errors_add(form, error)
         else:

@@ -100,7 +100,8 @@ def schemas_behind() -> dict[str, int | None]:
         return behind
 
 
-def _school_table_exists() -> bool:
+def school_table_exists() -> bool:
+    """Whether the public schema has its table of schools yet (not on a new database)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s)", [f"public.{School._meta.db_table}"])
         return cursor.fetchone()[0] is not None
@@ -157,7 +158,7 @@ class Command(MigrateSchemasCommand):
         public = get_public_schema_name()
         # Workers are handed what the migrate command reads, not this command's output streams.
         worker_options = {k: v for k, v in options.items() if k not in {"stdout", "stderr"}}
-        if _school_table_exists():
+        if school_table_exists():
             behind = schemas_behind()
             if self.sync_public and public in behind:
                 run_migrations(args, worker_options, "standard", public)

@@ -25,10 +25,10 @@ from psycopg2.errors import LockNotAvailable
 
 from tenants.db import owner_connection
 from tenants.management.commands.migrate_schemas import (
-    _school_table_exists,
+    schemas_behind as migrate_schemas_behind,
 )
 from tenants.management.commands.migrate_schemas import (
-    schemas_behind as migrate_schemas_behind,
+    school_table_exists,
 )
 from tenants.services import template_schema_ensure
 
@@ -40,7 +40,7 @@ MIGRATION_LOCK_ID = 7_411_003
 def schemas_behind() -> list[str]:
     """The schemas (public alone while it is behind, else each school's) that miss a migration of
     this code base: `migrate_schemas`' own count, made in two queries for all the schools."""
-    if not _school_table_exists():
+    if not school_table_exists():
         return ["public"]
     behind = migrate_schemas_behind()
     if "public" in behind:
