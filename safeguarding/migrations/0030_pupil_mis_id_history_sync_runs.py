@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("safeguarding", "0026_retention_holds_destruction"),
+        ("safeguarding", "0029_retention_of_allegations"),
     ]
 
     operations = [
