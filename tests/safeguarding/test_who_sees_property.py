@@ -187,7 +187,9 @@ EVERY_KIND = [
         ],
         notifications=[0],
         allegations=[PlannedAllegation(pupil=0, adult=adult)],
-        granted_codes=["neglect", "bullying"],
+        # Domestic abuse granted: an Operation Encompass notification stays out of reach all the
+        # same, as its restricted category never counts.
+        granted_codes=["neglect", "bullying", "domestic-abuse"],
         granted_years=[5],
         transfers=[
             PlannedTransfer(
