@@ -411,7 +411,9 @@ def _schools_table(
         headings=headings,
         rows=table_rows,
         total=total_row,
-        bars=[Bar(name, value) for name, value in zip(names, rates, strict=True)],
+        # No chart: a bar per school would grow with the trust (docs/rules.md, "Trust
+        # statistics"); the dashboard shows the schools most in need, the schools page them all.
+        bars=[],
         bar_label="concerns per 100 pupils",
         row_schools=tuple(row["pk"] for row in school_rows),
     )
@@ -634,3 +636,69 @@ def _must(stats: Statistics, key: str) -> Table:
     if table is None:  # every trust page has these tables
         raise LookupError(key)
     return table
+
+
+# --- the per-school table, bounded on the dashboard, paged on its own page ---------------------
+
+# Columns of the per-school table that say how much a school needs attention now, most urgent
+# first: what orders the dashboard's few schools.
+NEED = ("Waiting over 24 hours for screening", "Overdue actions", "Open cases")
+
+
+def _need(cell: Cell) -> int:
+    # Ordered by the published figure only: a hidden count ranks as the smallest it could be, so
+    # the order tells nothing that the cells do not.
+    if cell == SUPPRESSED:
+        return 1
+    return cell if isinstance(cell, int) else 0
+
+
+def schools_most_in_need(table: Table, *, count: int) -> Table:
+    """The `count` schools of the per-school table that most need attention now, as published."""
+    columns = [table.headings.index(h) for h in NEED if h in table.headings]
+    order = sorted(
+        range(len(table.rows)),
+        key=lambda n: (*(-_need(table.rows[n][c]) for c in columns), str(table.rows[n][0])),
+    )[:count]
+    return replace(
+        table,
+        title="Schools most in need of attention",
+        note=(
+            f"The {min(count, len(table.rows))} schools with the most concerns waiting over 24 "
+            "hours for screening, then overdue actions, then open cases; every school is on the "
+            "schools page."
+        ),
+        rows=[table.rows[n] for n in order],
+        row_schools=tuple(table.row_schools[n] for n in order) if table.row_schools else (),
+    )
+
+
+@dataclass(frozen=True)
+class SchoolsPage:
+    table: Table
+    number: int
+    pages: int
+    matching: int
+
+
+def schools_page(table: Table, *, query: str, number: int, per_page: int) -> SchoolsPage:
+    """One page of the per-school table, its schools' names containing `query` (any case).
+
+    Only the rows shown change: every cell is published as on the whole table, so searching or
+    paging shows nothing the whole table does not.
+    """
+    wanted = query.strip().casefold()
+    keep = [n for n, row in enumerate(table.rows) if wanted in str(row[0]).casefold()]
+    pages = max(1, -(-len(keep) // per_page))
+    number = min(max(1, number), pages)
+    shown = keep[(number - 1) * per_page : number * per_page]
+    return SchoolsPage(
+        table=replace(
+            table,
+            rows=[table.rows[n] for n in shown],
+            row_schools=tuple(table.row_schools[n] for n in shown) if table.row_schools else (),
+        ),
+        number=number,
+        pages=pages,
+        matching=len(keep),
+    )
