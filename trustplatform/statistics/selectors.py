@@ -11,7 +11,6 @@ two tables is hidden in both or in neither.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -27,6 +26,7 @@ from trustplatform.schooldays.models import Term
 from trustplatform.statistics.models import (
     CategoryRollup,
     ConcernRollup,
+    SchoolMonthRollup,
     SchoolSnapshot,
     TrustCategoryRollup,
     TrustConcernRollup,
@@ -39,7 +39,17 @@ from trustplatform.statistics.periods import (
     default_period,
     parse_period,
 )
-from trustplatform.statistics.suppression import SUPPRESSED, Published, Sheet, Shown
+from trustplatform.statistics.suppression import (
+    LARGEST_SUPPRESSED,
+    SMALLEST_SUPPRESSED,
+    SUPPRESSED,
+    MonthCounts,
+    PeriodCells,
+    Published,
+    Sheet,
+    Shown,
+    suppress_months,
+)
 
 LONDON = ZoneInfo("Europe/London")
 FOLLOW_UPS = (
@@ -134,38 +144,54 @@ ConcernRows = QuerySet[ConcernRollup] | QuerySet[TrustConcernRollup]
 CategoryRows = QuerySet[CategoryRollup] | QuerySet[TrustCategoryRollup]
 
 
-def _by(rows: ConcernRows | CategoryRows, key: str, field: str = "concerns") -> dict[object, int]:
-    return {row[key]: row["n"] or 0 for row in rows.values(key).annotate(n=Sum(field)).order_by()}
-
-
-def _breakdowns(
-    sheet: Sheet,
-    grand: int,
+def _period_cells(
     concern_rows: ConcernRows,
     category_rows: CategoryRows,
     months: list[dt.date],
-) -> tuple[list[int], list[tuple[int, int]], list[tuple[str, int]]]:
-    """Entries of the month, year-group and category tables, each tied to the grand total."""
-    per_month = _by(concern_rows, "month")
-    month_cells = [sheet.entry(per_month.get(m, 0)) for m in months]
-    sheet.line(month_cells, grand)
-    per_year = _by(concern_rows, "year_group")
-    year_cells = [(int(yg), sheet.entry(n)) for yg, n in sorted(per_year.items())]  # type: ignore[call-overload]
-    sheet.line([i for _, i in year_cells], grand)
-    per_category: dict[str, int] = defaultdict(int)
-    for code, n in _by(category_rows, "category_code").items():
-        per_category[str(code)] += n
-    order = {d.code: i for i, d in enumerate(DEFAULT_CATEGORIES)}
-    category_cells = [
-        (code, sheet.entry(n))
-        for code, n in sorted(
-            per_category.items(), key=lambda kv: (kv[0] == "", order.get(kv[0], 999), kv[0])
+    hide: dict[dt.date, frozenset[str]] | None = None,
+) -> tuple[PeriodCells, list[tuple[int, int]], list[tuple[str, int]]]:
+    """The period's figures, decided month by month (`suppress_months`), with the entries of the
+    year-group and category tables in the order they are shown; `hide`: figures of a month
+    hidden whatever their value (see `_one_school_hidden`)."""
+    follow = [f for f, _ in FOLLOW_UPS]
+    hide = hide or {}
+    per_month: dict[dt.date, MonthCounts] = {
+        m: MonthCounts(
+            total=0,
+            breakdowns={"year_groups": {}, "categories": {}},
+            hide=hide.get(m, frozenset()),
         )
-    ]
-    # Categories overlap (their sum is at least the total): a stronger line than the truth, which
-    # only makes the suppression more careful.
-    sheet.line([i for _, i in category_cells], grand)
-    return month_cells, year_cells, category_cells
+        for m in months
+    }
+    for row in (
+        concern_rows.values("month", "year_group")
+        .annotate(n=Sum("concerns"), **{f"sum_{f}": Sum(f) for f in follow})
+        .order_by()
+    ):
+        month = per_month[row["month"]]
+        n = row["n"] or 0
+        month.breakdowns["year_groups"][int(row["year_group"])] = n
+        for f in follow:
+            month.others[f] = month.others.get(f, 0) + (row[f"sum_{f}"] or 0)
+        per_month[row["month"]] = replace(month, total=month.total + n)
+    for row in (
+        category_rows.values("month", "category_code").annotate(n=Sum("concerns")).order_by()
+    ):
+        by_code = per_month[row["month"]].breakdowns["categories"]
+        code = str(row["category_code"])
+        by_code[code] = by_code.get(code, 0) + (row["n"] or 0)
+    cells = suppress_months(
+        [per_month[m] for m in months], breakdowns=("year_groups", "categories"), others=follow
+    )
+    year_cells = sorted(
+        ((int(yg), i) for yg, i in cells.breakdowns["year_groups"]),  # type: ignore[call-overload]
+    )
+    order = {d.code: i for i, d in enumerate(DEFAULT_CATEGORIES)}
+    category_cells = sorted(
+        ((str(code), i) for code, i in cells.breakdowns["categories"]),
+        key=lambda kv: (kv[0] == "", order.get(kv[0], 999), kv[0]),
+    )
+    return cells, year_cells, category_cells
 
 
 def _breakdown_tables(
@@ -248,8 +274,37 @@ def _school_rows(trust: Trust, months: list[dt.date]) -> list[dict[str, Any]]:
             *(f"snapshot__{f}" for f, _ in SNAPSHOT_FIGURES),
         )
         .annotate(**{f"sum_{f}": Sum(f"recent__{f}") for f in fields})
+        .annotate(
+            **{f"small_{f}": Count("recent__month", filter=_small(f"recent__{f}")) for f in fields}
+        )
         .order_by("name", "pk")
     )
+
+
+def _small(field: str) -> Q:
+    return Q(**{f"{field}__range": (SMALLEST_SUPPRESSED, LARGEST_SUPPRESSED)})
+
+
+def _one_school_hidden(trust: Trust, months: list[dt.date]) -> dict[dt.date, frozenset[str]]:
+    """The trust's figures of each month that exactly one school hides (a small count).
+
+    A school's own pages hide its month's total or follow-up exactly when it is small; with
+    every other school's shown, the trust's figure would give that one away, so it is hidden.
+    Two or more hidden schools share what the trust's figure tells.
+    """
+    fields = ["concerns", *(f for f, _ in FOLLOW_UPS)]
+    rows = (
+        SchoolMonthRollup.objects.filter(trust=trust, month__in=months)
+        .values("month")
+        .annotate(**{f"small_{f}": Count("pk", filter=_small(f)) for f in fields})
+        .order_by()
+    )
+    return {
+        row["month"]: frozenset(
+            "total" if f == "concerns" else f for f in fields if row[f"small_{f}"] == 1
+        )
+        for row in rows
+    }
 
 
 def trust_school_get(*, trust: Trust, school_id: int) -> School | None:
@@ -313,13 +368,24 @@ def trust_statistics(
     concern_rows = TrustConcernRollup.objects.filter(trust=trust, month__in=months)
     category_rows = TrustCategoryRollup.objects.filter(trust=trust, month__in=months)
 
+    # The trust-wide figures first, month by month; the per-school table's totals are those
+    # figures as published, so each school's cells are suppressed against them.
+    cells, year_cells, category_cells = _period_cells(
+        concern_rows, category_rows, months, _one_school_hidden(trust, months)
+    )
+    trust_wide = cells.published
     sheet = Sheet()
     columns = _school_columns(sheet, school_rows)
-    totals = {field: sheet.total_of(cells) for field, cells in columns.items()}
-    grand = totals["concerns"]
-    month_cells, year_cells, category_cells = _breakdowns(
-        sheet, grand, concern_rows, category_rows, months
-    )
+    totals: dict[str, int] = {}
+    for field, column in columns.items():
+        decided = cells.total if field == "concerns" else cells.others.get(field)
+        if decided is None:  # figures as of now (open cases...): this sheet decides
+            totals[field] = sheet.total_of(column)
+            continue
+        totals[field] = sheet.entry_settled(
+            trust_wide.values[decided], hidden=trust_wide.hidden[decided]
+        )
+        sheet.line(column, totals[field])
     out = sheet.publish()
 
     pupils = [row["snapshot__pupils_on_roll"] or 0 for row in school_rows]
@@ -342,13 +408,13 @@ def trust_statistics(
         tables=[
             _schools_table(out, school_rows, columns, totals, pupils),
             *_breakdown_tables(
-                out=out,
+                out=trust_wide,
                 pupils=trust_pupils,
                 months=months,
-                month_cells=month_cells,
+                month_cells=cells.months,
                 year_cells=year_cells,
                 category_cells=category_cells,
-                grand=grand,
+                grand=cells.total,
                 who="whole trust",
             ),
             _follow_ups_table(out, totals, trust_pupils),
@@ -360,8 +426,12 @@ def _school_columns(sheet: Sheet, school_rows: list[dict[str, Any]]) -> dict[str
     """Each measure's cells on the sheet, one per school, in the order of `school_rows`."""
     columns: dict[str, list[int]] = {}
     for field in ["concerns", *(f for f, _ in FOLLOW_UPS)]:
+        # As the school's own page publishes it: hidden when any of its months' is.
         key = f"sum_{field}"
-        columns[field] = sheet.entries([row[key] or 0 for row in school_rows])
+        columns[field] = [
+            sheet.entry_settled(row[key] or 0, hidden=bool(row[f"small_{field}"]))
+            for row in school_rows
+        ]
     for field, _ in SNAPSHOT_FIGURES:
         key = f"snapshot__{field}"
         columns[field] = sheet.entries([row[key] or 0 for row in school_rows])
@@ -449,19 +519,15 @@ def school_statistics(
     snapshot = SchoolSnapshot.objects.filter(school=school).first()
     concern_rows = ConcernRollup.objects.filter(school=school, month__in=months)
     category_rows = CategoryRollup.objects.filter(school=school, month__in=months)
-    sums = concern_rows.aggregate(**{f: Sum(f) for f, _ in FOLLOW_UPS})
-
+    cells, year_cells, category_cells = _period_cells(concern_rows, category_rows, months)
+    out = cells.published
+    follow_cells = cells.others
+    # Figures as of now, with no sum between them: small ones hidden.
     sheet = Sheet()
-    month_total = _by(concern_rows, "month")
-    grand = sheet.entry(sum(month_total.values()))
-    month_cells, year_cells, category_cells = _breakdowns(
-        sheet, grand, concern_rows, category_rows, months
-    )
-    follow_cells = {f: sheet.entry(sums[f] or 0) for f, _ in FOLLOW_UPS}
     snapshot_cells = {
         f: sheet.entry(getattr(snapshot, f) if snapshot else 0) for f, _ in SNAPSHOT_FIGURES
     }
-    out = sheet.publish()
+    now_out = sheet.publish()
     pupils = snapshot.pupils_on_roll if snapshot else 0
     headline = Table(
         key="summary",
@@ -475,7 +541,7 @@ def school_statistics(
             [label, out.shown(follow_cells[f]), rate(out, follow_cells[f], pupils)]
             for f, label in FOLLOW_UPS
         ]
-        + [[label, out.shown(snapshot_cells[f]), None] for f, label in SNAPSHOT_FIGURES],
+        + [[label, now_out.shown(snapshot_cells[f]), None] for f, label in SNAPSHOT_FIGURES],
         total=None,
         bars=[Bar(label, out.shown(follow_cells[f])) for f, label in FOLLOW_UPS],
         bar_label="concerns",
@@ -494,10 +560,10 @@ def school_statistics(
                 out=out,
                 pupils=pupils,
                 months=months,
-                month_cells=month_cells,
+                month_cells=cells.months,
                 year_cells=year_cells,
                 category_cells=category_cells,
-                grand=grand,
+                grand=cells.total,
                 who="this school",
             ),
             headline,
