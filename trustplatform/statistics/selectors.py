@@ -15,7 +15,20 @@ from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from safeguarding.default_categories import DEFAULT_CATEGORIES
@@ -48,6 +61,7 @@ from trustplatform.statistics.suppression import (
     Published,
     Sheet,
     Shown,
+    is_small,
     suppress_months,
 )
 
@@ -111,6 +125,7 @@ class Statistics:
     period_key: str = ""
     period_note: str = ""  # how the period maps to whole months, when that needs saying
     compare_key: str = ""  # the second period's key, when two are compared
+    schools: int = 0  # how many schools the trust has (its page may show only some)
 
     def table(self, key: str) -> Table | None:
         return next((t for t in self.tables if t.key == key), None)
@@ -249,15 +264,30 @@ def _breakdown_tables(
     ]
 
 
-def _school_rows(trust: Trust, months: list[dt.date]) -> list[dict[str, Any]]:
-    """One row per school of the trust, in one query: its snapshot and its sums over `months`.
+# What orders the schools most in need of attention (the same as `NEED`, by field).
+NEED_FIELDS = ("unscreened_over_24h", "overdue_actions", "open_cases")
 
-    The only part of the dashboard that grows with the number of schools (it has one table row
-    per school). The sums read the schools' per-month rows (`SchoolMonthRollup`), the trust's
-    over the period's months being one range of its index: a row per school and month.
+
+def _school_rows(
+    trust: Trust, months: list[dt.date], most_in_need: int | None = None
+) -> list[dict[str, Any]]:
+    """One row per school of the trust, in one query: its snapshot and its sums over `months`;
+    only the `most_in_need` schools most in need of attention, when given.
+
+    The sums read the schools' per-month rows (`SchoolMonthRollup`), the trust's over the
+    period's months being one range of its index: a row per school and month.
     """
     fields = ["concerns", *(f for f, _ in FOLLOW_UPS)]
-    return list(
+    # Ranked by the figures as published: a hidden count ranks as 1, never as itself.
+    need = {
+        f"need_{f}": Case(
+            When(_small(f"snapshot__{f}"), then=Value(1)),
+            default=Coalesce(F(f"snapshot__{f}"), Value(0), output_field=IntegerField()),
+            output_field=IntegerField(),
+        )
+        for f in NEED_FIELDS
+    }
+    rows = (
         School.objects.filter(trust=trust)
         .annotate(
             recent=FilteredRelation(
@@ -277,7 +307,22 @@ def _school_rows(trust: Trust, months: list[dt.date]) -> list[dict[str, Any]]:
         .annotate(
             **{f"small_{f}": Count("recent__month", filter=_small(f"recent__{f}")) for f in fields}
         )
-        .order_by("name", "pk")
+    )
+    if most_in_need is None:
+        return list(rows.order_by("name", "pk"))
+    order = [f"-need_{f}" for f in NEED_FIELDS]
+    return list(rows.annotate(**need).order_by(*order, "name", "pk")[:most_in_need])
+
+
+def _trust_snapshot(trust: Trust) -> dict[str, Any]:
+    """The trust's figures as of now, summed over its schools in one query: pupils, the oldest
+    refresh, each figure's sum and how many schools have it at 1 to 5."""
+    figures = [f for f, _ in SNAPSHOT_FIGURES]
+    return SchoolSnapshot.objects.filter(school__trust=trust).aggregate(
+        pupils=Sum("pupils_on_roll"),
+        refreshed_at=Min("refreshed_at"),
+        **{f"sum_{f}": Sum(f) for f in figures},
+        **{f"small_{f}": Count("pk", filter=_small(f)) for f in figures},
     )
 
 
@@ -353,7 +398,11 @@ def period_or_default(
 # there is one (tenants/replica.py).
 @replica_reads()
 def trust_statistics(
-    *, trust: Trust, period: Period | None = None, today: dt.date | None = None
+    *,
+    trust: Trust,
+    period: Period | None = None,
+    today: dt.date | None = None,
+    most_in_need: int | None = None,
 ) -> Statistics:
     """The trust's dashboard: per school, per month, category and year group; all suppressed.
 
@@ -364,7 +413,7 @@ def trust_statistics(
     today = today or timezone.localdate(timezone.now(), LONDON)
     period = period or default_period(today)
     months = list(period.months)
-    school_rows = _school_rows(trust, months)
+    school_rows = _school_rows(trust, months, most_in_need)
     concern_rows = TrustConcernRollup.objects.filter(trust=trust, month__in=months)
     category_rows = TrustCategoryRollup.objects.filter(trust=trust, month__in=months)
 
@@ -374,23 +423,36 @@ def trust_statistics(
         concern_rows, category_rows, months, _one_school_hidden(trust, months)
     )
     trust_wide = cells.published
-    sheet = Sheet()
-    columns = _school_columns(sheet, school_rows)
+    whole = _trust_snapshot(trust)
+    # Every cell of the per-school table is decided by a rule of its own, never by the other
+    # schools' cells (docs/rules.md, "Small numbers in statistics"), so the dashboard reads only
+    # the schools it shows: a school's sum over the period is hidden when any of its months' is,
+    # a figure as of now when it is 1 to 5; the trust's totals as on the trust-wide tables, and
+    # a figure as of now also when exactly one school hides its part.
+    out = Published(values=[], hidden=[])
+    add = out.add
+
+    columns: dict[str, list[int]] = {}
     totals: dict[str, int] = {}
-    for field, column in columns.items():
-        decided = cells.total if field == "concerns" else cells.others.get(field)
-        if decided is None:  # figures as of now (open cases...): this sheet decides
-            totals[field] = sheet.total_of(column)
-            continue
-        totals[field] = sheet.entry_settled(
-            trust_wide.values[decided], hidden=trust_wide.hidden[decided]
-        )
-        sheet.line(column, totals[field])
-    out = sheet.publish()
+    for field in ["concerns", *(f for f, _ in FOLLOW_UPS)]:
+        columns[field] = [
+            add(row[f"sum_{field}"] or 0, bool(row[f"small_{field}"])) for row in school_rows
+        ]
+        decided = cells.total if field == "concerns" else cells.others[field]
+        totals[field] = add(trust_wide.values[decided], trust_wide.hidden[decided])
+    for field, _ in SNAPSHOT_FIGURES:
+        columns[field] = [
+            add(value, is_small(value))
+            for value in (row[f"snapshot__{field}"] or 0 for row in school_rows)
+        ]
+        total = whole[f"sum_{field}"] or 0
+        totals[field] = add(total, is_small(total) or whole[f"small_{field}"] == 1)
 
     pupils = [row["snapshot__pupils_on_roll"] or 0 for row in school_rows]
-    trust_pupils = sum(pupils)
-    refreshed = [row["snapshot__refreshed_at"] for row in school_rows]
+    trust_pupils = whole["pupils"] or 0
+    not_refreshed = School.objects.filter(trust=trust).filter(
+        Q(snapshot__isnull=True) | Q(snapshot__refreshed_at__isnull=True)
+    )
     return Statistics(
         title=f"Safeguarding statistics: {trust.name}",
         period=_period(period),
@@ -398,15 +460,23 @@ def trust_statistics(
         period_note=period.note,
         months=months,
         pupils_on_roll=trust_pupils,
-        refreshed_at=min((r for r in refreshed if r is not None), default=None),
-        not_refreshed=[row["name"] for row in school_rows if not row["snapshot__refreshed_at"]],
+        refreshed_at=whole["refreshed_at"],
+        not_refreshed=list(not_refreshed.order_by("name").values_list("name", flat=True)),
         alerts_undelivered=tuple(
-            (row["name"], row["snapshot__alerts_undelivered"])
-            for row in school_rows
-            if row["snapshot__alerts_undelivered"]
+            SchoolSnapshot.objects.filter(school__trust=trust, alerts_undelivered__gt=0)
+            .order_by("school__name")
+            .values_list("school__name", "alerts_undelivered")
         ),
+        schools=School.objects.filter(trust=trust).count(),
         tables=[
-            _schools_table(out, school_rows, columns, totals, pupils),
+            _schools_table(
+                out,
+                school_rows=school_rows,
+                columns=columns,
+                totals=totals,
+                pupils=pupils,
+                trust_pupils=trust_pupils,
+            ),
             *_breakdown_tables(
                 out=trust_wide,
                 pupils=trust_pupils,
@@ -422,30 +492,15 @@ def trust_statistics(
     )
 
 
-def _school_columns(sheet: Sheet, school_rows: list[dict[str, Any]]) -> dict[str, list[int]]:
-    """Each measure's cells on the sheet, one per school, in the order of `school_rows`."""
-    columns: dict[str, list[int]] = {}
-    for field in ["concerns", *(f for f, _ in FOLLOW_UPS)]:
-        # As the school's own page publishes it: hidden when any of its months' is.
-        key = f"sum_{field}"
-        columns[field] = [
-            sheet.entry_settled(row[key] or 0, hidden=bool(row[f"small_{field}"]))
-            for row in school_rows
-        ]
-    for field, _ in SNAPSHOT_FIGURES:
-        key = f"snapshot__{field}"
-        columns[field] = sheet.entries([row[key] or 0 for row in school_rows])
-    return columns
-
-
 def _schools_table(
     out: Published,
+    *,
     school_rows: list[dict[str, Any]],
     columns: dict[str, list[int]],
     totals: dict[str, int],
     pupils: list[int],
+    trust_pupils: int,
 ) -> Table:
-    trust_pupils = sum(pupils)
     grand = totals["concerns"]
     headings = ["School", "Pupils on roll", "Concerns", "Per 100 pupils"]
     headings += [label for _, label in FOLLOW_UPS] + [label for _, label in SNAPSHOT_FIGURES]
@@ -659,7 +714,12 @@ def _schools_side_by_side(first: Table, second: Table, names: tuple[str, str]) -
 
 
 def trust_comparison(
-    *, trust: Trust, period: Period, other: Period, today: dt.date | None = None
+    *,
+    trust: Trust,
+    period: Period,
+    other: Period,
+    today: dt.date | None = None,
+    most_in_need: int | None = None,
 ) -> Statistics:
     """The trust's figures for `period` beside those for `other` (no month in common).
 
@@ -668,8 +728,9 @@ def trust_comparison(
     when both of its figures are. Two periods sharing a month would share figures across the two
     sheets, so the caller refuses them (`periods_overlap`).
     """
-    first = trust_statistics(trust=trust, period=period, today=today)
-    second = trust_statistics(trust=trust, period=other, today=today)
+    # The schools most in need are ranked by figures as of now: the same in both periods.
+    first = trust_statistics(trust=trust, period=period, today=today, most_in_need=most_in_need)
+    second = trust_statistics(trust=trust, period=other, today=today, most_in_need=most_in_need)
     names = (period.label, other.label)
     tables = [_schools_side_by_side(_must(first, "schools"), _must(second, "schools"), names)]
     for stats, name in ((first, period.label), (second, other.label)):
@@ -694,6 +755,7 @@ def trust_comparison(
         alerts_undelivered=first.alerts_undelivered,
         tables=tables,
         compare_key=other.key,
+        schools=first.schools,
     )
 
 

@@ -108,6 +108,12 @@ class Published:
     values: list[int]
     hidden: list[bool]
 
+    def add(self, value: int, is_hidden: bool) -> int:
+        """A figure whose publication a rule has already decided: its index."""
+        self.values.append(value)
+        self.hidden.append(is_hidden)
+        return len(self.values) - 1
+
     def shown(self, index: int) -> Shown:
         return SUPPRESSED if self.hidden[index] else self.values[index]
 
@@ -390,13 +396,8 @@ def suppress_months(
     """A period's figures as published: each month decided on its own sheet, every figure over
     the period the sum of its months, hidden when any of its months' figures is."""
     decided = [_month_hidden(month) for month in months]
-    values: list[int] = []
-    hidden: list[bool] = []
-
-    def add(value: int, is_hidden: bool) -> int:
-        values.append(value)
-        hidden.append(is_hidden)
-        return len(values) - 1
+    out = Published(values=[], hidden=[])
+    add = out.add
 
     total = add(sum(m.total for m in months), any(d[0] for d in decided))
     month_cells = [add(m.total, d[0]) for m, d in zip(months, decided, strict=True)]
@@ -423,7 +424,7 @@ def suppress_months(
         for name in others
     }
     return PeriodCells(
-        published=Published(values=values, hidden=hidden),
+        published=out,
         total=total,
         months=month_cells,
         breakdowns=breakdown_cells,

@@ -125,13 +125,16 @@ DASHBOARD_SCHOOLS = 10
 SCHOOLS_PER_PAGE = 50
 
 
-def _trust_figures(request: HttpRequest, trust: Trust) -> tuple[Statistics, dict[str, object]]:
+def _trust_figures(
+    request: HttpRequest, trust: Trust, most_in_need: int | None = None
+) -> tuple[Statistics, dict[str, object]]:
     """The trust's figures over the period (and comparison) the query asks for, with the
-    period form's context: shared by the dashboard and the schools page."""
+    period form's context: shared by the dashboard (`most_in_need` schools only) and the
+    schools page (every school)."""
     today = timezone.localdate(timezone.now(), LONDON)
     dates = trust_term_dates(trust=trust)
     period, problem = period_or_default(request.GET.get("period"), today=today, dates=dates)
-    stats = trust_statistics(trust=trust, period=period, today=today)
+    stats = trust_statistics(trust=trust, period=period, today=today, most_in_need=most_in_need)
     compare_key = request.GET.get("compare", "")
     if compare_key:
         other, compare_problem = period_or_default(compare_key, today=today, dates=dates)
@@ -143,7 +146,9 @@ def _trust_figures(request: HttpRequest, trust: Trust) -> tuple[Statistics, dict
         if compare_problem:
             problem = " ".join(p for p in (problem, f"Comparison: {compare_problem}") if p)
         else:
-            stats = trust_comparison(trust=trust, period=period, other=other, today=today)
+            stats = trust_comparison(
+                trust=trust, period=period, other=other, today=today, most_in_need=most_in_need
+            )
     return stats, {
         "period_choices": period_choices(today=today, dates=dates),
         "period_problem": problem,
@@ -166,14 +171,16 @@ def _trust_or_404(request: HttpRequest) -> Trust:
 @require(Capability.VIEW_TRUST_STATISTICS)
 def trust_dashboard(request: HttpRequest) -> HttpResponse:
     trust = _trust_or_404(request)
-    stats, extra = _trust_figures(request, trust)
+    # A CSV of the per-school table has every school; the page only the few most in need.
+    whole = request.GET.get("format") == "csv" and request.GET.get("table") == "schools"
+    stats, extra = _trust_figures(request, trust, None if whole else DASHBOARD_SCHOOLS)
     schools = stats.table("schools")
-    if schools is not None and request.GET.get("format") != "csv":
+    if schools is not None and not whole:
         most = schools_most_in_need(schools, count=DASHBOARD_SCHOOLS)
         stats = replace(stats, tables=[most if t is schools else t for t in stats.tables])
         extra["all_schools"] = (
             reverse("trust_statistics:schools") + "?" + _period_query(stats),
-            len(schools.rows),
+            stats.schools,
         )
     return _render(request, stats, trust.slug, extra)
 
