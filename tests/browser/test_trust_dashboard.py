@@ -81,7 +81,7 @@ def test_the_trust_lead_sees_charts_and_suppressed_cells_and_no_identities(  # n
     # A chart for each table, and the table under it.
     expect(page.locator("svg.bar-chart").first).to_be_visible()
     assert page.locator("svg.bar-chart").count() >= 4
-    schools = page.get_by_role("table", name="Concerns per 100 pupils, by school")
+    schools = page.get_by_role("table", name="Schools most in need of attention")
     expect(schools.get_by_role("rowheader", name="Birchwood Academy")).to_be_visible()
     # The neglect concern is one of a kind: its cell reads "c", and so does its partner cell.
     categories = page.get_by_role("table", name="Concerns by category, whole trust")
@@ -101,6 +101,17 @@ def test_the_trust_lead_sees_charts_and_suppressed_cells_and_no_identities(  # n
     assert "Neglect,c," in csv
     for secret in (NAME_FIRST, NAME_LAST, upn, ACCOUNT):
         assert secret not in csv
+
+    # Every school is one click away, a page at a time, found by name.
+    page.get_by_test_id("all-schools").click()
+    expect(page.get_by_role("heading", name="Schools of Northwood Learning Trust")).to_be_visible()
+    page.get_by_label("School name").fill("birch")
+    page.get_by_role("button", name="Show").click()
+    every = page.get_by_role("table", name="Concerns per 100 pupils, by school")
+    expect(every.get_by_role("rowheader", name="Birchwood Academy")).to_be_visible()
+    expect(every.get_by_role("rowheader", name="Alder Lane Primary")).to_have_count(0)
+    expect(page.get_by_role("navigation", name="Pages of schools")).to_contain_text("1 school")
+    check_accessibility(page)
     context.close()
 
 
@@ -127,7 +138,7 @@ def test_the_trust_lead_compares_this_term_with_the_one_before_and_opens_one_sch
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_text(f"compared with {before.label}")).to_be_visible()
     expect(page.get_by_test_id("period-note")).to_contain_text("Counted in whole months")
-    schools = page.get_by_role("table", name="Concerns per 100 pupils, by school")
+    schools = page.get_by_role("table", name="Schools most in need of attention")
     expect(schools.get_by_role("columnheader", name="Difference")).to_be_visible()
     # Birchwood's twelve concerns are all this term: none the term before.
     birchwood = schools.get_by_role("row", name=re.compile("^Birchwood Academy"))

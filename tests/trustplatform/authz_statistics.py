@@ -17,6 +17,10 @@ SCHOOL_ROWS = {
 }
 ROOT_ROWS = {
     "trust_statistics:dashboard": Row(allowed=actors("trust:trust_safeguarding_lead")),
+    # Every school of the lead's trust, a page at a time.
+    "trust_statistics:schools": Row(
+        allowed=actors("trust:trust_safeguarding_lead"), data={"q": "a", "page": "1"}
+    ),
     # One school of the lead's own trust; another trust's school is refused in
     # tests/trustplatform/test_statistics_periods.py.
     "trust_statistics:school": Row(

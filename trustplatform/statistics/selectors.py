@@ -11,12 +11,24 @@ two tables is hidden in both or in neither.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from safeguarding.default_categories import DEFAULT_CATEGORIES
@@ -27,6 +39,7 @@ from trustplatform.schooldays.models import Term
 from trustplatform.statistics.models import (
     CategoryRollup,
     ConcernRollup,
+    SchoolMonthRollup,
     SchoolSnapshot,
     TrustCategoryRollup,
     TrustConcernRollup,
@@ -39,7 +52,18 @@ from trustplatform.statistics.periods import (
     default_period,
     parse_period,
 )
-from trustplatform.statistics.suppression import SUPPRESSED, Published, Sheet, Shown
+from trustplatform.statistics.suppression import (
+    LARGEST_SUPPRESSED,
+    SMALLEST_SUPPRESSED,
+    SUPPRESSED,
+    MonthCounts,
+    PeriodCells,
+    Published,
+    Sheet,
+    Shown,
+    is_small,
+    suppress_months,
+)
 
 LONDON = ZoneInfo("Europe/London")
 FOLLOW_UPS = (
@@ -101,6 +125,7 @@ class Statistics:
     period_key: str = ""
     period_note: str = ""  # how the period maps to whole months, when that needs saying
     compare_key: str = ""  # the second period's key, when two are compared
+    schools: int = 0  # how many schools the trust has (its page may show only some)
 
     def table(self, key: str) -> Table | None:
         return next((t for t in self.tables if t.key == key), None)
@@ -134,38 +159,54 @@ ConcernRows = QuerySet[ConcernRollup] | QuerySet[TrustConcernRollup]
 CategoryRows = QuerySet[CategoryRollup] | QuerySet[TrustCategoryRollup]
 
 
-def _by(rows: ConcernRows | CategoryRows, key: str, field: str = "concerns") -> dict[object, int]:
-    return {row[key]: row["n"] or 0 for row in rows.values(key).annotate(n=Sum(field)).order_by()}
-
-
-def _breakdowns(
-    sheet: Sheet,
-    grand: int,
+def _period_cells(
     concern_rows: ConcernRows,
     category_rows: CategoryRows,
     months: list[dt.date],
-) -> tuple[list[int], list[tuple[int, int]], list[tuple[str, int]]]:
-    """Entries of the month, year-group and category tables, each tied to the grand total."""
-    per_month = _by(concern_rows, "month")
-    month_cells = [sheet.entry(per_month.get(m, 0)) for m in months]
-    sheet.line(month_cells, grand)
-    per_year = _by(concern_rows, "year_group")
-    year_cells = [(int(yg), sheet.entry(n)) for yg, n in sorted(per_year.items())]  # type: ignore[call-overload]
-    sheet.line([i for _, i in year_cells], grand)
-    per_category: dict[str, int] = defaultdict(int)
-    for code, n in _by(category_rows, "category_code").items():
-        per_category[str(code)] += n
-    order = {d.code: i for i, d in enumerate(DEFAULT_CATEGORIES)}
-    category_cells = [
-        (code, sheet.entry(n))
-        for code, n in sorted(
-            per_category.items(), key=lambda kv: (kv[0] == "", order.get(kv[0], 999), kv[0])
+    hide: dict[dt.date, frozenset[str]] | None = None,
+) -> tuple[PeriodCells, list[tuple[int, int]], list[tuple[str, int]]]:
+    """The period's figures, decided month by month (`suppress_months`), with the entries of the
+    year-group and category tables in the order they are shown; `hide`: figures of a month
+    hidden whatever their value (see `_one_school_hidden`)."""
+    follow = [f for f, _ in FOLLOW_UPS]
+    hide = hide or {}
+    per_month: dict[dt.date, MonthCounts] = {
+        m: MonthCounts(
+            total=0,
+            breakdowns={"year_groups": {}, "categories": {}},
+            hide=hide.get(m, frozenset()),
         )
-    ]
-    # Categories overlap (their sum is at least the total): a stronger line than the truth, which
-    # only makes the suppression more careful.
-    sheet.line([i for _, i in category_cells], grand)
-    return month_cells, year_cells, category_cells
+        for m in months
+    }
+    for row in (
+        concern_rows.values("month", "year_group")
+        .annotate(n=Sum("concerns"), **{f"sum_{f}": Sum(f) for f in follow})
+        .order_by()
+    ):
+        month = per_month[row["month"]]
+        n = row["n"] or 0
+        month.breakdowns["year_groups"][int(row["year_group"])] = n
+        for f in follow:
+            month.others[f] = month.others.get(f, 0) + (row[f"sum_{f}"] or 0)
+        per_month[row["month"]] = replace(month, total=month.total + n)
+    for row in (
+        category_rows.values("month", "category_code").annotate(n=Sum("concerns")).order_by()
+    ):
+        by_code = per_month[row["month"]].breakdowns["categories"]
+        code = str(row["category_code"])
+        by_code[code] = by_code.get(code, 0) + (row["n"] or 0)
+    cells = suppress_months(
+        [per_month[m] for m in months], breakdowns=("year_groups", "categories"), others=follow
+    )
+    year_cells = sorted(
+        ((int(yg), i) for yg, i in cells.breakdowns["year_groups"]),  # type: ignore[call-overload]
+    )
+    order = {d.code: i for i, d in enumerate(DEFAULT_CATEGORIES)}
+    category_cells = sorted(
+        ((str(code), i) for code, i in cells.breakdowns["categories"]),
+        key=lambda kv: (kv[0] == "", order.get(kv[0], 999), kv[0]),
+    )
+    return cells, year_cells, category_cells
 
 
 def _breakdown_tables(
@@ -223,15 +264,30 @@ def _breakdown_tables(
     ]
 
 
-def _school_rows(trust: Trust, months: list[dt.date]) -> list[dict[str, Any]]:
-    """One row per school of the trust, in one query: its snapshot and its sums over `months`.
+# What orders the schools most in need of attention (the same as `NEED`, by field).
+NEED_FIELDS = ("unscreened_over_24h", "overdue_actions", "open_cases")
 
-    The only part of the dashboard that grows with the number of schools (it has one table row
-    per school). The sums read the schools' per-month rows (`SchoolMonthRollup`), the trust's
-    over the period's months being one range of its index: a row per school and month.
+
+def _school_rows(
+    trust: Trust, months: list[dt.date], most_in_need: int | None = None
+) -> list[dict[str, Any]]:
+    """One row per school of the trust, in one query: its snapshot and its sums over `months`;
+    only the `most_in_need` schools most in need of attention, when given.
+
+    The sums read the schools' per-month rows (`SchoolMonthRollup`), the trust's over the
+    period's months being one range of its index: a row per school and month.
     """
     fields = ["concerns", *(f for f, _ in FOLLOW_UPS)]
-    return list(
+    # Ranked by the figures as published: a hidden count ranks as 1, never as itself.
+    need = {
+        f"need_{f}": Case(
+            When(_small(f"snapshot__{f}"), then=Value(1)),
+            default=Coalesce(F(f"snapshot__{f}"), Value(0), output_field=IntegerField()),
+            output_field=IntegerField(),
+        )
+        for f in NEED_FIELDS
+    }
+    rows = (
         School.objects.filter(trust=trust)
         .annotate(
             recent=FilteredRelation(
@@ -248,8 +304,52 @@ def _school_rows(trust: Trust, months: list[dt.date]) -> list[dict[str, Any]]:
             *(f"snapshot__{f}" for f, _ in SNAPSHOT_FIGURES),
         )
         .annotate(**{f"sum_{f}": Sum(f"recent__{f}") for f in fields})
-        .order_by("name", "pk")
+        .annotate(
+            **{f"small_{f}": Count("recent__month", filter=_small(f"recent__{f}")) for f in fields}
+        )
     )
+    if most_in_need is None:
+        return list(rows.order_by("name", "pk"))
+    order = [f"-need_{f}" for f in NEED_FIELDS]
+    return list(rows.annotate(**need).order_by(*order, "name", "pk")[:most_in_need])
+
+
+def _trust_snapshot(trust: Trust) -> dict[str, Any]:
+    """The trust's figures as of now, summed over its schools in one query: pupils, the oldest
+    refresh, each figure's sum and how many schools have it at 1 to 5."""
+    figures = [f for f, _ in SNAPSHOT_FIGURES]
+    return SchoolSnapshot.objects.filter(school__trust=trust).aggregate(
+        pupils=Sum("pupils_on_roll"),
+        refreshed_at=Min("refreshed_at"),
+        **{f"sum_{f}": Sum(f) for f in figures},
+        **{f"small_{f}": Count("pk", filter=_small(f)) for f in figures},
+    )
+
+
+def _small(field: str) -> Q:
+    return Q(**{f"{field}__range": (SMALLEST_SUPPRESSED, LARGEST_SUPPRESSED)})
+
+
+def _one_school_hidden(trust: Trust, months: list[dt.date]) -> dict[dt.date, frozenset[str]]:
+    """The trust's figures of each month that exactly one school hides (a small count).
+
+    A school's own pages hide its month's total or follow-up exactly when it is small; with
+    every other school's shown, the trust's figure would give that one away, so it is hidden.
+    Two or more hidden schools share what the trust's figure tells.
+    """
+    fields = ["concerns", *(f for f, _ in FOLLOW_UPS)]
+    rows = (
+        SchoolMonthRollup.objects.filter(trust=trust, month__in=months)
+        .values("month")
+        .annotate(**{f"small_{f}": Count("pk", filter=_small(f)) for f in fields})
+        .order_by()
+    )
+    return {
+        row["month"]: frozenset(
+            "total" if f == "concerns" else f for f in fields if row[f"small_{f}"] == 1
+        )
+        for row in rows
+    }
 
 
 def trust_school_get(*, trust: Trust, school_id: int) -> School | None:
@@ -298,7 +398,11 @@ def period_or_default(
 # there is one (tenants/replica.py).
 @replica_reads()
 def trust_statistics(
-    *, trust: Trust, period: Period | None = None, today: dt.date | None = None
+    *,
+    trust: Trust,
+    period: Period | None = None,
+    today: dt.date | None = None,
+    most_in_need: int | None = None,
 ) -> Statistics:
     """The trust's dashboard: per school, per month, category and year group; all suppressed.
 
@@ -309,22 +413,46 @@ def trust_statistics(
     today = today or timezone.localdate(timezone.now(), LONDON)
     period = period or default_period(today)
     months = list(period.months)
-    school_rows = _school_rows(trust, months)
+    school_rows = _school_rows(trust, months, most_in_need)
     concern_rows = TrustConcernRollup.objects.filter(trust=trust, month__in=months)
     category_rows = TrustCategoryRollup.objects.filter(trust=trust, month__in=months)
 
-    sheet = Sheet()
-    columns = _school_columns(sheet, school_rows)
-    totals = {field: sheet.total_of(cells) for field, cells in columns.items()}
-    grand = totals["concerns"]
-    month_cells, year_cells, category_cells = _breakdowns(
-        sheet, grand, concern_rows, category_rows, months
+    # The trust-wide figures first, month by month; the per-school table's totals are those
+    # figures as published, so each school's cells are suppressed against them.
+    cells, year_cells, category_cells = _period_cells(
+        concern_rows, category_rows, months, _one_school_hidden(trust, months)
     )
-    out = sheet.publish()
+    trust_wide = cells.published
+    whole = _trust_snapshot(trust)
+    # Every cell of the per-school table is decided by a rule of its own, never by the other
+    # schools' cells (docs/rules.md, "Small numbers in statistics"), so the dashboard reads only
+    # the schools it shows: a school's sum over the period is hidden when any of its months' is,
+    # a figure as of now when it is 1 to 5; the trust's totals as on the trust-wide tables, and
+    # a figure as of now also when exactly one school hides its part.
+    out = Published(values=[], hidden=[])
+    add = out.add
+
+    columns: dict[str, list[int]] = {}
+    totals: dict[str, int] = {}
+    for field in ["concerns", *(f for f, _ in FOLLOW_UPS)]:
+        columns[field] = [
+            add(row[f"sum_{field}"] or 0, bool(row[f"small_{field}"])) for row in school_rows
+        ]
+        decided = cells.total if field == "concerns" else cells.others[field]
+        totals[field] = add(trust_wide.values[decided], trust_wide.hidden[decided])
+    for field, _ in SNAPSHOT_FIGURES:
+        columns[field] = [
+            add(value, is_small(value))
+            for value in (row[f"snapshot__{field}"] or 0 for row in school_rows)
+        ]
+        total = whole[f"sum_{field}"] or 0
+        totals[field] = add(total, is_small(total) or whole[f"small_{field}"] == 1)
 
     pupils = [row["snapshot__pupils_on_roll"] or 0 for row in school_rows]
-    trust_pupils = sum(pupils)
-    refreshed = [row["snapshot__refreshed_at"] for row in school_rows]
+    trust_pupils = whole["pupils"] or 0
+    not_refreshed = School.objects.filter(trust=trust).filter(
+        Q(snapshot__isnull=True) | Q(snapshot__refreshed_at__isnull=True)
+    )
     return Statistics(
         title=f"Safeguarding statistics: {trust.name}",
         period=_period(period),
@@ -332,23 +460,31 @@ def trust_statistics(
         period_note=period.note,
         months=months,
         pupils_on_roll=trust_pupils,
-        refreshed_at=min((r for r in refreshed if r is not None), default=None),
-        not_refreshed=[row["name"] for row in school_rows if not row["snapshot__refreshed_at"]],
+        refreshed_at=whole["refreshed_at"],
+        not_refreshed=list(not_refreshed.order_by("name").values_list("name", flat=True)),
         alerts_undelivered=tuple(
-            (row["name"], row["snapshot__alerts_undelivered"])
-            for row in school_rows
-            if row["snapshot__alerts_undelivered"]
+            SchoolSnapshot.objects.filter(school__trust=trust, alerts_undelivered__gt=0)
+            .order_by("school__name")
+            .values_list("school__name", "alerts_undelivered")
         ),
+        schools=School.objects.filter(trust=trust).count(),
         tables=[
-            _schools_table(out, school_rows, columns, totals, pupils),
+            _schools_table(
+                out,
+                school_rows=school_rows,
+                columns=columns,
+                totals=totals,
+                pupils=pupils,
+                trust_pupils=trust_pupils,
+            ),
             *_breakdown_tables(
-                out=out,
+                out=trust_wide,
                 pupils=trust_pupils,
                 months=months,
-                month_cells=month_cells,
+                month_cells=cells.months,
                 year_cells=year_cells,
                 category_cells=category_cells,
-                grand=grand,
+                grand=cells.total,
                 who="whole trust",
             ),
             _follow_ups_table(out, totals, trust_pupils),
@@ -356,26 +492,15 @@ def trust_statistics(
     )
 
 
-def _school_columns(sheet: Sheet, school_rows: list[dict[str, Any]]) -> dict[str, list[int]]:
-    """Each measure's cells on the sheet, one per school, in the order of `school_rows`."""
-    columns: dict[str, list[int]] = {}
-    for field in ["concerns", *(f for f, _ in FOLLOW_UPS)]:
-        key = f"sum_{field}"
-        columns[field] = sheet.entries([row[key] or 0 for row in school_rows])
-    for field, _ in SNAPSHOT_FIGURES:
-        key = f"snapshot__{field}"
-        columns[field] = sheet.entries([row[key] or 0 for row in school_rows])
-    return columns
-
-
 def _schools_table(
     out: Published,
+    *,
     school_rows: list[dict[str, Any]],
     columns: dict[str, list[int]],
     totals: dict[str, int],
     pupils: list[int],
+    trust_pupils: int,
 ) -> Table:
-    trust_pupils = sum(pupils)
     grand = totals["concerns"]
     headings = ["School", "Pupils on roll", "Concerns", "Per 100 pupils"]
     headings += [label for _, label in FOLLOW_UPS] + [label for _, label in SNAPSHOT_FIGURES]
@@ -411,7 +536,9 @@ def _schools_table(
         headings=headings,
         rows=table_rows,
         total=total_row,
-        bars=[Bar(name, value) for name, value in zip(names, rates, strict=True)],
+        # No chart: a bar per school would grow with the trust (docs/rules.md, "Trust
+        # statistics"); the dashboard shows the schools most in need, the schools page them all.
+        bars=[],
         bar_label="concerns per 100 pupils",
         row_schools=tuple(row["pk"] for row in school_rows),
     )
@@ -447,19 +574,15 @@ def school_statistics(
     snapshot = SchoolSnapshot.objects.filter(school=school).first()
     concern_rows = ConcernRollup.objects.filter(school=school, month__in=months)
     category_rows = CategoryRollup.objects.filter(school=school, month__in=months)
-    sums = concern_rows.aggregate(**{f: Sum(f) for f, _ in FOLLOW_UPS})
-
+    cells, year_cells, category_cells = _period_cells(concern_rows, category_rows, months)
+    out = cells.published
+    follow_cells = cells.others
+    # Figures as of now, with no sum between them: small ones hidden.
     sheet = Sheet()
-    month_total = _by(concern_rows, "month")
-    grand = sheet.entry(sum(month_total.values()))
-    month_cells, year_cells, category_cells = _breakdowns(
-        sheet, grand, concern_rows, category_rows, months
-    )
-    follow_cells = {f: sheet.entry(sums[f] or 0) for f, _ in FOLLOW_UPS}
     snapshot_cells = {
         f: sheet.entry(getattr(snapshot, f) if snapshot else 0) for f, _ in SNAPSHOT_FIGURES
     }
-    out = sheet.publish()
+    now_out = sheet.publish()
     pupils = snapshot.pupils_on_roll if snapshot else 0
     headline = Table(
         key="summary",
@@ -473,7 +596,7 @@ def school_statistics(
             [label, out.shown(follow_cells[f]), rate(out, follow_cells[f], pupils)]
             for f, label in FOLLOW_UPS
         ]
-        + [[label, out.shown(snapshot_cells[f]), None] for f, label in SNAPSHOT_FIGURES],
+        + [[label, now_out.shown(snapshot_cells[f]), None] for f, label in SNAPSHOT_FIGURES],
         total=None,
         bars=[Bar(label, out.shown(follow_cells[f])) for f, label in FOLLOW_UPS],
         bar_label="concerns",
@@ -492,10 +615,10 @@ def school_statistics(
                 out=out,
                 pupils=pupils,
                 months=months,
-                month_cells=month_cells,
+                month_cells=cells.months,
                 year_cells=year_cells,
                 category_cells=category_cells,
-                grand=grand,
+                grand=cells.total,
                 who="this school",
             ),
             headline,
@@ -591,7 +714,12 @@ def _schools_side_by_side(first: Table, second: Table, names: tuple[str, str]) -
 
 
 def trust_comparison(
-    *, trust: Trust, period: Period, other: Period, today: dt.date | None = None
+    *,
+    trust: Trust,
+    period: Period,
+    other: Period,
+    today: dt.date | None = None,
+    most_in_need: int | None = None,
 ) -> Statistics:
     """The trust's figures for `period` beside those for `other` (no month in common).
 
@@ -600,8 +728,9 @@ def trust_comparison(
     when both of its figures are. Two periods sharing a month would share figures across the two
     sheets, so the caller refuses them (`periods_overlap`).
     """
-    first = trust_statistics(trust=trust, period=period, today=today)
-    second = trust_statistics(trust=trust, period=other, today=today)
+    # The schools most in need are ranked by figures as of now: the same in both periods.
+    first = trust_statistics(trust=trust, period=period, today=today, most_in_need=most_in_need)
+    second = trust_statistics(trust=trust, period=other, today=today, most_in_need=most_in_need)
     names = (period.label, other.label)
     tables = [_schools_side_by_side(_must(first, "schools"), _must(second, "schools"), names)]
     for stats, name in ((first, period.label), (second, other.label)):
@@ -626,6 +755,7 @@ def trust_comparison(
         alerts_undelivered=first.alerts_undelivered,
         tables=tables,
         compare_key=other.key,
+        schools=first.schools,
     )
 
 
@@ -634,3 +764,69 @@ def _must(stats: Statistics, key: str) -> Table:
     if table is None:  # every trust page has these tables
         raise LookupError(key)
     return table
+
+
+# --- the per-school table, bounded on the dashboard, paged on its own page ---------------------
+
+# Columns of the per-school table that say how much a school needs attention now, most urgent
+# first: what orders the dashboard's few schools.
+NEED = ("Waiting over 24 hours for screening", "Overdue actions", "Open cases")
+
+
+def _need(cell: Cell) -> int:
+    # Ordered by the published figure only: a hidden count ranks as the smallest it could be, so
+    # the order tells nothing that the cells do not.
+    if cell == SUPPRESSED:
+        return 1
+    return cell if isinstance(cell, int) else 0
+
+
+def schools_most_in_need(table: Table, *, count: int) -> Table:
+    """The `count` schools of the per-school table that most need attention now, as published."""
+    columns = [table.headings.index(h) for h in NEED if h in table.headings]
+    order = sorted(
+        range(len(table.rows)),
+        key=lambda n: (*(-_need(table.rows[n][c]) for c in columns), str(table.rows[n][0])),
+    )[:count]
+    return replace(
+        table,
+        title="Schools most in need of attention",
+        note=(
+            f"The {min(count, len(table.rows))} schools with the most concerns waiting over 24 "
+            "hours for screening, then overdue actions, then open cases; every school is on the "
+            "schools page."
+        ),
+        rows=[table.rows[n] for n in order],
+        row_schools=tuple(table.row_schools[n] for n in order) if table.row_schools else (),
+    )
+
+
+@dataclass(frozen=True)
+class SchoolsPage:
+    table: Table
+    number: int
+    pages: int
+    matching: int
+
+
+def schools_page(table: Table, *, query: str, number: int, per_page: int) -> SchoolsPage:
+    """One page of the per-school table, its schools' names containing `query` (any case).
+
+    Only the rows shown change: every cell is published as on the whole table, so searching or
+    paging shows nothing the whole table does not.
+    """
+    wanted = query.strip().casefold()
+    keep = [n for n, row in enumerate(table.rows) if wanted in str(row[0]).casefold()]
+    pages = max(1, -(-len(keep) // per_page))
+    number = min(max(1, number), pages)
+    shown = keep[(number - 1) * per_page : number * per_page]
+    return SchoolsPage(
+        table=replace(
+            table,
+            rows=[table.rows[n] for n in shown],
+            row_schools=tuple(table.row_schools[n] for n in shown) if table.row_schools else (),
+        ),
+        number=number,
+        pages=pages,
+        matching=len(keep),
+    )

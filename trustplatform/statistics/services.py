@@ -25,7 +25,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from safeguarding.models import Action, AllegationVersion, Concern, Pupil
+from safeguarding.models import Action, AllegationVersion, ChronologyEntry, Concern, Pupil
 from tenants.models import School, Trust
 from trustplatform.celery import task_send
 from trustplatform.outbox.selectors import outbox_undelivered
@@ -88,6 +88,19 @@ def _referred(kind: Action.Kind) -> Exists:
     return Exists(Action.objects.filter(concern_id=OuterRef("concern_id"), kind=kind))
 
 
+def _transferred_in() -> Exists:
+    """A concern that arrived with a child's file from another school of the trust.
+
+    Counted once, in the school where it was raised (docs/rules.md, "Trust statistics"): the
+    copy's chronology entries carry their origin (`transferred_from`), the transfer's marker.
+    """
+    return Exists(
+        ChronologyEntry.objects.filter(
+            concern_id=OuterRef("concern_id"), details__has_key="transferred_from"
+        )
+    )
+
+
 def school_figures_compute(*, now: dt.datetime) -> SchoolFigures:
     """The current school's counts, by aggregate queries in its schema (call inside it)."""
     today = timezone.localdate(now, LONDON)
@@ -95,7 +108,7 @@ def school_figures_compute(*, now: dt.datetime) -> SchoolFigures:
     # fields added by annotate() on an auto-created through model.
     pairs: QuerySet[Any] = Concern.pupils.through.objects.filter(
         concern__superseded_by__isnull=True
-    )
+    ).exclude(_transferred_in())
     month = TruncMonth("concern__occurred_at", output_field=DateField(), tzinfo=LONDON)
     late = Q(
         concern__screened_at__isnull=True, concern__recorded_at__lte=now - SCREENING_WINDOW

@@ -62,6 +62,8 @@ class Sheet:
 
     values: list[int] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
+    # Entries whose publication was decided on another sheet (True: hidden), kept as decided.
+    settled: dict[int, bool] = field(default_factory=dict)
 
     def entry(self, value: int) -> int:
         if value < 0:
@@ -77,6 +79,13 @@ class Sheet:
         self.values.extend(values)
         return list(range(start, len(self.values)))
 
+    def entry_settled(self, value: int, *, hidden: bool) -> int:
+        """An entry published (or hidden) as another sheet decided: never hidden here when shown
+        there, and, when hidden there, protected here as a small count is."""
+        index = self.entry(value)
+        self.settled[index] = hidden
+        return index
+
     def line(self, parts: Iterable[int], total: int) -> None:
         parts = tuple(parts)
         if len(parts) >= 1:
@@ -89,13 +98,21 @@ class Sheet:
         return total
 
     def publish(self) -> Published:
-        return Published(values=list(self.values), hidden=suppress(self.values, self.lines))
+        return Published(
+            values=list(self.values), hidden=suppress(self.values, self.lines, self.settled)
+        )
 
 
 @dataclass(frozen=True)
 class Published:
     values: list[int]
     hidden: list[bool]
+
+    def add(self, value: int, is_hidden: bool) -> int:
+        """A figure whose publication a rule has already decided: its index."""
+        self.values.append(value)
+        self.hidden.append(is_hidden)
+        return len(self.values) - 1
 
     def shown(self, index: int) -> Shown:
         return SUPPRESSED if self.hidden[index] else self.values[index]
@@ -109,54 +126,71 @@ def primary(values: Sequence[int]) -> list[bool]:
     return [is_small(value) for value in values]
 
 
-def suppress(values: Sequence[int], lines: Sequence[Line]) -> list[bool]:
-    """Which entries to publish as "c": primary, then secondary until nothing can be derived."""
+def suppress(
+    values: Sequence[int], lines: Sequence[Line], settled: dict[int, bool] | None = None
+) -> list[bool]:
+    """Which entries to publish as "c": primary, then secondary until nothing can be derived.
+
+    `settled` entries keep the publication another sheet gave them (see `Sheet.entry_settled`).
+    """
+    settled = settled or {}
     hidden = primary(values)
+    for index, is_hidden in settled.items():
+        hidden[index] = is_hidden
     if not any(hidden):
         return hidden
     protected = {i for i, small in enumerate(hidden) if small}
+    fixed = frozenset(settled)
     while True:
-        while _complete_lines(values, lines, hidden):
+        while _complete_lines(values, lines, hidden, fixed):
             pass
         exposed = sorted(derivable(lines, hidden) & protected)
         if not exposed:
             return hidden
-        if not _hide_one_more(values, lines, hidden, exposed[0]):
+        if not _hide_one_more(values, lines, hidden, exposed[0], fixed):
             return hidden  # nothing left to hide near it; cannot happen with a finite sheet
 
 
-def _complete_lines(values: Sequence[int], lines: Sequence[Line], hidden: list[bool]) -> bool:
+def _complete_lines(
+    values: Sequence[int], lines: Sequence[Line], hidden: list[bool], fixed: frozenset[int]
+) -> bool:
     changed = False
     for line in lines:
         if sum(hidden[i] for i in line.members) == 1:
-            pick = _next_to_hide(values, line, hidden)
+            pick = _next_to_hide(values, line, hidden, fixed)
             if pick is not None:
                 hidden[pick] = True
                 changed = True
     return changed
 
 
-def _next_to_hide(values: Sequence[int], line: Line, hidden: Sequence[bool]) -> int | None:
+def _next_to_hide(
+    values: Sequence[int], line: Line, hidden: Sequence[bool], fixed: frozenset[int]
+) -> int | None:
     """The smallest non-zero visible part (it hides most for least), else a zero, else the total.
 
     A zero alone beside a small cell would tell the reader the pair's sum is that small count, but
     not which cell holds it; non-zero cells are still preferred so the hidden sum is larger.
     """
-    visible = [i for i in line.parts if not hidden[i]]
+    visible = [i for i in line.parts if not hidden[i] and i not in fixed]
     non_zero = [i for i in visible if values[i] > 0]
     if non_zero:
         return min(non_zero, key=lambda i: (values[i], i))
     if visible:
         return visible[0]
-    return None if hidden[line.total] else line.total
+    return None if hidden[line.total] or line.total in fixed else line.total
 
 
 def _hide_one_more(
-    values: Sequence[int], lines: Sequence[Line], hidden: list[bool], exposed: int
+    values: Sequence[int],
+    lines: Sequence[Line],
+    hidden: list[bool],
+    exposed: int,
+    fixed: frozenset[int],
 ) -> bool:
     for line in lines:
         if exposed in line.members:
-            pick = _next_to_hide(values, line, hidden)
+            pick = _next_to_hide(values, line, hidden, fixed)
             if pick is not None:
                 hidden[pick] = True
                 return True
@@ -164,7 +198,7 @@ def _hide_one_more(
     # hide the smallest visible entry of any line that has a hidden one.
     for line in lines:
         if any(hidden[i] for i in line.members):
-            pick = _next_to_hide(values, line, hidden)
+            pick = _next_to_hide(values, line, hidden, fixed)
             if pick is not None:
                 hidden[pick] = True
                 return True
@@ -295,4 +329,104 @@ def suppress_two_way(rows: Sequence[Sequence[int]]) -> TwoWay:
         row_totals=[out.shown(i) for i in row_totals],
         column_totals=[out.shown(i) for i in column_totals],
         total=out.shown(total),
+    )
+
+
+# --- across periods ----------------------------------------------------------------------------
+# One rule for every period (docs/rules.md, "Small numbers in statistics"): each figure is
+# decided month by month, each month on its own sheet (that month's page); a figure over several
+# months (a term, a school year) is their sum, published only when that figure is published for
+# every one of its months. Everything published is then a month's published figure or a sum of
+# them, so all the pages together tell no more than the month pages, each of which is safe on
+# its own: no hidden figure of any period can be worked out by subtraction across pages.
+
+
+@dataclass(frozen=True)
+class MonthCounts:
+    """One month's counts: `breakdowns` (name -> key -> count) each add up to `total` (or more:
+    categories overlap); `others` (follow-ups) are figures with no sum to a total."""
+
+    total: int
+    breakdowns: dict[str, dict[object, int]] = field(default_factory=dict)
+    others: dict[str, int] = field(default_factory=dict)
+    # Figures ("total" or a name of `others`) hidden whatever their value: a trust's figure
+    # whose schools' own pages hide exactly one school's part of it.
+    hide: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class PeriodCells:
+    """Entries of a period's `Published`: its total, each month's total, each breakdown's cells
+    (key, entry) and each other figure's entry."""
+
+    published: Published
+    total: int
+    months: list[int]
+    breakdowns: dict[str, list[tuple[object, int]]]
+    others: dict[str, int]
+
+
+def _month_hidden(
+    month: MonthCounts,
+) -> tuple[bool, dict[str, dict[object, bool]], dict[str, bool]]:
+    # A month's total and its follow-ups are hidden exactly when small (or when `hide` says), so
+    # that the trust's per-school table can tell, from a school's monthly counts alone, which
+    # of them that school's own pages show; its breakdown cells take any further hiding.
+    sheet = Sheet()
+    grand = sheet.entry_settled(month.total, hidden=is_small(month.total) or "total" in month.hide)
+    cells: dict[str, dict[object, int]] = {}
+    for name, counts in month.breakdowns.items():
+        cells[name] = {key: sheet.entry(n) for key, n in counts.items()}
+        sheet.line(cells[name].values(), grand)
+    others = {
+        name: sheet.entry_settled(n, hidden=is_small(n) or name in month.hide)
+        for name, n in month.others.items()
+    }
+    out = sheet.publish()
+    return (
+        out.hidden[grand],
+        {name: {k: out.hidden[i] for k, i in row.items()} for name, row in cells.items()},
+        {name: out.hidden[i] for name, i in others.items()},
+    )
+
+
+def suppress_months(
+    months: Sequence[MonthCounts], *, breakdowns: Sequence[str] = (), others: Sequence[str] = ()
+) -> PeriodCells:
+    """A period's figures as published: each month decided on its own sheet, every figure over
+    the period the sum of its months, hidden when any of its months' figures is."""
+    decided = [_month_hidden(month) for month in months]
+    out = Published(values=[], hidden=[])
+    add = out.add
+
+    total = add(sum(m.total for m in months), any(d[0] for d in decided))
+    month_cells = [add(m.total, d[0]) for m, d in zip(months, decided, strict=True)]
+    breakdown_cells: dict[str, list[tuple[object, int]]] = {}
+    for name in breakdowns:
+        keys: dict[object, None] = {}
+        for month in months:
+            keys.update(dict.fromkeys(month.breakdowns.get(name, {})))
+        breakdown_cells[name] = [
+            (
+                key,
+                add(
+                    sum(m.breakdowns.get(name, {}).get(key, 0) for m in months),
+                    any(d[1].get(name, {}).get(key, False) for d in decided),
+                ),
+            )
+            for key in keys
+        ]
+    other_cells = {
+        name: add(
+            sum(m.others.get(name, 0) for m in months),
+            any(d[2].get(name, False) for d in decided),
+        )
+        for name in others
+    }
+    return PeriodCells(
+        published=out,
+        total=total,
+        months=month_cells,
+        breakdowns=breakdown_cells,
+        others=other_cells,
     )

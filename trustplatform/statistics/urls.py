@@ -10,5 +10,6 @@ app_name = "trust_statistics"
 
 urlpatterns = [
     path("", views.trust_dashboard, name="dashboard"),
+    path("schools/", views.trust_schools, name="schools"),
     path("school/<int:school_id>/", views.trust_school_dashboard, name="school"),
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.text import slugify
 
+from tenants.models import Trust
 from tenants.selectors import school_of_request
 from trustplatform.downloads import written_download
 from trustplatform.permissions import Capability, require, trust_for_capability
@@ -34,6 +36,8 @@ from trustplatform.statistics.selectors import (
     period_or_default,
     school_statistics,
     school_term_dates,
+    schools_most_in_need,
+    schools_page,
     trust_comparison,
     trust_school_get,
     trust_statistics,
@@ -115,15 +119,22 @@ def _render(
     )
 
 
-@require(Capability.VIEW_TRUST_STATISTICS)
-def trust_dashboard(request: HttpRequest) -> HttpResponse:
-    trust = trust_for_capability(request, Capability.VIEW_TRUST_STATISTICS)
-    if trust is None:  # the decorator already checked; defensive
-        raise Http404
+# The dashboard shows this many schools (those most in need of attention), so it renders the
+# same amount whatever the number of schools; the schools page has them all, a page at a time.
+DASHBOARD_SCHOOLS = 10
+SCHOOLS_PER_PAGE = 50
+
+
+def _trust_figures(
+    request: HttpRequest, trust: Trust, most_in_need: int | None = None
+) -> tuple[Statistics, dict[str, object]]:
+    """The trust's figures over the period (and comparison) the query asks for, with the
+    period form's context: shared by the dashboard (`most_in_need` schools only) and the
+    schools page (every school)."""
     today = timezone.localdate(timezone.now(), LONDON)
     dates = trust_term_dates(trust=trust)
     period, problem = period_or_default(request.GET.get("period"), today=today, dates=dates)
-    stats = trust_statistics(trust=trust, period=period, today=today)
+    stats = trust_statistics(trust=trust, period=period, today=today, most_in_need=most_in_need)
     compare_key = request.GET.get("compare", "")
     if compare_key:
         other, compare_problem = period_or_default(compare_key, today=today, dates=dates)
@@ -135,15 +146,82 @@ def trust_dashboard(request: HttpRequest) -> HttpResponse:
         if compare_problem:
             problem = " ".join(p for p in (problem, f"Comparison: {compare_problem}") if p)
         else:
-            stats = trust_comparison(trust=trust, period=period, other=other, today=today)
+            stats = trust_comparison(
+                trust=trust, period=period, other=other, today=today, most_in_need=most_in_need
+            )
+    return stats, {
+        "period_choices": period_choices(today=today, dates=dates),
+        "period_problem": problem,
+        "previous_key": previous_period(period, today=today, dates=dates).key,
+    }
+
+
+def _period_query(stats: Statistics) -> str:
+    keys = {"period": stats.period_key, "compare": stats.compare_key}
+    return urlencode({k: v for k, v in keys.items() if v})
+
+
+def _trust_or_404(request: HttpRequest) -> Trust:
+    trust = trust_for_capability(request, Capability.VIEW_TRUST_STATISTICS)
+    if trust is None:  # the decorator already checked; defensive
+        raise Http404
+    return trust
+
+
+@require(Capability.VIEW_TRUST_STATISTICS)
+def trust_dashboard(request: HttpRequest) -> HttpResponse:
+    trust = _trust_or_404(request)
+    # A CSV of the per-school table has every school; the page only the few most in need.
+    whole = request.GET.get("format") == "csv" and request.GET.get("table") == "schools"
+    stats, extra = _trust_figures(request, trust, None if whole else DASHBOARD_SCHOOLS)
+    schools = stats.table("schools")
+    if schools is not None and not whole:
+        most = schools_most_in_need(schools, count=DASHBOARD_SCHOOLS)
+        stats = replace(stats, tables=[most if t is schools else t for t in stats.tables])
+        extra["all_schools"] = (
+            reverse("trust_statistics:schools") + "?" + _period_query(stats),
+            stats.schools,
+        )
+    return _render(request, stats, trust.slug, extra)
+
+
+@require(Capability.VIEW_TRUST_STATISTICS)
+def trust_schools(request: HttpRequest) -> HttpResponse:
+    """Every school of the trust over the period, a page at a time, searchable by name."""
+    trust = _trust_or_404(request)
+    stats, extra = _trust_figures(request, trust)
+    schools = stats.table("schools")
+    if schools is None:  # every trust page has it
+        raise Http404
+    if request.GET.get("format") == "csv":
+        return _csv(stats, "schools", trust.slug)
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        number = 1
+    query = request.GET.get("q", "")[:100]
+    page = schools_page(schools, query=query, number=number, per_page=SCHOOLS_PER_PAGE)
+    here = _period_query(stats)
+
+    def link(to: int) -> str:
+        return "?" + "&".join(p for p in (here, urlencode({"q": query, "page": to})) if p)
+
+    stats = replace(stats, title=f"Schools of {trust.name}", tables=[page.table])
     return _render(
         request,
         stats,
         trust.slug,
         {
-            "period_choices": period_choices(today=today, dates=dates),
-            "period_problem": problem,
-            "previous_key": previous_period(period, today=today, dates=dates).key,
+            **extra,
+            "back": reverse("trust_statistics:dashboard") + ("?" + here if here else ""),
+            "schools_search": query,
+            "pager": {
+                "number": page.number,
+                "pages": page.pages,
+                "matching": page.matching,
+                "previous": link(page.number - 1) if page.number > 1 else "",
+                "next": link(page.number + 1) if page.number < page.pages else "",
+            },
         },
     )
 
