@@ -18,6 +18,7 @@ import copy
 import csv
 import datetime as dt
 import enum
+import functools
 import io
 import logging
 import re
@@ -620,6 +621,7 @@ def _plan(parsed: Iterable[_Parsed], headings: Mapping[str, str]) -> list[tuple[
             del one.values["mis_id"]  # blank: not given (`_read_mis_id`)
     matches = _match(parsed)
     missing_for_new = [name for name in REQUIRED_FOR_NEW if name not in headings]
+    today = timezone.localdate()
     planned: list[tuple[ImportRow, Pupil]] = []
     for row, current, conflict in zip(parsed, matches.pupils, matches.conflicts, strict=True):
         if current is not None and current.has_left:
@@ -657,7 +659,7 @@ def _plan(parsed: Iterable[_Parsed], headings: Mapping[str, str]) -> list[tuple[
                 )
             )
             continue
-        candidate = _candidate(row, current, headings, missing_for_new, errors)
+        candidate = _candidate(row, current, headings, missing_for_new, errors, today=today)
         name = (
             candidate.display_name
             if (candidate.legal_first_name or candidate.preferred_first_name)
@@ -696,12 +698,25 @@ def _plan(parsed: Iterable[_Parsed], headings: Mapping[str, str]) -> list[tuple[
     return planned
 
 
+@functools.cache
+def _valid_when_left_out() -> frozenset[str]:
+    """The fields whose default passes every check of `pupil_problems`: a new pupil's row that
+    leaves them out cannot make them wrong, so they are not checked again for each of the
+    thousands of rows of a first import (bench/mis_sync.py)."""
+    wrong = pupil_problems(Pupil(), exclude=frozenset({"upn"}))
+    return frozenset(
+        f.name for f in Pupil._meta.concrete_fields if f.name not in wrong and f.name != "upn"
+    )
+
+
 def _candidate(
     row: _Parsed,
     current: Pupil | None,
     headings: Mapping[str, str],
     missing_for_new: list[str],
     errors: list[str],
+    *,
+    today: dt.date,
 ) -> Pupil:
     """The pupil as the row would leave it; adds the row's problems to `errors`."""
     candidate = copy.copy(current) if current is not None else Pupil()
@@ -717,7 +732,8 @@ def _candidate(
                 "but the file has no column for it."
             )
         exclude.update(missing_for_new)
-    problems = pupil_problems(candidate, exclude=frozenset(exclude))
+        exclude.update(_valid_when_left_out() - row.values.keys())
+    problems = pupil_problems(candidate, exclude=frozenset(exclude), today=today)
     for name, messages in problems.items():
         errors.extend(
             f"{_label(name, headings)}: {_BLANK.get(message, message)}" for message in messages

@@ -106,11 +106,14 @@ def upn_problem(upn: str) -> str | None:
     return None
 
 
-def pupil_problems(pupil: Pupil, *, exclude: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+def pupil_problems(
+    pupil: Pupil, *, exclude: frozenset[str] = frozenset(), today: dt.date | None = None
+) -> dict[str, list[str]]:
     """Everything wrong with `pupil` as it stands, by field, without asking the database.
 
     Shared by the forms' services and the CSV import, so a pupil typed in and a pupil imported
-    pass exactly the same checks. Uniqueness of the UPN is the caller's to check.
+    pass exactly the same checks. Uniqueness of the UPN is the caller's to check. `today` lets
+    a caller checking thousands of pupils work out the date once.
     """
     problems: dict[str, list[str]] = {}
     if "upn" not in exclude and (problem := upn_problem(pupil.upn)):
@@ -122,7 +125,7 @@ def pupil_problems(pupil: Pupil, *, exclude: frozenset[str] = frozenset()) -> di
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             problems.setdefault(field, []).extend(messages)
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     if "date_of_birth" not in exclude and pupil.date_of_birth and pupil.date_of_birth > today:
         problems.setdefault("date_of_birth", []).append("The date of birth is in the future.")
     if (
