@@ -183,10 +183,11 @@ def destruction_propose_view(request: HttpRequest, **named: int) -> HttpResponse
     return _act(request, "propose", **named)
 
 
-def _destruction_for(reader: Reader, destruction_id: int, *, status: str) -> Destruction:
-    """A destruction in `status`; one about an allegation only for those who handle it. The
-    same 404 for missing and not theirs."""
-    destruction = Destruction.objects.filter(pk=destruction_id, status=status).first()
+def _destruction_for(reader: Reader, destruction_id: int, *, status: str = "") -> Destruction:
+    """A destruction (in `status` when given); one about an allegation only for those who
+    handle it. The same 404 for missing and not theirs."""
+    found = Destruction.objects.filter(pk=destruction_id)
+    destruction = (found.filter(status=status) if status else found).first()
     if destruction is None:
         raise Http404
     if destruction.allegation_id is not None:
@@ -211,7 +212,9 @@ def _back_to(destruction: Destruction) -> str:
 @require_POST
 def destruction_approve_view(request: HttpRequest, destruction_id: int) -> HttpResponse:
     reader = reader_required(request)
-    destruction = _destruction_for(reader, destruction_id, status=Destruction.Status.PROPOSED)
+    # Any status: a proposal withdrawn or carried out meanwhile is refused with its reason
+    # (destruction_approval_check) on the record's page, not as a missing page.
+    destruction = _destruction_for(reader, destruction_id)
     back = _back_to(destruction)
     try:
         destruction_approval_check(reader=reader, destruction=destruction)
