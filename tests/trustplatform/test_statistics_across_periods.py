@@ -4,12 +4,20 @@ together (docs/rules.md, "Small numbers in statistics")."""
 
 from __future__ import annotations
 
+from collections import Counter
 from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trustplatform.statistics.suppression import MonthCounts, is_small, suppress_months
+from trustplatform.statistics.suppression import (
+    SUPPRESSED,
+    MonthCounts,
+    Shown,
+    is_small,
+    month_hidden_parts,
+    suppress_months,
+)
 
 YEAR_GROUPS = (7, 8, 9)
 CATEGORIES = ("neglect", "bullying")
@@ -135,3 +143,77 @@ def test_januarys_own_figure_is_the_one_in_the_years_months_table() -> None:
     assert january.published.shown(january.total) == 10
     assert whole.published.shown_all(whole.months) == [10, "c", 12]
     assert whole.published.shown(whole.total) == "c"
+
+
+# --- several schools and their trust -----------------------------------------------------------
+
+
+def _trust_month(schools: list[list[MonthCounts]], m: int) -> MonthCounts:
+    """The trust's month as its pages take it: the sum of its schools' months, with a figure or
+    a cell hidden whatever its value when exactly one school's own month page hides its part."""
+    months = [school[m] for school in schools]
+    hides: Counter[str] = Counter()
+    parts: Counter[tuple[str, object]] = Counter()
+    for month in months:
+        hides.update(["total"] * is_small(month.total))
+        hides.update(name for name, n in month.others.items() if is_small(n))
+        parts.update(month_hidden_parts(month))
+    return MonthCounts(
+        total=sum(month.total for month in months),
+        breakdowns={
+            name: {
+                key: sum(month.breakdowns[name].get(key, 0) for month in months)
+                for key in months[0].breakdowns[name]
+            }
+            for name in ("year_groups", "categories")
+        },
+        others={FOLLOW_UP: sum(month.others[FOLLOW_UP] for month in months)},
+        hide=frozenset(name for name, n in hides.items() if n == 1),
+        hide_parts=frozenset(part for part, n in parts.items() if n == 1),
+    )
+
+
+def _published(year: list[MonthCounts], first: int, end: int) -> dict[tuple[str, object], Shown]:
+    """Every figure of a page over months first..end: (kind, key) -> as shown."""
+    cells = suppress_months(
+        year[first:end], breakdowns=("year_groups", "categories"), others=(FOLLOW_UP,)
+    )
+    out = cells.published
+    figures: dict[tuple[str, object], int] = {
+        ("total", None): cells.total,
+        ("other", FOLLOW_UP): cells.others[FOLLOW_UP],
+    }
+    for name in ("year_groups", "categories"):
+        figures |= {(name, key): index for key, index in cells.breakdowns[name]}
+    return {figure: out.shown(index) for figure, index in figures.items()}
+
+
+def _value(month: MonthCounts, figure: tuple[str, object]) -> int:
+    kind, key = figure
+    if kind == "total":
+        return month.total
+    if kind == "other":
+        return month.others[FOLLOW_UP]
+    return month.breakdowns[kind][key]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(school_years(), min_size=2, max_size=4))
+def test_no_schools_hidden_figure_is_the_trusts_less_the_other_schools(
+    schools: list[list[MonthCounts]],
+) -> None:
+    """On every month, term and year page: a figure one school hides (1 to 5) is never the
+    trust's published figure less every other school's published figure."""
+    trust = [_trust_month(schools, m) for m in range(12)]
+    spans = [(m, m + 1) for m in range(12)] + list(TERMS) + [(0, 12)]
+    for first, end in spans:
+        trusts = _published(trust, first, end)
+        pages = [_published(year, first, end) for year in schools]
+        for s, page in enumerate(pages):
+            others = [other for o, other in enumerate(pages) if o != s]
+            for figure, shown in page.items():
+                value = sum(_value(month, figure) for month in schools[s][first:end])
+                if shown != SUPPRESSED or not is_small(value):
+                    continue
+                rest = [other.get(figure, 0) for other in others]
+                assert SUPPRESSED in (trusts.get(figure), *rest), (s, first, end, figure, value)

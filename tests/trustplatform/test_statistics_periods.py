@@ -468,6 +468,92 @@ def test_one_schools_figures_are_refused_outside_its_trust(
     assert school_client(None, None).get(own).status_code == 302
 
 
+def _worked_out(trust: Any, school: Any, other: Any) -> dict[str, int]:
+    """The school's hidden cells that the trust's cell less the other school's gives away."""
+    others = {row[0]: row[1] for row in other.rows}
+    trusts = {row[0]: row[1] for row in trust.rows}
+    return {
+        label: trusts[label] - others.get(label, 0)
+        for label, shown, *_ in school.rows
+        if shown == SUPPRESSED
+        and isinstance(trusts.get(label), int)
+        and isinstance(others.get(label, 0), int)
+    }
+
+
+def _month_pages(world: World, schools: tuple[School, School], period: str) -> tuple[Any, ...]:
+    client = _lead_client(world)
+    return (
+        client.get(DASHBOARD, {"period": period}),
+        *(client.get(f"{DASHBOARD}school/{s.pk}/", {"period": period}) for s in schools),
+    )
+
+
+def test_a_year_group_one_school_hides_is_hidden_on_the_trusts_page_too(
+    world: World, school_a: School, school_b: School, frozen: Any
+) -> None:
+    """Alder's May: year 7 3, year 8 10, year 9 12, so its page hides years 7 and 8; Birchwood's
+    May: 20 in each. The trust's year 7 (23) less Birchwood's 20 would give Alder's 3 away."""
+    may = _month(2026, 5)
+    for year_group, alder, birchwood in ((7, 3, 20), (8, 10, 20), (9, 12, 20)):
+        _concerns(school_a, may, year_group, alder)
+        _categories(school_a, may, "bullying", year_group, alder)
+        _concerns(school_b, may, year_group, birchwood)
+        _categories(school_b, may, "neglect", year_group, birchwood)
+    trust_rollups_rewrite_all()
+    trust, alder, birchwood = _month_pages(world, (school_a, school_b), "month:2026-05")
+    assert [row[:2] for row in _table(alder, "year-groups").rows] == [
+        ["Year 7", SUPPRESSED],
+        ["Year 8", SUPPRESSED],
+        ["Year 9", 12],
+    ]
+    assert [row[:2] for row in _table(birchwood, "year-groups").rows] == [
+        ["Year 7", 20],
+        ["Year 8", 20],
+        ["Year 9", 20],
+    ]
+    years = [_table(page, "year-groups") for page in (trust, alder, birchwood)]
+    assert _worked_out(*years) == {}
+    # Exactly one school hides years 7 and 8 of May: the trust's are hidden with them.
+    assert [row[:2] for row in years[0].rows] == [
+        ["Year 7", SUPPRESSED],
+        ["Year 8", SUPPRESSED],
+        ["Year 9", 32],
+    ]
+    assert years[0].total[:2] == ["Total", 85]
+    # Over the school year, as in May (shown only when shown for every month).
+    year, *_ = _month_pages(world, (school_a, school_b), "year:2025-26")
+    assert [row[1] for row in _table(year, "year-groups").rows] == [SUPPRESSED, SUPPRESSED, 32]
+
+
+def test_a_category_one_school_hides_is_hidden_on_the_trusts_page_too(
+    world: World, school_a: School, school_b: School, frozen: Any
+) -> None:
+    """Alder's May: 3 neglect and 17 bullying, so its page hides both; Birchwood's: 30 neglect.
+    The trust's neglect (33) less Birchwood's 30 would give Alder's 3 away."""
+    may = _month(2026, 5)
+    _concerns(school_a, may, 7, 10)
+    _concerns(school_a, may, 8, 10)
+    _categories(school_a, may, "neglect", 7, 3)
+    _categories(school_a, may, "bullying", 7, 7)
+    _categories(school_a, may, "bullying", 8, 10)
+    _concerns(school_b, may, 7, 30)
+    _categories(school_b, may, "neglect", 7, 30)
+    trust_rollups_rewrite_all()
+    trust, alder, birchwood = _month_pages(world, (school_a, school_b), "month:2026-05")
+    assert [row[:2] for row in _table(alder, "categories").rows] == [
+        ["Neglect", SUPPRESSED],
+        ["Bullying", SUPPRESSED],
+    ]
+    categories = [_table(page, "categories") for page in (trust, alder, birchwood)]
+    assert _worked_out(*categories) == {}
+    assert [row[:2] for row in categories[0].rows] == [
+        ["Neglect", SUPPRESSED],
+        ["Bullying", SUPPRESSED],
+    ]
+    assert _table(trust, "months").total[:2] == ["Total", 50]
+
+
 # --- a school's own page over a period ----------------------------------------------------------
 
 SCHOOL_PAGE = "/statistics/"

@@ -15,6 +15,7 @@ version of a corrected concern is counted.
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 
@@ -114,6 +115,11 @@ class SchoolMonthRollup(models.Model):
     referrals_police = models.PositiveIntegerField(default=0)
     referrals_early_help = models.PositiveIntegerField(default=0)
     lado_referrals = models.PositiveIntegerField(default=0)
+    # The year groups and category codes whose cells the school's own page of this month hides
+    # (the same suppression, decided when the rows are rewritten): the trust's cell is hidden
+    # when exactly one school hides its part (docs/rules.md, "Small numbers in statistics").
+    hidden_year_groups = ArrayField(models.SmallIntegerField(), default=list, blank=True)
+    hidden_categories = ArrayField(models.CharField(max_length=50), default=list, blank=True)
 
     class Meta:
         constraints = [
@@ -188,6 +194,9 @@ class TrustConcernRollup(ConcernCounts):
     trust = models.ForeignKey(
         "tenants.Trust", on_delete=models.CASCADE, related_name="concern_rollups"
     )
+    # How many schools' own pages of the month hide their cell of this year group
+    # (`SchoolMonthRollup.hidden_year_groups`): at exactly 1 the trust's cell is hidden too.
+    schools_hiding = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -216,6 +225,8 @@ class TrustCategoryRollup(models.Model):
     month = models.DateField(help_text="The first day of the month.")
     category_code = models.CharField(max_length=50, blank=True)
     concerns = models.PositiveIntegerField(default=0)
+    # How many schools' own pages of the month hide their cell of this category, as above.
+    schools_hiding = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

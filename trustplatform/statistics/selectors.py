@@ -44,6 +44,7 @@ from trustplatform.statistics.models import (
     TrustCategoryRollup,
     TrustConcernRollup,
 )
+from trustplatform.statistics.monthly import BREAKDOWNS, CATEGORIES, YEAR_GROUPS, month_counts
 from trustplatform.statistics.periods import (
     TRUST_CALENDAR,
     Period,
@@ -56,7 +57,6 @@ from trustplatform.statistics.suppression import (
     LARGEST_SUPPRESSED,
     SMALLEST_SUPPRESSED,
     SUPPRESSED,
-    MonthCounts,
     PeriodCells,
     Published,
     Sheet,
@@ -167,43 +167,35 @@ def _period_cells(
 ) -> tuple[PeriodCells, list[tuple[int, int]], list[tuple[str, int]]]:
     """The period's figures, decided month by month (`suppress_months`), with the entries of the
     year-group and category tables in the order they are shown; `hide`: figures of a month
-    hidden whatever their value (see `_one_school_hidden`)."""
+    hidden whatever their value (see `_one_school_hidden`). On the trust's rows, a year-group or
+    category cell of a month that exactly one school's month page hides is hidden as well."""
     follow = [f for f, _ in FOLLOW_UPS]
-    hide = hide or {}
-    per_month: dict[dt.date, MonthCounts] = {
-        m: MonthCounts(
-            total=0,
-            breakdowns={"year_groups": {}, "categories": {}},
-            hide=hide.get(m, frozenset()),
-        )
-        for m in months
-    }
-    for row in (
+    concern_values = (
         concern_rows.values("month", "year_group")
         .annotate(n=Sum("concerns"), **{f"sum_{f}": Sum(f) for f in follow})
         .order_by()
-    ):
-        month = per_month[row["month"]]
-        n = row["n"] or 0
-        month.breakdowns["year_groups"][int(row["year_group"])] = n
-        for f in follow:
-            month.others[f] = month.others.get(f, 0) + (row[f"sum_{f}"] or 0)
-        per_month[row["month"]] = replace(month, total=month.total + n)
-    for row in (
-        category_rows.values("month", "category_code").annotate(n=Sum("concerns")).order_by()
-    ):
-        by_code = per_month[row["month"]].breakdowns["categories"]
-        code = str(row["category_code"])
-        by_code[code] = by_code.get(code, 0) + (row["n"] or 0)
-    cells = suppress_months(
-        [per_month[m] for m in months], breakdowns=("year_groups", "categories"), others=follow
     )
+    category_values = (
+        category_rows.values("month", "category_code").annotate(n=Sum("concerns")).order_by()
+    )
+    if concern_rows.model is TrustConcernRollup:
+        concern_values = concern_values.annotate(hiding=Sum("schools_hiding"))
+    if category_rows.model is TrustCategoryRollup:
+        category_values = category_values.annotate(hiding=Sum("schools_hiding"))
+    per_month = month_counts(
+        months=months,
+        concern_rows=concern_values,
+        category_rows=category_values,
+        follow=follow,
+        hide=hide,
+    )
+    cells = suppress_months([per_month[m] for m in months], breakdowns=BREAKDOWNS, others=follow)
     year_cells = sorted(
-        ((int(yg), i) for yg, i in cells.breakdowns["year_groups"]),  # type: ignore[call-overload]
+        ((int(yg), i) for yg, i in cells.breakdowns[YEAR_GROUPS]),  # type: ignore[call-overload]
     )
     order = {d.code: i for i, d in enumerate(DEFAULT_CATEGORIES)}
     category_cells = sorted(
-        ((str(code), i) for code, i in cells.breakdowns["categories"]),
+        ((str(code), i) for code, i in cells.breakdowns[CATEGORIES]),
         key=lambda kv: (kv[0] == "", order.get(kv[0], 999), kv[0]),
     )
     return cells, year_cells, category_cells

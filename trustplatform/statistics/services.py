@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,7 @@ from trustplatform.statistics.models import (
     TrustCategoryRollup,
     TrustConcernRollup,
 )
+from trustplatform.statistics.monthly import hidden_cells_per_school
 
 LONDON = ZoneInfo("Europe/London")
 # "Concerns not screened within 24 hours" (a dashboard figure): clock hours, not the school hours
@@ -234,7 +236,8 @@ _CONCERN_MEASURES = (
 
 
 def school_month_rollup_rewrite(*, schools: QuerySet[School]) -> None:
-    """Replaces the schools' per-month rows with the sums of their `ConcernRollup` rows.
+    """Replaces the schools' per-month rows with the sums of their `ConcernRollup` rows, and the
+    year-group and category cells each school's own page of the month hides.
 
     One school's after its refresh (a dozen rows or so), every school's in the nightly rebuild:
     the same code, so the two cannot disagree. Call it inside the transaction that wrote the
@@ -246,6 +249,7 @@ def school_month_rollup_rewrite(*, schools: QuerySet[School]) -> None:
         .annotate(**{f"sum_{f}": Sum(f) for f in _CONCERN_MEASURES})
         .order_by()
     )
+    hidden = _hidden_cells(schools)
     SchoolMonthRollup.objects.filter(school__in=schools).delete()
     SchoolMonthRollup.objects.bulk_create(
         (
@@ -254,10 +258,30 @@ def school_month_rollup_rewrite(*, schools: QuerySet[School]) -> None:
                 trust_id=row["school__trust_id"],
                 month=row["month"],
                 **{f: row[f"sum_{f}"] or 0 for f in _CONCERN_MEASURES},
+                hidden_year_groups=hidden[row["school_id"], row["month"]][0],
+                hidden_categories=hidden[row["school_id"], row["month"]][1],
             )
             for row in sums
         ),
         batch_size=1000,
+    )
+
+
+def _hidden_cells(
+    schools: QuerySet[School],
+) -> dict[tuple[int, dt.date], tuple[list[int], list[str]]]:
+    """Per (school, month): the year groups and category codes its own month page hides."""
+    follow = _CONCERN_MEASURES[1:]
+    return hidden_cells_per_school(
+        concern_rows=ConcernRollup.objects.filter(school__in=schools)
+        .values("school_id", "month", "year_group")
+        .annotate(n=Sum("concerns"), **{f"sum_{f}": Sum(f) for f in follow})
+        .order_by(),
+        category_rows=CategoryRollup.objects.filter(school__in=schools)
+        .values("school_id", "month", "category_code")
+        .annotate(n=Sum("concerns"))
+        .order_by(),
+        follow=follow,
     )
 
 
@@ -272,6 +296,16 @@ def trust_rollup_rewrite(*, trust_id: int) -> None:
     committed before it began). The aggregate therefore always equals the sum of the school rows.
     """
     list(Trust.objects.select_for_update(no_key=True).filter(pk=trust_id).values_list("pk"))
+    # How many schools hide each year-group and category cell of a month on their own month page.
+    hiding_years: Counter[tuple[dt.date, int]] = Counter()
+    hiding_codes: Counter[tuple[dt.date, str]] = Counter()
+    for month, year_groups, codes in (
+        SchoolMonthRollup.objects.filter(school__trust_id=trust_id)
+        .filter(Q(hidden_year_groups__len__gt=0) | Q(hidden_categories__len__gt=0))
+        .values_list("month", "hidden_year_groups", "hidden_categories")
+    ):
+        hiding_years.update((month, year_group) for year_group in year_groups)
+        hiding_codes.update((month, code) for code in codes)
     concern_sums = (
         ConcernRollup.objects.filter(school__trust_id=trust_id)
         .values("month", "year_group")
@@ -285,6 +319,7 @@ def trust_rollup_rewrite(*, trust_id: int) -> None:
             month=row["month"],
             year_group=row["year_group"],
             **{f: row[f"sum_{f}"] or 0 for f in _CONCERN_MEASURES},
+            schools_hiding=hiding_years[row["month"], row["year_group"]],
         )
         for row in concern_sums
     )
@@ -301,6 +336,7 @@ def trust_rollup_rewrite(*, trust_id: int) -> None:
             month=row["month"],
             category_code=row["category_code"],
             concerns=row["total"] or 0,
+            schools_hiding=hiding_codes[row["month"], row["category_code"]],
         )
         for row in category_sums
     )

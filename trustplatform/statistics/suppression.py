@@ -352,6 +352,9 @@ class MonthCounts:
     # Figures ("total" or a name of `others`) hidden whatever their value: a trust's figure
     # whose schools' own pages hide exactly one school's part of it.
     hide: frozenset[str] = frozenset()
+    # Breakdown cells (name, key) hidden whatever their value, and protected as a small count
+    # is: a trust's year-group or category cell that exactly one school's month page hides.
+    hide_parts: frozenset[tuple[str, object]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -371,12 +374,18 @@ def _month_hidden(
 ) -> tuple[bool, dict[str, dict[object, bool]], dict[str, bool]]:
     # A month's total and its follow-ups are hidden exactly when small (or when `hide` says), so
     # that the trust's per-school table can tell, from a school's monthly counts alone, which
-    # of them that school's own pages show; its breakdown cells take any further hiding.
+    # of them that school's own pages show; its breakdown cells take any further hiding (and
+    # those in `hide_parts` are hidden from the start).
     sheet = Sheet()
     grand = sheet.entry_settled(month.total, hidden=is_small(month.total) or "total" in month.hide)
     cells: dict[str, dict[object, int]] = {}
     for name, counts in month.breakdowns.items():
-        cells[name] = {key: sheet.entry(n) for key, n in counts.items()}
+        cells[name] = {
+            key: sheet.entry_settled(n, hidden=True)
+            if (name, key) in month.hide_parts
+            else sheet.entry(n)
+            for key, n in counts.items()
+        }
         sheet.line(cells[name].values(), grand)
     others = {
         name: sheet.entry_settled(n, hidden=is_small(n) or name in month.hide)
@@ -387,6 +396,14 @@ def _month_hidden(
         out.hidden[grand],
         {name: {k: out.hidden[i] for k, i in row.items()} for name, row in cells.items()},
         {name: out.hidden[i] for name, i in others.items()},
+    )
+
+
+def month_hidden_parts(month: MonthCounts) -> frozenset[tuple[str, object]]:
+    """The breakdown cells (name, key) that the month's own page hides."""
+    _, parts, _ = _month_hidden(month)
+    return frozenset(
+        (name, key) for name, row in parts.items() for key, hidden in row.items() if hidden
     )
 
 
