@@ -44,6 +44,7 @@ from tenants.models import School
 from tests.api.helpers import ALL_SCOPES, key_client, make_key
 from tests.conftest import World, school_client
 from tests.safeguarding.conftest import category_ids, person
+from tests.safeguarding.test_need_to_know_property import READ_EVERYTHING, ROLES
 from trustplatform.accounts.models import Role
 from trustplatform.outbox.models import OutboxMessage
 from trustplatform.outbox.services import outbox_send
@@ -60,17 +61,8 @@ WHO_SEES_ALL = settings(
 
 # --- the oracle: the written rules, again, in a few lines -----------------------------------
 
-ROLES = (
-    Role.STAFF,
-    Role.KEY_HOLDER,
-    Role.DEPUTY_DSL,
-    Role.DSL,
-    Role.HEADTEACHER,
-    Role.GOVERNOR,
-    Role.SCHOOL_ADMIN,
-)
-# docs/rules.md, "Who reads which records": the DSL, deputies and headteacher read every record.
-READ_EVERYTHING = frozenset({Role.DEPUTY_DSL, Role.DSL, Role.HEADTEACHER})
+# The school's roles, and those who read every record (docs/rules.md, "Who reads which
+# records"), as the need-to-know property test writes them down.
 GRANTABLE = ("neglect", "online-safety", "bullying", "mental-health")
 ALWAYS_RESTRICTED = "sexual-abuse"
 YEARS = (3, 4, 5, 6)
