@@ -4,7 +4,8 @@ visits every school's schema, as the number of schools grows.
 Prints, for 1, 50, 200 and 500 schools (`--schools 1,50,200,500`), the first 50 with 2,000
 concerns each and the schools added after them with 300 each (`--concerns`, `--concerns-after`):
 
-- p50/p95 of the trust dashboard (GET /portal/statistics/ on the root domain as the trust's
+- the SQL statements of one dashboard request (the same at every size), and p50/p95 of the
+  trust dashboard (GET /portal/statistics/ on the root domain as the trust's
   safeguarding lead past two-factor: the whole view, rollup queries, suppression, SVG charts,
   the per-school table with a row per school); its trust-wide tables read the trust's aggregate
   rows, its per-school table one query of the schools' per-month rows; and the p50 of this
@@ -324,6 +325,17 @@ def _dashboard(client: Client) -> Callable[[], object]:
     return get
 
 
+def _statements(get: Callable[[], object]) -> int:
+    """The SQL statements of one request: the same at every size when nothing per request reads
+    a row per school."""
+    from django.db import connection  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    with CaptureQueriesContext(connection) as captured:
+        get()
+    return len(captured.captured_queries)
+
+
 def _naive(schools: list[School], now: dt.datetime) -> Callable[[], object]:
     from django_tenants.utils import schema_context  # noqa: PLC0415
 
@@ -410,7 +422,7 @@ def main() -> int:
     counts = sorted({int(c) for c in args.schools.split(",")})
     started = time.perf_counter()
     load_at_start = os.getloadavg()[0]
-    rows: list[tuple[int, float, float, float, float, float, float]] = []
+    rows: list[tuple[int, int, float, float, float, float, float, float]] = []
     refresh_ms: list[float] = []
     with bench_database(BENCH_DATABASE):
         from django.db import connection  # noqa: PLC0415
@@ -438,13 +450,14 @@ def main() -> int:
         cpu_samples: list[list[float]] = [[] for _ in trusts]
         for get in gets:
             get()  # warm-up, untimed
+        queries = [_statements(get) for get in gets]
         for _ in range(args.samples):
             for get, times, cpu in zip(gets, samples, cpu_samples, strict=True):
                 t0, c0 = time.perf_counter(), time.process_time()
                 get()
                 times.append((time.perf_counter() - t0) * 1000)
                 cpu.append((time.process_time() - c0) * 1000)
-        for t, times, cpu in zip(trusts, samples, cpu_samples, strict=True):
+        for t, times, cpu, n in zip(trusts, samples, cpu_samples, queries, strict=True):
             naive = (
                 _percentiles(_timed(_naive(t.real, now), args.naive_samples))
                 if t.size <= args.naive_up_to
@@ -453,7 +466,14 @@ def main() -> int:
             one = _timed(lambda t=t: school_statistics_refresh(school=t.refreshed), 5)
             refresh_ms += one
             rows.append(
-                (t.size, *_percentiles(times), _percentiles(cpu)[0], *naive, _percentiles(one)[0])
+                (
+                    t.size,
+                    n,
+                    *_percentiles(times),
+                    _percentiles(cpu)[0],
+                    *naive,
+                    _percentiles(one)[0],
+                )
             )
             print(f"... {t.size} schools measured", file=sys.stderr)
 
@@ -463,6 +483,7 @@ def main() -> int:
     )
     headers = (
         "schools",
+        "queries",
         "dashboard p50",
         "dashboard p95",
         "dashboard CPU p50",
@@ -471,9 +492,10 @@ def main() -> int:
         "refresh p50",
     )
     print(" | ".join(headers))
-    for count, d50, d95, c50, n50, n95, r50_added in rows:
+    for count, n, d50, d95, c50, n50, n95, r50_added in rows:
         cells = (
             str(count),
+            str(n),
             f"{d50:.1f}",
             f"{d95:.1f}",
             f"{c50:.1f}",
@@ -484,14 +506,14 @@ def main() -> int:
         print(" | ".join(c.rjust(len(h)) for c, h in zip(cells, headers, strict=True)))
     r50, r95 = _percentiles(refresh_ms)
     print(f"Refreshing one school's rollup (all sizes): p50 {r50:.1f} ms, p95 {r95:.1f} ms.")
-    worst = max(row[2] for row in rows)
+    worst = max(row[3] for row in rows)
     verdict = "met" if worst < GOAL_P95_MS else "NOT met"
     print(f"Goal (dashboard p95 < {GOAL_P95_MS:.0f} ms at every size): {verdict}.")
-    growth = rows[-1][2] / rows[0][2] - 1
+    growth = rows[-1][3] / rows[0][3] - 1
     flat = "met" if growth <= FLAT_WITHIN else "NOT met"
     print(
         f"Flat ({rows[-1][0]} schools within {FLAT_WITHIN:.0%} of {rows[0][0]}): "
-        f"{growth:+.0%}, {flat}; CPU p50 {rows[-1][3] / rows[0][3] - 1:+.0%}."
+        f"{growth:+.0%}, {flat}; CPU p50 {rows[-1][4] / rows[0][4] - 1:+.0%}."
     )
     print(f"Total run time: {time.perf_counter() - started:.1f} s.")
     print(

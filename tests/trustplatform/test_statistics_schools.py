@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from tenants.models import School
+from tenants.services import school_create
 from tests.conftest import World, school_client
-from tests.trustplatform.test_statistics import _lead, frozen, recorded
+from tests.trustplatform.test_statistics import NOW, _lead, frozen, recorded
 from trustplatform.accounts.models import Role
-from trustplatform.statistics.selectors import Table, schools_most_in_need, schools_page
+from trustplatform.statistics.selectors import (
+    Table,
+    schools_most_in_need,
+    schools_page,
+    trust_statistics,
+)
 from trustplatform.statistics.suppression import SUPPRESSED
 
 __all__ = ["frozen", "recorded"]  # fixtures, used by name
@@ -84,6 +91,32 @@ def test_the_dashboard_links_to_every_school_and_the_schools_page_finds_one_by_n
     # The whole table as CSV, suppressed as on the page.
     download = client.get(SCHOOLS, {"format": "csv", "table": "schools"})
     assert "Alder Lane Primary,9,10,111.1" in download.content.decode()
+
+
+def test_a_school_added_since_the_figures_were_refreshed_is_among_the_dashboards_schools(
+    as_owner: None, world: World, recorded: dict[str, Any]
+) -> None:
+    school_create(
+        trust=world.trust,
+        name="Aspen Vale Primary",
+        slug="aspenvale",
+        urn="912346",
+        phase=School.Phase.PRIMARY,
+    )
+    stats = trust_statistics(trust=world.trust, today=NOW.date(), most_in_need=10)
+    schools = stats.table("schools")
+    assert schools is not None
+    # Alder has an open case and an overdue action: first; the schools needing nothing follow
+    # by name, the new one among them, with no figures yet.
+    assert [row[0] for row in schools.rows] == [
+        "Alder Lane Primary",
+        "Aspen Vale Primary",
+        "Birchwood Academy",
+    ]
+    assert stats.not_refreshed == ["Aspen Vale Primary"] and stats.schools == 3
+    # Only the first, when one is asked for.
+    one = trust_statistics(trust=world.trust, today=NOW.date(), most_in_need=1).table("schools")
+    assert one is not None and [row[0] for row in one.rows] == ["Alder Lane Primary"]
 
 
 def test_only_the_trusts_lead_opens_the_schools_page(

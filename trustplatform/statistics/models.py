@@ -42,7 +42,15 @@ class SchoolSnapshot(models.Model):
     next_change_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["next_change_at"], name="snapshot_next_change")]
+        indexes = [
+            models.Index(fields=["next_change_at"], name="snapshot_next_change"),
+            # The few schools with undelivered alerts, found without reading every snapshot.
+            models.Index(
+                fields=["school"],
+                condition=models.Q(alerts_undelivered__gt=0),
+                name="snapshot_alerts_undelivered",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"snapshot of school {self.school_id}"
@@ -241,3 +249,63 @@ class TrustCategoryRollup(models.Model):
 
     def __str__(self) -> str:
         return f"category rollup of trust {self.trust_id} {self.month:%Y-%m}"
+
+
+class TrustMonthRollup(models.Model):
+    """How many of a trust's schools have each total and follow-up of a month at 1 to 5.
+
+    A school's own page hides such a figure, and the trust's figure of that month is hidden too
+    when exactly one school hides its part (docs/rules.md, "Small numbers in statistics").
+    Rewritten with the trust's other aggregate rows, so the dashboard reads a row per month, not
+    a row per school and month.
+    """
+
+    trust = models.ForeignKey(
+        "tenants.Trust", on_delete=models.CASCADE, related_name="month_rollups"
+    )
+    month = models.DateField(help_text="The first day of the month.")
+    schools_hiding_concerns = models.PositiveIntegerField(default=0)
+    schools_hiding_screened_late = models.PositiveIntegerField(default=0)
+    schools_hiding_referrals_social_care = models.PositiveIntegerField(default=0)
+    schools_hiding_referrals_police = models.PositiveIntegerField(default=0)
+    schools_hiding_referrals_early_help = models.PositiveIntegerField(default=0)
+    schools_hiding_lado_referrals = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trust", "month"], name="trustmonthrollup_one_row_per_key"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__day=1), name="trustmonthrollup_month_first_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"month rollup of trust {self.trust_id} {self.month:%Y-%m}"
+
+
+class TrustSnapshot(models.Model):
+    """The trust's figures as of now, summed over its schools' snapshots, and the schools most
+    in need of attention: one row per trust, rewritten with its aggregate rows after every
+    school refresh (a school's snapshot changes only then), so the dashboard reads one row."""
+
+    trust = models.OneToOneField(
+        "tenants.Trust", on_delete=models.CASCADE, related_name="statistics_snapshot"
+    )
+    pupils_on_roll = models.PositiveIntegerField(default=0)
+    # The oldest refresh of the trust's schools' figures.
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    open_cases = models.PositiveIntegerField(default=0)
+    overdue_actions = models.PositiveIntegerField(default=0)
+    unscreened_over_24h = models.PositiveIntegerField(default=0)
+    # How many schools have each figure at 1 to 5 (their own figure hidden).
+    schools_hiding_open_cases = models.PositiveIntegerField(default=0)
+    schools_hiding_overdue_actions = models.PositiveIntegerField(default=0)
+    schools_hiding_unscreened_over_24h = models.PositiveIntegerField(default=0)
+    # The schools with a figure needing attention, most in need first, as many as the dashboard
+    # shows (`services.SCHOOLS_RANKED`); schools needing none follow them by name.
+    most_in_need = ArrayField(models.BigIntegerField(), default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"snapshot of trust {self.trust_id}"

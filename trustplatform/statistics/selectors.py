@@ -16,19 +16,12 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
-    Case,
     Count,
-    F,
     FilteredRelation,
-    IntegerField,
-    Min,
     Q,
     QuerySet,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from safeguarding.default_categories import DEFAULT_CATEGORIES
@@ -36,13 +29,15 @@ from safeguarding.models.categories import YearGroup
 from tenants.models import School, Trust
 from tenants.replica import replica_reads
 from trustplatform.schooldays.models import Term
+from trustplatform.statistics.expressions import NEED_FIELDS, SCHOOLS_RANKED, need_ranking, small
 from trustplatform.statistics.models import (
     CategoryRollup,
     ConcernRollup,
-    SchoolMonthRollup,
     SchoolSnapshot,
     TrustCategoryRollup,
     TrustConcernRollup,
+    TrustMonthRollup,
+    TrustSnapshot,
 )
 from trustplatform.statistics.monthly import BREAKDOWNS, CATEGORIES, YEAR_GROUPS, month_counts
 from trustplatform.statistics.periods import (
@@ -54,8 +49,6 @@ from trustplatform.statistics.periods import (
     parse_period,
 )
 from trustplatform.statistics.suppression import (
-    LARGEST_SUPPRESSED,
-    SMALLEST_SUPPRESSED,
     SUPPRESSED,
     PeriodCells,
     Published,
@@ -256,32 +249,25 @@ def _breakdown_tables(
     ]
 
 
-# What orders the schools most in need of attention (the same as `NEED`, by field).
-NEED_FIELDS = ("unscreened_over_24h", "overdue_actions", "open_cases")
-
-
 def _school_rows(
     trust: Trust, months: list[dt.date], most_in_need: int | None = None
 ) -> list[dict[str, Any]]:
-    """One row per school of the trust, in one query: its snapshot and its sums over `months`;
-    only the `most_in_need` schools most in need of attention, when given.
+    """One row per school of the trust: its snapshot and its sums over `months`; only the
+    `most_in_need` schools most in need of attention, when given, most in need first.
 
     The sums read the schools' per-month rows (`SchoolMonthRollup`), the trust's over the
-    period's months being one range of its index: a row per school and month.
+    period's months being one range of its index: a row per school and month. The schools most in
+    need are those the trust's snapshot ranks, then those needing nothing by name: the rows of
+    those few schools only, whatever the number of schools.
     """
     fields = ["concerns", *(f for f, _ in FOLLOW_UPS)]
-    # Ranked by the figures as published: a hidden count ranks as 1, never as itself.
-    need = {
-        f"need_{f}": Case(
-            When(_small(f"snapshot__{f}"), then=Value(1)),
-            default=Coalesce(F(f"snapshot__{f}"), Value(0), output_field=IntegerField()),
-            output_field=IntegerField(),
-        )
-        for f in NEED_FIELDS
-    }
+    schools = School.objects.filter(trust=trust)
+    ranked: list[int] = []
+    if most_in_need is not None:
+        ranked = _most_in_need(trust, most_in_need)
+        schools = schools.filter(pk__in=ranked)
     rows = (
-        School.objects.filter(trust=trust)
-        .annotate(
+        schools.annotate(
             recent=FilteredRelation(
                 "month_rollups",
                 condition=Q(month_rollups__trust=trust, month_rollups__month__in=months),
@@ -297,29 +283,57 @@ def _school_rows(
         )
         .annotate(**{f"sum_{f}": Sum(f"recent__{f}") for f in fields})
         .annotate(
-            **{f"small_{f}": Count("recent__month", filter=_small(f"recent__{f}")) for f in fields}
+            **{f"small_{f}": Count("recent__month", filter=small(f"recent__{f}")) for f in fields}
         )
     )
     if most_in_need is None:
         return list(rows.order_by("name", "pk"))
-    order = [f"-need_{f}" for f in NEED_FIELDS]
-    return list(rows.annotate(**need).order_by(*order, "name", "pk")[:most_in_need])
+    place = {pk: n for n, pk in enumerate(ranked)}
+    return sorted(rows.order_by(), key=lambda row: place[row["pk"]])
+
+
+def _most_in_need(trust: Trust, count: int) -> list[int]:
+    """The ids of the trust's `count` schools most in need of attention, most in need first.
+
+    The trust's snapshot keeps the first `SCHOOLS_RANKED` of the schools with a figure needing
+    attention; the schools needing none (a school created since its last rewrite among them)
+    follow by name, as they rank alike.
+    """
+    kept = (
+        TrustSnapshot.objects.filter(trust=trust).values_list("most_in_need", flat=True).first()
+    ) or []
+    if count > SCHOOLS_RANKED and len(kept) == SCHOOLS_RANKED:
+        # More than the snapshot keeps: ranked here, over every school's snapshot.
+        order = [f"-need_{f}" for f in NEED_FIELDS]
+        return list(
+            School.objects.filter(trust=trust)
+            .annotate(**need_ranking())
+            .order_by(*order, "name", "pk")
+            .values_list("pk", flat=True)[:count]
+        )
+    kept = kept[:count]
+    if len(kept) < count:
+        kept += (
+            School.objects.filter(trust=trust)
+            .exclude(pk__in=kept)
+            .order_by("name", "pk")
+            .values_list("pk", flat=True)[: count - len(kept)]
+        )
+    return kept
 
 
 def _trust_snapshot(trust: Trust) -> dict[str, Any]:
-    """The trust's figures as of now, summed over its schools in one query: pupils, the oldest
-    refresh, each figure's sum and how many schools have it at 1 to 5."""
+    """The trust's figures as of now (its snapshot, summed over its schools when they were
+    refreshed): pupils, the oldest refresh, each figure's sum and how many schools have it at 1
+    to 5."""
     figures = [f for f, _ in SNAPSHOT_FIGURES]
-    return SchoolSnapshot.objects.filter(school__trust=trust).aggregate(
-        pupils=Sum("pupils_on_roll"),
-        refreshed_at=Min("refreshed_at"),
-        **{f"sum_{f}": Sum(f) for f in figures},
-        **{f"small_{f}": Count("pk", filter=_small(f)) for f in figures},
-    )
-
-
-def _small(field: str) -> Q:
-    return Q(**{f"{field}__range": (SMALLEST_SUPPRESSED, LARGEST_SUPPRESSED)})
+    snapshot = TrustSnapshot.objects.filter(trust=trust).first() or TrustSnapshot(trust=trust)
+    return {
+        "pupils": snapshot.pupils_on_roll,
+        "refreshed_at": snapshot.refreshed_at,
+        **{f"sum_{f}": getattr(snapshot, f) for f in figures},
+        **{f"small_{f}": getattr(snapshot, f"schools_hiding_{f}") for f in figures},
+    }
 
 
 def _one_school_hidden(trust: Trust, months: list[dt.date]) -> dict[dt.date, frozenset[str]]:
@@ -327,18 +341,16 @@ def _one_school_hidden(trust: Trust, months: list[dt.date]) -> dict[dt.date, fro
 
     A school's own pages hide its month's total or follow-up exactly when it is small; with
     every other school's shown, the trust's figure would give that one away, so it is hidden.
-    Two or more hidden schools share what the trust's figure tells.
+    Two or more hidden schools share what the trust's figure tells. How many schools hide each
+    is kept on the trust's month rows (`TrustMonthRollup`): a row per month.
     """
     fields = ["concerns", *(f for f, _ in FOLLOW_UPS)]
-    rows = (
-        SchoolMonthRollup.objects.filter(trust=trust, month__in=months)
-        .values("month")
-        .annotate(**{f"small_{f}": Count("pk", filter=_small(f)) for f in fields})
-        .order_by()
+    rows = TrustMonthRollup.objects.filter(trust=trust, month__in=months).values(
+        "month", *(f"schools_hiding_{f}" for f in fields)
     )
     return {
         row["month"]: frozenset(
-            "total" if f == "concerns" else f for f in fields if row[f"small_{f}"] == 1
+            "total" if f == "concerns" else f for f in fields if row[f"schools_hiding_{f}"] == 1
         )
         for row in rows
     }

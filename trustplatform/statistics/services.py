@@ -30,6 +30,7 @@ from safeguarding.models import Action, AllegationVersion, ChronologyEntry, Conc
 from tenants.models import School, Trust
 from trustplatform.celery import task_send
 from trustplatform.outbox.selectors import outbox_undelivered
+from trustplatform.statistics.expressions import NEED_FIELDS, SCHOOLS_RANKED, need_ranking, small
 from trustplatform.statistics.models import (
     CategoryRollup,
     ConcernRollup,
@@ -37,6 +38,8 @@ from trustplatform.statistics.models import (
     SchoolSnapshot,
     TrustCategoryRollup,
     TrustConcernRollup,
+    TrustMonthRollup,
+    TrustSnapshot,
 )
 from trustplatform.statistics.monthly import hidden_cells_per_school
 
@@ -46,6 +49,7 @@ LONDON = ZoneInfo("Europe/London")
 SCREENING_WINDOW = dt.timedelta(hours=24)
 # Commits within this many seconds of each other share one refresh of the school's figures.
 REFRESH_DEBOUNCE_SECONDS = 30
+SNAPSHOT_FIELDS = ("open_cases", "overdue_actions", "unscreened_over_24h")
 # A pending marker outlives a lost task by this much at most; the nightly rebuild repairs the rest.
 _PENDING_TIMEOUT_SECONDS = 10 * 60
 
@@ -323,6 +327,8 @@ def trust_rollup_rewrite(*, trust_id: int) -> None:
         )
         for row in concern_sums
     )
+    _trust_months_rewrite(trust_id)
+    _trust_snapshot_rewrite(trust_id)
     category_sums = (
         CategoryRollup.objects.filter(school__trust_id=trust_id)
         .values("month", "category_code")
@@ -339,6 +345,57 @@ def trust_rollup_rewrite(*, trust_id: int) -> None:
             schools_hiding=hiding_codes[row["month"], row["category_code"]],
         )
         for row in category_sums
+    )
+
+
+def _trust_months_rewrite(trust_id: int) -> None:
+    """The trust's rows of how many schools hide each month's total and follow-ups."""
+    rows = (
+        SchoolMonthRollup.objects.filter(trust_id=trust_id)
+        .values("month")
+        .annotate(**{f"hiding_{f}": Count("pk", filter=small(f)) for f in _CONCERN_MEASURES})
+        .order_by()
+    )
+    TrustMonthRollup.objects.filter(trust_id=trust_id).delete()
+    TrustMonthRollup.objects.bulk_create(
+        TrustMonthRollup(
+            trust_id=trust_id,
+            month=row["month"],
+            **{f"schools_hiding_{f}": row[f"hiding_{f}"] for f in _CONCERN_MEASURES},
+        )
+        for row in rows
+    )
+
+
+def _trust_snapshot_rewrite(trust_id: int) -> None:
+    """The trust's figures as of now and its schools most in need, from its schools' snapshots."""
+    whole = SchoolSnapshot.objects.filter(school__trust_id=trust_id).aggregate(
+        pupils=Sum("pupils_on_roll"),
+        refreshed_at=Min("refreshed_at"),
+        **{f"sum_{f}": Sum(f) for f in SNAPSHOT_FIELDS},
+        **{f"hiding_{f}": Count("pk", filter=small(f)) for f in SNAPSHOT_FIELDS},
+    )
+    # Only schools with something needing attention: those with none rank by name after them,
+    # and a school created since has none, so the dashboard adds them when it reads.
+    needing = Q(**{f"need_{NEED_FIELDS[0]}__gt": 0})
+    for f in NEED_FIELDS[1:]:
+        needing |= Q(**{f"need_{f}__gt": 0})
+    ranked = (
+        School.objects.filter(trust_id=trust_id)
+        .annotate(**need_ranking())
+        .filter(needing)
+        .order_by(*(f"-need_{f}" for f in NEED_FIELDS), "name", "pk")
+        .values_list("pk", flat=True)[:SCHOOLS_RANKED]
+    )
+    TrustSnapshot.objects.update_or_create(
+        trust_id=trust_id,
+        defaults={
+            "pupils_on_roll": whole["pupils"] or 0,
+            "refreshed_at": whole["refreshed_at"],
+            **{f: whole[f"sum_{f}"] or 0 for f in SNAPSHOT_FIELDS},
+            **{f"schools_hiding_{f}": whole[f"hiding_{f}"] for f in SNAPSHOT_FIELDS},
+            "most_in_need": list(ranked),
+        },
     )
 
 

@@ -23,6 +23,7 @@ from tenants.selectors import school_of_request
 from trustplatform.downloads import written_download
 from trustplatform.permissions import Capability, require, trust_for_capability
 from trustplatform.statistics.charts import Chart, bar_chart, bars_html, cell_text, rows_html
+from trustplatform.statistics.expressions import SCHOOLS_RANKED
 from trustplatform.statistics.periods import (
     SCHOOL_CALENDAR,
     period_choices,
@@ -121,7 +122,8 @@ def _render(
 
 # The dashboard shows this many schools (those most in need of attention), so it renders the
 # same amount whatever the number of schools; the schools page has them all, a page at a time.
-DASHBOARD_SCHOOLS = 10
+# The trust's snapshot keeps that many ranked, so the dashboard reads only their rows.
+DASHBOARD_SCHOOLS = SCHOOLS_RANKED
 SCHOOLS_PER_PAGE = 50
 
 
