@@ -262,7 +262,7 @@ def _wait_for_port(port: int, seconds: float = 60) -> None:
 
 
 @contextlib.contextmanager
-def _gunicorn(port: int, workers: int, threads: int, log: Path) -> Iterator[None]:
+def _gunicorn(port: int, workers: int, threads: int, log: Path) -> Iterator[int]:
     """gunicorn with the configuration production ships (deploy/gunicorn.conf.py: gthread workers,
     keep-alive, the access log), sized and bound by the variables it reads."""
     sized = {
@@ -289,7 +289,7 @@ def _gunicorn(port: int, workers: int, threads: int, log: Path) -> Iterator[None
         )
         try:
             _wait_for_port(port)
-            yield
+            yield server.pid
         finally:
             server.terminate()
             server.wait(30)
@@ -440,9 +440,26 @@ def _trust(schools: int) -> dict[str, Any]:
 # --- locust and its figures ----------------------------------------------------------------------
 
 
+def _server_cpu(pid: int) -> float:
+    """CPU seconds used so far by gunicorn's master and its workers (a worker replaced after
+    max_requests takes its own with it: a stage's figure is then a little low)."""
+    import psutil  # noqa: PLC0415  (locust's own dependency)
+
+    master = psutil.Process(pid)
+    total = 0.0
+    for process in [master, *master.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
 def _locust(
-    *, port: int, users: int, seconds: int, classes: list[str], data: Path, out: Path
-) -> tuple[list[dict[str, str]], int]:
+    *, port: int, users: int, seconds: int, classes: list[str], data: Path, out: Path, server: int
+) -> tuple[list[dict[str, str]], int, float]:
+    """One stage: its rows of locust's statistics, the cross-school rows seen, and gunicorn's CPU
+    time per request (ms) over the stage."""
+    cpu = _server_cpu(server)
     leaks = out / f"leaks-{'-'.join(classes)}-{users}"
     prefix = out / f"stage-{'-'.join(classes)}-{users}"
     subprocess.run(
@@ -467,14 +484,20 @@ def _locust(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    cpu = _server_cpu(server) - cpu
     with Path(f"{prefix}_stats.csv").open() as stats:
         rows = [row for row in csv.DictReader(stats) if row["Name"] != "Aggregated"]
-    return rows, int(leaks.read_text()) if leaks.exists() else -1
+    count = sum(int(row["Request Count"]) for row in rows)
+    per_request = cpu * 1000 / count if count else 0.0
+    return rows, int(leaks.read_text()) if leaks.exists() else -1, per_request
 
 
-def _print_stage(users: int, rows: list[dict[str, str]], leaks: int) -> None:
+def _print_stage(users: int, rows: list[dict[str, str]], leaks: int, cpu_ms: float) -> None:
     who = "1 user" if users == 1 else f"{users} users"
-    print(f"\n  {who} (offered up to {users} tasks/s); cross-school rows: {leaks}")
+    print(
+        f"\n  {who} (offered up to {users} tasks/s); cross-school rows: {leaks}; "
+        f"gunicorn's CPU per request {cpu_ms:.1f} ms"
+    )
     print(f"    {'page':<30} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'errors':>7}")
     for row in sorted(rows, key=lambda r: r["Name"]):
         print(
@@ -672,13 +695,14 @@ def _run(args: argparse.Namespace, stages: list[int], folder: Path) -> int:
     print(
         f"{args.schools} schools, each {PUPILS_PER_SCHOOL} pupils, {CONCERNS_PER_SCHOOL} concerns, "
         f"a pupil with {BUSIEST_ENTRIES} chronology entries (made in {made:.0f} s); gunicorn "
-        f"{args.workers} workers x {args.threads} threads, production settings; "
+        f"{args.workers} workers x {args.threads} threads (switch interval "
+        f"{os.environ.get('GUNICORN_SWITCH_INTERVAL', 'as configured')}), production settings; "
         f"stages of {args.seconds} s"
     )
     recording: list[tuple[float, float]] = []
     chronology: list[tuple[int, float, float]] = []  # users, req/s of recording, p95
     total_leaks = 0
-    with _gunicorn(port, args.workers, args.threads, folder / "gunicorn.log"):
+    with _gunicorn(port, args.workers, args.threads, folder / "gunicorn.log") as server:
         # Untimed: each worker's first requests load templates and open connections; a 1-user
         # stage's p95 would be that one cold request.
         _locust(
@@ -688,19 +712,21 @@ def _run(args: argparse.Namespace, stages: list[int], folder: Path) -> int:
             classes=["Staff", "Dsl", "TrustLead", "Bare"],
             data=data_file,
             out=folder,
+            server=server,
         )
         print("\nThe product's pages:")
         for users in stages:
-            rows, leaks = _locust(
+            rows, leaks, cpu_ms = _locust(
                 port=port,
                 users=users,
                 seconds=args.seconds,
                 classes=["Staff", "Dsl", "TrustLead"],
                 data=data_file,
                 out=folder,
+                server=server,
             )
             total_leaks += max(leaks, 0)
-            _print_stage(users, rows, leaks)
+            _print_stage(users, rows, leaks, cpu_ms)
             recorded = 0.0
             for row in rows:
                 if row["Name"] == RECORDING and row["95%"] not in {"", "N/A"}:
@@ -724,17 +750,18 @@ def _run(args: argparse.Namespace, stages: list[int], folder: Path) -> int:
             ):
                 if over_goal[name] >= 2:
                     continue
-                rows, leaks = _locust(
+                rows, leaks, cpu_ms = _locust(
                     port=port,
                     users=users,
                     seconds=args.seconds,
                     classes=classes,
                     data=data_file,
                     out=folder,
+                    server=server,
                 )
                 total_leaks += max(leaks, 0)
                 rows = [row for row in rows if row["Name"] == name]
-                _print_stage(users, rows, leaks)
+                _print_stage(users, rows, leaks, cpu_ms)
                 kept.extend(rows)
                 over_goal[name] = 0 if _sustained(rows) else over_goal[name] + 1
     if recording:
