@@ -13,7 +13,8 @@ class PupilSyncRun(models.Model):
     what it did to how many rows.
 
     Rejected rows are kept as their row number and reasons only: the report says which rows
-    of the export to correct, and keeps no copy of the children's details.
+    of the export to correct, and keeps no copy of the children's details. Written once, whole,
+    when the run is applied: append-only in the database (docs/rules.md, "Append-only records").
     """
 
     class Source(models.TextChoices):
