@@ -13,7 +13,8 @@ class PupilSyncRun(models.Model):
     what it did to how many rows.
 
     Rejected rows are kept as their row number and reasons only: the report says which rows
-    of the export to correct, and keeps no copy of the children's details.
+    of the export to correct, and keeps no copy of the children's details. Written once, whole,
+    when the run is applied: append-only in the database (docs/rules.md, "Append-only records").
     """
 
     class Source(models.TextChoices):
@@ -45,7 +46,9 @@ class PupilSyncRun(models.Model):
 
 class PupilHistory(models.Model):
     """One change of a field the MIS owns (SEN, free school meals, year group, leaving date and
-    the like): kept here, not in the chronology, which is for safeguarding events."""
+    the like): kept here, not in the chronology, which is for safeguarding events. Append-only in
+    the database; the lawful destruction of the child's record removes it (docs/rules.md,
+    "Retention")."""
 
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="history")
     field = models.CharField(max_length=40)

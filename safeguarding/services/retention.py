@@ -7,7 +7,7 @@ adult's normal pension age and 10 years from the allegation).
 
 Destruction is the one path that changes append-only rows. It runs through the owner's
 connection (DATABASE_OWNER_URL), in `public.safeguarding_destroy_record` (a child's record) or
-`public.safeguarding_destroy_allegation` (trustplatform/audit migrations 0012 and 0013), never
+`public.safeguarding_destroy_allegation` (trustplatform/audit migrations 0012 to 0014), never
 through the application's role.
 """
 

@@ -33,12 +33,16 @@ from safeguarding.models import (
     ExportJob,
     LegalHold,
     Pupil,
+    PupilHistory,
+    PupilSyncRun,
 )
 from safeguarding.permissions import Reader
 from safeguarding.selectors.retention import allegation_retention_until, retention_queue
 from safeguarding.services.chronology import chronology_correct, note_record
 from safeguarding.services.concerns import concern_record
 from safeguarding.services.documents import document_upload
+from safeguarding.services.pupil_import import pupil_sync
+from safeguarding.services.pupils import pupil_update
 from safeguarding.services.retention import (
     destruction_approve,
     destruction_propose,
@@ -54,7 +58,7 @@ from tenants.services import school_create, trust_create
 from tenants.tasks import exports_expire_task
 from tests.conftest import World, school_client
 from tests.safeguarding.conftest import make_pupil
-from tests.safeguarding.fixtures import with_two_factor
+from tests.safeguarding.fixtures import make_upn, with_two_factor
 from trustplatform.accounts.models import Role, User
 from trustplatform.accounts.services import school_membership_add, user_create
 from trustplatform.audit.models import AuditAction, AuditEvent
@@ -266,6 +270,57 @@ def test_destruction_erases_the_childs_text_everywhere_and_leaves_a_certificate(
     assert AuditEvent.objects.filter(
         action=AuditAction.RECORD_DESTROYED, target_id=str(destruction.pk)
     ).exists()
+
+
+def test_destruction_removes_the_childs_history_of_mis_fields_and_keeps_the_sync_runs(
+    committed: Setting,
+) -> None:
+    schema = committed.school.schema_name
+    new_upn, mis_id = make_upn(82195), "MIS-QX7741"
+    with _in(committed):
+        pupil = Pupil.objects.get(pk=committed.pupil_id)
+        old_upn = pupil.upn
+        # Typed in on the child's page, then sent by the MIS: both kept as the child's history.
+        pupil_update(pupil=pupil, actor_id=committed.dsl.user_id, upn=new_upn, mis_id=mis_id)
+        run = pupil_sync(
+            [{"upn": new_upn, "sen": True}, {"upn": old_upn, "sen": True}],
+            actor_id=committed.dsl.user_id,
+            actor_name="Office Manager",
+        )
+        other = Pupil.objects.get(pk=committed.other_id)
+        pupil_update(pupil=other, actor_id=committed.dsl.user_id, upn=make_upn(82196), form="6B")
+        history = list(
+            PupilHistory.objects.filter(pupil_id=committed.pupil_id).values_list("field", "new")
+        )
+        other_history = list(PupilHistory.objects.filter(pupil_id=committed.other_id).values())
+        report = PupilSyncRun.objects.filter(pk=run.run_id).values().get()
+    assert sorted(history) == [("mis_id", mis_id), ("sen", "yes"), ("upn", new_upn)]
+    assert all(_texts_holding(schema, token) for token in (old_upn, new_upn, mis_id))
+
+    destruction = _propose_and_approve(committed)
+
+    assert destruction.status == Destruction.Status.DESTROYED
+    for token in (old_upn, new_upn, mis_id):
+        assert _texts_holding(schema, token) == [], token
+    with _in(committed):
+        assert not PupilHistory.objects.filter(pupil_id=committed.pupil_id).exists()
+        assert Pupil.objects.get(pk=committed.pupil_id).mis_id is None
+        # Another child's history and the run's report (counts and reasons, no child) stay.
+        assert list(PupilHistory.objects.filter(pupil_id=committed.other_id).values()) == (
+            other_history
+        )
+        assert PupilSyncRun.objects.filter(pk=run.run_id).values().get() == report
+        certificate = Destruction.objects.get(pk=destruction.pk)
+        assert certificate.counts["pupil_history"] == 3
+        assert len(certificate.record_ids["pupil_history"]) == 3
+    # The history's append-only trigger stands again, even for the owner.
+    with (
+        owner_connection(),
+        _in(committed),
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+    ):
+        PupilHistory.objects.filter(pupil_id=committed.other_id).delete()
 
 
 def test_the_same_person_cannot_propose_and_approve(committed: Setting) -> None:

@@ -8,7 +8,7 @@ after the grants were given.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from io import StringIO
 
 import pytest
@@ -16,13 +16,16 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, connections, transaction
 from django_tenants.utils import schema_context
 
-from safeguarding.models import AccessAction, AccessLogEntry
+from safeguarding.models import AccessAction, AccessLogEntry, PupilHistory, PupilSyncRun
 from safeguarding.services.access import Person, access_log_record
+from safeguarding.services.pupil_import import pupil_sync
+from safeguarding.services.pupils import pupil_update
 from tenants.db import OWNER_ALIAS, owner_connection
 from tenants.db_roles import app_role_name, guarded_tables
 from tenants.models import Domain, School
 from tenants.services import school_create
 from tests.conftest import World
+from tests.safeguarding.fixtures import enrol, make_upn
 from trustplatform.hashchain import chain_verify
 
 # Written down, not read from the database: a table made append-only later must be added here.
@@ -35,6 +38,8 @@ APPEND_ONLY_SCHOOL = [
     "safeguarding_concern_pupils",
     "safeguarding_disclosure_documents",
     "safeguarding_document",
+    "safeguarding_pupilhistory",
+    "safeguarding_pupilsyncrun",
 ]
 # Tables whose recorded content is fixed: the columns the services move on, and one that is not.
 CASE_COLUMNS = {
@@ -93,11 +98,11 @@ REFUSALS = {
 }
 
 
-def _refused(statement: str) -> str:
+def _refused(statement: str, params: Sequence[int] = ()) -> str:
     """The database's refusal of `statement` on the application's connection ('' if it ran)."""
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(statement)
+            cursor.execute(statement, params)
     except DatabaseError as error:
         return str(error)
     return ""
@@ -170,6 +175,46 @@ def test_the_application_cannot_change_remove_truncate_or_unguard_append_only_ro
     _assert_all_refused("public", APPEND_ONLY_PUBLIC)
     for school in (world.school_a, world.school_b, world.school_c):
         _assert_all_refused(school.schema_name, APPEND_ONLY_SCHOOL)
+
+
+def test_the_application_cannot_change_or_remove_a_pupils_history_or_a_sync_run(
+    world: World, db: None
+) -> None:
+    with schema_context(world.school_a.schema_name):
+        pupil = enrol(serial=82190, first="Invented", last="Pupil", mis_id="MIS-82190")
+        pupil_update(pupil=pupil, actor_id=7, upn=make_upn(82191), sen=True)
+        run = PupilSyncRun.objects.get(
+            pk=pupil_sync(
+                [{"upn": make_upn(82191), "year_group": 8}], actor_id=7, actor_name="Office"
+            ).run_id
+        )
+        history = list(PupilHistory.objects.filter(pupil=pupil).order_by("pk").values())
+        assert {(row["field"], row["new"]) for row in history} == {
+            ("upn", make_upn(82191)),
+            ("sen", "yes"),
+            ("year_group", "8"),
+        }
+        # As SQL: the ORM would refuse to delete a run its history points at before asking.
+        attempts = {
+            "rewrite a change": (
+                "UPDATE safeguarding_pupilhistory SET new = 'no' WHERE pupil_id = %s",
+                [pupil.pk],
+            ),
+            "remove a change": (
+                "DELETE FROM safeguarding_pupilhistory WHERE pupil_id = %s",
+                [pupil.pk],
+            ),
+            "rewrite a run's counts": (
+                "UPDATE safeguarding_pupilsyncrun SET updated = 0 WHERE id = %s",
+                [run.pk],
+            ),
+            "remove a run": ("DELETE FROM safeguarding_pupilsyncrun WHERE id = %s", [run.pk]),
+        }
+        said = {name: _refused(statement, params) for name, (statement, params) in attempts.items()}
+        # What the database let through, if anything.
+        assert [name for name, refusal in said.items() if "permission denied" not in refusal] == []
+        assert list(PupilHistory.objects.filter(pupil=pupil).order_by("pk").values()) == history
+        assert PupilSyncRun.objects.get(pk=run.pk).updated == 1
 
 
 def test_the_application_cannot_alter_or_truncate_any_table(world: World, db: None) -> None:
