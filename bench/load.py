@@ -441,15 +441,16 @@ def _trust(schools: int) -> dict[str, Any]:
 
 
 def _server_cpu(pid: int) -> float:
-    """CPU seconds used so far by gunicorn's master and its workers (a worker replaced after
-    max_requests takes its own with it: a stage's figure is then a little low)."""
+    """CPU seconds used so far by gunicorn: its master, its workers, and the workers it has
+    replaced after max_requests (their time is counted in the master's, once reaped)."""
     import psutil  # noqa: PLC0415  (locust's own dependency)
 
     master = psutil.Process(pid)
-    total = 0.0
-    for process in [master, *master.children(recursive=True)]:
+    times = master.cpu_times()
+    total = times.user + times.system + times.children_user + times.children_system
+    for worker in master.children():
         with contextlib.suppress(psutil.NoSuchProcess):
-            times = process.cpu_times()
+            times = worker.cpu_times()
             total += times.user + times.system
     return total
 
@@ -703,13 +704,14 @@ def _run(args: argparse.Namespace, stages: list[int], folder: Path) -> int:
     chronology: list[tuple[int, float, float]] = []  # users, req/s of recording, p95
     total_leaks = 0
     with _gunicorn(port, args.workers, args.threads, folder / "gunicorn.log") as server:
-        # Untimed: each worker's first requests load templates and open connections; a 1-user
-        # stage's p95 would be that one cold request.
+        # Untimed: each worker's first requests load templates, and each thread's open its
+        # database connection and S3 client (a boto3 client costs ~0.1 s of CPU): a first stage's
+        # p95 would be those cold requests. Enough users to reach every thread.
         _locust(
             port=port,
-            users=4,
-            seconds=5,
-            classes=["Staff", "Dsl", "TrustLead", "Bare"],
+            users=2 * args.workers * args.threads,
+            seconds=10,
+            classes=["Staff", "Recorder", "Dsl", "TrustLead", "Bare"],
             data=data_file,
             out=folder,
             server=server,

@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from locust import HttpUser, constant_throughput, events, task
+import gevent
+from locust import HttpUser, events, task
 
 DATA: dict[str, Any] = json.loads(Path(os.environ["LOAD_DATA"]).read_text())
 TOKEN = re.compile(r"SENTINEL(\d{3})X[0-9a-f]{6}")
@@ -34,6 +35,20 @@ PDF = (
 LEAKS = [0]
 
 
+def _arrivals_at_random(user: Any) -> float:
+    """Seconds until the user's next task: starts at random moments, one a second on average
+    (exponential gaps: each user a Poisson process, as people working independently are).
+
+    Locust starts a stage's users together; with a fixed pace of one a second they would then
+    ask all at the same instant, every second, a burst no school's staff make. The schedule is
+    kept from start to start, so the offered rate stays one a second even when tasks take time;
+    a task that overruns its slot does not make the next ones bunch up."""
+    now = time.monotonic()
+    due = max(getattr(user, "next_start", now) + random.expovariate(1.0), now)
+    user.next_start = due
+    return due - now
+
+
 @events.quitting.add_listener
 def _write_leaks(**kwargs: Any) -> None:
     Path(os.environ["LOAD_LEAKS"]).write_text(str(LEAKS[0]))
@@ -41,10 +56,15 @@ def _write_leaks(**kwargs: Any) -> None:
 
 class Visitor(HttpUser):
     abstract = True
-    # Each user starts a task a second at most: the offered rate is the number of users.
-    wait_time = constant_throughput(1)
+    # Each user starts a task a second on average, at random: the offered rate is the number of
+    # users.
+    wait_time = _arrivals_at_random
     school: dict[str, Any] | None = None
     session_key = ""
+
+    def start_at_random(self) -> None:
+        """Waits before the first task as between two (the users of a stage start together)."""
+        gevent.sleep(_arrivals_at_random(self))
 
     def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         host = self.school["host"] if self.school else DATA["root_host"]
@@ -107,6 +127,7 @@ class Staff(Visitor):
     def on_start(self) -> None:
         self.school = random.choice(DATA["schools"])
         self.session_key = self.school["staff_session"]
+        self.start_at_random()
 
     @task
     def record_a_concern(self) -> None:
@@ -136,6 +157,7 @@ class Recorder(Visitor):
         found = CSRF_FIELD.search(form.text)
         self.token = found.group(1) if found else ""
         self.csrf_cookie = form.cookies.get(DATA["csrf_cookie"]) or ""
+        self.start_at_random()
 
     @task
     def record_only(self) -> None:
@@ -148,6 +170,7 @@ class Dsl(Visitor):
     def on_start(self) -> None:
         self.school = random.choice(DATA["schools"])
         self.session_key = self.school["dsl_session"]
+        self.start_at_random()
 
     @task(3)
     def chronology(self) -> None:
@@ -168,6 +191,7 @@ class TrustLead(Visitor):
 
     def on_start(self) -> None:
         self.session_key = DATA["lead_session"]
+        self.start_at_random()
 
     @task
     def trust_statistics(self) -> None:
@@ -178,6 +202,7 @@ class Bare(Visitor):
     def on_start(self) -> None:
         self.school = random.choice(DATA["schools"])
         self.session_key = self.school["staff_session"]
+        self.start_at_random()
 
     @task
     def bare(self) -> None:

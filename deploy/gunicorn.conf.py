@@ -20,7 +20,7 @@ worker_class = "gthread"
 # How long a thread may hold the interpreter before another of its process may run, in seconds.
 # A thread back from PostgreSQL, S3 or clamd waits up to this long for a thread that computes;
 # recording a concern makes some 25 such round trips. Python's default is 0.005.
-switch_interval = float(os.environ.get("GUNICORN_SWITCH_INTERVAL", "0.005"))
+switch_interval = float(os.environ.get("GUNICORN_SWITCH_INTERVAL", "0.001"))
 # An upload is read, scanned by clamd and written to S3 within one request: longer than a page.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
