@@ -336,6 +336,18 @@ def _statements(get: Callable[[], object]) -> int:
     return len(captured.captured_queries)
 
 
+def _profile(get: Callable[[], object], count: int) -> None:
+    """A pyinstrument profile of `count` dashboard requests."""
+    from pyinstrument import Profiler  # noqa: PLC0415
+
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for _ in range(count):
+        get()
+    profiler.stop()
+    print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
 def _naive(schools: list[School], now: dt.datetime) -> Callable[[], object]:
     from django_tenants.utils import schema_context  # noqa: PLC0415
 
@@ -366,6 +378,14 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--naive-up-to", type=int, default=FULL_SCHOOLS)
     parser.add_argument("--samples", type=int, default=30, help="dashboard samples (default 30)")
     parser.add_argument("--naive-samples", type=int, default=5, help="naive samples (default 5)")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead of the table: a pyinstrument profile of N dashboard requests at the largest "
+        "size",
+    )
     return parser.parse_args()
 
 
@@ -451,6 +471,9 @@ def main() -> int:
         for get in gets:
             get()  # warm-up, untimed
         queries = [_statements(get) for get in gets]
+        if args.profile:
+            _profile(gets[-1], args.profile)
+            return 0
         for _ in range(args.samples):
             for get, times, cpu in zip(gets, samples, cpu_samples, strict=True):
                 t0, c0 = time.perf_counter(), time.process_time()
