@@ -565,6 +565,9 @@ def _profile(data: dict[str, Any], count: int) -> None:
         )
         if response.status_code != 302:
             raise RuntimeError(f"recording a concern: HTTP {response.status_code}")
+        # The page it redirects to would show and drop the "recorded" message; unread, each
+        # response would re-encode a growing cookie of them (about 3 ms of this thread's CPU).
+        client.cookies.pop("messages", None)
 
     def bare() -> None:
         if client.get("/bare/").status_code != 200:
