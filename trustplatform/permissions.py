@@ -332,6 +332,15 @@ def trust_roles(user: User) -> dict[int, frozenset[Role]]:
     return {trust_id: frozenset(r) for trust_id, r in roles.items()}
 
 
+def _request_trust_roles(request: HttpRequest) -> dict[int, frozenset[Role]]:
+    """`trust_roles` of the request's user, cached on the request."""
+    cached = getattr(request, "_trust_roles", None)
+    if cached is None:
+        cached = trust_roles(request.user)  # type: ignore[arg-type]
+        request._trust_roles = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def roles_here(request: HttpRequest) -> frozenset[Role]:
     """The user's roles where the request is; cached on the request."""
     cached = getattr(request, "_roles_here", None)
@@ -346,7 +355,7 @@ def roles_here(request: HttpRequest) -> frozenset[Role]:
         role = school_role(user, school)
         roles = frozenset({role}) if role else frozenset()
     else:
-        roles = frozenset().union(*trust_roles(user).values())
+        roles = frozenset().union(*_request_trust_roles(request).values())
     request._roles_here = roles  # type: ignore[attr-defined]
     return roles
 
@@ -390,7 +399,7 @@ def trust_for_capability(request: HttpRequest, capability: Capability) -> Trust 
     """On the root domain: the trust in which the user may do `capability` (one trust per user)."""
     from tenants.models import Trust  # noqa: PLC0415 - tenants imports accounts
 
-    for trust_id, roles in trust_roles(request.user).items():  # type: ignore[arg-type]
+    for trust_id, roles in _request_trust_roles(request).items():
         if role_allows(roles, capability):
             return Trust.objects.get(pk=trust_id)
     return None

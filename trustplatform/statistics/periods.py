@@ -160,7 +160,19 @@ def term_period(
     *,
     calendar: str = TRUST_CALENDAR,
 ) -> Period:
-    months, own = term_months(year, dates)
+    return _term_period(year, name, today, term_months(year, dates), calendar=calendar)
+
+
+def _term_period(
+    year: int,
+    name: str,
+    today: dt.date,
+    year_terms: tuple[dict[str, list[dt.date]], bool],
+    *,
+    calendar: str,
+) -> Period:
+    """`term_period` with the year's `term_months` already worked out."""
+    months, own = year_terms
     label = f"{TERM_LABELS[name]} {academic_year_label(year)}"
     whose = f"{calendar} term dates" if own else "the standard terms (no term dates set)"
     note = (
@@ -217,9 +229,14 @@ def period_choices(
     """The select's groups: school years, terms and months, newest first, none in the future."""
     this_year = academic_year_of(today)
     years = [year_period(this_year - n, today) for n in range(YEAR_CHOICES)]
+    # Each year's terms from one reading of the dates, not one per term.
+    year_terms = {
+        year: term_months(year, dates)
+        for year in range(this_year - YEAR_CHOICES + 1, this_year + 1)
+    }
     terms = [
-        term_period(this_year - n, name, today, dates, calendar=calendar)
-        for n in range(YEAR_CHOICES)
+        _term_period(year, name, today, year_terms[year], calendar=calendar)
+        for year in sorted(year_terms, reverse=True)
         for name in reversed(TERM_NAMES)
     ]
     current = today.replace(day=1)

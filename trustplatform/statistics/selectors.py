@@ -11,6 +11,8 @@ two tables is hidden in both or in neither.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -28,6 +30,7 @@ from safeguarding.default_categories import DEFAULT_CATEGORIES
 from safeguarding.models.categories import YearGroup
 from tenants.models import School, Trust
 from tenants.replica import replica_reads
+from trustplatform.prepared import Prepared, Row
 from trustplatform.schooldays.models import Term
 from trustplatform.statistics.expressions import NEED_FIELDS, SCHOOLS_RANKED, need_ranking, small
 from trustplatform.statistics.models import (
@@ -152,16 +155,25 @@ ConcernRows = QuerySet[ConcernRollup] | QuerySet[TrustConcernRollup]
 CategoryRows = QuerySet[CategoryRollup] | QuerySet[TrustCategoryRollup]
 
 
-def _period_cells(
-    concern_rows: ConcernRows,
-    category_rows: CategoryRows,
-    months: list[dt.date],
-    hide: dict[dt.date, frozenset[str]] | None = None,
-) -> tuple[PeriodCells, list[tuple[int, int]], list[tuple[str, int]]]:
-    """The period's figures, decided month by month (`suppress_months`), with the entries of the
-    year-group and category tables in the order they are shown; `hide`: figures of a month
-    hidden whatever their value (see `_one_school_hidden`). On the trust's rows, a year-group or
-    category cell of a month that exactly one school's month page hides is hidden as well."""
+def _month_range(months: list[dt.date]) -> tuple[dt.date, dt.date]:
+    """The first and the last month of a period's months, which follow one another (a period is
+    whole months in a row); a range no month falls in when there are none."""
+    if not months:
+        return dt.date.max, dt.date.min
+    if any(b != _next_month(a) for a, b in itertools.pairwise(months)):
+        raise ValueError("a period's months follow one another")
+    return months[0], months[-1]
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _month_values(
+    concern_rows: ConcernRows, category_rows: CategoryRows
+) -> tuple[QuerySet[Any], QuerySet[Any]]:
+    """Per month: the concern rows summed by year group, the category rows by category; on the
+    trust's rows, with how many schools' month pages hide each cell (`hiding`)."""
     follow = [f for f, _ in FOLLOW_UPS]
     concern_values = (
         concern_rows.values("month", "year_group")
@@ -175,6 +187,39 @@ def _period_cells(
         concern_values = concern_values.annotate(hiding=Sum("schools_hiding"))
     if category_rows.model is TrustCategoryRollup:
         category_values = category_values.annotate(hiding=Sum("schools_hiding"))
+    return concern_values, category_values
+
+
+# The trust's queries of each dashboard request, compiled once (`Prepared`): building them cost
+# more CPU than the database takes to answer them.
+_TRUST_CONCERN_VALUES = Prepared(
+    lambda trust_id, first, last: _month_values(
+        TrustConcernRollup.objects.filter(trust_id=trust_id, month__range=(first, last)),
+        TrustCategoryRollup.objects.none(),
+    )[0],
+    TrustConcernRollup,
+)
+_TRUST_CATEGORY_VALUES = Prepared(
+    lambda trust_id, first, last: _month_values(
+        TrustConcernRollup.objects.none(),
+        TrustCategoryRollup.objects.filter(trust_id=trust_id, month__range=(first, last)),
+    )[1],
+    TrustCategoryRollup,
+)
+
+
+def _period_cells(
+    concern_values: Iterable[Row],
+    category_values: Iterable[Row],
+    months: list[dt.date],
+    hide: dict[dt.date, frozenset[str]] | None = None,
+) -> tuple[PeriodCells, list[tuple[int, int]], list[tuple[str, int]]]:
+    """The period's figures, decided month by month (`suppress_months`), with the entries of the
+    year-group and category tables in the order they are shown; the rows as `_month_values`
+    gives them; `hide`: figures of a month hidden whatever their value (see
+    `_one_school_hidden`). On the trust's rows, a year-group or category cell of a month that
+    exactly one school's month page hides is hidden as well."""
+    follow = [f for f, _ in FOLLOW_UPS]
     per_month = month_counts(
         months=months,
         concern_rows=concern_values,
@@ -249,28 +294,24 @@ def _breakdown_tables(
     ]
 
 
-def _school_rows(
-    trust: Trust, months: list[dt.date], most_in_need: int | None = None
-) -> list[dict[str, Any]]:
-    """One row per school of the trust: its snapshot and its sums over `months`; only the
-    `most_in_need` schools most in need of attention, when given, most in need first.
+_FIELDS = ("concerns", *(f for f, _ in FOLLOW_UPS))
 
-    The sums read the schools' per-month rows (`SchoolMonthRollup`), the trust's over the
-    period's months being one range of its index: a row per school and month. The schools most in
-    need are those the trust's snapshot ranks, then those needing nothing by name: the rows of
-    those few schools only, whatever the number of schools.
-    """
-    fields = ["concerns", *(f for f, _ in FOLLOW_UPS)]
-    schools = School.objects.filter(trust=trust)
-    ranked: list[int] = []
-    if most_in_need is not None:
-        ranked = _most_in_need(trust, most_in_need)
+
+def _school_rows_query(
+    trust_id: int, first: dt.date, last: dt.date, ranked: list[int] | None = None
+) -> QuerySet[Any]:
+    """A row per school of the trust (of `ranked` only, when given): its snapshot and its sums
+    over the months from `first` to `last`, with how many of those months each is small."""
+    schools = School.objects.filter(trust_id=trust_id)
+    if ranked is not None:
         schools = schools.filter(pk__in=ranked)
     rows = (
         schools.annotate(
             recent=FilteredRelation(
                 "month_rollups",
-                condition=Q(month_rollups__trust=trust, month_rollups__month__in=months),
+                condition=Q(
+                    month_rollups__trust_id=trust_id, month_rollups__month__range=(first, last)
+                ),
             )
         )
         .values(
@@ -281,27 +322,51 @@ def _school_rows(
             "snapshot__alerts_undelivered",
             *(f"snapshot__{f}" for f, _ in SNAPSHOT_FIGURES),
         )
-        .annotate(**{f"sum_{f}": Sum(f"recent__{f}") for f in fields})
+        .annotate(**{f"sum_{f}": Sum(f"recent__{f}") for f in _FIELDS})
         .annotate(
-            **{f"small_{f}": Count("recent__month", filter=small(f"recent__{f}")) for f in fields}
+            **{f"small_{f}": Count("recent__month", filter=small(f"recent__{f}")) for f in _FIELDS}
         )
     )
+    return rows.order_by("name", "pk") if ranked is None else rows.order_by()
+
+
+_SCHOOL_ROWS = Prepared(_school_rows_query, School)
+
+
+def _school_rows(
+    trust: Trust,
+    months: list[dt.date],
+    most_in_need: int | None = None,
+    snapshot: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """One row per school of the trust: its snapshot and its sums over `months`; only the
+    `most_in_need` schools most in need of attention, when given, most in need first (as the
+    trust's `snapshot`, from `_trust_snapshot`, ranks them).
+
+    The sums read the schools' per-month rows (`SchoolMonthRollup`), the trust's over the
+    period's months being one range of its index: a row per school and month. The schools most in
+    need are those the trust's snapshot ranks, then those needing nothing by name: the rows of
+    those few schools only, whatever the number of schools.
+    """
+    first, last = _month_range(months)
     if most_in_need is None:
-        return list(rows.order_by("name", "pk"))
+        return _SCHOOL_ROWS.rows(trust_id=trust.pk, first=first, last=last)
+    kept = (snapshot or _trust_snapshot(trust))["most_in_need"]
+    ranked = _most_in_need(trust, most_in_need, kept)
+    if not ranked:
+        return []
+    rows = _SCHOOL_ROWS.rows(trust_id=trust.pk, first=first, last=last, ranked=ranked)
     place = {pk: n for n, pk in enumerate(ranked)}
-    return sorted(rows.order_by(), key=lambda row: place[row["pk"]])
+    return sorted(rows, key=lambda row: place[row["pk"]])
 
 
-def _most_in_need(trust: Trust, count: int) -> list[int]:
+def _most_in_need(trust: Trust, count: int, kept: list[int]) -> list[int]:
     """The ids of the trust's `count` schools most in need of attention, most in need first.
 
-    The trust's snapshot keeps the first `SCHOOLS_RANKED` of the schools with a figure needing
-    attention; the schools needing none (a school created since its last rewrite among them)
-    follow by name, as they rank alike.
+    The trust's snapshot keeps (`kept`) the first `SCHOOLS_RANKED` of the schools with a figure
+    needing attention; the schools needing none (a school created since its last rewrite among
+    them) follow by name, as they rank alike.
     """
-    kept = (
-        TrustSnapshot.objects.filter(trust=trust).values_list("most_in_need", flat=True).first()
-    ) or []
     if count > SCHOOLS_RANKED and len(kept) == SCHOOLS_RANKED:
         # More than the snapshot keeps: ranked here, over every school's snapshot.
         order = [f"-need_{f}" for f in NEED_FIELDS]
@@ -313,27 +378,64 @@ def _most_in_need(trust: Trust, count: int) -> list[int]:
         )
     kept = kept[:count]
     if len(kept) < count:
-        kept += (
-            School.objects.filter(trust=trust)
-            .exclude(pk__in=kept)
-            .order_by("name", "pk")
-            .values_list("pk", flat=True)[: count - len(kept)]
-        )
+        if count <= SCHOOLS_RANKED:
+            unranked = [row["pk"] for row in _UNRANKED.rows(trust_id=trust.pk, kept=kept or [0])]
+        else:
+            unranked = list(
+                School.objects.filter(trust=trust)
+                .exclude(pk__in=kept)
+                .order_by("name", "pk")
+                .values_list("pk", flat=True)[: count - len(kept)]
+            )
+        kept = kept + unranked[: count - len(kept)]
     return kept
+
+
+# The schools the trust's snapshot does not rank, by name (the first few are read).
+_UNRANKED = Prepared(
+    lambda trust_id, kept: (
+        School.objects.filter(trust_id=trust_id)
+        .exclude(pk__in=kept)
+        .order_by("name", "pk")
+        .values("pk")[:SCHOOLS_RANKED]
+    ),
+    School,
+)
+
+_SNAPSHOT_FIELDS = tuple(f for f, _ in SNAPSHOT_FIGURES)
+_TRUST_SNAPSHOT = Prepared(
+    lambda trust_id: TrustSnapshot.objects.filter(trust_id=trust_id).values(
+        "pupils_on_roll",
+        "refreshed_at",
+        "most_in_need",
+        *_SNAPSHOT_FIELDS,
+        *(f"schools_hiding_{f}" for f in _SNAPSHOT_FIELDS),
+    ),
+    TrustSnapshot,
+)
 
 
 def _trust_snapshot(trust: Trust) -> dict[str, Any]:
     """The trust's figures as of now (its snapshot, summed over its schools when they were
     refreshed): pupils, the oldest refresh, each figure's sum and how many schools have it at 1
-    to 5."""
-    figures = [f for f, _ in SNAPSHOT_FIGURES]
-    snapshot = TrustSnapshot.objects.filter(trust=trust).first() or TrustSnapshot(trust=trust)
+    to 5, and the ids of the schools most in need of attention, most in need first."""
+    rows = _TRUST_SNAPSHOT.rows(trust_id=trust.pk)
+    row = rows[0] if rows else {}
     return {
-        "pupils": snapshot.pupils_on_roll,
-        "refreshed_at": snapshot.refreshed_at,
-        **{f"sum_{f}": getattr(snapshot, f) for f in figures},
-        **{f"small_{f}": getattr(snapshot, f"schools_hiding_{f}") for f in figures},
+        "pupils": row.get("pupils_on_roll", 0),
+        "refreshed_at": row.get("refreshed_at"),
+        "most_in_need": list(row.get("most_in_need") or []),
+        **{f"sum_{f}": row.get(f, 0) for f in _SNAPSHOT_FIELDS},
+        **{f"small_{f}": row.get(f"schools_hiding_{f}", 0) for f in _SNAPSHOT_FIELDS},
     }
+
+
+_TRUST_MONTHS = Prepared(
+    lambda trust_id, first, last: TrustMonthRollup.objects.filter(
+        trust_id=trust_id, month__range=(first, last)
+    ).values("month", *(f"schools_hiding_{f}" for f in _FIELDS)),
+    TrustMonthRollup,
+)
 
 
 def _one_school_hidden(trust: Trust, months: list[dt.date]) -> dict[dt.date, frozenset[str]]:
@@ -344,15 +446,12 @@ def _one_school_hidden(trust: Trust, months: list[dt.date]) -> dict[dt.date, fro
     Two or more hidden schools share what the trust's figure tells. How many schools hide each
     is kept on the trust's month rows (`TrustMonthRollup`): a row per month.
     """
-    fields = ["concerns", *(f for f, _ in FOLLOW_UPS)]
-    rows = TrustMonthRollup.objects.filter(trust=trust, month__in=months).values(
-        "month", *(f"schools_hiding_{f}" for f in fields)
-    )
+    first, last = _month_range(months)
     return {
         row["month"]: frozenset(
-            "total" if f == "concerns" else f for f in fields if row[f"schools_hiding_{f}"] == 1
+            "total" if f == "concerns" else f for f in _FIELDS if row[f"schools_hiding_{f}"] == 1
         )
-        for row in rows
+        for row in _TRUST_MONTHS.rows(trust_id=trust.pk, first=first, last=last)
     }
 
 
@@ -367,13 +466,18 @@ def trust_term_dates(*, trust: Trust) -> list[TermSpan]:
     Each set of dates once, with how many schools use it: as many rows as there are different
     dates, not one per school and term.
     """
-    return [
-        TermSpan(*row)
-        for row in Term.objects.filter(school__trust=trust)
-        .values_list("academic_year", "name", "first_day", "last_day")
+    return [TermSpan(**row) for row in _TRUST_TERM_DATES.rows(trust_id=trust.pk)]
+
+
+_TRUST_TERM_DATES = Prepared(
+    lambda trust_id: (
+        Term.objects.filter(school__trust_id=trust_id)
+        .values("academic_year", "name", "first_day", "last_day")
         .annotate(schools=Count("pk"))
         .order_by()
-    ]
+    ),
+    Term,
+)
 
 
 def school_term_dates(*, school: School) -> list[TermSpan]:
@@ -398,6 +502,29 @@ def period_or_default(
         return default_period(today), str(error)
 
 
+# The schools a trust's page names beside its tables: those with no figures yet, and those
+# with alert emails that were not delivered, by name (a few, never every school).
+_SCHOOLS_TO_NAME = Prepared(
+    lambda trust_id: (
+        School.objects.filter(trust_id=trust_id)
+        .filter(
+            Q(snapshot__isnull=True)
+            | Q(snapshot__refreshed_at__isnull=True)
+            | Q(snapshot__alerts_undelivered__gt=0)
+        )
+        .order_by("name", "pk")
+        .values("name", "snapshot__refreshed_at", "snapshot__alerts_undelivered")
+    ),
+    School,
+)
+_SCHOOL_COUNT = Prepared(
+    lambda trust_id: (
+        Trust.objects.filter(pk=trust_id).values("pk").annotate(school_count=Count("schools"))
+    ),
+    Trust,
+)
+
+
 # Figures refreshed once a night bear the standby's lag of a second: read from the replica when
 # there is one (tenants/replica.py).
 @replica_reads()
@@ -417,17 +544,19 @@ def trust_statistics(
     today = today or timezone.localdate(timezone.now(), LONDON)
     period = period or default_period(today)
     months = list(period.months)
-    school_rows = _school_rows(trust, months, most_in_need)
-    concern_rows = TrustConcernRollup.objects.filter(trust=trust, month__in=months)
-    category_rows = TrustCategoryRollup.objects.filter(trust=trust, month__in=months)
+    whole = _trust_snapshot(trust)
+    school_rows = _school_rows(trust, months, most_in_need, whole)
+    first, last = _month_range(months)
 
     # The trust-wide figures first, month by month; the per-school table's totals are those
     # figures as published, so each school's cells are suppressed against them.
     cells, year_cells, category_cells = _period_cells(
-        concern_rows, category_rows, months, _one_school_hidden(trust, months)
+        _TRUST_CONCERN_VALUES.rows(trust_id=trust.pk, first=first, last=last),
+        _TRUST_CATEGORY_VALUES.rows(trust_id=trust.pk, first=first, last=last),
+        months,
+        _one_school_hidden(trust, months),
     )
     trust_wide = cells.published
-    whole = _trust_snapshot(trust)
     # Every cell of the per-school table is decided by a rule of its own, never by the other
     # schools' cells (docs/rules.md, "Small numbers in statistics"), so the dashboard reads only
     # the schools it shows: a school's sum over the period is hidden when any of its months' is,
@@ -454,9 +583,7 @@ def trust_statistics(
 
     pupils = [row["snapshot__pupils_on_roll"] or 0 for row in school_rows]
     trust_pupils = whole["pupils"] or 0
-    not_refreshed = School.objects.filter(trust=trust).filter(
-        Q(snapshot__isnull=True) | Q(snapshot__refreshed_at__isnull=True)
-    )
+    attention = _SCHOOLS_TO_NAME.rows(trust_id=trust.pk)
     return Statistics(
         title=f"Safeguarding statistics: {trust.name}",
         period=_period(period),
@@ -465,13 +592,13 @@ def trust_statistics(
         months=months,
         pupils_on_roll=trust_pupils,
         refreshed_at=whole["refreshed_at"],
-        not_refreshed=list(not_refreshed.order_by("name").values_list("name", flat=True)),
+        not_refreshed=[row["name"] for row in attention if row["snapshot__refreshed_at"] is None],
         alerts_undelivered=tuple(
-            SchoolSnapshot.objects.filter(school__trust=trust, alerts_undelivered__gt=0)
-            .order_by("school__name")
-            .values_list("school__name", "alerts_undelivered")
+            (row["name"], row["snapshot__alerts_undelivered"])
+            for row in attention
+            if (row["snapshot__alerts_undelivered"] or 0) > 0
         ),
-        schools=School.objects.filter(trust=trust).count(),
+        schools=_SCHOOL_COUNT.rows(trust_id=trust.pk)[0]["school_count"],
         tables=[
             _schools_table(
                 out,
@@ -576,9 +703,13 @@ def school_statistics(
     period = period or default_period(today)
     months = list(period.months)
     snapshot = SchoolSnapshot.objects.filter(school=school).first()
-    concern_rows = ConcernRollup.objects.filter(school=school, month__in=months)
-    category_rows = CategoryRollup.objects.filter(school=school, month__in=months)
-    cells, year_cells, category_cells = _period_cells(concern_rows, category_rows, months)
+    cells, year_cells, category_cells = _period_cells(
+        *_month_values(
+            ConcernRollup.objects.filter(school=school, month__in=months),
+            CategoryRollup.objects.filter(school=school, month__in=months),
+        ),
+        months,
+    )
     out = cells.published
     follow_cells = cells.others
     # Figures as of now, with no sum between them: small ones hidden.
