@@ -38,6 +38,8 @@ from trustplatform.statistics.models import (
     SchoolSnapshot,
     TrustCategoryRollup,
     TrustConcernRollup,
+    TrustMonthRollup,
+    TrustSnapshot,
 )
 from trustplatform.statistics.selectors import school_statistics, trust_statistics
 from trustplatform.statistics.services import (
@@ -500,13 +502,26 @@ def test_the_trust_aggregate_is_the_sum_of_its_schools_after_every_refresh(
     assert _trust_rows(world.other_trust) == other_trust
 
     # Rows lost or damaged are repaired by the nightly rewrite of every trust.
+    snapshot = TrustSnapshot.objects.filter(trust=world.trust).values().get()
+    hiding = _hiding_rows(world.trust)
+    assert snapshot["most_in_need"] == [school_a.pk] and snapshot["open_cases"] > 0 and hiding
     TrustConcernRollup.objects.filter(trust=world.trust).update(concerns=999)
     TrustCategoryRollup.objects.filter(trust=world.trust).delete()
     SchoolMonthRollup.objects.filter(school=school_a).update(concerns=999)
     SchoolMonthRollup.objects.filter(school=school_b).delete()
+    TrustSnapshot.objects.filter(trust=world.trust).update(open_cases=999, most_in_need=[])
+    TrustMonthRollup.objects.filter(trust=world.trust).delete()
     assert trust_rollups_rewrite_all() >= 2
     assert _trust_rows(world.trust) == _sum_of_schools(world.trust)
     assert _month_rows(world.trust) == _months_of_schools(world.trust)
+    assert TrustSnapshot.objects.filter(trust=world.trust).values().get() == snapshot
+    assert _hiding_rows(world.trust) == hiding
+
+
+def _hiding_rows(trust: Trust) -> list[dict[str, Any]]:
+    """The trust's month rows of how many schools hide each figure, without their ids."""
+    rows = TrustMonthRollup.objects.filter(trust=trust).order_by("month").values()
+    return [{k: v for k, v in row.items() if k != "id"} for row in rows]
 
 
 def test_the_dashboard_reads_the_trust_aggregate_not_every_schools_rows(

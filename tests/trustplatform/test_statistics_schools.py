@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tenants.models import School
 from tenants.services import school_create
 from tests.conftest import World, school_client
@@ -114,9 +116,11 @@ def test_a_school_added_since_the_figures_were_refreshed_is_among_the_dashboards
         "Birchwood Academy",
     ]
     assert stats.not_refreshed == ["Aspen Vale Primary"] and stats.schools == 3
-    # Only the first, when one is asked for.
+    # Only the first, when one is asked for; never more than the trust's snapshot ranks.
     one = trust_statistics(trust=world.trust, today=NOW.date(), most_in_need=1).table("schools")
     assert one is not None and [row[0] for row in one.rows] == ["Alder Lane Primary"]
+    with pytest.raises(ValueError, match="1 to 10"):
+        trust_statistics(trust=world.trust, today=NOW.date(), most_in_need=11)
 
 
 def test_only_the_trusts_lead_opens_the_schools_page(

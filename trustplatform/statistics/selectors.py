@@ -32,7 +32,7 @@ from tenants.models import School, Trust
 from tenants.replica import replica_reads
 from trustplatform.prepared import Prepared, Row
 from trustplatform.schooldays.models import Term
-from trustplatform.statistics.expressions import NEED_FIELDS, SCHOOLS_RANKED, need_ranking, small
+from trustplatform.statistics.expressions import SCHOOLS_RANKED, small
 from trustplatform.statistics.models import (
     CategoryRollup,
     ConcernRollup,
@@ -361,33 +361,19 @@ def _school_rows(
 
 
 def _most_in_need(trust: Trust, count: int, kept: list[int]) -> list[int]:
-    """The ids of the trust's `count` schools most in need of attention, most in need first.
+    """The ids of the trust's `count` schools most in need of attention, most in need first
+    (`count` at most `SCHOOLS_RANKED`, as many as the trust's snapshot keeps in order).
 
     The trust's snapshot keeps (`kept`) the first `SCHOOLS_RANKED` of the schools with a figure
     needing attention; the schools needing none (a school created since its last rewrite among
     them) follow by name, as they rank alike.
     """
-    if count > SCHOOLS_RANKED and len(kept) == SCHOOLS_RANKED:
-        # More than the snapshot keeps: ranked here, over every school's snapshot.
-        order = [f"-need_{f}" for f in NEED_FIELDS]
-        return list(
-            School.objects.filter(trust=trust)
-            .annotate(**need_ranking())
-            .order_by(*order, "name", "pk")
-            .values_list("pk", flat=True)[:count]
-        )
+    if not 0 < count <= SCHOOLS_RANKED:
+        raise ValueError(f"the schools most in need: 1 to {SCHOOLS_RANKED}, not {count}")
     kept = kept[:count]
     if len(kept) < count:
-        if count <= SCHOOLS_RANKED:
-            unranked = [row["pk"] for row in _UNRANKED.rows(trust_id=trust.pk, kept=kept or [0])]
-        else:
-            unranked = list(
-                School.objects.filter(trust=trust)
-                .exclude(pk__in=kept)
-                .order_by("name", "pk")
-                .values_list("pk", flat=True)[: count - len(kept)]
-            )
-        kept = kept + unranked[: count - len(kept)]
+        unranked = _UNRANKED.rows(trust_id=trust.pk, kept=kept or [0])
+        kept = kept + [row["pk"] for row in unranked][: count - len(kept)]
     return kept
 
 
@@ -882,7 +868,12 @@ def trust_comparison(
         title=first.title,
         period=f"{first.period} compared with {second.period}",
         period_key=period.key,
-        period_note=" ".join(n for n in (period.note, other.note) if n),
+        # Each note names its period (a year's says only "1 September to 31 August").
+        period_note=" ".join(
+            p.note if p.label in p.note else f"{p.label}: {p.note}"
+            for p in (period, other)
+            if p.note
+        ),
         months=first.months,
         pupils_on_roll=first.pupils_on_roll,
         refreshed_at=first.refreshed_at,
