@@ -323,6 +323,72 @@ def test_destruction_removes_the_childs_history_of_mis_fields_and_keeps_the_sync
         PupilHistory.objects.filter(pupil_id=committed.other_id).delete()
 
 
+_DETAILS = {
+    "admission_date": dt.date(2016, 9, 5),
+    "sen": True,
+    "ehcp": True,
+    "eal": True,
+    "pupil_premium": True,
+    "free_school_meals": True,
+    "young_carer": True,
+    "looked_after": True,
+    "looked_after_since": dt.date(2019, 2, 11),
+    "child_protection_plan": True,
+    "child_protection_plan_since": dt.date(2020, 3, 16),
+    "child_in_need_plan": True,
+    "child_in_need_plan_since": dt.date(2018, 6, 4),
+    "early_help": True,
+    "early_help_since": dt.date(2017, 10, 9),
+    "transferred_in_from": "Quillbrook Invented Primary",
+}
+
+
+def test_destruction_leaves_a_pupil_row_that_tells_nothing_of_the_child(
+    committed: Setting,
+) -> None:
+    with _in(committed):
+        Pupil.objects.filter(pk__in=[committed.pupil_id, committed.other_id]).update(**_DETAILS)
+        kept = (
+            Pupil.objects.filter(pk=committed.pupil_id)
+            .values("date_of_birth", "sex", "year_group", "leaving_date")
+            .get()
+        )
+
+    _propose_and_approve(committed)
+
+    with _in(committed):
+        row = Pupil.objects.filter(pk=committed.pupil_id).values(*_DETAILS).get()
+        after = (
+            Pupil.objects.filter(pk=committed.pupil_id)
+            .values("date_of_birth", "sex", "year_group", "leaving_date")
+            .get()
+        )
+        other = Pupil.objects.filter(pk=committed.other_id).values(*_DETAILS).get()
+    # Written down: nothing of the child's flags, dates or schools stays.
+    assert row == {
+        "admission_date": None,
+        "sen": False,
+        "ehcp": False,
+        "eal": False,
+        "pupil_premium": False,
+        "free_school_meals": False,
+        "young_carer": False,
+        "looked_after": False,
+        "looked_after_since": None,
+        "child_protection_plan": False,
+        "child_protection_plan_since": None,
+        "child_in_need_plan": False,
+        "child_in_need_plan_since": None,
+        "early_help": False,
+        "early_help_since": None,
+        "transferred_in_from": "",
+    }
+    # The year of birth, sex, year group and leaving date stay (the statistics and the roll).
+    assert after == kept | {"date_of_birth": dt.date(kept["date_of_birth"].year, 1, 1)}
+    # Another child's row is untouched.
+    assert other == _DETAILS
+
+
 def test_the_same_person_cannot_propose_and_approve(committed: Setting) -> None:
     with _in(committed):
         pupil = Pupil.objects.get(pk=committed.pupil_id)

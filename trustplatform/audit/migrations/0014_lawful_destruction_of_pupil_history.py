@@ -16,6 +16,8 @@ import importlib
 
 from django.db import migrations
 
+from trustplatform.audit.migrations._redefine import edited
+
 _before = importlib.import_module(
     "trustplatform.audit.migrations.0013_lawful_destruction_of_allegations"
 )
@@ -55,11 +57,7 @@ _CHANGES = (
     _after("'exports', cardinality(v_exports),", " 'pupil_history', cardinality(v_history),"),
 )
 
-PUPIL_AFTER = PUPIL_BEFORE
-for _old, _new in _CHANGES:
-    if PUPIL_AFTER.count(_old) != 1:
-        raise RuntimeError(f"the function of migration 0013 no longer reads as expected: {_old!r}")
-    PUPIL_AFTER = PUPIL_AFTER.replace(_old, _new)
+PUPIL_AFTER = edited(PUPIL_BEFORE, _CHANGES, "0013")
 
 
 class Migration(migrations.Migration):
