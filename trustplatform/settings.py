@@ -181,6 +181,7 @@ TEMPLATES = [
                 "trustplatform.permissions.permissions_context",
                 "safeguarding.context_processors.menu",
             ],
+            "libraries": {"when": "trustplatform.when"},
         },
     },
 ]

@@ -644,6 +644,8 @@ def test_the_trust_lead_sees_suppressed_cells_totals_and_rates(
     assert "Alder Lane Primary" in page and "Birchwood Academy" in page
     assert "Cedar Bank School" not in page
     assert "<svg" in page and "Figures as of" in page
+    # Refreshed this minute (the clock is frozen): said as people say it.
+    assert "just now." in page and "0\xa0minutes" not in page
     stats = trust_statistics(trust=world.trust, today=NOW.date())
     schools = stats.table("schools")
     assert schools is not None
