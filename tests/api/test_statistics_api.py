@@ -77,6 +77,46 @@ def test_a_period_left_out_is_the_pages_default_and_a_bad_one_is_refused(
     )
 
 
+def test_two_periods_side_by_side_as_on_the_page_and_overlapping_ones_refused(
+    world: World, figures: None
+) -> None:
+    client = _lead(world)
+    asked = {"period": "term:2025-spring", "compare": "term:2025-autumn"}
+    body = client.get(URL, asked).json()
+    assert body["period_key"] == "term:2025-spring"
+    assert body["compare_key"] == "term:2025-autumn"
+    assert body["period"] == (
+        "Spring term 2025/26 (January 2026 to March 2026) compared with "
+        "Autumn term 2025/26 (September 2025 to December 2025)"
+    )
+    # February's 4 stays hidden in the spring term's months, as on that term's own page.
+    spring = _table(body, "months-first")
+    assert [row[:2] for row in spring["rows"]] == [
+        ["Jan 2026", 18],
+        ["Feb 2026", SUPPRESSED],
+        ["Mar 2026", 12],
+    ]
+    # Every table the page compares, cell for cell (the page's per-school table has the
+    # schools most in need first; the API's has every school by name).
+    page = client.get(DASHBOARD, asked).context["stats"]
+    assert [t["key"] for t in body["tables"]] == [t.key for t in page.tables]
+    for table in page.tables:
+        rows = [list(row) for row in table.rows]
+        if table.key == "schools":
+            assert sorted(_table(body, table.key)["rows"]) == sorted(rows)
+        else:
+            assert _table(body, table.key)["rows"] == rows
+    # Periods sharing a month, or a key that is not a period, are refused, naming the field.
+    overlapping = client.get(URL, {"period": "year:2025-26", "compare": "term:2025-spring"})
+    assert overlapping.status_code == 400
+    assert "shares months with" in " ".join(overlapping.json()["error"]["fields"]["compare"])
+    bad = client.get(URL, {"period": "term:2025-spring", "compare": "2025-01-01..2025-02-01"})
+    assert bad.status_code == 400
+    assert "not a period" in " ".join(bad.json()["error"]["fields"]["compare"])
+    # Without a comparison, none is named.
+    assert client.get(URL, {"period": "term:2025-spring"}).json()["compare_key"] == ""
+
+
 def test_one_school_of_the_trust_and_never_another_trusts(
     world: World, school_a: School, school_c: School, figures: None
 ) -> None:

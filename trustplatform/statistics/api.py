@@ -4,6 +4,7 @@ its own. A hidden count is "c", as on the pages and in their CSV downloads."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.utils import timezone
@@ -23,11 +24,13 @@ from safeguarding.api.auth import capability_required
 from safeguarding.api.serializers import ErrorSerializer
 from tenants.models import Trust
 from trustplatform.permissions import Capability, trust_for_capability
+from trustplatform.statistics.periods import Period, comparison_problem
 from trustplatform.statistics.selectors import (
     LONDON,
     Statistics,
     period_or_default,
     school_statistics,
+    trust_comparison,
     trust_school_get,
     trust_statistics,
     trust_term_dates,
@@ -36,7 +39,11 @@ from trustplatform.statistics.selectors import (
 ERRORS: dict[int, OpenApiResponse] = {
     code: OpenApiResponse(ErrorSerializer, description=text)
     for code, text in (
-        (400, "The period is not one the statistics know (see error.fields)."),
+        (
+            400,
+            "The period, or the one to compare, is not one the statistics know, or the two share "
+            "a month (see error.fields).",
+        ),
         (401, "Not signed in."),
         (403, "Not the trust's safeguarding lead, or two-factor sign-in not complete."),
         (404, "No school of your trust by that id."),
@@ -49,6 +56,16 @@ PERIOD = OpenApiParameter(
     description=(
         "As on the statistics pages: month:2026-03, term:2025-autumn, year:2025-26 (a school "
         "year). Left out: the default period of the pages."
+    ),
+)
+
+COMPARE = OpenApiParameter(
+    "compare",
+    OpenApiTypes.STR,
+    description=(
+        "A second period, as `period`, with no month in common with it: the two side by side, "
+        "as on the statistics page. Each period's figures are hidden as on its own page, and a "
+        "difference whenever either of its figures is. Left out: no comparison."
     ),
 )
 
@@ -85,6 +102,7 @@ class StatisticsSerializer(serializers.Serializer[Any]):
     period = serializers.CharField()
     period_key = serializers.CharField(allow_blank=True)
     period_note = serializers.CharField(allow_blank=True)
+    compare_key = serializers.CharField(allow_blank=True)
     months = serializers.ListField(child=serializers.DateField())
     pupils_on_roll = serializers.IntegerField()
     refreshed_at = serializers.DateTimeField(allow_null=True)
@@ -99,6 +117,7 @@ def _shape(stats: Statistics) -> dict[str, Any]:
         "period": stats.period,
         "period_key": stats.period_key,
         "period_note": stats.period_note,
+        "compare_key": stats.compare_key,
         "months": stats.months,
         "pupils_on_roll": stats.pupils_on_roll,
         "refreshed_at": stats.refreshed_at,
@@ -129,13 +148,14 @@ def _lead_trust(request: Request) -> Trust:
     return trust
 
 
-def _period(request: Request, trust: Trust) -> tuple[Any, Any]:
+def _period(request: Request, trust: Trust, name: str = "period") -> tuple[Period, dt.date]:
+    """The period the query names in `name` (the pages' default when left out)."""
     today = timezone.localdate(timezone.now(), LONDON)
     period, problem = period_or_default(
-        request.query_params.get("period"), today=today, dates=trust_term_dates(trust=trust)
+        request.query_params.get(name), today=today, dates=trust_term_dates(trust=trust)
     )
     if problem:
-        raise exceptions.ValidationError({"period": [problem]})
+        raise exceptions.ValidationError({name: [problem]})
     return period, today
 
 
@@ -143,13 +163,20 @@ def _period(request: Request, trust: Trust) -> tuple[Any, Any]:
 class TrustStatistics(APIView):
     @extend_schema(
         summary="The trust's safeguarding statistics over a period (small counts hidden)",
-        parameters=[PERIOD],
+        parameters=[PERIOD, COMPARE],
         responses={200: StatisticsSerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
         trust = _lead_trust(request)
         period, today = _period(request, trust)
-        stats = trust_statistics(trust=trust, period=period, today=today)
+        if not request.query_params.get("compare"):
+            stats = trust_statistics(trust=trust, period=period, today=today)
+            return Response(StatisticsSerializer(_shape(stats)).data)
+        other, _ = _period(request, trust, "compare")
+        problem = comparison_problem(period, other)
+        if problem:
+            raise exceptions.ValidationError({"compare": [problem]})
+        stats = trust_comparison(trust=trust, period=period, other=other, today=today)
         return Response(StatisticsSerializer(_shape(stats)).data)
 
 

@@ -253,6 +253,16 @@ def periods_overlap(first: Period, second: Period) -> bool:
     return bool(set(first.months) & set(second.months))
 
 
+def comparison_problem(first: Period, second: Period) -> str:
+    """Why `second` cannot be compared with `first`, for the reader; empty when it can."""
+    if not periods_overlap(first, second):
+        return ""
+    return (
+        f"{second.label} shares months with {first.label}, so the two cannot be compared. "
+        "Choose a period with no month in common, such as the one before."
+    )
+
+
 def previous_period(period: Period, *, today: dt.date, dates: Sequence[TermSpan] = ()) -> Period:
     """The period of the same kind just before (the term before a term, and so on)."""
     kind, _, rest = period.key.partition(":")

@@ -29,8 +29,8 @@ from trustplatform.statistics.expressions import SCHOOLS_RANKED
 from trustplatform.statistics.periods import (
     SCHOOL_CALENDAR,
     Period,
+    comparison_problem,
     period_choices,
-    periods_overlap,
     previous_period,
 )
 from trustplatform.statistics.selectors import (
@@ -168,11 +168,7 @@ def _trust_figures(
     compare_key = request.GET.get("compare", "")
     if compare_key:
         other, compare_problem = period_or_default(compare_key, today=today, dates=dates)
-        if not compare_problem and periods_overlap(period, other):
-            compare_problem = (
-                f"{other.label} shares months with {period.label}, so the two cannot be "
-                "compared. Choose a period with no month in common, such as the one before."
-            )
+        compare_problem = compare_problem or comparison_problem(period, other)
         if compare_problem:
             problem = " ".join(p for p in (problem, f"Comparison: {compare_problem}") if p)
         else:
