@@ -42,18 +42,22 @@ def signed_out_json() -> JsonResponse:
     return JsonResponse({"error": SIGNED_OUT_MESSAGE, "signed_out": True}, status=403)
 
 
-def idle_seconds_left(request: HttpRequest) -> int | None:
-    """Seconds before this session is signed out for idleness, or None if it never is."""
+def idle_seconds_left(request: HttpRequest, now: int | None = None) -> int | None:
+    """Seconds before this session is signed out for idleness, or None if it never is; `now`:
+    the time (whole seconds) the caller already read, so that one request reads the clock once."""
     user = getattr(request, "user", None)  # absent on a page drawn before authentication
     if user is None or not user.is_authenticated or not _times_out(request):
         return None
-    last = int(request.session.get(SESSION_LAST_ACTIVITY, time.time()))
-    return max(0, IDLE_TIMEOUT_SECONDS - (int(time.time()) - last))
+    now = int(time.time()) if now is None else now
+    last = int(request.session.get(SESSION_LAST_ACTIVITY, now))
+    return max(0, IDLE_TIMEOUT_SECONDS - (now - last))
 
 
-def activity_touch(request: HttpRequest) -> None:
-    """The person asked to stay signed in: the idle timeout starts again from now."""
-    request.session[SESSION_LAST_ACTIVITY] = int(time.time())
+def activity_touch(request: HttpRequest) -> int:
+    """The person asked to stay signed in: the idle timeout starts again from now (returned)."""
+    now = int(time.time())
+    request.session[SESSION_LAST_ACTIVITY] = now
+    return now
 
 
 def _times_out(request: HttpRequest) -> bool:

@@ -318,6 +318,7 @@ def session_time(request: HttpRequest) -> HttpResponse:
     """
     if not request.user.is_authenticated:
         return signed_out_json()
-    if request.method == "POST":
-        activity_touch(request)
-    return JsonResponse({"seconds_left": idle_seconds_left(request)})
+    # Touched and answered at the same second: read twice, the clock could pass a second's
+    # boundary between the two and answer a second short of the whole timeout.
+    now = activity_touch(request) if request.method == "POST" else None
+    return JsonResponse({"seconds_left": idle_seconds_left(request, now)})
