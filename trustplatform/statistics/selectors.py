@@ -169,41 +169,40 @@ def _next_month(month: dt.date) -> dt.date:
     return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-def _month_values(
-    concern_rows: ConcernRows, category_rows: CategoryRows
-) -> tuple[QuerySet[Any], QuerySet[Any]]:
-    """Per month: the concern rows summed by year group, the category rows by category; on the
-    trust's rows, with how many schools' month pages hide each cell (`hiding`)."""
+def _concern_month_values(concern_rows: ConcernRows) -> QuerySet[Any]:
+    """Per month, the concern rows summed by year group; on the trust's rows, with how many
+    schools' month pages hide each cell (`hiding`)."""
     follow = [f for f, _ in FOLLOW_UPS]
-    concern_values = (
+    values = (
         concern_rows.values("month", "year_group")
         .annotate(n=Sum("concerns"), **{f"sum_{f}": Sum(f) for f in follow})
         .order_by()
     )
-    category_values = (
-        category_rows.values("month", "category_code").annotate(n=Sum("concerns")).order_by()
-    )
     if concern_rows.model is TrustConcernRollup:
-        concern_values = concern_values.annotate(hiding=Sum("schools_hiding"))
+        values = values.annotate(hiding=Sum("schools_hiding"))
+    return values
+
+
+def _category_month_values(category_rows: CategoryRows) -> QuerySet[Any]:
+    """Per month, the category rows summed by category; on the trust's rows, with `hiding`."""
+    values = category_rows.values("month", "category_code").annotate(n=Sum("concerns")).order_by()
     if category_rows.model is TrustCategoryRollup:
-        category_values = category_values.annotate(hiding=Sum("schools_hiding"))
-    return concern_values, category_values
+        values = values.annotate(hiding=Sum("schools_hiding"))
+    return values
 
 
 # The trust's queries of each dashboard request, compiled once (`Prepared`): building them cost
 # more CPU than the database takes to answer them.
 _TRUST_CONCERN_VALUES = Prepared(
-    lambda trust_id, first, last: _month_values(
-        TrustConcernRollup.objects.filter(trust_id=trust_id, month__range=(first, last)),
-        TrustCategoryRollup.objects.none(),
-    )[0],
+    lambda trust_id, first, last: _concern_month_values(
+        TrustConcernRollup.objects.filter(trust_id=trust_id, month__range=(first, last))
+    ),
     TrustConcernRollup,
 )
 _TRUST_CATEGORY_VALUES = Prepared(
-    lambda trust_id, first, last: _month_values(
-        TrustConcernRollup.objects.none(),
-        TrustCategoryRollup.objects.filter(trust_id=trust_id, month__range=(first, last)),
-    )[1],
+    lambda trust_id, first, last: _category_month_values(
+        TrustCategoryRollup.objects.filter(trust_id=trust_id, month__range=(first, last))
+    ),
     TrustCategoryRollup,
 )
 
@@ -215,10 +214,10 @@ def _period_cells(
     hide: dict[dt.date, frozenset[str]] | None = None,
 ) -> tuple[PeriodCells, list[tuple[int, int]], list[tuple[str, int]]]:
     """The period's figures, decided month by month (`suppress_months`), with the entries of the
-    year-group and category tables in the order they are shown; the rows as `_month_values`
-    gives them; `hide`: figures of a month hidden whatever their value (see
-    `_one_school_hidden`). On the trust's rows, a year-group or category cell of a month that
-    exactly one school's month page hides is hidden as well."""
+    year-group and category tables in the order they are shown; the rows as
+    `_concern_month_values` and `_category_month_values` give them; `hide`: figures of a month
+    hidden whatever their value (see `_one_school_hidden`). On the trust's rows, a year-group or
+    category cell of a month that exactly one school's month page hides is hidden as well."""
     follow = [f for f, _ in FOLLOW_UPS]
     per_month = month_counts(
         months=months,
@@ -336,8 +335,8 @@ _SCHOOL_ROWS = Prepared(_school_rows_query, School)
 def _school_rows(
     trust: Trust,
     months: list[dt.date],
-    most_in_need: int | None = None,
-    snapshot: dict[str, Any] | None = None,
+    most_in_need: int | None,
+    snapshot: dict[str, Any],
 ) -> list[dict[str, Any]]:
     """One row per school of the trust: its snapshot and its sums over `months`; only the
     `most_in_need` schools most in need of attention, when given, most in need first (as the
@@ -351,7 +350,7 @@ def _school_rows(
     first, last = _month_range(months)
     if most_in_need is None:
         return _SCHOOL_ROWS.rows(trust_id=trust.pk, first=first, last=last)
-    kept = (snapshot or _trust_snapshot(trust))["most_in_need"]
+    kept = snapshot["most_in_need"]
     ranked = _most_in_need(trust, most_in_need, kept)
     if not ranked:
         return []
@@ -690,10 +689,8 @@ def school_statistics(
     months = list(period.months)
     snapshot = SchoolSnapshot.objects.filter(school=school).first()
     cells, year_cells, category_cells = _period_cells(
-        *_month_values(
-            ConcernRollup.objects.filter(school=school, month__in=months),
-            CategoryRollup.objects.filter(school=school, month__in=months),
-        ),
+        _concern_month_values(ConcernRollup.objects.filter(school=school, month__in=months)),
+        _category_month_values(CategoryRollup.objects.filter(school=school, month__in=months)),
         months,
     )
     out = cells.published

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from dataclasses import replace
-from typing import cast
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils.text import slugify
 
 from tenants.models import Trust
@@ -104,30 +103,51 @@ def _is_number(text: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class _PeriodForm:
+    """The period select above a statistics page (two on a trust's pages, which compare): the
+    periods to choose from, what was wrong with the period asked for, and the period before the
+    one shown (trust pages only: a school's own page compares nothing)."""
+
+    choices: list[tuple[str, list[Period]]]
+    problem: str
+    previous_key: str = ""
+
+
 def _period_options(
     choices: list[tuple[str, list[Period]]], selected: str, previous_key: str = ""
 ) -> SafeString:
     """The options of a period select, grouped, `selected` chosen and the period before
-    `previous_key` named so: some forty options, written here rather than by the template's
+    `previous_key` named so: some seventy options, written here rather than by the template's
     loops, which took longer than every query of the page."""
     marked = {selected: " selected"}
     before = {previous_key: " (the one before)"} if previous_key else {}
-    return mark_safe(  # noqa: S308 - every label and key is escaped here
-        "".join(
-            f'<optgroup label="{escape(group)}">'
-            + "".join(
-                f'<option value="{escape(p.key)}"{marked.get(p.key, "")}>'
-                f"{escape(p.label)}{before.get(p.key, '')}</option>"
-                for p in periods
+    return format_html_join(
+        "",
+        '<optgroup label="{}">{}</optgroup>',
+        (
+            (
+                group,
+                format_html_join(
+                    "",
+                    '<option value="{}"{}>{}{}</option>',
+                    (
+                        (p.key, marked.get(p.key, ""), p.label, before.get(p.key, ""))
+                        for p in periods
+                    ),
+                ),
             )
-            + "</optgroup>"
             for group, periods in choices
-        )
+        ),
     )
 
 
 def _render(
-    request: HttpRequest, stats: Statistics, name: str, extra: dict[str, object] | None = None
+    request: HttpRequest,
+    stats: Statistics,
+    name: str,
+    form: _PeriodForm,
+    extra: dict[str, object] | None = None,
 ) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _csv(stats, request.GET.get("table", ""), name)
@@ -137,14 +157,14 @@ def _render(
         "stats": stats,
         "tables": [_drawn(table, stats.period_key) for table in stats.tables],
         "stale": stale,
+        "period_problem": form.problem,
+        "period_options": _period_options(form.choices, stats.period_key),
         **(extra or {}),
     }
-    choices = cast(list[tuple[str, list[Period]]] | None, context.pop("period_choices", None))
-    if choices:
-        previous_key = str(context.get("previous_key") or "")
-        context["period_options"] = _period_options(choices, stats.period_key)
-        if previous_key:
-            context["compare_options"] = _period_options(choices, stats.compare_key, previous_key)
+    if form.previous_key:
+        context["compare_options"] = _period_options(
+            form.choices, stats.compare_key, form.previous_key
+        )
     return render(request, "statistics/page.html", context)
 
 
@@ -157,9 +177,9 @@ SCHOOLS_PER_PAGE = 50
 
 def _trust_figures(
     request: HttpRequest, trust: Trust, most_in_need: int | None = None
-) -> tuple[Statistics, dict[str, object]]:
+) -> tuple[Statistics, _PeriodForm]:
     """The trust's figures over the period (and comparison) the query asks for, with the
-    period form's context: shared by the dashboard (`most_in_need` schools only) and the
+    period form: shared by the dashboard (`most_in_need` schools only) and the
     schools page (every school)."""
     today = timezone.localdate(timezone.now(), LONDON)
     dates = trust_term_dates(trust=trust)
@@ -175,11 +195,11 @@ def _trust_figures(
             stats = trust_comparison(
                 trust=trust, period=period, other=other, today=today, most_in_need=most_in_need
             )
-    return stats, {
-        "period_choices": period_choices(today=today, dates=dates),
-        "period_problem": problem,
-        "previous_key": previous_period(period, today=today, dates=dates).key,
-    }
+    return stats, _PeriodForm(
+        choices=period_choices(today=today, dates=dates),
+        problem=problem,
+        previous_key=previous_period(period, today=today, dates=dates).key,
+    )
 
 
 def _period_query(stats: Statistics) -> str:
@@ -199,8 +219,9 @@ def trust_dashboard(request: HttpRequest) -> HttpResponse:
     trust = _trust_or_404(request)
     # A CSV of the per-school table has every school; the page only the few most in need.
     whole = request.GET.get("format") == "csv" and request.GET.get("table") == "schools"
-    stats, extra = _trust_figures(request, trust, None if whole else DASHBOARD_SCHOOLS)
+    stats, form = _trust_figures(request, trust, None if whole else DASHBOARD_SCHOOLS)
     schools = stats.table("schools")
+    extra: dict[str, object] = {}
     if schools is not None and not whole:
         most = schools_most_in_need(schools, count=DASHBOARD_SCHOOLS)
         stats = replace(stats, tables=[most if t is schools else t for t in stats.tables])
@@ -208,14 +229,14 @@ def trust_dashboard(request: HttpRequest) -> HttpResponse:
             reverse("trust_statistics:schools") + "?" + _period_query(stats),
             stats.schools,
         )
-    return _render(request, stats, trust.slug, extra)
+    return _render(request, stats, trust.slug, form, extra)
 
 
 @require(Capability.VIEW_TRUST_STATISTICS)
 def trust_schools(request: HttpRequest) -> HttpResponse:
     """Every school of the trust over the period, a page at a time, searchable by name."""
     trust = _trust_or_404(request)
-    stats, extra = _trust_figures(request, trust)
+    stats, form = _trust_figures(request, trust)
     schools = stats.table("schools")
     if schools is None:  # every trust page has it
         raise Http404
@@ -237,8 +258,8 @@ def trust_schools(request: HttpRequest) -> HttpResponse:
         request,
         stats,
         trust.slug,
+        form,
         {
-            **extra,
             "back": reverse("trust_statistics:dashboard") + ("?" + here if here else ""),
             "schools_search": query,
             "pager": {
@@ -266,9 +287,8 @@ def trust_school_dashboard(request: HttpRequest, school_id: int) -> HttpResponse
         request,
         school_statistics(school=school, period=period, today=today),
         school.slug,
+        _PeriodForm(choices=period_choices(today=today, dates=dates), problem=problem),
         {
-            "period_choices": period_choices(today=today, dates=dates),
-            "period_problem": problem,
             "back": reverse("trust_statistics:dashboard") + f"?{urlencode({'period': period.key})}",
         },
     )
@@ -293,8 +313,8 @@ def school_dashboard(request: HttpRequest) -> HttpResponse:
         request,
         school_statistics(school=school, period=period, today=today),
         school.slug,
-        {
-            "period_choices": period_choices(today=today, dates=dates, calendar=SCHOOL_CALENDAR),
-            "period_problem": problem,
-        },
+        _PeriodForm(
+            choices=period_choices(today=today, dates=dates, calendar=SCHOOL_CALENDAR),
+            problem=problem,
+        ),
     )
