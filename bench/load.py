@@ -540,7 +540,6 @@ def _profile(data: dict[str, Any], count: int) -> None:
     from django.db import connection  # noqa: PLC0415
     from django.test import Client  # noqa: PLC0415
     from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
-    from pyinstrument import Profiler  # noqa: PLC0415
 
     sys.path.insert(0, str(PROJECT_ROOT / "bench"))
     import load_wsgi  # noqa: F401, PLC0415  (installs the URLconf with the bare view)
@@ -611,12 +610,32 @@ def _profile(data: dict[str, Any], count: int) -> None:
             f"{name}: p50 {walls[len(walls) // 2] * 1000:.1f} ms, of which this thread's CPU "
             f"{cpus[len(cpus) // 2] * 1000:.1f} ms, over {count}"
         )
+    _profiles(record, count)
+
+
+def _profiles(record: Any, count: int) -> None:
+    """A pyinstrument profile of `count` recordings (wall time, every thread's waits included);
+    with LOAD_PROFILE_CPU set, a cProfile of as many by this thread's CPU time (slowed several
+    times over by its own hooks: read its shares, not its seconds)."""
+    from pyinstrument import Profiler  # noqa: PLC0415
+
     profiler = Profiler(interval=0.0005)
     profiler.start()
     for _ in range(count):
         record()
     profiler.stop()
     print(profiler.output_text(unicode=False, color=False, show_all=False))
+    if os.environ.get("LOAD_PROFILE_CPU"):
+        import cProfile  # noqa: PLC0415
+        import pstats  # noqa: PLC0415
+
+        by_cpu = cProfile.Profile(time.thread_time)
+        by_cpu.enable()
+        for _ in range(count):
+            record()
+        by_cpu.disable()
+        pstats.Stats(by_cpu).sort_stats("cumulative").print_stats(90)
+        pstats.Stats(by_cpu).sort_stats("tottime").print_stats(60)
     if os.environ.get("LOAD_PROFILE_FLAT"):
         from pyinstrument.renderers import ConsoleRenderer  # noqa: PLC0415
 

@@ -32,6 +32,7 @@ from django.db import connection, models, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from tenants.db import school_connection
+from trustplatform.prepared import Prepared
 
 GENESIS_HASH = "0" * 64
 _HEX64 = r"^[0-9a-f]{64}$"
@@ -180,6 +181,29 @@ def _rows_of_chain(model: type[M], scope: str | None) -> models.QuerySet[M]:
     return rows
 
 
+# The head of each table's chain, compiled once per process (a table of one chain; a scope is
+# text, which a prepared query does not take).
+_HEADS: dict[type[HashChainedModel], Prepared] = {}
+
+
+def _chain_head(model: type[HashChainedModel], scope: str | None) -> str | None:
+    """The row_hash of the chain's last row, or None for an empty chain."""
+    if model.chain_scope_field is not None:
+        head: str | None = (
+            _rows_of_chain(model, scope).order_by("-pk").values_list("row_hash", flat=True).first()
+        )
+        return head
+    query = _HEADS.get(model)
+    if query is None:
+        query = _HEADS[model] = Prepared(
+            lambda: model._default_manager.order_by("-pk").values("row_hash")[:1],
+            model,
+            writing=True,
+        )
+    rows = query.rows()
+    return rows[0]["row_hash"] if rows else None
+
+
 def chain_scopes(model: type[HashChainedModel]) -> list[str | None]:
     """The chains of a table (in the current school, or in public): its scopes, or [None]."""
     if model.chain_scope_field is None:
@@ -223,12 +247,7 @@ def chain_append_many(model: type[M], rows: Sequence[Mapping[str, Any]]) -> list
                 "SELECT pg_advisory_xact_lock(%s)",
                 [chain_lock_key(schema, model._meta.db_table, scope)],
             )
-        prev_hash = (
-            _rows_of_chain(model, scope or None)
-            .order_by("-pk")
-            .values_list("row_hash", flat=True)
-            .first()
-        ) or GENESIS_HASH
+        prev_hash = _chain_head(model, scope or None) or GENESIS_HASH
         # Relations are left to the database's foreign keys: checking each one here would cost
         # a query per relation on every append.
         relations = [f.name for f in model._meta.fields if f.is_relation]

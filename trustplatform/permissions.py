@@ -23,6 +23,7 @@ from django.utils.http import urlencode
 
 from tenants.selectors import school_of_request
 from trustplatform.accounts.models import Role, SchoolMembership, TrustMembership
+from trustplatform.prepared import Prepared
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -311,15 +312,21 @@ class Place:
         return self.school is not None
 
 
+# Asked on every request in a school (by the idle sign-out and every permission check): compiled
+# once per process. One row at most (membership_one_per_school).
+_SCHOOL_ROLE = Prepared(
+    lambda user_id, school_id: SchoolMembership.objects.filter(
+        user_id=user_id, school_id=school_id
+    ).values("role")[:1],
+    SchoolMembership,
+)
+
+
 def school_role(user: User, school: School) -> Role | None:
     if not user.is_authenticated or not user.is_active:
         return None
-    role = (
-        SchoolMembership.objects.filter(user=user, school=school)
-        .values_list("role", flat=True)
-        .first()
-    )
-    return Role(role) if role else None
+    rows = _SCHOOL_ROLE.rows(user_id=user.pk, school_id=school.pk)
+    return Role(rows[0]["role"]) if rows and rows[0]["role"] else None
 
 
 def trust_roles(user: User) -> dict[int, frozenset[Role]]:

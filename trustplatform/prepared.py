@@ -7,6 +7,9 @@ length), with sentinel values standing for the real ones; each run puts the real
 sentinels' places and executes the same SQL, on the database the router chooses for reads then
 (the replica inside `replica_reads()`), with the ORM's converters applied.
 
+A query that locks its rows (`select_for_update()`) is made with `writing=True`: it runs where
+the router sends writes, inside the caller's transaction, as the queryset itself would.
+
 Only for `values()` querysets whose values are ints, dates or lists of ints: what the caller
 passes is a parameter of the SQL, never part of its text. Compiling refuses a builder whose
 sentinel does not reach the SQL as a parameter (an empty list, say), rather than run a query
@@ -83,9 +86,12 @@ def _sentinels(values: Values) -> tuple[Values, dict[Any, tuple[str, int | None]
 class Prepared:
     """A `values()` query built by `build(**values)`, compiled once per shape of its values."""
 
-    def __init__(self, build: Callable[..., QuerySet[Any]], model: type[Model]) -> None:
+    def __init__(
+        self, build: Callable[..., QuerySet[Any]], model: type[Model], *, writing: bool = False
+    ) -> None:
         self._build = build
         self._model = model
+        self._route = router.db_for_write if writing else router.db_for_read
         self._compiled: dict[tuple[tuple[str, str | int], ...], _Compiled] = {}
 
     def _compile(self, values: Values, alias: str) -> _Compiled:
@@ -116,7 +122,7 @@ class Prepared:
 
     def rows(self, **values: Any) -> list[Row]:
         """The query's rows for `values`, as the queryset's `values()` would give them."""
-        alias = router.db_for_read(self._model)
+        alias = self._route(self._model)
         shape = _shape(values)
         compiled = self._compiled.get(shape)
         if compiled is None:

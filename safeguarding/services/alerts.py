@@ -21,6 +21,7 @@ from trustplatform.accounts.models import Role, SchoolMembership, User
 from trustplatform.outbox.registry import Email, outbox_kind_register
 from trustplatform.outbox.selectors import outbox_undelivered
 from trustplatform.outbox.services import outbox_add_many, outbox_add_new
+from trustplatform.prepared import Prepared
 from trustplatform.statistics.services import statistics_refresh_soon
 
 ALERT_EMAIL = "safeguarding.alert"
@@ -43,12 +44,29 @@ TASK_BODY = (
 )
 
 
-def member_ids(school: School, roles: Iterable[Role]) -> list[int]:
-    return list(
-        SchoolMembership.objects.filter(school=school, role__in=list(roles)).values_list(
-            "user_id", flat=True
+# One compiled query per set of roles asked for (a handful in all): the roles are constants of
+# its SQL, the school a parameter.
+_MEMBERS: dict[frozenset[Role], Prepared] = {}
+
+
+def _members_query(roles: frozenset[Role]) -> Prepared:
+    query = _MEMBERS.get(roles)
+    if query is None:
+        wanted = sorted(roles)
+        query = _MEMBERS[roles] = Prepared(
+            lambda school_id: SchoolMembership.objects.filter(
+                school_id=school_id, role__in=wanted
+            ).values("user_id"),
+            SchoolMembership,
         )
-    )
+    return query
+
+
+def member_ids(school: School, roles: Iterable[Role]) -> list[int]:
+    wanted = frozenset(roles)
+    if not wanted:
+        return []
+    return [row["user_id"] for row in _members_query(wanted).rows(school_id=school.pk)]
 
 
 def alert(user_ids: Iterable[int], concern: Concern, reason: Alert.Reason) -> None:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from safeguarding.models import Action, ChronologyEntry, Concern, Pupil, Source
 from safeguarding.models.concerns import BACKDATE_GRACE, CLOCK_SKEW
 from trustplatform.hashchain import chain_append, chain_append_many
+from trustplatform.prepared import Prepared
 
 
 @dataclass(frozen=True)
@@ -41,14 +42,25 @@ def pupil_refuse_if_transferred_out(pupil: Pupil) -> None:
 def pupils_refuse_if_transferred_out(pupil_ids: Iterable[int]) -> None:
     """`pupil_refuse_if_transferred_out` for several pupils in one query: every row locked (in
     the order of their ids, as any other writer locking several takes them), none moved away."""
-    moved = (
-        Pupil.objects.select_for_update()
-        .filter(pk__in=set(pupil_ids))
-        .order_by("pk")
-        .values_list("transferred_out_at", flat=True)
-    )
-    if any(at is not None for at in moved):
+    ids = sorted(set(pupil_ids))
+    if not ids:
+        return
+    moved = _LOCK_PUPILS.rows(ids=ids)
+    if any(row["transferred_out_at"] is not None for row in moved):
         raise ValidationError(TRANSFERRED_OUT)
+
+
+# Run before every record of a pupil is written: compiled once per process (per number of pupils).
+_LOCK_PUPILS = Prepared(
+    lambda ids: (
+        Pupil.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values("transferred_out_at")
+    ),
+    Pupil,
+    writing=True,
+)
 
 
 def chronology_entry_fields(

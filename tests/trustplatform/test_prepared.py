@@ -7,7 +7,9 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.db.models import Count, QuerySet
+from django.test.utils import CaptureQueriesContext
 
 from tenants.models import School
 from tests.conftest import World
@@ -105,3 +107,22 @@ def test_a_value_that_does_not_reach_the_sql_as_a_parameter_is_refused(world: Wo
     with pytest.raises(PreparedQueryError, match="boolean"):
         flagged.rows(active=True)
     assert School.objects.filter(pk=world.school_a.pk).exists()
+
+
+def test_a_locking_query_keeps_its_lock_and_a_query_with_no_values_runs(world: World) -> None:
+    """A pupil's row is locked before each record of them is written (by a prepared query, made
+    `writing`): the lock must survive the preparation. A chain's head is read by one with no
+    values at all."""
+    locking = Prepared(
+        lambda ids: (
+            School.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("name")
+        ),
+        School,
+        writing=True,
+    )
+    with CaptureQueriesContext(connection) as queries:
+        rows = locking.rows(ids=[world.school_b.pk, world.school_a.pk])
+    assert rows == [{"name": world.school_a.name}, {"name": world.school_b.name}]
+    assert queries.captured_queries[-1]["sql"].endswith("FOR UPDATE")
+    newest = Prepared(lambda: School.objects.order_by("-pk").values("name")[:1], School)
+    assert newest.rows() == [{"name": School.objects.order_by("-pk").first().name}]  # type: ignore[union-attr]
