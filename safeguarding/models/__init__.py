@@ -19,6 +19,7 @@ from safeguarding.models.concerns import (
     AllegationVersion,
     Concern,
     Source,
+    moved_with_the_file,
 )
 from safeguarding.models.documents import Document
 from safeguarding.models.drafts import Draft
@@ -67,4 +68,5 @@ __all__ = [
     "SubjectAccessRequest",
     "SubjectAccessWithholding",
     "YearGroup",
+    "moved_with_the_file",
 ]

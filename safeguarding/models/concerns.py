@@ -124,6 +124,19 @@ class Concern(models.Model):
         return f"concern {self.pk}"
 
 
+def moved_with_the_file(concern: str = "pk") -> models.Q:
+    """A concern (the row's `concern`: its own `pk`, or an action's `concern_id`) whose every
+    child's file has moved to another school of the trust. The copy that moved with the file is
+    the receiving school's to screen and follow up; here the record is read-only (nothing more can
+    be written about those children), so such a concern leaves this school's work lists,
+    escalations and counts of work to do (docs/transfers.md, "Read-only after the move"). A
+    concern about a child who stayed is still this school's."""
+    pupils = Concern.pupils.through.objects.filter(concern_id=models.OuterRef(concern))
+    return models.Q(
+        models.Exists(pupils.filter(pupil__transferred_out_at__isnull=False))
+    ) & ~models.Q(models.Exists(pupils.filter(pupil__transferred_out_at__isnull=True)))
+
+
 class Alert(models.Model):
     """An in-app alert for one person. Says only that something needs attention."""
 

@@ -25,6 +25,7 @@ from safeguarding.models import (
     Concern,
     OutsideTransfer,
     Pupil,
+    moved_with_the_file,
 )
 from safeguarding.permissions import Reader
 from safeguarding.selectors.chronology import chronology_visible_school_wide
@@ -115,6 +116,7 @@ def awaiting_screening(
     concerns = (
         concerns_visible(reader)
         .filter(status=Concern.Status.NEW, superseded_by__isnull=True, allegation__isnull=True)
+        .exclude(moved_with_the_file())
         .prefetch_related(_pupil_names(), "categories")
         .order_by("recorded_at", "pk")
     )
@@ -145,6 +147,7 @@ def overdue_actions(reader: Reader, *, today: dt.date) -> Section[Action]:
             due_on__lt=today,
             concern__in=concerns_visible(reader),
         )
+        .exclude(moved_with_the_file("concern_id"))
         .select_related("concern")
         .order_by("due_on", "pk")
     )
@@ -163,6 +166,7 @@ def assigned_to(user_id: int, reader: Reader | None) -> Section[Action]:
     concern they may open; the others are only theirs to do (their tasks page shows them)."""
     actions = (
         Action.objects.filter(assignee_id=user_id, completed_at__isnull=True)
+        .exclude(moved_with_the_file("concern_id"))
         .annotate(readable=_readable(reader))
         .only("pk", "concern_id", "kind", "due_on", "created_at")
         .order_by(F("due_on").asc(nulls_last=True), "created_at", "pk")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 
-from safeguarding.models import AccessAction, Action, Pupil
+from safeguarding.models import AccessAction, Action, Pupil, moved_with_the_file
 from safeguarding.services.access import access_log_record
 from safeguarding.services.chronology import Person
 
@@ -86,7 +86,12 @@ def tasks_of_assignee(*, person: Person, request: HttpRequest | None = None) -> 
 
     Each task shown is written to the access log, one entry per pupil named.
     """
-    open_actions = _assigned(person.user_id).filter(completed_at__isnull=True)
+    # An action whose concern moved with the child's file is the receiving school's now.
+    open_actions = (
+        _assigned(person.user_id)
+        .filter(completed_at__isnull=True)
+        .exclude(moved_with_the_file("concern_id"))
+    )
     done_actions = _assigned(person.user_id).filter(completed_at__isnull=False)
     actions = [
         *open_actions.order_by(F("due_on").asc(nulls_last=True), "created_at", "pk"),

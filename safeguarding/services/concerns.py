@@ -24,6 +24,7 @@ from safeguarding.models import (
     Concern,
     Pupil,
     Source,
+    moved_with_the_file,
 )
 from safeguarding.models.concerns import BACKDATE_GRACE, CLOCK_SKEW
 from safeguarding.models.drafts import Draft
@@ -966,6 +967,7 @@ def concerns_escalate_overdue(*, school: School, now: dt.datetime | None = None)
             allegation__isnull=True,
             superseded_by__isnull=True,  # a corrected concern's case goes on from its new version
         )
+        .exclude(moved_with_the_file())  # the receiving school's to screen now
         .annotate(
             encompass=Exists(
                 Concern.categories.through.objects.filter(

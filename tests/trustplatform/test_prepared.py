@@ -125,4 +125,4 @@ def test_a_locking_query_keeps_its_lock_and_a_query_with_no_values_runs(world: W
     assert rows == [{"name": world.school_a.name}, {"name": world.school_b.name}]
     assert queries.captured_queries[-1]["sql"].endswith("FOR UPDATE")
     newest = Prepared(lambda: School.objects.order_by("-pk").values("name")[:1], School)
-    assert newest.rows() == [{"name": School.objects.order_by("-pk").first().name}]  # type: ignore[union-attr]
+    assert newest.rows() == [{"name": School.objects.order_by("-pk").first().name}]

@@ -26,7 +26,14 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from safeguarding.models import Action, AllegationVersion, ChronologyEntry, Concern, Pupil
+from safeguarding.models import (
+    Action,
+    AllegationVersion,
+    ChronologyEntry,
+    Concern,
+    Pupil,
+    moved_with_the_file,
+)
 from tenants.models import School, Trust
 from trustplatform.celery import task_send
 from trustplatform.outbox.selectors import outbox_undelivered
@@ -146,14 +153,18 @@ def school_figures_compute(*, now: dt.datetime) -> SchoolFigures:
         .annotate(concerns=Count("id"))
         .order_by()
     )
-    current = Concern.objects.filter(superseded_by__isnull=True)
+    # Work to do here: a concern that moved with a child's file is counted where it went.
+    current = Concern.objects.filter(superseded_by__isnull=True).exclude(moved_with_the_file())
+    actions_open = Action.objects.filter(completed_at__isnull=True).exclude(
+        moved_with_the_file("concern_id")
+    )
     waiting = current.filter(screened_at__isnull=True).exclude(status=Concern.Status.CLOSED)
     return SchoolFigures(
         pupils_on_roll=Pupil.objects.filter(
             Q(leaving_date__isnull=True) | Q(leaving_date__gt=today)
         ).count(),
         open_cases=current.filter(status=Concern.Status.OPEN).count(),
-        overdue_actions=Action.objects.filter(completed_at__isnull=True, due_on__lt=today).count(),
+        overdue_actions=actions_open.filter(due_on__lt=today).count(),
         unscreened_over_24h=waiting.filter(recorded_at__lte=now - SCREENING_WINDOW).count(),
         alerts_undelivered=outbox_undelivered().count(),
         next_change_at=_next_change_at(now=now, today=today, waiting=waiting),

@@ -41,6 +41,7 @@ from trustplatform.hashchain import GENESIS_HASH, chain_append, chain_lock_key, 
 from trustplatform.outbox.registry import Email, outbox_kind_register
 from trustplatform.outbox.services import outbox_add_many
 from trustplatform.schooldays.calendar import calendar_of
+from trustplatform.statistics.services import statistics_refresh_soon
 from trustplatform.transfers.models import Transfer, TransferNotice
 
 # KCSIE: the file follows the child within 5 school days of the move or of the start of the new
@@ -520,6 +521,10 @@ def transfer_accept(*, actor: User, school: School, transfer_id: int) -> Transfe
                 target_id=transfer.pk,
                 data=data | {"pupil_id": file.pupil.pk, "to_school_id": school.pk},
             )
+            # Both schools' figures change: the concerns that moved are the receiving school's
+            # work now (safeguarding.models.moved_with_the_file). Refreshed once committed.
+            statistics_refresh_soon(origin.schema_name)
+            statistics_refresh_soon(school.schema_name)
     except BaseException:
         # The rows are rolled back; the copied files are not part of the transaction.
         _remove_stored(stored)
