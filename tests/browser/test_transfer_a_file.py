@@ -77,6 +77,8 @@ def test_a_file_moves_to_another_school_of_the_trust_and_the_sender_keeps_a_rece
         sign_in(
             page, school_url(server_url, sending, "/accounts/login/"), world.person("a", Role.DSL)
         )
+        # The child's concern is waiting for this DSL to screen it.
+        expect(page.locator("#awaiting-screening")).to_contain_text(pupil.display_name)
         page.goto(school_url(server_url, sending, f"/pupils/{pupil.pk}/"))
         page.get_by_role("link", name="Send the file to another school").click()
         page.get_by_label("Receiving school").select_option(label=receiving.name)
@@ -136,6 +138,13 @@ def test_a_file_moves_to_another_school_of_the_trust_and_the_sender_keeps_a_rece
         expect(page.get_by_text("read-only here")).to_be_visible()
         with django_db_blocker.unblock(), schema_context(sending.schema_name):  # type: ignore[attr-defined]
             assert ChronologyEntry.objects.filter(pupil_id=pupil.pk).count() == 2
+
+        # --- the concern went with the file: the receiving DSL has it to screen, not the sender
+        page.goto(school_url(server_url, sending, "/"))
+        expect(page.locator("#awaiting-screening")).not_to_contain_text(pupil.display_name)
+        other.goto(school_url(server_url, receiving, "/"))
+        expect(other.locator("#awaiting-screening")).to_contain_text(pupil.display_name)
+        screenshot(other, "5-receiving-dashboard")
     finally:
         for context in contexts:
             context.close()
