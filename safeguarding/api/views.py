@@ -269,7 +269,7 @@ class EncompassNotification(generics.GenericAPIView[Concern]):
             pupil_id=data.get("pupil_id"),
             upn=data.get("upn", ""),
             # Sent by the police force's system, not typed in from a call.
-            source=Source.SYSTEM,
+            source=Source.POLICE_SYSTEM,
         )
         due_at = encompass_due_at(calendar_of(school), concern.recorded_at)
         return Response(

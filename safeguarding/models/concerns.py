@@ -26,6 +26,9 @@ class Source(models.TextChoices):
     MEETING = "meeting", "Meeting"
     UPLOAD = "upload", "Uploaded document"
     SYSTEM = "system", "Recorded by the system"
+    # A police force's notification sent through the API (docs/api.md, "Operation Encompass for
+    # police systems"): their words, not this system's nor the key adult's.
+    POLICE_SYSTEM = "police_system", "Sent by the police force's system"
 
 
 class Concern(models.Model):

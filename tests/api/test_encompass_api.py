@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_tenants.utils import schema_context
 
-from safeguarding.models import Alert, ApiKey, Concern
+from safeguarding.models import Alert, ApiKey, ChronologyEntry, Concern
 from safeguarding.services.api_keys import api_key_revoke
 from safeguarding.tasks import concerns_escalate_school_task
 from tenants.models import School
@@ -82,7 +82,12 @@ def test_a_notification_at_nine_on_sunday_evening_is_dealt_with_before_monday_ha
             "domestic-abuse",
             "operation-encompass",
         }
-        assert FORCE in concern.account and concern.source == "system"
+        assert FORCE in concern.account
+        # Where it came from, as the concern and the child's chronology say it.
+        entry = ChronologyEntry.objects.get(concern=concern)
+        assert {concern.get_source_display(), entry.get_source_display()} == {
+            "Sent by the police force's system"
+        }
         assert concern.author_id == world.person("a", Role.DSL).pk
         # The deputy was alerted at once, and the email waits in the outbox.
         alerted = set(Alert.objects.filter(concern=concern).values_list("user_id", flat=True))
