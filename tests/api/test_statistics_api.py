@@ -182,6 +182,11 @@ def test_the_portal_schema_and_docs_describe_the_statistics(world: World, db: No
     assert schema.status_code == 200
     paths = schema.json()["paths"]
     assert set(paths) == {"/api/v1/statistics/", "/api/v1/statistics/schools/{school_id}/"}
+    # Signed in as the trust lead, never a school's API key (refused here with a 401).
+    assert set(schema.json()["components"]["securitySchemes"]) == {"cookieAuth"}
+    assert {
+        scheme for path in paths.values() for each in path["get"]["security"] for scheme in each
+    } == {"cookieAuth"}
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and "swagger-ui" in docs.text
     assert school_client(None, None).get("/api/v1/schema/").status_code in (401, 403)

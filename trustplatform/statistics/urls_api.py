@@ -23,6 +23,9 @@ urlpatterns = [
                 "TITLE": "Trust portal API",
                 "DESCRIPTION": "The trust's statistics: see docs/api.md. Every error has the "
                 "Error shape.",
+                # The signed-in trust lead's session only: a school's API key is refused here
+                # (401), so the portal's schema does not offer it.
+                "AUTHENTICATION_WHITELIST": ["rest_framework.authentication.SessionAuthentication"],
             },
         ),
         name="schema",
