@@ -5,11 +5,30 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case, DateField, Exists, F, Min, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Least, TruncDate
 from django.http import Http404, HttpRequest
 
-from safeguarding.models import AccessAction, Alert, AllegationVersion, Concern
+from safeguarding.models import (
+    AccessAction,
+    Alert,
+    AllegationVersion,
+    Concern,
+    moved_with_the_file,
+)
 from safeguarding.permissions import Reader
 from safeguarding.services.access import access_log_record
 from trustplatform.schooldays.calendar import LONDON
@@ -132,13 +151,15 @@ def concern_inbox_for_reader(reader: Reader, *, status: str = "") -> QuerySet[Co
 
     Urgency: concerns waiting to be screened, oldest first; then the cases, by their next due
     date (the earliest open action's, or the LADO deadline of an allegation not yet referred),
-    those with none after; closed cases last, most recently closed first. Each carries
-    `next_due`, that date.
+    those with none after; closed cases, most recently closed first; last, the concerns that moved
+    with a child's file to another school (`moved_with_the_file`: the receiving school's to act
+    on, so in no status's list here). Each carries `next_due`, that date, and `moved_away`.
     """
+    moved = moved_with_the_file()
     concerns = concerns_visible(reader).filter(superseded_by__isnull=True)
     concerns = concerns.prefetch_related("pupils", "categories")
     if status in Concern.Status.values:
-        concerns = concerns.filter(status=status)
+        concerns = concerns.filter(status=status).exclude(moved)
     referred = AllegationVersion.objects.filter(
         allegation__concern=OuterRef("pk"), lado_referred_at__isnull=False
     )
@@ -149,15 +170,20 @@ def concern_inbox_for_reader(reader: Reader, *, status: str = "") -> QuerySet[Co
     )
     action_due = Min("actions__due_on", filter=Q(actions__completed_at__isnull=True))
     urgency = Case(
+        When(moved, then=Value(3)),
         When(status=Concern.Status.NEW, then=Value(0)),
         When(status=Concern.Status.CLOSED, then=Value(2)),
         default=Value(1),
     )
-    waiting_since = Case(When(status=Concern.Status.NEW, then=F("recorded_at")))
+    waiting_since = Case(
+        When(moved, then=None), When(status=Concern.Status.NEW, then=F("recorded_at"))
+    )
     return concerns.annotate(
+        moved_away=ExpressionWrapper(moved, output_field=BooleanField()),
         urgency=urgency,
         waiting_since=waiting_since,
         next_due=Case(
+            When(moved, then=None),
             When(status=Concern.Status.CLOSED, then=None),
             default=Least(action_due, lado_due),
             output_field=DateField(),

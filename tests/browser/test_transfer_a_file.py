@@ -142,9 +142,14 @@ def test_a_file_moves_to_another_school_of_the_trust_and_the_sender_keeps_a_rece
         # --- the concern went with the file: the receiving DSL has it to screen, not the sender
         page.goto(school_url(server_url, sending, "/"))
         expect(page.locator("#awaiting-screening")).not_to_contain_text(pupil.display_name)
+        page.goto(school_url(server_url, sending, "/concerns/"))
+        moved = page.get_by_role("row").filter(has_text=pupil.display_name)
+        expect(moved).to_contain_text("Moved with the child's file")
+        check_accessibility(page)
+        screenshot(page, "5-sender-inbox")
         other.goto(school_url(server_url, receiving, "/"))
         expect(other.locator("#awaiting-screening")).to_contain_text(pupil.display_name)
-        screenshot(other, "5-receiving-dashboard")
+        screenshot(other, "6-receiving-dashboard")
     finally:
         for context in contexts:
             context.close()

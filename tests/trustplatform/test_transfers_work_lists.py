@@ -15,6 +15,7 @@ from django_tenants.utils import schema_context
 
 from safeguarding.models import Action, Concern
 from safeguarding.permissions import Reader
+from safeguarding.selectors.concerns import concern_inbox_for_reader
 from safeguarding.selectors.dashboard import awaiting_screening, overdue_actions
 from safeguarding.services.concerns import (
     action_add,
@@ -134,6 +135,18 @@ def test_a_concern_that_moved_with_the_file_leaves_the_sending_schools_work(
         "waiting over 24h": 2,
         "overdue actions count": 1,
     }
+    # The sending school's inbox keeps them readable, last and marked, in no status's list.
+    with schema_context(school_a.schema_name):
+        inbox = concern_inbox_for_reader(_dsl_reader(world, "a"))
+        assert [(c.account, c.moved_away) for c in inbox] == [
+            ("Unscreened: about both children.", False),
+            ("Screened: about the child who moves.", True),
+            ("Unscreened: about the child who moves.", True),
+        ]
+        assert [
+            c.account for c in concern_inbox_for_reader(_dsl_reader(world, "a"), status="new")
+        ] == ["Unscreened: about both children."]
+        assert not concern_inbox_for_reader(_dsl_reader(world, "a"), status="open").exists()
     with time_machine.travel(later):
         with schema_context(school_a.schema_name):
             escalated_a = concerns_escalate_overdue(school=school_a)
