@@ -99,6 +99,16 @@ def concern_open_for_reader(
     return concern
 
 
+def concern_moved_to(concern: Concern) -> list[str]:
+    """The schools the concern moved to with its children's files (`moved_with_the_file`), by
+    name; none while any child it names is still here. Such a concern is read-only here: every
+    record about those children is refused (docs/transfers.md)."""
+    moved = Concern.objects.filter(pk=concern.pk).filter(moved_with_the_file()).exists()
+    if not moved:
+        return []
+    return sorted({p.transferred_out_to for p in concern.pupils.all()})
+
+
 def concern_versions(concern: Concern, reader: Reader) -> list[Concern]:
     """Every version of the concern this reader may see, oldest first (corrections supersede,
     both stay; an earlier version outside a key holder's grant is not theirs to read)."""

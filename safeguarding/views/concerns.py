@@ -30,6 +30,7 @@ from safeguarding.selectors.concerns import (
     concern_get_for_reader,
     concern_get_own,
     concern_inbox_for_reader,
+    concern_moved_to,
     concern_versions,
     concerns_of_author,
 )
@@ -225,6 +226,8 @@ def _detail_page(
         request,
         "safeguarding/concerns/detail.html",
         {
+            # The receiving school's to act on: the page offers nothing to do here.
+            "moved_to": concern_moved_to(concern),
             "attached": attached,
             "concern": concern,
             "pupils": pupils,

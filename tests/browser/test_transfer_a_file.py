@@ -147,9 +147,16 @@ def test_a_file_moves_to_another_school_of_the_trust_and_the_sender_keeps_a_rece
         expect(moved).to_contain_text("Moved with the child's file")
         check_accessibility(page)
         screenshot(page, "5-sender-inbox")
+        # Its page says where it went and offers nothing to do here.
+        moved.get_by_role("link").click()
+        expect(page.locator("#moved-with-file")).to_contain_text(receiving.name)
+        expect(page.get_by_role("button", name="Save screening")).to_have_count(0)
+        expect(page.get_by_role("heading", name="Screen this concern")).to_have_count(0)
+        check_accessibility(page)
+        screenshot(page, "6-sender-concern")
         other.goto(school_url(server_url, receiving, "/"))
         expect(other.locator("#awaiting-screening")).to_contain_text(pupil.display_name)
-        screenshot(other, "6-receiving-dashboard")
+        screenshot(other, "7-receiving-dashboard")
     finally:
         for context in contexts:
             context.close()
