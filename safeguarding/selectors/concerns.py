@@ -4,6 +4,7 @@ allegation never to the adult it is about (docs/rules.md, "Who reads which recor
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.db.models import (
     BooleanField,
@@ -27,6 +28,7 @@ from safeguarding.models import (
     Alert,
     AllegationVersion,
     Concern,
+    Pupil,
     moved_with_the_file,
 )
 from safeguarding.permissions import Reader
@@ -99,14 +101,13 @@ def concern_open_for_reader(
     return concern
 
 
-def concern_moved_to(concern: Concern) -> list[str]:
+def concern_moved_to(concern: Concern, pupils: Sequence[Pupil]) -> list[str]:
     """The schools the concern moved to with its children's files (`moved_with_the_file`), by
-    name; none while any child it names is still here. Such a concern is read-only here: every
-    record about those children is refused (docs/transfers.md)."""
+    name, from its `pupils` the caller has read; none while any child it names is still here.
+    Such a concern is read-only here: every record about those children is refused
+    (docs/transfers.md)."""
     moved = Concern.objects.filter(pk=concern.pk).filter(moved_with_the_file()).exists()
-    if not moved:
-        return []
-    return sorted({p.transferred_out_to for p in concern.pupils.all()})
+    return sorted({p.transferred_out_to for p in pupils}) if moved else []
 
 
 def concern_versions(concern: Concern, reader: Reader) -> list[Concern]:

@@ -227,7 +227,7 @@ def _detail_page(
         "safeguarding/concerns/detail.html",
         {
             # The receiving school's to act on: the page offers nothing to do here.
-            "moved_to": concern_moved_to(concern),
+            "moved_to": concern_moved_to(concern, pupils),
             "attached": attached,
             "concern": concern,
             "pupils": pupils,

@@ -167,7 +167,9 @@ def school_figures_compute(*, now: dt.datetime) -> SchoolFigures:
         overdue_actions=actions_open.filter(due_on__lt=today).count(),
         unscreened_over_24h=waiting.filter(recorded_at__lte=now - SCREENING_WINDOW).count(),
         alerts_undelivered=outbox_undelivered().count(),
-        next_change_at=_next_change_at(now=now, today=today, waiting=waiting),
+        next_change_at=_next_change_at(
+            now=now, today=today, waiting=waiting, actions_open=actions_open
+        ),
         concerns=[ConcernCounts(**row) for row in concern_rows],
         categories=[
             CategoryCounts(
@@ -182,7 +184,11 @@ def school_figures_compute(*, now: dt.datetime) -> SchoolFigures:
 
 
 def _next_change_at(
-    *, now: dt.datetime, today: dt.date, waiting: QuerySet[Concern]
+    *,
+    now: dt.datetime,
+    today: dt.date,
+    waiting: QuerySet[Concern],
+    actions_open: QuerySet[Action],
 ) -> dt.datetime | None:
     """The first moment a figure changes by time alone (see SchoolSnapshot.next_change_at)."""
     moments: list[dt.datetime] = []
@@ -192,9 +198,7 @@ def _next_change_at(
     if oldest_waiting is not None:
         moments.append(oldest_waiting + SCREENING_WINDOW)
     # An action is overdue from the day after its due date; a pupil is off roll on leaving day.
-    next_due = Action.objects.filter(completed_at__isnull=True, due_on__gte=today).aggregate(
-        first=Min("due_on")
-    )["first"]
+    next_due = actions_open.filter(due_on__gte=today).aggregate(first=Min("due_on"))["first"]
     if next_due is not None:
         moments.append(_start_of(next_due + dt.timedelta(days=1)))
     next_leaver = Pupil.objects.filter(leaving_date__gt=today).aggregate(first=Min("leaving_date"))[
